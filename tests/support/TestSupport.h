@@ -1,0 +1,26 @@
+#pragma once
+// Helpers shared by the Qt Test executables: sample data, scratch rasters and bad files.
+
+#include <string>
+#include <vector>
+
+#include <QString>
+
+#include "core/raster/RasterSource.h"
+
+namespace prithvi::test {
+
+// The folder the packaging script unpacks the Debian-shipped Landsat samples into.
+QString sampleDir();
+// Path of a sample file; fails the current test (QFAIL) when it is missing.
+QString samplePath(const QString& relative);
+bool haveSamples();
+
+// Writes a GeoTIFF with `bands` bands of int16 values f(band, x, y) in UTM 13N at 30 m.
+void writeInt16Tiff(const std::string& path, int width, int height, int bands,
+                    int (*value)(int band, int x, int y), const char* options = "TILED=YES");
+
+// A TIFF whose header declares width x height pixels but holds almost no data.
+void writeHugeHeaderTiff(const std::string& path, uint32_t width, uint32_t height);
+
+}  // namespace prithvi::test
