@@ -1,0 +1,66 @@
+#pragma once
+// Subcommands of the `prithvi` CLI and what they share: exit codes, option parsing, output,
+// and running a long job with a progress bar or JSON Lines events.
+
+#include <functional>
+#include <string>
+
+#include <QCommandLineParser>
+#include <QJsonValue>
+#include <QStringList>
+
+namespace prithvi {
+class Feedback;
+}
+
+namespace prithvi::cli {
+
+enum ExitCode { kOk = 0, kFailure = 1, kUsage = 2, kBadInput = 3, kCanceled = 130 };
+
+int run(const QStringList& arguments);
+
+// A subcommand's parser: adds --help; parse() prints help or the usage error itself.
+class CommandLine {
+ public:
+  CommandLine(const QString& command, const QString& description);
+  QCommandLineParser& parser() { return mParser; }
+  void addPositional(const QString& name, const QString& description, const QString& syntax = {});
+  void addOption(const QStringList& names, const QString& description, const QString& valueName = {},
+                 const QString& defaultValue = {});
+  void addJsonOption();
+  void addEventsOption();
+  // Returns an exit code when the command must stop here (help shown: 0, bad usage: 2).
+  std::optional<int> parse(const QStringList& arguments, int minPositional, int maxPositional = -1);
+  bool json() const { return mParser.isSet(QStringLiteral("json")); }
+  bool jsonEvents() const;
+  QString value(const QString& name) const { return mParser.value(name); }
+  bool isSet(const QString& name) const { return mParser.isSet(name); }
+  QStringList positional() const { return mParser.positionalArguments(); }
+  // An integer option in [min, max]; throws Error(Usage) naming the option otherwise.
+  long long intValue(const QString& name, long long min, long long max) const;
+
+ private:
+  QString mCommand;
+  QCommandLineParser mParser;
+  bool mHasEvents = false;
+};
+
+// Runs `work` with a Feedback: a progress bar on a terminal, JSON Lines events with
+// --events jsonl, cancel on Ctrl-C/SIGTERM. Maps errors to exit codes and one-line messages.
+int runJob(const std::string& job, bool jsonEvents, const std::function<int(Feedback&)>& work);
+// Maps errors of quick commands to exit codes and one-line messages.
+int runCommand(const std::function<int()>& work);
+
+void printJson(const QJsonValue& value);
+void printLine(const std::string& text);
+void printError(const std::string& text);
+
+int commandInfo(const QStringList& arguments);
+int commandSynth(const QStringList& arguments);
+int commandProject(const QStringList& arguments);
+int commandImport(const QStringList& arguments);
+int commandCatalog(const QStringList& arguments);
+int commandOverviews(const QStringList& arguments);
+int commandDemo(const QStringList& arguments);
+
+}  // namespace prithvi::cli

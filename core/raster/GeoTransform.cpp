@@ -1,0 +1,29 @@
+#include "core/raster/GeoTransform.h"
+
+#include <cstdio>
+
+namespace prithvi {
+
+MapPoint GeoTransform::pixelToMap(double px, double py) const {
+  const auto& c = mCoefficients;
+  return {c[0] + px * c[1] + py * c[2], c[3] + px * c[4] + py * c[5]};
+}
+
+std::optional<MapPoint> GeoTransform::mapToPixel(double x, double y) const {
+  const auto& c = mCoefficients;
+  const double det = c[1] * c[5] - c[2] * c[4];
+  if (det == 0) return std::nullopt;
+  const double dx = x - c[0];
+  const double dy = y - c[3];
+  return MapPoint{(dx * c[5] - dy * c[2]) / det, (dy * c[1] - dx * c[4]) / det};
+}
+
+std::string GeoTransform::toString() const {
+  char text[256];
+  const auto& c = mCoefficients;
+  std::snprintf(text, sizeof text, "%.17g %.17g %.17g %.17g %.17g %.17g", c[0], c[1], c[2], c[3],
+                c[4], c[5]);
+  return text;
+}
+
+}  // namespace prithvi

@@ -1,0 +1,239 @@
+#include "core/raster/RasterSource.h"
+
+#include <cstring>
+
+#include <gdal.h>
+
+#include "core/base/Error.h"
+#include "core/raster/Crs.h"
+#include "core/raster/GdalErrors.h"
+
+namespace prithvi {
+
+namespace {
+
+// Formats users bring: HLS and Landsat COGs/GeoTIFFs, VRT mosaics, Zarr cubes, GeoPackage
+// rasters, and the common image formats. Rarely used drivers with a record of memory-safety
+// bugs (HDF4, netCDF, PCIDSK, ...) stay closed to imported files.
+const char* const kAllowedDrivers[] = {"GTiff", "COG", "VRT", "Zarr", "GPKG", "PNG", "JPEG",
+                                       "JP2OpenJPEG", "ENVI", "HFA", "EHdr", nullptr};
+
+GDALDataType toGdal(DataType type) {
+  switch (type) {
+    case DataType::Byte: return GDT_Byte;
+    case DataType::UInt16: return GDT_UInt16;
+    case DataType::Int16: return GDT_Int16;
+    case DataType::UInt32: return GDT_UInt32;
+    case DataType::Int32: return GDT_Int32;
+    case DataType::Float32: return GDT_Float32;
+    case DataType::Float64: return GDT_Float64;
+  }
+  return GDT_Unknown;
+}
+
+std::optional<DataType> fromGdal(GDALDataType type) {
+  switch (type) {
+    case GDT_Byte: return DataType::Byte;
+    case GDT_UInt16: return DataType::UInt16;
+    case GDT_Int16: return DataType::Int16;
+    case GDT_UInt32: return DataType::UInt32;
+    case GDT_Int32: return DataType::Int32;
+    case GDT_Float32: return DataType::Float32;
+    case GDT_Float64: return DataType::Float64;
+    default: return std::nullopt;
+  }
+}
+
+std::string quoted(const std::string& path) { return "'" + path + "'"; }
+
+}  // namespace
+
+const char* dataTypeName(DataType type) {
+  switch (type) {
+    case DataType::Byte: return "Byte";
+    case DataType::UInt16: return "UInt16";
+    case DataType::Int16: return "Int16";
+    case DataType::UInt32: return "UInt32";
+    case DataType::Int32: return "Int32";
+    case DataType::Float32: return "Float32";
+    case DataType::Float64: return "Float64";
+  }
+  return "?";
+}
+
+int dataTypeSize(DataType type) { return GDALGetDataTypeSizeBytes(toGdal(type)); }
+
+RasterBlock::RasterBlock(DataType type, int width, int height, int bandCount)
+    : mType(type), mWidth(width), mHeight(height), mBandCount(bandCount),
+      mData(size_t(width) * height * bandCount * dataTypeSize(type)) {}
+
+double RasterBlock::value(int bandIndex, int x, int y) const {
+  const size_t i = size_t(y) * mWidth + x;
+  switch (mType) {
+    case DataType::Byte: return band<uint8_t>(bandIndex)[i];
+    case DataType::UInt16: return band<uint16_t>(bandIndex)[i];
+    case DataType::Int16: return band<int16_t>(bandIndex)[i];
+    case DataType::UInt32: return band<uint32_t>(bandIndex)[i];
+    case DataType::Int32: return band<int32_t>(bandIndex)[i];
+    case DataType::Float32: return band<float>(bandIndex)[i];
+    case DataType::Float64: return band<double>(bandIndex)[i];
+  }
+  return 0;
+}
+
+GDALDatasetH openGdalDataset(const std::string& path, std::string* error, bool update) {
+  ensureGdalRegistered();
+  GdalErrorCapture capture;
+  const unsigned flags = GDAL_OF_RASTER | GDAL_OF_VERBOSE_ERROR | (update ? GDAL_OF_UPDATE : GDAL_OF_READONLY);
+  GDALDatasetH dataset = GDALOpenEx(path.c_str(), flags, kAllowedDrivers, nullptr, nullptr);
+  if (!dataset && error) *error = capture.message("not a raster format this program reads");
+  return dataset;
+}
+
+std::shared_ptr<RasterSource> RasterSource::open(const std::string& path, const OpenLimits& limits) {
+  std::string why;
+  GDALDatasetH dataset = openGdalDataset(path, &why);
+  if (!dataset) throwBadInput("cannot open " + quoted(path) + " as a raster: " + why);
+
+  std::shared_ptr<RasterSource> source(new RasterSource());
+  source->mLimits = limits;
+  source->mHandles.emplace(std::this_thread::get_id(), dataset);  // owned from here on
+  RasterInfo& info = source->mInfo;
+  info.path = path;
+  info.driver = GDALGetDriverShortName(GDALGetDatasetDriver(dataset));
+  info.width = GDALGetRasterXSize(dataset);
+  info.height = GDALGetRasterYSize(dataset);
+  const int bandCount = GDALGetRasterCount(dataset);
+
+  if (bandCount < 1) throwBadInput(quoted(path) + " has no raster bands");
+  if (info.width < 1 || info.height < 1 || info.width > limits.maxSide || info.height > limits.maxSide)
+    throwBadInput(quoted(path) + " declares " + std::to_string(info.width) + " x " +
+                  std::to_string(info.height) + " pixels, outside 1.." + std::to_string(limits.maxSide) +
+                  " per side; the file is corrupt or not an image this program can handle");
+  if (bandCount > limits.maxBands)
+    throwBadInput(quoted(path) + " declares " + std::to_string(bandCount) + " bands, more than the " +
+                  std::to_string(limits.maxBands) + " this program accepts");
+
+  std::array<double, 6> coefficients{};
+  info.hasGeoTransform = GDALGetGeoTransform(dataset, coefficients.data()) == CE_None;
+  if (info.hasGeoTransform) info.geoTransform = GeoTransform(coefficients);
+  if (const char* wkt = GDALGetProjectionRef(dataset); wkt && *wkt) {
+    info.crsWkt = wkt;
+    info.epsg = epsgOfWkt(info.crsWkt);
+  }
+
+  for (int b = 1; b <= bandCount; ++b) {
+    GDALRasterBandH band = GDALGetRasterBand(dataset, b);
+    BandInfo bandInfo;
+    bandInfo.index = b;
+    const auto type = fromGdal(GDALGetRasterDataType(band));
+    if (!type)
+      throwBadInput(quoted(path) + " band " + std::to_string(b) + " has data type " +
+                    GDALGetDataTypeName(GDALGetRasterDataType(band)) +
+                    ", which this program does not read (use 8-32 bit integers or floats)");
+    bandInfo.type = *type;
+    int hasNodata = 0;
+    const double nodata = GDALGetRasterNoDataValue(band, &hasNodata);
+    if (hasNodata) bandInfo.nodata = nodata;
+    int hasScale = 0, hasOffset = 0;
+    const double scale = GDALGetRasterScale(band, &hasScale);
+    const double offset = GDALGetRasterOffset(band, &hasOffset);
+    if (hasScale) bandInfo.scale = scale;
+    if (hasOffset) bandInfo.offset = offset;
+    if (const char* description = GDALGetDescription(band)) bandInfo.description = description;
+    bandInfo.colorInterpretation = GDALGetColorInterpretationName(GDALGetRasterColorInterpretation(band));
+    GDALGetBlockSize(band, &bandInfo.blockWidth, &bandInfo.blockHeight);
+    bandInfo.overviewCount = GDALGetOverviewCount(band);
+    if (b == 1) {
+      for (int o = 0; o < bandInfo.overviewCount; ++o) {
+        GDALRasterBandH overview = GDALGetOverview(band, o);
+        info.overviewSizes.emplace_back(GDALGetRasterBandXSize(overview), GDALGetRasterBandYSize(overview));
+      }
+    }
+    info.bands.push_back(bandInfo);
+  }
+  return source;
+}
+
+RasterSource::~RasterSource() {
+  for (auto& [thread, handle] : mHandles) GDALClose(handle);
+}
+
+GDALDatasetH RasterSource::handleForThisThread() const {
+  const auto id = std::this_thread::get_id();
+  {
+    std::lock_guard lock(mHandlesMutex);
+    if (auto it = mHandles.find(id); it != mHandles.end()) return it->second;
+  }
+  std::string why;
+  GDALDatasetH dataset = openGdalDataset(mInfo.path, &why);
+  if (!dataset) throwIo("cannot reopen " + quoted(mInfo.path) + ": " + why);
+  std::lock_guard lock(mHandlesMutex);
+  mHandles.emplace(id, dataset);
+  return dataset;
+}
+
+RasterBlock RasterSource::read(const Window& window, const std::vector<int>& bands,
+                               std::optional<DataType> type) const {
+  return readResampled(window, window.width, window.height, bands, type);
+}
+
+RasterBlock RasterSource::readResampled(const Window& window, int outWidth, int outHeight,
+                                        const std::vector<int>& bands, std::optional<DataType> type) const {
+  if (window.width < 1 || window.height < 1 || window.x < 0 || window.y < 0 ||
+      window.x + window.width > mInfo.width || window.y + window.height > mInfo.height)
+    throwUsage("window " + std::to_string(window.x) + "," + std::to_string(window.y) + " " +
+               std::to_string(window.width) + "x" + std::to_string(window.height) + " lies outside " +
+               quoted(mInfo.path) + " (" + std::to_string(mInfo.width) + "x" + std::to_string(mInfo.height) + ")");
+  for (int b : bands)
+    if (b < 1 || b > int(mInfo.bands.size()))
+      throwUsage("band " + std::to_string(b) + " does not exist in " + quoted(mInfo.path) + " (it has " +
+                 std::to_string(mInfo.bands.size()) + ")");
+  if (bands.empty()) throwUsage("no bands requested from " + quoted(mInfo.path));
+  const DataType outType = type.value_or(mInfo.bands[bands.front() - 1].type);
+  const int64_t bytes = int64_t(outWidth) * outHeight * int64_t(bands.size()) * dataTypeSize(outType);
+  if (outWidth < 1 || outHeight < 1 || bytes > mLimits.maxReadBytes)
+    throwUsage("a read of " + std::to_string(outWidth) + "x" + std::to_string(outHeight) + "x" +
+               std::to_string(bands.size()) + " " + dataTypeName(outType) + " from " + quoted(mInfo.path) +
+               " needs " + std::to_string(bytes >> 20) + " MiB, over the limit of " +
+               std::to_string(mLimits.maxReadBytes >> 20) + " MiB; read a smaller window");
+  return readInto(handleForThisThread(), window, outWidth, outHeight, bands, outType);
+}
+
+RasterBlock RasterSource::readLevel(int level, const Window& levelWindow, const std::vector<int>& bands,
+                                    std::optional<DataType> type) const {
+  if (level == 0) return read(levelWindow, bands, type);
+  if (level < 0 || level > int(mInfo.overviewSizes.size()))
+    throwUsage(quoted(mInfo.path) + " has no overview level " + std::to_string(level) + " (it has " +
+               std::to_string(mInfo.overviewSizes.size()) + ")");
+  // Map the level window back to full resolution; GDAL then reads that very overview because
+  // the output size matches it.
+  const auto [levelWidth, levelHeight] = mInfo.overviewSizes[level - 1];
+  const double fx = double(mInfo.width) / levelWidth;
+  const double fy = double(mInfo.height) / levelHeight;
+  Window full{int(levelWindow.x * fx + 0.5), int(levelWindow.y * fy + 0.5), int(levelWindow.width * fx + 0.5),
+              int(levelWindow.height * fy + 0.5)};
+  full.width = std::min(full.width, mInfo.width - full.x);
+  full.height = std::min(full.height, mInfo.height - full.y);
+  return readResampled(full, levelWindow.width, levelWindow.height, bands, type);
+}
+
+RasterBlock RasterSource::readInto(GDALDatasetH dataset, const Window& window, int outWidth, int outHeight,
+                                   const std::vector<int>& bands, DataType type) const {
+  RasterBlock block(type, outWidth, outHeight, int(bands.size()));
+  GdalErrorCapture capture;
+  GDALRasterIOExtraArg extra;
+  INIT_RASTERIO_EXTRA_ARG(extra);
+  extra.eResampleAlg = (outWidth == window.width && outHeight == window.height) ? GRIORA_NearestNeighbour
+                                                                                 : GRIORA_Average;
+  std::vector<int> bandList(bands);
+  const CPLErr result = GDALDatasetRasterIOEx(
+      dataset, GF_Read, window.x, window.y, window.width, window.height, block.bandData(0), outWidth,
+      outHeight, toGdal(type), int(bandList.size()), bandList.data(), 0, 0, GSpacing(block.bandBytes()), &extra);
+  if (result != CE_None)
+    throwBadInput("reading " + quoted(mInfo.path) + " failed: " +
+                  capture.message("the file is truncated or corrupt"));
+  return block;
+}
+
+}  // namespace prithvi

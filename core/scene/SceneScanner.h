@@ -1,0 +1,41 @@
+#pragma once
+// Turns files and folders into scenes: HLS v2 granules (per-band files grouped by granule id),
+// Landsat Collection products (per-band files grouped by product id) and plain multi-band
+// rasters. Every file that does not become part of a scene is reported with the reason.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/scene/Scene.h"
+
+namespace prithvi {
+
+class Feedback;
+
+struct SkippedFile {
+  std::string path;
+  std::string reason;
+};
+
+struct ScanResult {
+  std::vector<Scene> scenes;
+  std::vector<SkippedFile> skipped;
+  std::vector<std::string> warnings;  // scenes imported with something to know (assumed band roles)
+};
+
+struct ScanOptions {
+  bool recursive = true;
+  // Band roles for plain rasters, in band order ("Blue,Green,Red,NIR,SWIR1,SWIR2"); empty: infer.
+  std::vector<BandRole> bandRoles;
+  bool computeCloudCover = true;
+};
+
+// Scans `paths` (files or folders). Throws Error(Canceled) when `feedback` is canceled.
+ScanResult scanForScenes(const std::vector<std::string>& paths, const ScanOptions& options = {},
+                         Feedback* feedback = nullptr);
+
+// Parses "Blue,Green,Red,NIR,SWIR1,SWIR2" (Other for "-" or "other"); throws Error(Usage).
+std::vector<BandRole> parseBandRoles(const std::string& text);
+
+}  // namespace prithvi

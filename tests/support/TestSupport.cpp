@@ -1,0 +1,85 @@
+#include "tests/support/TestSupport.h"
+
+#include <cstdio>
+#include <vector>
+
+#include <QDir>
+#include <QFileInfo>
+#include <QTest>
+
+#include <gdal.h>
+#include <ogr_srs_api.h>
+
+#include "core/raster/GdalErrors.h"
+
+namespace prithvi::test {
+
+QString sampleDir() { return QStringLiteral(PRITHVI_SAMPLE_DIR); }
+
+bool haveSamples() { return QFileInfo::exists(sampleDir() + QStringLiteral("/stars/L7_ETMs.tif")); }
+
+QString samplePath(const QString& relative) {
+  const QString path = sampleDir() + QLatin1Char('/') + relative;
+  if (!QFileInfo::exists(path))
+    qWarning("sample %s is missing: run packaging/fetch-samples.sh", qPrintable(path));
+  return path;
+}
+
+void writeInt16Tiff(const std::string& path, int width, int height, int bands,
+                    int (*value)(int band, int x, int y), const char* options) {
+  ensureGdalRegistered();
+  GDALDriverH driver = GDALGetDriverByName("GTiff");
+  char** createOptions = CSLTokenizeString2(options, ",", 0);
+  GDALDatasetH dataset = GDALCreate(driver, path.c_str(), width, height, bands, GDT_Int16, createOptions);
+  CSLDestroy(createOptions);
+  if (!dataset) qFatal("cannot create %s", path.c_str());
+  double transform[6] = {500000, 30, 0, 3300000, 0, -30};
+  GDALSetGeoTransform(dataset, transform);
+  OGRSpatialReferenceH srs = OSRNewSpatialReference(nullptr);
+  OSRImportFromEPSG(srs, 32613);
+  char* wkt = nullptr;
+  OSRExportToWkt(srs, &wkt);
+  GDALSetProjection(dataset, wkt);
+  CPLFree(wkt);
+  OSRDestroySpatialReference(srs);
+  std::vector<int16_t> row(width);
+  for (int b = 0; b < bands; ++b) {
+    GDALRasterBandH band = GDALGetRasterBand(dataset, b + 1);
+    GDALSetRasterNoDataValue(band, -9999);
+    for (int y = 0; y < height; ++y) {
+      for (int x = 0; x < width; ++x) row[x] = int16_t(value(b, x, y));
+      if (GDALRasterIO(band, GF_Write, 0, y, width, 1, row.data(), width, 1, GDT_Int16, 0, 0) != CE_None)
+        qFatal("cannot write %s", path.c_str());
+    }
+  }
+  GDALClose(dataset);
+}
+
+void writeHugeHeaderTiff(const std::string& path, uint32_t width, uint32_t height) {
+  // A classic little-endian TIFF with one IFD and a single strip of 16 bytes: the header
+  // claims width x height int16 pixels while the file holds almost nothing.
+  struct Entry {
+    uint16_t tag, type;
+    uint32_t count, value;
+  };
+  const uint32_t dataOffset = 8;
+  const uint32_t ifdOffset = dataOffset + 16;
+  std::vector<Entry> entries = {
+      {256, 4, 1, width},      {257, 4, 1, height},  {258, 3, 1, 16},       {259, 3, 1, 1},
+      {262, 3, 1, 1},          {273, 4, 1, dataOffset}, {277, 3, 1, 1},     {278, 4, 1, height},
+      {279, 4, 1, 16},         {284, 3, 1, 1},       {339, 3, 1, 2}};
+  FILE* file = std::fopen(path.c_str(), "wb");
+  if (!file) qFatal("cannot create %s", path.c_str());
+  const char header[8] = {'I', 'I', 42, 0, char(ifdOffset & 0xff), char((ifdOffset >> 8) & 0xff), 0, 0};
+  std::fwrite(header, 1, 8, file);
+  const char zeros[16] = {};
+  std::fwrite(zeros, 1, 16, file);
+  const uint16_t count = uint16_t(entries.size());
+  std::fwrite(&count, 2, 1, file);
+  for (const Entry& entry : entries) std::fwrite(&entry, sizeof(Entry), 1, file);
+  const uint32_t next = 0;
+  std::fwrite(&next, 4, 1, file);
+  std::fclose(file);
+}
+
+}  // namespace prithvi::test
