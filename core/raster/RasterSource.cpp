@@ -122,6 +122,12 @@ std::shared_ptr<RasterSource> RasterSource::open(const std::string& path, const 
     info.epsg = epsgOfWkt(info.crsWkt);
   }
 
+  for (char** item = GDALGetMetadata(dataset, nullptr); item && *item; ++item) {
+    const std::string entry(*item);
+    const size_t equals = entry.find('=');
+    if (equals != std::string::npos) info.metadata[entry.substr(0, equals)] = entry.substr(equals + 1);
+  }
+
   for (int b = 1; b <= bandCount; ++b) {
     GDALRasterBandH band = GDALGetRasterBand(dataset, b);
     BandInfo bandInfo;

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,6 +49,7 @@ struct RasterInfo {
   int epsg = 0;         // 0 when the CRS has no EPSG code or there is no CRS
   std::string crsWkt;   // empty when there is no CRS
   std::vector<std::pair<int, int>> overviewSizes;  // of band 1, finest first
+  std::map<std::string, std::string> metadata;     // the dataset's default metadata domain
 };
 
 // A pixel window at full resolution.

@@ -345,6 +345,9 @@ ScanResult scanForScenes(const std::vector<std::string>& paths, const ScanOption
       BandFileGroup& group = groups[candidate.id];
       if (group.files.empty()) group = candidate;
       group.files.push_back({path, band, landsatRole(candidate.sensor, band), raster});
+    } else if (auto truth = raster->info().metadata.find(std::string(kTruthMaskMetadataKey));
+               truth != raster->info().metadata.end()) {
+      result.skipped.push_back({path, "a " + truth->second + " truth mask, not imagery (labels are imported as labels)"});
     } else {
       plain.push_back(raster);
     }

@@ -1,0 +1,31 @@
+#pragma once
+// Reads a scene's bands by role into one block, whatever files hold them: the band files are
+// opened once and read in parallel on the global thread pool.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/raster/RasterSource.h"
+#include "core/scene/Scene.h"
+
+namespace prithvi {
+
+class SceneReader {
+ public:
+  // Opens every file of the scene; throws Error(BadInput) when one is missing or changed shape.
+  explicit SceneReader(const Scene& scene);
+
+  const Scene& scene() const { return mScene; }
+  // The bands of `roles`, in that order, as one block in `type` (default: the first band's
+  // type). Throws Error(Usage) when the scene has no band for a role.
+  RasterBlock read(const Window& window, const std::vector<BandRole>& roles,
+                   std::optional<DataType> type = std::nullopt) const;
+
+ private:
+  Scene mScene;
+  std::map<std::string, std::shared_ptr<RasterSource>> mSources;  // by path
+};
+
+}  // namespace prithvi

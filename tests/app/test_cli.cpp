@@ -1,0 +1,161 @@
+// The `prithvi` CLI end to end: exit codes, one-line errors, JSON output, job events, and the
+// synth -> project -> import -> catalog path.
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+#include <fstream>
+
+#include "tests/support/TestSupport.h"
+
+
+
+namespace {
+struct Run {
+  int code = -1;
+  QByteArray out;
+  QByteArray err;
+  QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
+};
+
+Run runPrithvi(const QStringList& arguments) {
+  QProcess process;
+  process.start(QStringLiteral(PRITHVI_BIN_DIR "/prithvi"), arguments);
+  process.waitForFinished(300000);
+  return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
+}
+
+int ramp(int band, int x, int y) { return band * 100 + x + y; }
+}  // namespace
+
+class TestCli : public QObject {
+  Q_OBJECT
+ private:
+  QTemporaryDir mDir;
+  QString path(const char* name) const { return mDir.path() + QLatin1Char('/') + QLatin1String(name); }
+
+ private Q_SLOTS:
+  void helpAndUsageErrors() {
+    QCOMPARE(runPrithvi({QStringLiteral("--help")}).code, 0);
+    QCOMPARE(runPrithvi({}).code, 2);
+    const Run unknown = runPrithvi({QStringLiteral("frobnicate")});
+    QCOMPARE(unknown.code, 2);
+    QVERIFY(unknown.err.contains("unknown command 'frobnicate'"));
+    for (const char* command : {"info", "synth", "project", "import", "catalog", "overviews", "demo"}) {
+      const Run help = runPrithvi({QLatin1String(command), QStringLiteral("--help")});
+      QCOMPARE(help.code, 0);
+      QVERIFY2(help.out.contains("Usage:"), command);
+    }
+    QCOMPARE(runPrithvi({QStringLiteral("info")}).code, 2);
+    QCOMPARE(runPrithvi({QStringLiteral("info"), QStringLiteral("--bogus"), QStringLiteral("x")}).code, 2);
+    const Run badDates = runPrithvi({QStringLiteral("synth"), QStringLiteral("hls"), QStringLiteral("--dates"),
+                                  QStringLiteral("zero"), QStringLiteral("--out"), path("x")});
+    QCOMPARE(badDates.code, 2);
+    QVERIFY(badDates.err.contains("--dates takes a whole number from 1 to 1000"));
+    const Run badTile = runPrithvi({QStringLiteral("synth"), QStringLiteral("hls"), QStringLiteral("--tile"),
+                                 QStringLiteral("T99ZZZ"), QStringLiteral("--size"), QStringLiteral("32"),
+                                 QStringLiteral("--out"), path("x")});
+    QCOMPARE(badTile.code, 2);
+  }
+
+  void infoOnSampleAsJson() {
+    const Run run = runPrithvi({QStringLiteral("info"), QStringLiteral("--json"), prithvi::test::samplePath(QStringLiteral("stars/L7_ETMs.tif"))});
+    QCOMPARE(run.code, 0);
+    const QJsonObject info = run.json();
+    QCOMPARE(info[QStringLiteral("width")].toInt(), 349);
+    QCOMPARE(info[QStringLiteral("epsg")].toInt(), 31985);
+    QCOMPARE(info[QStringLiteral("bands")].toArray().size(), 6);
+  }
+
+  void badInputGivesOneLineAndExit3() {
+    const std::string text = path("notes.tif").toStdString();
+    std::ofstream(text) << "not a raster";
+    const std::string huge = path("huge.tif").toStdString();
+    prithvi::test::writeHugeHeaderTiff(huge, 1000000, 1000000);
+    for (const std::string& file : {text, huge}) {
+      const Run run = runPrithvi({QStringLiteral("info"), QString::fromStdString(file)});
+      QCOMPARE(run.code, 3);
+      QCOMPARE(run.err.count('\n'), 1);
+      QVERIFY(run.err.startsWith("prithvi: "));
+    }
+    QCOMPARE(runPrithvi({QStringLiteral("info"), path("missing.tif")}).code, 3);
+    // Another SQLite database is not a project.
+    QProcess::execute(QStringLiteral("sqlite3"), {path("other.db"), QStringLiteral("create table t(x);")});
+    const Run notProject = runPrithvi({QStringLiteral("catalog"), path("other.db")});
+    QCOMPARE(notProject.code, 3);
+    QVERIFY2(notProject.err.contains("not a Prithvi Studio project"), notProject.err.constData());
+  }
+
+  void synthImportCatalogRoundTrip() {
+    const Run synth = runPrithvi({QStringLiteral("synth"), QStringLiteral("hls"), QStringLiteral("--tile"), QStringLiteral("T13REN"),
+                               QStringLiteral("--dates"), QStringLiteral("3"), QStringLiteral("--size"), QStringLiteral("64"),
+                               QStringLiteral("--seed"), QStringLiteral("5"), QStringLiteral("--out"), path("hls"),
+                               QStringLiteral("--json")});
+    QCOMPARE(synth.code, 0);
+    QCOMPARE(synth.json()[QStringLiteral("granules")].toArray().size(), 3);
+
+    QCOMPARE(runPrithvi({QStringLiteral("project"), QStringLiteral("create"), path("p.gpkg")}).code, 0);
+    const Run again = runPrithvi({QStringLiteral("project"), QStringLiteral("create"), path("p.gpkg")});
+    QCOMPARE(again.code, 2);
+
+    const std::string odd = path("odd.tif").toStdString();
+    prithvi::test::writeInt16Tiff(odd, 20, 20, 4, ramp);
+    const Run import = runPrithvi({QStringLiteral("import"), path("p.gpkg"), path("hls"), QString::fromStdString(odd),
+                                prithvi::test::samplePath(QStringLiteral("satellite")), QStringLiteral("--json")});
+    QCOMPARE(import.code, 0);
+    const QJsonObject report = import.json();
+    QCOMPARE(report[QStringLiteral("added")].toArray().size(), 3 + 1 + 2);
+    for (const auto& skipped : report[QStringLiteral("skipped")].toArray())
+      QVERIFY(!skipped.toObject()[QStringLiteral("reason")].toString().isEmpty());
+
+    // Importing again adds nothing and says why.
+    const Run reimport = runPrithvi({QStringLiteral("import"), path("p.gpkg"), path("hls"), QStringLiteral("--json")});
+    QCOMPARE(reimport.code, 0);
+    QCOMPARE(reimport.json()[QStringLiteral("added")].toArray().size(), 0);
+    QVERIFY(reimport.out.contains("already in the project"));
+
+    const Run catalog = runPrithvi({QStringLiteral("catalog"), path("p.gpkg"), QStringLiteral("--json")});
+    QCOMPARE(catalog.code, 0);
+    const QJsonObject summary = catalog.json();
+    QCOMPARE(summary[QStringLiteral("scene_count")].toInt(), 6);
+    const Run l30 = runPrithvi({QStringLiteral("catalog"), path("p.gpkg"), QStringLiteral("--tile"), QStringLiteral("T13REN"),
+                             QStringLiteral("--json")});
+    QCOMPARE(l30.json()[QStringLiteral("scenes")].toArray().size(), 3);
+    const Run text = runPrithvi({QStringLiteral("catalog"), path("p.gpkg")});
+    QVERIFY(text.out.contains("tile 13REN: 3 scene(s) on 3 date(s)"));
+
+    // The footprint layer is a GeoPackage layer that GDAL's own tools open.
+    QProcess ogrinfo;
+    ogrinfo.start(QStringLiteral("ogrinfo"), {QStringLiteral("-so"), path("p.gpkg"), QStringLiteral("scene_footprints")});
+    QVERIFY(ogrinfo.waitForFinished(60000));
+    QCOMPARE(ogrinfo.exitCode(), 0);
+    QVERIFY(ogrinfo.readAllStandardOutput().contains("Feature Count: 6"));
+  }
+
+  void jobEventsAreJsonLines() {
+    const Run run = runPrithvi({QStringLiteral("synth"), QStringLiteral("hls"), QStringLiteral("--dates"), QStringLiteral("2"),
+                             QStringLiteral("--size"), QStringLiteral("32"), QStringLiteral("--out"), path("events"),
+                             QStringLiteral("--events"), QStringLiteral("jsonl")});
+    QCOMPARE(run.code, 0);
+    const QList<QByteArray> lines = run.out.trimmed().split('\n');
+    QVERIFY(lines.size() >= 2);
+    QStringList kinds;
+    for (const auto& line : lines) {
+      QJsonParseError error;
+      const QJsonObject event = QJsonDocument::fromJson(line, &error).object();
+      QCOMPARE(error.error, QJsonParseError::NoError);
+      kinds << event[QStringLiteral("event")].toString();
+    }
+    QCOMPARE(kinds.first(), QStringLiteral("started"));
+    QCOMPARE(kinds.last(), QStringLiteral("finished"));
+    QVERIFY(QJsonDocument::fromJson(lines.last()).object()[QStringLiteral("status")].toString() == QStringLiteral("ok"));
+    const Run failed = runPrithvi({QStringLiteral("overviews"), path("nothing.tif"), QStringLiteral("--events"), QStringLiteral("jsonl")});
+    QCOMPARE(failed.code, 3);
+    QVERIFY(failed.out.contains("\"status\":\"failed\""));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"
