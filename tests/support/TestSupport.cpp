@@ -7,6 +7,8 @@
 #include <QFileInfo>
 #include <QTest>
 
+#include <cpl_conv.h>
+#include <cpl_string.h>
 #include <gdal.h>
 #include <ogr_srs_api.h>
 
