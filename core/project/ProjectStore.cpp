@@ -1,0 +1,872 @@
+#include "core/project/ProjectStore.h"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <concepts>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iterator>
+#include <set>
+
+#include <QFileInfo>
+
+#include <fcntl.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/vfs.h>
+#endif
+
+#include "core/base/Error.h"
+#include "core/project/GeoPackage.h"
+
+namespace prithvi {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kApplicationName = "prithvi-studio";
+
+// Schema migrations, applied in order inside one transaction. Never edit a released one: add
+// the next number. create() runs them all from 0, so a new project and an upgraded one end up
+// with the same schema.
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+const Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE sensors (
+  code TEXT NOT NULL PRIMARY KEY,
+  name TEXT NOT NULL,
+  platform TEXT
+);
+INSERT INTO sensors (code, name, platform) VALUES
+  ('L30', 'HLS Landsat 30 m', 'Landsat 8/9 OLI'),
+  ('S30', 'HLS Sentinel-2 30 m', 'Sentinel-2 MSI'),
+  ('LC08', 'Landsat 8 OLI/TIRS Collection 2', 'Landsat 8'),
+  ('LC09', 'Landsat 9 OLI-2/TIRS-2 Collection 2', 'Landsat 9'),
+  ('LE07', 'Landsat 7 ETM+ Collection 2', 'Landsat 7'),
+  ('LT05', 'Landsat 5 TM Collection 2', 'Landsat 5');
+
+CREATE TABLE tiles (
+  id TEXT NOT NULL PRIMARY KEY,
+  epsg INTEGER
+);
+
+-- Times are GeoPackage DATETIMEs (YYYY-MM-DDTHH:MM:SS.SSSZ, UTC): fixed width, so text order
+-- is time order, and GDAL and QGIS read them as dates.
+CREATE TABLE scenes (
+  id TEXT NOT NULL PRIMARY KEY,
+  kind TEXT NOT NULL,
+  sensor TEXT REFERENCES sensors(code),
+  tile TEXT REFERENCES tiles(id),
+  acquired DATETIME,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  epsg INTEGER,
+  crs_wkt TEXT NOT NULL,
+  geotransform TEXT NOT NULL,
+  cloud_cover REAL,
+  imported_at DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX scenes_tile_acquired ON scenes(tile, acquired);
+CREATE INDEX scenes_sensor ON scenes(sensor);
+
+CREATE TABLE scene_bands (
+  scene_id TEXT NOT NULL REFERENCES scenes(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  role TEXT NOT NULL,
+  name TEXT NOT NULL,
+  path TEXT NOT NULL,
+  band_index INTEGER NOT NULL,
+  scale REAL NOT NULL,
+  offset REAL NOT NULL,
+  nodata REAL,
+  PRIMARY KEY (scene_id, position)
+);
+
+-- What each band file looked like at import, to notice files moved or changed since.
+CREATE TABLE files (
+  path TEXT NOT NULL PRIMARY KEY,
+  scene_id TEXT NOT NULL REFERENCES scenes(id) ON DELETE CASCADE,
+  size INTEGER,
+  mtime DATETIME
+);
+CREATE INDEX files_scene ON files(scene_id);
+
+-- A GeoPackage feature layer: what QGIS shows. No rtree index: its triggers call ST_*
+-- functions that only GDAL and SpatiaLite connections define, so plain SQLite writers (us)
+-- could no longer insert; a project holds thousands of footprints, not millions.
+CREATE TABLE scene_footprints (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  geom POLYGON,
+  scene_id TEXT NOT NULL UNIQUE REFERENCES scenes(id) ON DELETE CASCADE,
+  kind TEXT,
+  sensor TEXT,
+  tile TEXT,
+  acquired DATETIME,
+  cloud_cover REAL
+);
+INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
+  VALUES ('scene_footprints', 'features', 'scene_footprints',
+          'Outline of each scene of the Prithvi Studio project', 4326);
+INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m)
+  VALUES ('scene_footprints', 'geom', 'POLYGON', 4326, 0, 0);
+
+CREATE VIEW dates AS
+  SELECT tile, date(acquired) AS date, COUNT(*) AS scene_count,
+         AVG(cloud_cover) AS mean_cloud_cover
+  FROM scenes WHERE acquired IS NOT NULL
+  GROUP BY tile, date(acquired);
+)sql"},
+};
+
+// ---------------------------------------------------------------------------------------------
+// SQLite plumbing: one connection, statements with RAII finalize, transactions that roll back
+// unless committed. Every failing result code goes through Connection::fail.
+
+class Connection {
+ public:
+  Connection(sqlite3* handle, std::string path) : mHandle(handle), mPath(std::move(path)) {}
+  ~Connection() { sqlite3_close_v2(mHandle); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  sqlite3* handle() const { return mHandle; }
+  const std::string& path() const { return mPath; }
+
+  // Runs one or more statements that return no rows.
+  void exec(const char* sql) {
+    int rc = sqlite3_exec(mHandle, sql, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) fail(rc);
+  }
+
+  // Turns a result code into the error the user sees.
+  [[noreturn]] void fail(int rc) const {
+    const std::string detail = mHandle ? sqlite3_errmsg(mHandle) : sqlite3_errstr(rc);
+    switch (rc & 0xff) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+        throwIo("project " + mPath + " is busy: another process is writing to it; try again");
+      case SQLITE_FULL:
+        throwIo("cannot write project " + mPath + ": the disk is full; free some space and try again");
+      case SQLITE_READONLY:
+      case SQLITE_PERM:
+      case SQLITE_CANTOPEN:
+        throwIo("cannot open project " + mPath + " for writing (" + detail +
+                "): check that you may read and write the file and its folder");
+      case SQLITE_IOERR:
+        throwIo("disk error on project " + mPath + " (" + detail + "): check the disk and try again");
+      case SQLITE_CORRUPT:
+      case SQLITE_NOTADB:
+        throwBadInput("project " + mPath + " is damaged (" + detail + "): restore it from a backup");
+      case SQLITE_CONSTRAINT:
+        throwBadInput("project " + mPath + " refused the change (" + detail +
+                      "); was it edited by another program?");
+      default:
+        throwIo("project " + mPath + ": " + detail);
+    }
+  }
+
+ private:
+  sqlite3* mHandle;
+  std::string mPath;
+};
+
+std::optional<std::string> nullIfEmpty(const std::string& text) {
+  return text.empty() ? std::nullopt : std::optional(text);
+}
+std::optional<int> nullIfZero(int value) { return value == 0 ? std::nullopt : std::optional(value); }
+
+class Statement {
+ public:
+  Statement(Connection& connection, const char* sql) : mConnection(connection) {
+    int rc = sqlite3_prepare_v2(connection.handle(), sql, -1, &mStatement, nullptr);
+    if (rc != SQLITE_OK) connection.fail(rc);
+  }
+  ~Statement() { sqlite3_finalize(mStatement); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // Resets the statement and binds `values` to ?1, ?2, ... so one statement serves a loop.
+  template <typename... Values>
+  Statement& bind(const Values&... values) {
+    sqlite3_reset(mStatement);
+    sqlite3_clear_bindings(mStatement);
+    int index = 1;
+    (bindAt(index++, values), ...);
+    return *this;
+  }
+
+  // True while there is a row to read.
+  bool step() {
+    int rc = sqlite3_step(mStatement);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    sqlite3_reset(mStatement);  // releases the statement's locks before the error unwinds
+    mConnection.fail(rc);
+  }
+  // Runs a statement that returns no rows.
+  void run() {
+    while (step()) {
+    }
+  }
+
+  bool isNull(int column) const { return sqlite3_column_type(mStatement, column) == SQLITE_NULL; }
+  int64_t integer(int column) const { return sqlite3_column_int64(mStatement, column); }
+  double real(int column) const { return sqlite3_column_double(mStatement, column); }
+  std::string text(int column) const {
+    const auto* bytes = sqlite3_column_text(mStatement, column);
+    return bytes ? std::string(reinterpret_cast<const char*>(bytes),
+                               size_t(sqlite3_column_bytes(mStatement, column)))
+                 : std::string();
+  }
+  std::optional<double> optionalReal(int column) const {
+    return isNull(column) ? std::nullopt : std::optional(real(column));
+  }
+  // Valid until the next step or bind.
+  std::pair<const uint8_t*, size_t> blob(int column) const {
+    const auto* bytes = static_cast<const uint8_t*>(sqlite3_column_blob(mStatement, column));
+    return {bytes, size_t(sqlite3_column_bytes(mStatement, column))};
+  }
+
+ private:
+  void check(int rc) {
+    if (rc != SQLITE_OK) mConnection.fail(rc);
+  }
+  void bindAt(int index, std::nullopt_t) { check(sqlite3_bind_null(mStatement, index)); }
+  void bindAt(int index, const std::string& value) {
+    check(sqlite3_bind_text(mStatement, index, value.data(), int(value.size()), SQLITE_TRANSIENT));
+  }
+  void bindAt(int index, const char* value) {
+    check(sqlite3_bind_text(mStatement, index, value, -1, SQLITE_TRANSIENT));
+  }
+  void bindAt(int index, const std::vector<uint8_t>& value) {
+    check(sqlite3_bind_blob(mStatement, index, value.data(), int(value.size()), SQLITE_TRANSIENT));
+  }
+  template <std::integral T>
+  void bindAt(int index, T value) {
+    check(sqlite3_bind_int64(mStatement, index, int64_t(value)));
+  }
+  template <std::floating_point T>
+  void bindAt(int index, T value) {
+    check(sqlite3_bind_double(mStatement, index, double(value)));
+  }
+  template <typename T>
+  void bindAt(int index, const std::optional<T>& value) {
+    if (value)
+      bindAt(index, *value);
+    else
+      bindAt(index, std::nullopt);
+  }
+
+  Connection& mConnection;
+  sqlite3_stmt* mStatement = nullptr;
+};
+
+// BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so a write
+// never fails half way because another writer got in first; a read transaction gives every
+// query of one call the same snapshot.
+class Transaction {
+ public:
+  enum class Kind { Read, Write };
+  Transaction(Connection& connection, Kind kind) : mConnection(connection) {
+    connection.exec(kind == Kind::Write ? "BEGIN IMMEDIATE" : "BEGIN");
+  }
+  ~Transaction() {
+    if (mOpen) sqlite3_exec(mConnection.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  void commit() {
+    mConnection.exec("COMMIT");
+    mOpen = false;
+  }
+
+ private:
+  Connection& mConnection;
+  bool mOpen = true;
+};
+
+std::unique_ptr<Connection> openConnection(const std::string& path, int flags, int busyTimeoutMs) {
+  sqlite3* handle = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
+  auto connection = std::make_unique<Connection>(handle, path);  // closes the handle even on failure
+  if (rc != SQLITE_OK) connection->fail(rc);
+  sqlite3_extended_result_codes(handle, 1);
+  sqlite3_busy_timeout(handle, busyTimeoutMs);
+  connection->exec("PRAGMA foreign_keys = ON");
+  return connection;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+// Makes a finished temporary file appear under `finalPath`, never replacing what is there:
+// link() fails when the name is taken, which an exists-then-rename check cannot promise.
+void publishNewFile(const std::string& temporaryPath, const std::string& finalPath) {
+  std::error_code ignored;
+  if (::link(temporaryPath.c_str(), finalPath.c_str()) != 0) {
+    int error = errno;
+    if (error == EEXIST) {
+      fs::remove(temporaryPath, ignored);
+      throwUsage(finalPath + " already exists: choose another name");
+    }
+    // Filesystems without hard links (FAT, some network shares) get a plain rename.
+    if (fs::exists(finalPath, ignored) ||
+        std::rename(temporaryPath.c_str(), finalPath.c_str()) != 0) {
+      fs::remove(temporaryPath, ignored);
+      throwIo("cannot create " + finalPath + ": " + std::strerror(error));
+    }
+  } else {
+    ::unlink(temporaryPath.c_str());
+  }
+  // The new name is only durable once the folder itself is synced.
+  const std::string folder = fs::absolute(finalPath).parent_path().string();
+  int descriptor = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY);
+  if (descriptor >= 0) {
+    ::fsync(descriptor);
+    ::close(descriptor);
+  }
+}
+
+// A unique name next to `finalPath`, so the final link or rename stays on one filesystem.
+std::string temporaryPathFor(const std::string& finalPath) {
+  static std::atomic<int> counter{0};
+  return finalPath + ".part-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+}
+
+void removeDatabaseFiles(const std::string& path) {
+  std::error_code ignored;
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) fs::remove(path + suffix, ignored);
+}
+
+void refuseExistingPath(const std::string& path) {
+  std::error_code ignored;
+  if (fs::exists(fs::symlink_status(path, ignored)))
+    throwUsage(path + " already exists: choose another name");
+  const fs::path folder = fs::absolute(path).parent_path();
+  if (!fs::is_directory(folder, ignored))
+    throwUsage("cannot create " + path + ": folder " + folder.string() + " does not exist");
+}
+
+std::string notAnSqliteDatabase(const std::string& path) {
+  return path + " is not a Prithvi Studio project: it is not an SQLite database " +
+         "(a project is a GeoPackage file, *.gpkg)";
+}
+
+// Looks at the file with stat() only. Opening and closing a descriptor of our own would drop
+// the POSIX locks SQLite holds on it for every connection of this process, and let two writers
+// in at once (sqlite.org "How To Corrupt", 2.2).
+void requireNonEmptyFile(const std::string& path) {
+  std::error_code error;
+  fs::file_status status = fs::status(path, error);
+  if (!fs::exists(status)) throwBadInput("project file " + path + " does not exist");
+  if (!fs::is_regular_file(status)) throwBadInput(path + " is not a file: a project is a *.gpkg file");
+  // SQLite takes an empty file for an empty database.
+  if (fs::file_size(path, error) == 0) throwBadInput(notAnSqliteDatabase(path));
+}
+
+// SQLite opens any file; the first read tells whether it holds a database.
+void requireSqliteDatabase(Connection& db) {
+  int rc = sqlite3_exec(db.handle(), "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
+  if ((rc & 0xff) == SQLITE_NOTADB) throwBadInput(notAnSqliteDatabase(db.path()));
+  if (rc != SQLITE_OK) db.fail(rc);
+}
+
+// SQLite's locks do not hold on network filesystems (sqlite.org "How To Corrupt").
+std::vector<std::string> filesystemWarnings(const std::string& path) {
+  std::vector<std::string> warnings;
+#ifdef __linux__
+  struct statfs info {};
+  if (::statfs(path.c_str(), &info) != 0) return warnings;
+  const char* kind = nullptr;
+  switch (static_cast<unsigned long>(info.f_type)) {
+    case 0x6969: kind = "NFS"; break;
+    case 0x517B: kind = "SMB"; break;
+    case 0xFF534D42: kind = "CIFS"; break;
+    case 0xFE534D42: kind = "SMB2"; break;
+    case 0x01021997: kind = "9P"; break;
+    case 0x5346414F: kind = "AFS"; break;
+    default: break;
+  }
+  if (kind)
+    warnings.push_back("project " + path + " is on a network filesystem (" + kind +
+                       "), where file locks are unreliable: two programs writing at once can "
+                       "corrupt it; copy it to a local disk to work on it");
+#endif
+  return warnings;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values
+
+std::optional<std::string> isoUtc(const QDateTime& time) {
+  if (!time.isValid()) return std::nullopt;
+  return time.toUTC().toString(Qt::ISODateWithMs).toStdString();
+}
+
+QDateTime parseIsoUtc(const std::string& text) {
+  return QDateTime::fromString(QString::fromStdString(text), Qt::ISODateWithMs).toUTC();
+}
+
+// Shortest text that reads back to the same double, whatever the C locale says.
+std::string geoTransformText(const GeoTransform& transform) {
+  std::string text;
+  for (double value : transform.coefficients()) {
+    char buffer[32];
+    auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    if (!text.empty()) text += ' ';
+    text.append(buffer, result.ptr);
+  }
+  return text;
+}
+
+std::optional<GeoTransform> parseGeoTransform(const std::string& text) {
+  std::array<double, 6> coefficients{};
+  const char* cursor = text.data();
+  const char* end = text.data() + text.size();
+  for (double& value : coefficients) {
+    while (cursor < end && *cursor == ' ') ++cursor;
+    auto result = std::from_chars(cursor, end, value);
+    if (result.ec != std::errc()) return std::nullopt;
+    cursor = result.ptr;
+  }
+  return GeoTransform(coefficients);
+}
+
+[[noreturn]] void throwDamaged(const std::string& path, const std::string& what) {
+  throwBadInput("project " + path + " is damaged: " + what + "; restore it from a backup");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema
+
+int latestVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+// The schema version of a project; Error(BadInput) when the file is not one.
+int readSchemaVersion(Connection& db) {
+  std::set<std::string> tables;
+  Statement list(db,
+                 "SELECT name FROM sqlite_master WHERE type = 'table' "
+                 "AND name IN ('prithvi_meta', 'gpkg_contents')");
+  while (list.step()) tables.insert(list.text(0));
+  if (!tables.count("prithvi_meta"))
+    throwBadInput(db.path() + (tables.count("gpkg_contents") ? " is a GeoPackage" : " is an SQLite database") +
+                  " but not a Prithvi Studio project");
+
+  Statement meta(db, "SELECT value FROM prithvi_meta WHERE key = ?1");
+  meta.bind("application");
+  std::string application = meta.step() ? meta.text(0) : std::string();
+  if (application != kApplicationName)
+    throwBadInput(db.path() + " is an SQLite database but not a Prithvi Studio project (its " +
+                  "prithvi_meta table belongs to '" + application + "')");
+  meta.bind("schema_version");
+  const std::string text = meta.step() ? meta.text(0) : std::string();
+  int version = -1;
+  auto result = std::from_chars(text.data(), text.data() + text.size(), version);
+  if (result.ec != std::errc() || result.ptr != text.data() + text.size() || version < 0)
+    throwDamaged(db.path(), "its schema_version '" + text + "' is not a number");
+  return version;
+}
+
+// Brings the schema up to date in one write transaction; returns the version reached.
+int migrate(Connection& db) {
+  Transaction transaction(db, Transaction::Kind::Write);
+  // Read again under the write lock: another process may have migrated meanwhile.
+  const int from = readSchemaVersion(db);
+  for (const Migration& migration : kMigrations)
+    if (migration.version > from) db.exec(migration.sql);
+  Statement(db, "UPDATE prithvi_meta SET value = ?1 WHERE key = 'schema_version'")
+      .bind(std::to_string(latestVersion()))
+      .run();
+  transaction.commit();
+  return latestVersion();
+}
+
+// The first statements a new project file gets, before the migrations.
+void writeProjectHeader(Connection& db) {
+  db.exec(("PRAGMA application_id = " + std::to_string(gpkg::kApplicationId) +
+           "; PRAGMA user_version = " + std::to_string(gpkg::kUserVersion))
+              .c_str());
+  db.exec(gpkg::coreTablesSql());
+  db.exec("CREATE TABLE prithvi_meta (key TEXT NOT NULL PRIMARY KEY, value TEXT);");
+  Statement(db, "INSERT INTO prithvi_meta (key, value) VALUES ('application', ?1), ('schema_version', '0')")
+      .bind(kApplicationName)
+      .run();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenes
+
+constexpr const char* kSceneColumns =
+    "id, kind, sensor, tile, acquired, width, height, epsg, crs_wkt, geotransform, cloud_cover";
+
+// Reads bands and footprints for scene rows; statements are prepared once per call.
+class SceneReader {
+ public:
+  explicit SceneReader(Connection& db)
+      : mDb(db),
+        mBands(db,
+               "SELECT role, name, path, band_index, scale, offset, nodata FROM scene_bands "
+               "WHERE scene_id = ?1 ORDER BY position"),
+        mFootprint(db, "SELECT geom FROM scene_footprints WHERE scene_id = ?1") {}
+
+  // `row` holds kSceneColumns in order.
+  Scene read(const Statement& row) {
+    Scene scene;
+    scene.id = row.text(0);
+    std::optional<SceneKind> kind = sceneKindFromName(row.text(1));
+    if (!kind) throwDamaged(mDb.path(), "scene " + scene.id + " has unknown kind '" + row.text(1) + "'");
+    scene.kind = *kind;
+    scene.sensor = row.text(2);
+    scene.tile = row.text(3);
+    if (!row.isNull(4)) scene.acquired = parseIsoUtc(row.text(4));
+    scene.width = int(row.integer(5));
+    scene.height = int(row.integer(6));
+    scene.epsg = int(row.integer(7));
+    scene.crsWkt = row.text(8);
+    std::optional<GeoTransform> transform = parseGeoTransform(row.text(9));
+    if (!transform) throwDamaged(mDb.path(), "scene " + scene.id + " has an unreadable geotransform");
+    scene.geoTransform = *transform;
+    scene.cloudCoverPercent = row.optionalReal(10);
+
+    mBands.bind(scene.id);
+    while (mBands.step()) {
+      SceneBand band;
+      std::optional<BandRole> role = bandRoleFromName(mBands.text(0));
+      band.role = role.value_or(BandRole::Other);
+      band.name = mBands.text(1);
+      band.path = mBands.text(2);
+      band.bandIndex = int(mBands.integer(3));
+      band.scale = mBands.real(4);
+      band.offset = mBands.real(5);
+      band.nodata = mBands.optionalReal(6);
+      scene.bands.push_back(std::move(band));
+    }
+
+    mFootprint.bind(scene.id);
+    if (mFootprint.step() && !mFootprint.isNull(0)) {
+      auto [bytes, size] = mFootprint.blob(0);
+      std::optional<std::vector<LonLat>> ring = gpkg::decodePolygon(bytes, size);
+      if (!ring) throwDamaged(mDb.path(), "the footprint of scene " + scene.id + " is not a polygon");
+      scene.footprint = std::move(*ring);
+    }
+    return scene;
+  }
+
+ private:
+  Connection& mDb;
+  Statement mBands;
+  Statement mFootprint;
+};
+
+// What is known about a band file before the write transaction starts, so no disk access
+// happens while the project is locked.
+struct FileRecord {
+  std::string path;
+  std::optional<int64_t> size;
+  std::optional<std::string> mtime;
+};
+
+struct PreparedScene {
+  const Scene* scene;
+  std::optional<std::vector<uint8_t>> footprint;
+  std::vector<FileRecord> files;
+};
+
+PreparedScene prepareScene(const Scene& scene) {
+  if (scene.id.empty()) throwBadInput("cannot add a scene without an id");
+  PreparedScene prepared{&scene, std::nullopt, {}};
+  if (!scene.footprint.empty()) {
+    try {
+      prepared.footprint = gpkg::encodePolygon(scene.footprint);
+    } catch (const Error& error) {
+      throwBadInput("scene " + scene.id + ": " + error.what());
+    }
+  }
+  std::set<std::string> seen;
+  for (const SceneBand& band : scene.bands) {
+    if (!seen.insert(band.path).second) continue;
+    FileRecord record{band.path, std::nullopt, std::nullopt};
+    QFileInfo info(QString::fromStdString(band.path));
+    if (info.exists()) {
+      record.size = info.size();
+      record.mtime = isoUtc(info.lastModified());
+    }
+    prepared.files.push_back(std::move(record));
+  }
+  return prepared;
+}
+
+// Keeps gpkg_contents' extent and last_change true, as GeoPackage readers trust them.
+void refreshFootprintContents(Connection& db) {
+  std::optional<gpkg::Envelope> extent;
+  Statement geometries(db, "SELECT geom FROM scene_footprints WHERE geom IS NOT NULL");
+  while (geometries.step()) {
+    auto [bytes, size] = geometries.blob(0);
+    std::optional<gpkg::Envelope> envelope = gpkg::envelopeOf(bytes, size);
+    if (!envelope) continue;
+    if (extent)
+      extent->expand(*envelope);
+    else
+      extent = envelope;
+  }
+  auto bound = [&](double gpkg::Envelope::*field) {
+    return extent ? std::optional<double>((*extent).*field) : std::nullopt;
+  };
+  Statement(db,
+            "UPDATE gpkg_contents SET min_x = ?1, min_y = ?2, max_x = ?3, max_y = ?4, "
+            "last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+            "WHERE table_name = 'scene_footprints'")
+      .bind(bound(&gpkg::Envelope::minX), bound(&gpkg::Envelope::minY),
+            bound(&gpkg::Envelope::maxX), bound(&gpkg::Envelope::maxY))
+      .run();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+struct ProjectStore::Impl {
+  std::unique_ptr<Connection> db;
+  int schemaVersion = 0;
+  std::vector<std::string> warnings;
+};
+
+ProjectStore::ProjectStore(std::unique_ptr<Impl> impl) : mImpl(std::move(impl)) {}
+ProjectStore::~ProjectStore() = default;
+
+int ProjectStore::latestSchemaVersion() { return latestVersion(); }
+const std::string& ProjectStore::path() const { return mImpl->db->path(); }
+int ProjectStore::schemaVersion() const { return mImpl->schemaVersion; }
+const std::vector<std::string>& ProjectStore::warnings() const { return mImpl->warnings; }
+
+std::unique_ptr<ProjectStore> ProjectStore::create(const std::string& path) {
+  refuseExistingPath(path);
+  const std::string temporaryPath = temporaryPathFor(path);
+  removeDatabaseFiles(temporaryPath);
+  try {
+    // A rollback journal while building: once committed and closed, the main file holds
+    // everything, so linking that one file publishes a complete project.
+    auto db = openConnection(temporaryPath, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 5000);
+    db->exec("PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL");
+    Transaction transaction(*db, Transaction::Kind::Write);
+    writeProjectHeader(*db);
+    transaction.commit();
+    migrate(*db);
+  } catch (...) {
+    removeDatabaseFiles(temporaryPath);
+    throw;
+  }
+  publishNewFile(temporaryPath, path);
+  return open(path);
+}
+
+std::unique_ptr<ProjectStore> ProjectStore::open(const std::string& path, int busyTimeoutMs) {
+  requireNonEmptyFile(path);
+  auto impl = std::make_unique<Impl>();
+  impl->db = openConnection(path, SQLITE_OPEN_READWRITE, busyTimeoutMs);
+  Connection& db = *impl->db;
+  requireSqliteDatabase(db);
+  {
+    // Identify the file before changing anything in it: it may be someone else's database.
+    Transaction read(db, Transaction::Kind::Read);
+    impl->schemaVersion = readSchemaVersion(db);
+    read.commit();
+  }
+  if (impl->schemaVersion > latestVersion())
+    throwBadInput(path + " was written by a newer Prithvi Studio (schema " +
+                  std::to_string(impl->schemaVersion) + ", this program reads up to " +
+                  std::to_string(latestVersion()) + "): update the program");
+
+  // WAL lets readers and the writer of several processes work at once; FULL syncs every commit.
+  std::string mode;
+  {
+    Statement journal(db, "PRAGMA journal_mode = WAL");
+    if (journal.step()) mode = journal.text(0);
+  }
+  if (mode != "wal")
+    throwIo("cannot open project " + path + " in write-ahead-log mode (got '" + mode +
+            "'): move it to a local disk you may write to");
+  db.exec("PRAGMA synchronous = FULL");
+
+  if (impl->schemaVersion < latestVersion()) impl->schemaVersion = migrate(db);
+  impl->warnings = filesystemWarnings(path);
+  return std::unique_ptr<ProjectStore>(new ProjectStore(std::move(impl)));
+}
+
+bool ProjectStore::hasScene(const std::string& id) {
+  Statement query(*mImpl->db, "SELECT 1 FROM scenes WHERE id = ?1");
+  return query.bind(id).step();
+}
+
+std::vector<std::string> ProjectStore::addScenes(const std::vector<Scene>& scenes,
+                                                 OnDuplicate onDuplicate) {
+  std::vector<PreparedScene> prepared;
+  prepared.reserve(scenes.size());
+  for (const Scene& scene : scenes) prepared.push_back(prepareScene(scene));
+
+  Connection& db = *mImpl->db;
+  Transaction transaction(db, Transaction::Kind::Write);
+  Statement exists(db, "SELECT 1 FROM scenes WHERE id = ?1");
+  Statement fileOwner(db, "SELECT scene_id FROM files WHERE path = ?1");
+  Statement insertSensor(db, "INSERT OR IGNORE INTO sensors (code, name) VALUES (?1, ?1)");
+  // A tile first seen without a CRS gets one from a later scene.
+  Statement insertTile(db,
+                       "INSERT INTO tiles (id, epsg) VALUES (?1, ?2) "
+                       "ON CONFLICT (id) DO UPDATE SET epsg = coalesce(tiles.epsg, excluded.epsg)");
+  Statement insertScene(db,
+                        "INSERT INTO scenes (id, kind, sensor, tile, acquired, width, height, epsg, "
+                        "crs_wkt, geotransform, cloud_cover) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  Statement insertBand(db,
+                       "INSERT INTO scene_bands (scene_id, position, role, name, path, band_index, "
+                       "scale, offset, nodata) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  Statement insertFile(db, "INSERT INTO files (path, scene_id, size, mtime) VALUES (?1, ?2, ?3, ?4)");
+  Statement insertFootprint(db,
+                            "INSERT INTO scene_footprints (geom, scene_id, kind, sensor, tile, "
+                            "acquired, cloud_cover) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+
+  std::vector<std::string> skipped;
+  bool anyFootprint = false;
+  for (const PreparedScene& item : prepared) {
+    const Scene& scene = *item.scene;
+    if (exists.bind(scene.id).step()) {
+      if (onDuplicate == OnDuplicate::Fail)
+        throwBadInput("scene " + scene.id + " is already in project " + db.path());
+      skipped.push_back(scene.id);
+      continue;
+    }
+    for (const FileRecord& file : item.files)
+      if (fileOwner.bind(file.path).step())
+        throwBadInput("cannot add scene " + scene.id + ": its file " + file.path +
+                      " already belongs to scene " + fileOwner.text(0));
+
+    const auto sensor = nullIfEmpty(scene.sensor);
+    const auto tile = nullIfEmpty(scene.tile);
+    const auto acquired = isoUtc(scene.acquired);
+    if (sensor) insertSensor.bind(sensor).run();
+    if (tile) insertTile.bind(tile, nullIfZero(scene.epsg)).run();
+    insertScene
+        .bind(scene.id, sceneKindName(scene.kind), sensor, tile, acquired, scene.width, scene.height,
+              nullIfZero(scene.epsg), scene.crsWkt, geoTransformText(scene.geoTransform),
+              scene.cloudCoverPercent)
+        .run();
+    for (size_t position = 0; position < scene.bands.size(); ++position) {
+      const SceneBand& band = scene.bands[position];
+      insertBand
+          .bind(scene.id, position, bandRoleName(band.role), band.name, band.path, band.bandIndex,
+                band.scale, band.offset, band.nodata)
+          .run();
+    }
+    for (const FileRecord& file : item.files)
+      insertFile.bind(file.path, scene.id, file.size, file.mtime).run();
+    if (item.footprint) {
+      insertFootprint
+          .bind(*item.footprint, scene.id, sceneKindName(scene.kind), sensor, tile, acquired,
+                scene.cloudCoverPercent)
+          .run();
+      anyFootprint = true;
+    }
+  }
+  if (anyFootprint) refreshFootprintContents(db);
+  transaction.commit();
+  return skipped;
+}
+
+std::vector<Scene> ProjectStore::scenes(const SceneFilter& filter) {
+  Connection& db = *mImpl->db;
+  Transaction transaction(db, Transaction::Kind::Read);
+  // One statement for every filter: a NULL parameter switches its condition off.
+  const std::string sql = std::string("SELECT ") + kSceneColumns +
+                          " FROM scenes WHERE (?1 IS NULL OR tile = ?1) AND (?2 IS NULL OR sensor = ?2)"
+                          " AND (?3 IS NULL OR acquired >= ?3) AND (?4 IS NULL OR acquired <= ?4)"
+                          " AND (?5 IS NULL OR cloud_cover <= ?5)"
+                          " ORDER BY acquired IS NULL, acquired, id";
+  Statement query(db, sql.c_str());
+  query.bind(nullIfEmpty(filter.tile), nullIfEmpty(filter.sensor), isoUtc(filter.from),
+             isoUtc(filter.to), filter.maxCloudCoverPercent);
+  SceneReader reader(db);
+  std::vector<Scene> result;
+  while (query.step()) result.push_back(reader.read(query));
+  transaction.commit();
+  return result;
+}
+
+std::optional<Scene> ProjectStore::scene(const std::string& id) {
+  Connection& db = *mImpl->db;
+  Transaction transaction(db, Transaction::Kind::Read);
+  const std::string sql = std::string("SELECT ") + kSceneColumns + " FROM scenes WHERE id = ?1";
+  Statement query(db, sql.c_str());
+  std::optional<Scene> result;
+  if (query.bind(id).step()) result = SceneReader(db).read(query);
+  transaction.commit();
+  return result;
+}
+
+void ProjectStore::removeScene(const std::string& id) {
+  Connection& db = *mImpl->db;
+  Transaction transaction(db, Transaction::Kind::Write);
+  // Bands, files and the footprint go with it (ON DELETE CASCADE).
+  Statement(db, "DELETE FROM scenes WHERE id = ?1").bind(id).run();
+  if (sqlite3_changes(db.handle()) == 0)
+    throwBadInput("there is no scene " + id + " in project " + db.path());
+  refreshFootprintContents(db);
+  transaction.commit();
+}
+
+CatalogSummary ProjectStore::summary() {
+  Connection& db = *mImpl->db;
+  Transaction transaction(db, Transaction::Kind::Read);
+  CatalogSummary summary;
+  Statement count(db, "SELECT COUNT(*) FROM scenes");
+  if (count.step()) summary.sceneCount = int(count.integer(0));
+
+  Statement tiles(db,
+                  "SELECT coalesce(s.tile, ''), coalesce(t.epsg, 0), COUNT(*), "
+                  "COUNT(DISTINCT date(s.acquired)), MIN(s.acquired), MAX(s.acquired) "
+                  "FROM scenes s LEFT JOIN tiles t ON t.id = s.tile "
+                  "GROUP BY s.tile ORDER BY coalesce(s.tile, '')");
+  while (tiles.step()) {
+    CatalogSummary::Tile tile;
+    tile.id = tiles.text(0);
+    tile.epsg = int(tiles.integer(1));
+    tile.sceneCount = int(tiles.integer(2));
+    tile.dateCount = int(tiles.integer(3));
+    if (!tiles.isNull(4)) tile.first = parseIsoUtc(tiles.text(4));
+    if (!tiles.isNull(5)) tile.last = parseIsoUtc(tiles.text(5));
+    summary.tiles.push_back(std::move(tile));
+  }
+
+  Statement sensors(db,
+                    "SELECT n.code, n.name, COUNT(*) FROM scenes s JOIN sensors n ON n.code = s.sensor "
+                    "GROUP BY n.code ORDER BY n.code");
+  while (sensors.step())
+    summary.sensors.push_back({sensors.text(0), sensors.text(1), int(sensors.integer(2))});
+  transaction.commit();
+  return summary;
+}
+
+void ProjectStore::backupTo(const std::string& path) {
+  refuseExistingPath(path);
+  const std::string temporaryPath = temporaryPathFor(path);
+  removeDatabaseFiles(temporaryPath);
+  try {
+    // VACUUM INTO reads one snapshot, so writers in other processes go on meanwhile.
+    Statement(*mImpl->db, "VACUUM INTO ?1").bind(temporaryPath).run();
+  } catch (...) {
+    removeDatabaseFiles(temporaryPath);
+    throw;
+  }
+  publishNewFile(temporaryPath, path);
+}
+
+}  // namespace prithvi
