@@ -65,8 +65,9 @@ struct PlainGdal {
   void read(int x, int y, int width, int height, std::vector<int16_t>& out) {
     out.resize(size_t(width) * height * datasets.size());
     for (size_t b = 0; b < datasets.size(); ++b)
-      GDALRasterIO(GDALGetRasterBand(datasets[b], 1), GF_Read, x, y, width, height, out.data() + b * width * height,
-                   width, height, GDT_Int16, 0, 0);
+      if (GDALRasterIO(GDALGetRasterBand(datasets[b], 1), GF_Read, x, y, width, height, out.data() + b * width * height,
+                   width, height, GDT_Int16, 0, 0) != CE_None)
+        throw std::runtime_error("baseline read failed");
   }
 };
 

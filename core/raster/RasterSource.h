@@ -52,6 +52,10 @@ struct RasterInfo {
   std::map<std::string, std::string> metadata;     // the dataset's default metadata domain
 };
 
+// Metadata item that marks a raster as a truth mask (its value names the mask, e.g. "water"):
+// masks are labels, not imagery, so the scanner does not turn them into scenes.
+constexpr const char* kTruthMaskMetadataKey = "PRITHVI_TRUTH_MASK";
+
 // A pixel window at full resolution.
 struct Window {
   int x = 0;

@@ -13,10 +13,6 @@ namespace prithvi {
 
 class Feedback;
 
-// Metadata item that marks a raster as a truth mask (written by the synthetic generator):
-// masks are labels, not scenes.
-constexpr const char* kTruthMaskMetadataKey = "PRITHVI_TRUTH_MASK";
-
 struct SkippedFile {
   std::string path;
   std::string reason;
