@@ -184,26 +184,42 @@ RasterBlock RasterSource::read(const Window& window, const std::vector<int>& ban
   return readResampled(window, window.width, window.height, bands, type);
 }
 
-RasterBlock RasterSource::readResampled(const Window& window, int outWidth, int outHeight,
-                                        const std::vector<int>& bands, std::optional<DataType> type) const {
+void RasterSource::checkRequest(const Window& window, int outWidth, int outHeight, const std::vector<int>& bands,
+                                DataType type) const {
   if (window.width < 1 || window.height < 1 || window.x < 0 || window.y < 0 ||
       window.x + window.width > mInfo.width || window.y + window.height > mInfo.height)
     throwUsage("window " + std::to_string(window.x) + "," + std::to_string(window.y) + " " +
                std::to_string(window.width) + "x" + std::to_string(window.height) + " lies outside " +
                quoted(mInfo.path) + " (" + std::to_string(mInfo.width) + "x" + std::to_string(mInfo.height) + ")");
+  if (bands.empty()) throwUsage("no bands requested from " + quoted(mInfo.path));
   for (int b : bands)
     if (b < 1 || b > int(mInfo.bands.size()))
       throwUsage("band " + std::to_string(b) + " does not exist in " + quoted(mInfo.path) + " (it has " +
                  std::to_string(mInfo.bands.size()) + ")");
-  if (bands.empty()) throwUsage("no bands requested from " + quoted(mInfo.path));
-  const DataType outType = type.value_or(mInfo.bands[bands.front() - 1].type);
-  const int64_t bytes = int64_t(outWidth) * outHeight * int64_t(bands.size()) * dataTypeSize(outType);
+  const int64_t bytes = int64_t(outWidth) * outHeight * int64_t(bands.size()) * dataTypeSize(type);
   if (outWidth < 1 || outHeight < 1 || bytes > mLimits.maxReadBytes)
     throwUsage("a read of " + std::to_string(outWidth) + "x" + std::to_string(outHeight) + "x" +
-               std::to_string(bands.size()) + " " + dataTypeName(outType) + " from " + quoted(mInfo.path) +
+               std::to_string(bands.size()) + " " + dataTypeName(type) + " from " + quoted(mInfo.path) +
                " needs " + std::to_string(bytes >> 20) + " MiB, over the limit of " +
                std::to_string(mLimits.maxReadBytes >> 20) + " MiB; read a smaller window");
-  return readInto(handleForThisThread(), window, outWidth, outHeight, bands, outType);
+}
+
+RasterBlock RasterSource::readResampled(const Window& window, int outWidth, int outHeight,
+                                        const std::vector<int>& bands, std::optional<DataType> type) const {
+  const DataType outType =
+      type.value_or(bands.empty() || bands.front() < 1 || bands.front() > int(mInfo.bands.size())
+                        ? DataType::Byte
+                        : mInfo.bands[bands.front() - 1].type);
+  checkRequest(window, outWidth, outHeight, bands, outType);
+  RasterBlock block(outType, outWidth, outHeight, int(bands.size()));
+  readInto(window, outWidth, outHeight, bands, outType, block.bandData(0));
+  return block;
+}
+
+void RasterSource::readBandInto(const Window& window, int band, DataType type, int outWidth, int outHeight,
+                                std::byte* destination) const {
+  checkRequest(window, outWidth, outHeight, {band}, type);
+  readInto(window, outWidth, outHeight, {band}, type, destination);
 }
 
 RasterBlock RasterSource::readLevel(int level, const Window& levelWindow, const std::vector<int>& bands,
@@ -224,22 +240,22 @@ RasterBlock RasterSource::readLevel(int level, const Window& levelWindow, const 
   return readResampled(full, levelWindow.width, levelWindow.height, bands, type);
 }
 
-RasterBlock RasterSource::readInto(GDALDatasetH dataset, const Window& window, int outWidth, int outHeight,
-                                   const std::vector<int>& bands, DataType type) const {
-  RasterBlock block(type, outWidth, outHeight, int(bands.size()));
+void RasterSource::readInto(const Window& window, int outWidth, int outHeight, const std::vector<int>& bands,
+                            DataType type, std::byte* destination) const {
+  GDALDatasetH dataset = handleForThisThread();
   GdalErrorCapture capture;
   GDALRasterIOExtraArg extra;
   INIT_RASTERIO_EXTRA_ARG(extra);
   extra.eResampleAlg = (outWidth == window.width && outHeight == window.height) ? GRIORA_NearestNeighbour
                                                                                  : GRIORA_Average;
   std::vector<int> bandList(bands);
-  const CPLErr result = GDALDatasetRasterIOEx(
-      dataset, GF_Read, window.x, window.y, window.width, window.height, block.bandData(0), outWidth,
-      outHeight, toGdal(type), int(bandList.size()), bandList.data(), 0, 0, GSpacing(block.bandBytes()), &extra);
+  const GSpacing bandSpacing = GSpacing(outWidth) * outHeight * dataTypeSize(type);
+  const CPLErr result =
+      GDALDatasetRasterIOEx(dataset, GF_Read, window.x, window.y, window.width, window.height, destination, outWidth,
+                            outHeight, toGdal(type), int(bandList.size()), bandList.data(), 0, 0, bandSpacing, &extra);
   if (result != CE_None)
     throwBadInput("reading " + quoted(mInfo.path) + " failed: " +
                   capture.message("the file is truncated or corrupt"));
-  return block;
 }
 
 }  // namespace prithvi

@@ -122,13 +122,20 @@ class RasterSource {
   RasterBlock readLevel(int level, const Window& levelWindow, const std::vector<int>& bands,
                         std::optional<DataType> type = std::nullopt) const;
 
+  // Reads one band of a full-resolution window into `destination`, which holds
+  // outWidth x outHeight values of `type` (no intermediate copy).
+  void readBandInto(const Window& window, int band, DataType type, int outWidth, int outHeight,
+                    std::byte* destination) const;
+
   // The dataset handle owned by the calling thread (opened on first use).
   GDALDatasetH handleForThisThread() const;
 
  private:
   RasterSource() = default;
-  RasterBlock readInto(GDALDatasetH dataset, const Window& window, int outWidth, int outHeight,
-                       const std::vector<int>& bands, DataType type) const;
+  void checkRequest(const Window& window, int outWidth, int outHeight, const std::vector<int>& bands,
+                    DataType type) const;
+  void readInto(const Window& window, int outWidth, int outHeight, const std::vector<int>& bands, DataType type,
+                std::byte* destination) const;
 
   RasterInfo mInfo;
   OpenLimits mLimits;

@@ -1,7 +1,5 @@
 #include "core/scene/SceneReader.h"
 
-#include <cstring>
-
 #include "core/base/Error.h"
 #include "core/base/ThreadPool.h"
 
@@ -19,8 +17,7 @@ SceneReader::SceneReader(const Scene& scene) : mScene(scene) {
   }
 }
 
-RasterBlock SceneReader::read(const Window& window, const std::vector<BandRole>& roles,
-                              std::optional<DataType> type) const {
+std::vector<const SceneBand*> SceneReader::bandsFor(const std::vector<BandRole>& roles) const {
   std::vector<const SceneBand*> bands;
   for (BandRole role : roles) {
     const SceneBand* band = mScene.band(role);
@@ -28,15 +25,46 @@ RasterBlock SceneReader::read(const Window& window, const std::vector<BandRole>&
     bands.push_back(band);
   }
   if (bands.empty()) throwUsage("no bands requested from scene " + mScene.id);
-  const DataType outType =
-      type.value_or(mSources.at(bands.front()->path)->info().bands[bands.front()->bandIndex - 1].type);
-  RasterBlock block(outType, window.width, window.height, int(bands.size()));
+  return bands;
+}
+
+DataType SceneReader::typeFor(const SceneBand& band, std::optional<DataType> type) const {
+  return type.value_or(mSources.at(band.path)->info().bands[band.bandIndex - 1].type);
+}
+
+void SceneReader::readSerial(const Window& window, const std::vector<const SceneBand*>& bands,
+                             RasterBlock& block) const {
+  for (size_t i = 0; i < bands.size(); ++i)
+    mSources.at(bands[i]->path)
+        ->readBandInto(window, bands[i]->bandIndex, block.type(), window.width, window.height, block.bandData(int(i)));
+}
+
+RasterBlock SceneReader::read(const Window& window, const std::vector<BandRole>& roles,
+                              std::optional<DataType> type) const {
+  const auto bands = bandsFor(roles);
+  RasterBlock block(typeFor(*bands.front(), type), window.width, window.height, int(bands.size()));
+  constexpr int64_t kParallelPixels = 512 * 512;
+  if (int64_t(window.width) * window.height < kParallelPixels) {
+    readSerial(window, bands, block);
+    return block;
+  }
   // One task per band: each decodes its own tiles, so the cores share the decompression.
   ThreadPool::global().parallelFor(int(bands.size()), [&](int i) {
-    const RasterBlock one = mSources.at(bands[i]->path)->read(window, {bands[i]->bandIndex}, outType);
-    std::memcpy(block.bandData(i), one.bandData(0), block.bandBytes());
+    mSources.at(bands[i]->path)
+        ->readBandInto(window, bands[i]->bandIndex, block.type(), window.width, window.height, block.bandData(i));
   });
   return block;
+}
+
+std::vector<RasterBlock> SceneReader::readMany(const std::vector<Window>& windows, const std::vector<BandRole>& roles,
+                                               std::optional<DataType> type) const {
+  const auto bands = bandsFor(roles);
+  const DataType outType = typeFor(*bands.front(), type);
+  std::vector<RasterBlock> blocks;
+  blocks.reserve(windows.size());
+  for (const Window& window : windows) blocks.emplace_back(outType, window.width, window.height, int(bands.size()));
+  ThreadPool::global().parallelFor(int(windows.size()), [&](int i) { readSerial(windows[i], bands, blocks[i]); });
+  return blocks;
 }
 
 }  // namespace prithvi

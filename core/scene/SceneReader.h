@@ -20,10 +20,20 @@ class SceneReader {
   const Scene& scene() const { return mScene; }
   // The bands of `roles`, in that order, as one block in `type` (default: the first band's
   // type). Throws Error(Usage) when the scene has no band for a role.
+  // Large windows read their bands in parallel; small ones (chips) read on the calling thread,
+  // where dispatching would cost more than it saves.
   RasterBlock read(const Window& window, const std::vector<BandRole>& roles,
                    std::optional<DataType> type = std::nullopt) const;
+  // Many windows at once, spread over the thread pool one window per task (a data loader's
+  // access pattern). Results are in the order of `windows`.
+  std::vector<RasterBlock> readMany(const std::vector<Window>& windows, const std::vector<BandRole>& roles,
+                                    std::optional<DataType> type = std::nullopt) const;
 
  private:
+  std::vector<const SceneBand*> bandsFor(const std::vector<BandRole>& roles) const;
+  DataType typeFor(const SceneBand& band, std::optional<DataType> type) const;
+  void readSerial(const Window& window, const std::vector<const SceneBand*>& bands, RasterBlock& block) const;
+
   Scene mScene;
   std::map<std::string, std::shared_ptr<RasterSource>> mSources;  // by path
 };
