@@ -29,7 +29,7 @@ std::string ensureDemoProject(const DemoOptions& options, Feedback* feedback) {
   std::vector<std::string> paths{synth.outDir};
   const QDir samples(QString::fromStdString(options.sampleDir));
   if (!options.sampleDir.empty() && samples.exists()) {
-    paths.push_back(samples.filePath(QStringLiteral("stars/L7_ETMs.tif")).toStdString());
+    paths.push_back(samples.filePath(QStringLiteral("stars")).toStdString());
     paths.push_back(samples.filePath(QStringLiteral("satellite")).toStdString());
   } else if (feedback) {
     feedback->log("warning", "Landsat samples not found in '" + options.sampleDir +

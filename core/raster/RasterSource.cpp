@@ -105,7 +105,20 @@ std::shared_ptr<RasterSource> RasterSource::open(const std::string& path, const 
   info.height = GDALGetRasterYSize(dataset);
   const int bandCount = GDALGetRasterCount(dataset);
 
-  if (bandCount < 1) throwBadInput(quoted(path) + " has no raster bands");
+  if (bandCount < 1) {
+    // Containers (Zarr groups, HDF-like files) list their arrays as subdatasets.
+    std::vector<std::string> names;
+    for (char** item = GDALGetMetadata(dataset, "SUBDATASETS"); item && *item; ++item) {
+      const std::string entry(*item);
+      const size_t nameAt = entry.find("_NAME=");
+      if (nameAt != std::string::npos) names.push_back(entry.substr(nameAt + 6));
+    }
+    if (names.empty()) throwBadInput(quoted(path) + " has no raster bands");
+    std::string examples;
+    for (size_t i = 0; i < std::min<size_t>(names.size(), 3); ++i) examples += (i ? ", " : "") + names[i];
+    throwBadInput(quoted(path) + " holds " + std::to_string(names.size()) +
+                  " arrays rather than one raster; open one of them, e.g. " + examples);
+  }
   if (info.width < 1 || info.height < 1 || info.width > limits.maxSide || info.height > limits.maxSide)
     throwBadInput(quoted(path) + " declares " + std::to_string(info.width) + " x " +
                   std::to_string(info.height) + " pixels, outside 1.." + std::to_string(limits.maxSide) +

@@ -134,6 +134,20 @@ class TestCli : public QObject {
     QVERIFY(ogrinfo.readAllStandardOutput().contains("Feature Count: 6"));
   }
 
+  void demoProjectIsCreatedOnceAndReused() {
+    const Run first = runPrithvi({QStringLiteral("demo"), QStringLiteral("--dir"), path("demo"), QStringLiteral("--samples"),
+                                  prithvi::test::sampleDir()});
+    QCOMPARE(first.code, 0);
+    const QString project = QString::fromUtf8(first.out.trimmed());
+    QCOMPARE(project, path("demo") + QStringLiteral("/demo.gpkg"));
+    const Run catalog = runPrithvi({QStringLiteral("catalog"), project, QStringLiteral("--json")});
+    // 12 synthetic granules, 2 Landsat band-file scenes, the 6-band ETM+ stack, the land-cover map.
+    QCOMPARE(catalog.json()[QStringLiteral("scene_count")].toInt(), 12 + 2 + 2);
+    const Run second = runPrithvi({QStringLiteral("demo"), QStringLiteral("--dir"), path("demo")});
+    QCOMPARE(second.code, 0);
+    QCOMPARE(QString::fromUtf8(second.out.trimmed()), project);
+  }
+
   void jobEventsAreJsonLines() {
     const Run run = runPrithvi({QStringLiteral("synth"), QStringLiteral("hls"), QStringLiteral("--dates"), QStringLiteral("2"),
                              QStringLiteral("--size"), QStringLiteral("32"), QStringLiteral("--out"), path("events"),

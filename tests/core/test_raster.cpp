@@ -127,6 +127,45 @@ class TestRaster : public QObject {
     for (double sum : sums) QCOMPARE(sum, 0.0);
   }
 
+  void opensEveryFormatUsersBring() {
+    // The same pixels through GeoTIFF, COG, VRT, GeoPackage raster and Zarr.
+    // (A GeoPackage raster of 16-bit data holds one band, so it gets a one-band source.)
+    const std::string tiff = path("formats.tif");
+    test::writeInt16Tiff(tiff, 64, 48, 2, ramp);
+    const std::string oneBand = path("formats1.tif");
+    test::writeInt16Tiff(oneBand, 64, 48, 1, ramp);
+    struct Target {
+      const char* driver;
+      const char* name;
+    };
+    for (const Target& target : {Target{"COG", "formats.cog.tif"}, Target{"VRT", "formats.vrt"},
+                                 Target{"GPKG", "formats.gpkg"}, Target{"Zarr", "formats.zarr"}}) {
+      GDALDatasetH source = GDALOpen(std::string(target.driver) == "GPKG" ? oneBand.c_str() : tiff.c_str(), GA_ReadOnly);
+      QVERIFY(source);
+      const std::string out = path(target.name);
+      GDALDatasetH copy = GDALCreateCopy(GDALGetDriverByName(target.driver), out.c_str(), source, FALSE, nullptr,
+                                         nullptr, nullptr);
+      QVERIFY2(copy, target.driver);
+      GDALClose(copy);
+      GDALClose(source);
+      const bool zarr = std::string(target.driver) == "Zarr";
+      if (zarr) {
+        // GDAL writes each band as its own array: the container says which to open.
+        const std::string message = expectError(ErrorKind::BadInput, [&] { RasterSource::open(out); });
+        QVERIFY2(message.find("/Band1") != std::string::npos, message.c_str());
+      }
+      const auto raster = RasterSource::open(zarr ? "ZARR:\"" + out + "\":/Band1" : out);
+      QCOMPARE(raster->info().width, 64);
+      QCOMPARE(raster->info().epsg, 32613);
+      const RasterBlock block = raster->read({10, 5, 20, 20}, {1}, DataType::Int16);
+      QCOMPARE(block.value(0, 3, 4), double(ramp(0, 13, 9)));
+      if (std::string(target.driver) != "GPKG" && !zarr) {  // one band each there
+        const RasterBlock second = raster->read({0, 0, 8, 8}, {2}, DataType::Int16);
+        QCOMPARE(second.value(0, 7, 7), double(ramp(1, 7, 7)));
+      }
+    }
+  }
+
   void nodataAndTypesReported() {
     const std::string file = path("nodata.tif");
     test::writeInt16Tiff(file, 16, 16, 2, ramp);
