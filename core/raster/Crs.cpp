@@ -56,6 +56,19 @@ std::optional<MapPoint> LonLatTransform::fromLonLat(const LonLat& lonLat) const 
   return MapPoint{x, y};
 }
 
+bool sameCrs(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  if (a.empty() || b.empty()) return false;
+  try {
+    const OGRSpatialReference first = spatialReference(a);
+    const OGRSpatialReference second = spatialReference(b);
+    const char* options[] = {"IGNORE_DATA_AXIS_TO_SRS_AXIS_MAPPING=YES", "CRITERION=EQUIVALENT_EXCEPT_AXIS_ORDER_GEOGCRS", nullptr};
+    return first.IsSame(&second, options);
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 int epsgOfWkt(const std::string& wkt) {
   if (wkt.empty()) return 0;
   ensureGdalRegistered();

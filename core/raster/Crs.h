@@ -32,6 +32,9 @@ class LonLatTransform {
   std::unique_ptr<Impl> mImpl;
 };
 
+// True when two CRS definitions (WKT or "EPSG:n") describe the same system, axis order aside.
+bool sameCrs(const std::string& a, const std::string& b);
+
 // EPSG code of a WKT CRS, 0 when none is known.
 int epsgOfWkt(const std::string& wkt);
 // WKT of an EPSG code; throws Error(BadInput) for an unknown code.

@@ -17,6 +17,12 @@ SceneReader::SceneReader(const Scene& scene) : mScene(scene) {
   }
 }
 
+const RasterInfo& SceneReader::rasterInfo(BandRole role) const {
+  const SceneBand* band = mScene.band(role);
+  if (!band) throwUsage("scene " + mScene.id + " has no " + bandRoleName(role) + " band");
+  return mSources.at(band->path)->info();
+}
+
 std::vector<const SceneBand*> SceneReader::bandsFor(const std::vector<BandRole>& roles) const {
   std::vector<const SceneBand*> bands;
   for (BandRole role : roles) {
@@ -56,6 +62,27 @@ RasterBlock SceneReader::read(const Window& window, const std::vector<BandRole>&
   return block;
 }
 
+RasterBlock SceneReader::readResampled(const Window& window, int outWidth, int outHeight,
+                                       const std::vector<BandRole>& roles, std::optional<DataType> type,
+                                       Resampling resampling) const {
+  const auto bands = bandsFor(roles);
+  if (outWidth < 1 || outHeight < 1)
+    throwUsage("cannot read scene " + mScene.id + " into " + std::to_string(outWidth) + "x" +
+               std::to_string(outHeight) + " pixels");
+  RasterBlock block(typeFor(*bands.front(), type), outWidth, outHeight, int(bands.size()));
+  auto readBand = [&](int i) {
+    mSources.at(bands[i]->path)
+        ->readBandInto(window, bands[i]->bandIndex, block.type(), outWidth, outHeight, block.bandData(i), resampling);
+  };
+  constexpr int64_t kParallelPixels = 512 * 512;
+  if (int64_t(outWidth) * outHeight < kParallelPixels || bands.size() < 2) {
+    for (int i = 0; i < int(bands.size()); ++i) readBand(i);
+    return block;
+  }
+  ThreadPool::global().parallelFor(int(bands.size()), readBand);
+  return block;
+}
+
 std::vector<RasterBlock> SceneReader::readMany(const std::vector<Window>& windows, const std::vector<BandRole>& roles,
                                                std::optional<DataType> type) const {
   const auto bands = bandsFor(roles);
@@ -65,6 +92,15 @@ std::vector<RasterBlock> SceneReader::readMany(const std::vector<Window>& window
   for (const Window& window : windows) blocks.emplace_back(outType, window.width, window.height, int(bands.size()));
   ThreadPool::global().parallelFor(int(windows.size()), [&](int i) { readSerial(windows[i], bands, blocks[i]); });
   return blocks;
+}
+
+RasterBlock SceneReader::readBands(const Window& window, std::optional<DataType> type) const {
+  std::vector<const SceneBand*> bands;
+  for (const auto& band : mScene.bands) bands.push_back(&band);
+  if (bands.empty()) throwUsage("scene " + mScene.id + " has no bands");
+  RasterBlock block(typeFor(*bands.front(), type), window.width, window.height, int(bands.size()));
+  readSerial(window, bands, block);
+  return block;
 }
 
 }  // namespace prithvi

@@ -18,16 +18,28 @@ class SceneReader {
   explicit SceneReader(const Scene& scene);
 
   const Scene& scene() const { return mScene; }
+  // What GDAL reports about the file holding `role`'s band (overviews, block size, types);
+  // throws Error(Usage) when the scene has no band for the role.
+  const RasterInfo& rasterInfo(BandRole role) const;
   // The bands of `roles`, in that order, as one block in `type` (default: the first band's
   // type). Throws Error(Usage) when the scene has no band for a role.
   // Large windows read their bands in parallel; small ones (chips) read on the calling thread,
   // where dispatching would cost more than it saves.
   RasterBlock read(const Window& window, const std::vector<BandRole>& roles,
                    std::optional<DataType> type = std::nullopt) const;
+  // The bands of `roles` over a full-resolution window, resampled to outWidth x outHeight
+  // (GDAL reads the overview that fits). Average for reflectance, Nearest for bit fields such
+  // as Fmask. Large outputs read their bands in parallel, like read().
+  RasterBlock readResampled(const Window& window, int outWidth, int outHeight, const std::vector<BandRole>& roles,
+                            std::optional<DataType> type = std::nullopt,
+                            Resampling resampling = Resampling::Average) const;
   // Many windows at once, spread over the thread pool one window per task (a data loader's
   // access pattern). Results are in the order of `windows`.
   std::vector<RasterBlock> readMany(const std::vector<Window>& windows, const std::vector<BandRole>& roles,
                                     std::optional<DataType> type = std::nullopt) const;
+
+  // Every band of the scene in scene().bands order, roles repeated or not (identify, probes).
+  RasterBlock readBands(const Window& window, std::optional<DataType> type = std::nullopt) const;
 
  private:
   std::vector<const SceneBand*> bandsFor(const std::vector<BandRole>& roles) const;

@@ -1,0 +1,243 @@
+// The main window in a real window (Xvfb): the demo project opens and draws, a known pixel has
+// the colour its stretch predicts, zoom and pan move the view as expected, identify and the
+// status bar show GDAL's values, styles and imports work, and --screenshot writes a picture.
+#include <QDockWidget>
+#include <QFileInfo>
+#include <QImage>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeWidget>
+#include <cmath>
+
+#include <gdal.h>
+
+#include "core/project/DemoProject.h"
+#include "core/synth/HlsSynth.h"
+#include "tests/support/TestSupport.h"
+#include "ui/CatalogDock.h"
+#include "ui/MainWindow.h"
+#include "viewers/MapCanvas.h"
+
+using namespace prithvi;
+
+namespace {
+double gdalValue(const std::string& path, int x, int y) {
+  GDALDatasetH dataset = GDALOpen(path.c_str(), GA_ReadOnly);
+  double value = 0;
+  if (GDALRasterIO(GDALGetRasterBand(dataset, 1), GF_Read, x, y, 1, 1, &value, 1, 1, GDT_Float64, 0, 0) != CE_None)
+    value = std::nan("");
+  GDALClose(dataset);
+  return value;
+}
+
+int expectedChannel(double reflectance, const ChannelStretch& stretch) {
+  const double t = std::clamp((reflectance - stretch.min) / (stretch.max - stretch.min), 0.0, 1.0);
+  return int(std::lround(t * 255));
+}
+}  // namespace
+
+class TestMainWindow : public QObject {
+  Q_OBJECT
+ private:
+  QTemporaryDir mDir;
+  std::string mProject;
+  std::unique_ptr<MainWindow> mWindow;
+
+  MapCanvas* canvas() { return mWindow->canvas(); }
+  const MapLayer& topLayer() { return *mWindow->layers()->topVisible(); }
+  bool waitForRender(int timeoutMs = 30000) {
+    if (!QTest::qWaitFor([this] { return canvas()->isRenderComplete(); }, timeoutMs)) return false;
+    QTest::qWait(20);
+    return canvas()->isRenderComplete();
+  }
+  // Centres the map on the middle of scene pixel (x, y) at one screen pixel per scene pixel.
+  void centreOnPixel(int x, int y) {
+    const Scene& scene = topLayer().scene;
+    canvas()->setView(scene.geoTransform.pixelToMap(x + 0.5, y + 0.5), scene.geoTransform.pixelWidth());
+  }
+  QPoint canvasCentre() { return QPoint(canvas()->width() / 2, canvas()->height() / 2); }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    DemoOptions options;
+    options.dir = mDir.filePath(QStringLiteral("demo")).toStdString();
+    options.sampleDir = test::sampleDir().toStdString();
+    mProject = ensureDemoProject(options);
+    mWindow = std::make_unique<MainWindow>();
+    mWindow->resize(1300, 850);
+    mWindow->show();
+    QVERIFY(QTest::qWaitForWindowExposed(mWindow.get()));
+    QVERIFY(mWindow->openProject(QString::fromStdString(mProject)));
+    QVERIFY(waitForRender());
+  }
+
+  void opensDemoWithCatalogAndLayer() {
+    QCOMPARE(mWindow->catalog()->sceneCount(), 16);
+    QCOMPARE(int(mWindow->layers()->layers().size()), 1);
+    const MapLayer& layer = topLayer();
+    QCOMPARE(layer.scene.kind, SceneKind::HlsGranule);
+    QVERIFY(layer.statisticsReady);
+    QCOMPARE(canvas()->mapCrs(), std::string("EPSG:32613"));
+    // The whole scene is in view after opening.
+    const MapPoint topLeft = canvas()->screenToMap({0, 0});
+    QVERIFY(topLeft.x <= layer.scene.geoTransform.originX());
+  }
+
+  void knownPixelHasTheStretchedColour() {
+    const MapLayer& layer = topLayer();
+    const int px = 200, py = 310;
+    centreOnPixel(px, py);
+    QVERIFY(waitForRender());
+    const QImage shot = canvas()->grab().toImage();
+    const QColor actual = shot.pixelColor(canvasCentre());
+    const BandRole roles[] = {BandRole::Red, BandRole::Green, BandRole::Blue};
+    int expected[3];
+    for (int c = 0; c < 3; ++c) {
+      const SceneBand* band = layer.scene.band(roles[c]);
+      const double reflectance = gdalValue(band->path, px, py) * band->scale;
+      expected[c] = expectedChannel(reflectance, layer.style.stretch[c]);
+    }
+    const int got[3] = {actual.red(), actual.green(), actual.blue()};
+    for (int c = 0; c < 3; ++c)
+      QVERIFY2(std::abs(got[c] - expected[c]) <= 1,
+               qPrintable(QStringLiteral("channel %1: got %2, expected %3").arg(c).arg(got[c]).arg(expected[c])));
+  }
+
+  void wheelZoomKeepsThePointUnderTheCursor() {
+    centreOnPixel(256, 256);
+    const double before = canvas()->resolution();
+    const QPointF anchor(canvas()->width() * 0.3, canvas()->height() * 0.7);
+    const MapPoint fixed = canvas()->screenToMap(anchor);
+    QWheelEvent wheel(anchor, canvas()->mapToGlobal(anchor), QPoint(), QPoint(0, 120), Qt::NoButton, Qt::NoModifier,
+                      Qt::NoScrollPhase, false);
+    QApplication::sendEvent(canvas(), &wheel);
+    QVERIFY(std::abs(canvas()->resolution() - before / std::sqrt(2.0)) < 1e-9);
+    const MapPoint after = canvas()->screenToMap(anchor);
+    QVERIFY(std::abs(after.x - fixed.x) < 1e-6 && std::abs(after.y - fixed.y) < 1e-6);
+    QVERIFY(waitForRender());
+  }
+
+  void dragAndKeysPan() {
+    centreOnPixel(256, 256);
+    const MapPoint start = canvas()->center();
+    const double res = canvas()->resolution();
+    const QPoint from = canvasCentre();
+    QTest::mousePress(canvas(), Qt::LeftButton, Qt::NoModifier, from);
+    QTest::mouseMove(canvas(), from + QPoint(20, 5));
+    QTest::mouseMove(canvas(), from + QPoint(60, 30));
+    QTest::mouseRelease(canvas(), Qt::LeftButton, Qt::NoModifier, from + QPoint(60, 30));
+    // Dragging right/down moves the view left/up: the map follows the hand.
+    QVERIFY(std::abs(canvas()->center().x - (start.x - 60 * res)) < 1e-6);
+    QVERIFY(std::abs(canvas()->center().y - (start.y + 30 * res)) < 1e-6);
+    const MapPoint dragged = canvas()->center();
+    canvas()->setFocus();
+    QTest::keyClick(canvas(), Qt::Key_Right);
+    QVERIFY(std::abs(canvas()->center().x - (dragged.x + std::min(canvas()->width(), canvas()->height()) / 4.0 * res)) < 1e-6);
+    QTest::keyClick(canvas(), Qt::Key_Minus);
+    QVERIFY(std::abs(canvas()->resolution() - res * std::sqrt(2.0)) < 1e-9);
+    QVERIFY(waitForRender());
+  }
+
+  void identifyShowsGdalValues() {
+    const int px = 123, py = 77;
+    centreOnPixel(px, py);
+    QVERIFY(waitForRender());
+    QSignalSpy done(mWindow.get(), &MainWindow::identifyFinished);
+    QTest::mouseClick(canvas(), Qt::LeftButton, Qt::NoModifier, canvasCentre());
+    QVERIFY(done.wait(10000));
+    QTreeWidgetItem* layerItem = mWindow->identifyTree()->topLevelItem(0);
+    QVERIFY(layerItem);
+    QCOMPARE(layerItem->text(1), QStringLiteral("pixel 123, 77"));
+    const Scene& scene = topLayer().scene;
+    QCOMPARE(layerItem->childCount(), int(scene.bands.size()) + 1);  // + Fmask flags
+    for (int i = 0; i < int(scene.bands.size()); ++i) {
+      const double raw = gdalValue(scene.bands[i].path, px, py);
+      QCOMPARE(layerItem->child(i)->text(2).toDouble(), raw);
+    }
+  }
+
+  void statusBarShowsPositionValuesAndFlags() {
+    centreOnPixel(300, 40);
+    QVERIFY(waitForRender());
+    QSignalSpy updated(mWindow.get(), &MainWindow::statusUpdated);
+    QTest::mouseMove(canvas(), canvasCentre());
+    QVERIFY(updated.wait(10000));
+    const QString status = mWindow->statusText();
+    QVERIFY2(status.contains(QStringLiteral("lon -10")), qPrintable(status));  // zone 13: 108W-102W
+    const SceneBand* red = topLayer().scene.band(BandRole::Red);
+    const double raw = gdalValue(red->path, 300, 40);
+    QVERIFY2(status.contains(QStringLiteral("Red %1 (%2)").arg(raw * red->scale, 0, 'f', 4).arg(raw)), qPrintable(status));
+    QVERIFY2(status.contains(QStringLiteral("Fmask: ")), qPrintable(status));
+    QVERIFY2(status.contains(QStringLiteral("1:")), qPrintable(status));
+  }
+
+  void indexStyleAndFmaskOverlayRedraw() {
+    centreOnPixel(256, 256);
+    QVERIFY(waitForRender());
+    const QImage trueColour = canvas()->grab().toImage();
+    QVERIFY(mWindow->styleDock()->selectPreset(QStringLiteral("NDVI")));
+    QVERIFY(waitForRender());
+    QCOMPARE(topLayer().style.kind, LayerStyle::Kind::Index);
+    QCOMPARE(topLayer().style.index, SpectralIndex::NDVI);
+    QCOMPARE(int(topLayer().statistics.size()), 1);
+    QVERIFY(canvas()->grab().toImage() != trueColour);
+    mWindow->styleDock()->setFmaskOverlay(fmask::kCloud | fmask::kShadow);
+    QVERIFY(waitForRender());
+    QCOMPARE(int(topLayer().style.fmaskOverlay), int(fmask::kCloud | fmask::kShadow));
+    QVERIFY(mWindow->styleDock()->selectPreset(QStringLiteral("True colour")));
+    QVERIFY(waitForRender());
+  }
+
+  void importedNeighbourZoneDrawsReprojected() {
+    // T12RYN lies in UTM zone 12, next to the demo's zone 13: it must be reprojected on the fly.
+    HlsSynthOptions options;
+    options.tile = "T12RYN";
+    options.dates = 2;
+    options.size = 64;
+    options.outDir = mDir.filePath(QStringLiteral("zone12")).toStdString();
+    const HlsSynthResult generated = synthesizeHlsTile(options);
+    QSignalSpy finished(mWindow.get(), &MainWindow::importFinished);
+    mWindow->importPaths({QString::fromStdString(options.outDir)});
+    QVERIFY(finished.wait(30000));
+    QCOMPARE(finished.first().at(0).toInt(), 2);
+    QCOMPARE(finished.first().at(1).toInt(), 4);  // three truth masks and truth.json, each with a reason
+    QCOMPARE(mWindow->catalog()->sceneCount(), 18);
+    QVERIFY(mWindow->addSceneLayer(QString::fromStdString(generated.granuleIds.front())));
+    QCOMPARE(canvas()->mapCrs(), std::string("EPSG:32613"));
+    const int id = topLayer().id;
+    QVERIFY(topLayer().scene.epsg == 32612);
+    canvas()->zoomToLayer(id);
+    QVERIFY(waitForRender());
+    const QColor centre = canvas()->grab().toImage().pixelColor(canvasCentre());
+    QVERIFY2(centre != QColor(0x2b, 0x2f, 0x36), "nothing drawn where the zone-12 layer lies");
+    mWindow->layers()->remove(id);
+    QVERIFY(waitForRender());
+  }
+
+  void screenshotOptionWritesAPicture() {
+    const QString file = mDir.filePath(QStringLiteral("shot.png"));
+    QProcess app;
+    app.start(QStringLiteral(PRITHVI_BIN_DIR "/prithvi-studio"),
+              {QString::fromStdString(mProject), QStringLiteral("--screenshot"), file, QStringLiteral("--size"),
+               QStringLiteral("1000x700")});
+    QVERIFY(app.waitForFinished(120000));
+    QCOMPARE(app.exitCode(), 0);
+    const QImage image(file);
+    QVERIFY(!image.isNull());
+    QCOMPARE(image.size(), QSize(1000, 700));
+    // Not a blank window: the map area holds many colours.
+    QSet<QRgb> colours;
+    for (int y = 100; y < 600; y += 7)
+      for (int x = 300; x < 700; x += 7) colours.insert(image.pixel(x, y));
+    QVERIFY(colours.size() > 50);
+  }
+
+  void cleanupTestCase() { mWindow.reset(); }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"

@@ -1,0 +1,129 @@
+#include "ui/LayersDock.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QSlider>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include "viewers/LayerStack.h"
+
+namespace prithvi {
+
+namespace {
+constexpr int kIdRole = Qt::UserRole + 1;
+
+QToolButton* toolButton(const QString& text, const QString& tip, QWidget* parent) {
+  auto* button = new QToolButton(parent);
+  button->setText(text);
+  button->setToolTip(tip);
+  button->setAutoRaise(true);
+  return button;
+}
+
+QString layerLabel(const MapLayer& layer) {
+  QString label = QString::fromStdString(layer.scene.id);
+  if (layer.style.kind == LayerStyle::Kind::Index)
+    label += QStringLiteral("  [%1]").arg(QLatin1String(spectralIndexName(layer.style.index)));
+  return label;
+}
+}  // namespace
+
+LayersDock::LayersDock(LayerStack* layers, QWidget* parent) : QWidget(parent), mLayers(layers) {
+  mList = new QListWidget(this);
+  mList->setObjectName(QStringLiteral("layerList"));
+  mList->setToolTip(tr("Top of the list is drawn on top. Untick to hide; double-click to zoom to the layer."));
+  auto* up = toolButton(QStringLiteral("▲"), tr("Move up (draw above)"), this);
+  auto* down = toolButton(QStringLiteral("▼"), tr("Move down (draw below)"), this);
+  auto* remove = toolButton(QStringLiteral("✕"), tr("Remove the layer (Delete)"), this);
+  auto* zoom = toolButton(QStringLiteral("⤢"), tr("Zoom to the layer"), this);
+  remove->setShortcut(QKeySequence::Delete);
+  mOpacity = new QSlider(Qt::Horizontal, this);
+  mOpacity->setRange(0, 100);
+  mOpacity->setValue(100);
+  mOpacity->setObjectName(QStringLiteral("opacity"));
+  auto* buttons = new QHBoxLayout;
+  buttons->addWidget(up);
+  buttons->addWidget(down);
+  buttons->addWidget(zoom);
+  buttons->addWidget(remove);
+  buttons->addStretch();
+  auto* opacityRow = new QHBoxLayout;
+  opacityRow->addWidget(new QLabel(tr("Opacity"), this));
+  opacityRow->addWidget(mOpacity);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+  layout->addWidget(mList);
+  layout->addLayout(buttons);
+  layout->addLayout(opacityRow);
+
+  connect(mLayers, &LayerStack::layersChanged, this, &LayersDock::rebuild);
+  connect(mList, &QListWidget::itemChanged, this, &LayersDock::onItemChanged);
+  connect(mList, &QListWidget::currentRowChanged, this, [this] {
+    const int id = currentLayerId();
+    if (const MapLayer* layer = mLayers->layer(id)) {
+      QSignalBlocker block(mOpacity);
+      mOpacity->setValue(int(layer->opacity * 100));
+    }
+    if (!mRebuilding) Q_EMIT currentLayerChanged(id);
+  });
+  connect(mList, &QListWidget::itemDoubleClicked, this,
+          [this](QListWidgetItem* item) { Q_EMIT zoomToLayerRequested(item->data(kIdRole).toInt()); });
+  connect(mOpacity, &QSlider::valueChanged, this, [this](int value) {
+    if (int id = currentLayerId()) mLayers->setOpacity(id, value / 100.0);
+  });
+  connect(up, &QToolButton::clicked, this, [this] { moveCurrent(+1); });
+  connect(down, &QToolButton::clicked, this, [this] { moveCurrent(-1); });
+  connect(zoom, &QToolButton::clicked, this, [this] {
+    if (int id = currentLayerId()) Q_EMIT zoomToLayerRequested(id);
+  });
+  connect(remove, &QToolButton::clicked, this, [this] {
+    if (int id = currentLayerId()) mLayers->remove(id);
+  });
+}
+
+int LayersDock::currentLayerId() const {
+  const QListWidgetItem* item = mList->currentItem();
+  return item ? item->data(kIdRole).toInt() : 0;
+}
+
+void LayersDock::setCurrentLayer(int id) {
+  for (int row = 0; row < mList->count(); ++row)
+    if (mList->item(row)->data(kIdRole).toInt() == id) mList->setCurrentRow(row);
+}
+
+void LayersDock::rebuild() {
+  const int current = currentLayerId();
+  mRebuilding = true;
+  mList->clear();
+  // The list shows the top layer first.
+  const auto& layers = mLayers->layers();
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
+    auto* item = new QListWidgetItem(layerLabel(*it), mList);
+    item->setData(kIdRole, it->id);
+    item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+    item->setCheckState(it->visible ? Qt::Checked : Qt::Unchecked);
+    item->setToolTip(QString::fromStdString(it->scene.id));
+  }
+  mRebuilding = false;
+  if (current && mLayers->layer(current))
+    setCurrentLayer(current);
+  else if (mList->count() > 0)
+    mList->setCurrentRow(0);
+  Q_EMIT currentLayerChanged(currentLayerId());
+}
+
+void LayersDock::onItemChanged(QListWidgetItem* item) {
+  if (mRebuilding) return;
+  mLayers->setVisible(item->data(kIdRole).toInt(), item->checkState() == Qt::Checked);
+}
+
+void LayersDock::moveCurrent(int delta) {
+  const int id = currentLayerId();
+  if (!id) return;
+  mLayers->move(id, mLayers->indexOf(id) + delta);
+  setCurrentLayer(id);
+}
+
+}  // namespace prithvi

@@ -1,0 +1,612 @@
+#include "ui/MainWindow.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QProgressDialog>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTimer>
+#include <QTreeWidget>
+#include <QWindow>
+#include <tuple>
+
+#include "core/base/Error.h"
+#include "core/base/Feedback.h"
+#include "core/project/DemoProject.h"
+#include "core/project/Importer.h"
+#include "core/project/ProjectStore.h"
+#include "core/raster/Crs.h"
+#include "core/raster/Overviews.h"
+#include "core/raster/RasterSource.h"
+#include "ui/Async.h"
+#include "ui/CatalogDock.h"
+#include "ui/LayersDock.h"
+#include "viewers/MapCanvas.h"
+#include "viewers/PixelProbe.h"
+
+namespace prithvi {
+
+namespace {
+constexpr int kMaxRecent = 8;
+
+QString q(const std::string& text) { return QString::fromStdString(text); }
+
+// The CRS string a scene is drawn in: its EPSG code when it has one.
+std::string crsOf(const Scene& scene) {
+  return scene.epsg ? "EPSG:" + std::to_string(scene.epsg) : scene.crsWkt;
+}
+
+QString bandValuesText(const PixelProbe& probe) {
+  QStringList parts;
+  for (const auto& band : probe.bands) {
+    if (band.role == BandRole::Fmask) continue;
+    const QString name = band.role == BandRole::Other ? q(band.name) : QLatin1String(bandRoleName(band.role));
+    parts << (band.valid ? QStringLiteral("%1 %2 (%3)").arg(name).arg(band.value, 0, 'f', 4).arg(band.raw)
+                         : QStringLiteral("%1 nodata").arg(name));
+  }
+  return parts.join(QStringLiteral("  "));
+}
+
+// Runs `work` with a Feedback in the pool and a modal progress dialog that can cancel it.
+template <typename Result>
+void runWithProgress(QWidget* parent, QThreadPool& pool, const QString& title,
+                     std::function<Result(Feedback&)> work,
+                     std::function<void(std::optional<Result>, const std::string&)> done) {
+  auto feedback = std::make_shared<Feedback>();
+  auto* dialog = new QProgressDialog(title, QObject::tr("Cancel"), 0, 1000, parent);
+  dialog->setWindowModality(Qt::WindowModal);
+  dialog->setMinimumDuration(300);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  QPointer<QProgressDialog> guard(dialog);
+  QObject::connect(dialog, &QProgressDialog::canceled, dialog, [feedback] { feedback->cancel(); });
+  feedback->setProgressCallback([guard](int64_t step, int64_t total, const std::string& message) {
+    QMetaObject::invokeMethod(
+        qApp, [guard, step, total, message] {
+          if (!guard) return;
+          guard->setValue(total > 0 ? int(1000 * step / total) : 0);
+          guard->setLabelText(QString::fromStdString(message));
+        },
+        Qt::QueuedConnection);
+  });
+  runAsync<Result>(
+      pool, parent, [work, feedback] { return work(*feedback); },
+      [guard, done](std::optional<Result> result, const std::string& error) {
+        if (guard) guard->close();
+        done(std::move(result), error);
+      });
+}
+}  // namespace
+
+MainWindow::MainWindow() {
+  setWindowTitle(tr("Prithvi Studio"));
+  setAcceptDrops(true);
+  setDockNestingEnabled(true);
+  mWorkers.setMaxThreadCount(2);
+  mWorkers.setExpiryTimeout(-1);  // keeps GDAL handles per thread alive
+  mCanvas = new MapCanvas(&mLayers, this);
+  mCanvas->setObjectName(QStringLiteral("mapCanvas"));
+  setCentralWidget(mCanvas);
+  buildDocks();
+  buildMenus();
+  buildStatusBar();
+  restoreSettings();
+
+  connect(mCanvas, &MapCanvas::cursorMoved, this, [this](double x, double y) { onCursorMoved({x, y}); });
+  connect(mCanvas, &MapCanvas::cursorLeft, this, [this] {
+    mCoordinates->clear();
+    mLonLat->clear();
+    mValues->clear();
+    mFmask->clear();
+  });
+  connect(mCanvas, &MapCanvas::clicked, this, [this](double x, double y) { identifyAt({x, y}); });
+  connect(mCanvas, &MapCanvas::viewChanged, this, [this] {
+    mScale->setText(QStringLiteral("1:%L1").arg(qint64(std::llround(mCanvas->scaleDenominator()))));
+  });
+  connect(mCanvas, &MapCanvas::renderComplete, this, &MainWindow::maybeTakeScreenshot);
+  connect(mCatalog, &CatalogDock::thumbnailsDone, this, &MainWindow::maybeTakeScreenshot);
+  connect(mCatalog, &CatalogDock::sceneActivated, this, [this](const QString& id) { addSceneLayer(id); });
+  connect(mLayersDock, &LayersDock::currentLayerChanged, mStyle, &StyleDock::setLayer);
+  connect(mLayersDock, &LayersDock::zoomToLayerRequested, mCanvas, &MapCanvas::zoomToLayer);
+  connect(mStyle, &StyleDock::styleRequested, this, &MainWindow::applyStyle);
+  connect(&mLayers, &LayerStack::layersChanged, this, [this] {
+    if (mLayers.layers().empty()) mCanvas->setMapCrs({});
+  });
+}
+
+MainWindow::~MainWindow() {
+  mWorkers.clear();
+  mWorkers.waitForDone();
+}
+
+void MainWindow::buildDocks() {
+  auto dock = [this](const QString& title, const QString& name, QWidget* widget, Qt::DockWidgetArea area) {
+    auto* dockWidget = new QDockWidget(title, this);
+    dockWidget->setObjectName(name);
+    dockWidget->setWidget(widget);
+    addDockWidget(area, dockWidget);
+    return dockWidget;
+  };
+  mCatalog = new CatalogDock(this);
+  mLayersDock = new LayersDock(&mLayers, this);
+  mStyle = new StyleDock(&mLayers, this);
+  mIdentify = new QTreeWidget(this);
+  mIdentify->setObjectName(QStringLiteral("identifyTree"));
+  mIdentify->setHeaderLabels({tr("Band"), tr("Reflectance"), tr("Raw")});
+  mIdentify->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+  mLog = new QPlainTextEdit(this);
+  mLog->setReadOnly(true);
+  mLog->setMaximumBlockCount(5000);
+  auto* catalogDock = dock(tr("Catalog"), QStringLiteral("catalogDock"), mCatalog, Qt::LeftDockWidgetArea);
+  auto* layersDock = dock(tr("Layers"), QStringLiteral("layersDock"), mLayersDock, Qt::LeftDockWidgetArea);
+  auto* styleDock = dock(tr("Style"), QStringLiteral("styleDock"), mStyle, Qt::RightDockWidgetArea);
+  auto* identifyDock = dock(tr("Identify"), QStringLiteral("identifyDock"), mIdentify, Qt::RightDockWidgetArea);
+  auto* logDock = dock(tr("Messages"), QStringLiteral("logDock"), mLog, Qt::BottomDockWidgetArea);
+  splitDockWidget(catalogDock, layersDock, Qt::Vertical);
+  tabifyDockWidget(identifyDock, styleDock);
+  resizeDocks({catalogDock, styleDock}, {380, 310}, Qt::Horizontal);
+  resizeDocks({logDock}, {110}, Qt::Vertical);
+  // Views menu entries come from the docks themselves.
+  for (auto* d : {catalogDock, layersDock, styleDock, identifyDock, logDock}) d->toggleViewAction()->setObjectName(d->objectName());
+}
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("&New Project…"), QKeySequence::New, this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("New project"), {}, tr("Prithvi projects (*.gpkg)"));
+    if (path.isEmpty()) return;
+    try {
+      ProjectStore::create(path.endsWith(QStringLiteral(".gpkg")) ? path.toStdString() : path.toStdString() + ".gpkg");
+      openProject(path.endsWith(QStringLiteral(".gpkg")) ? path : path + QStringLiteral(".gpkg"));
+    } catch (const Error& error) {
+      QMessageBox::warning(this, tr("New project"), q(error.what()));
+    }
+  });
+  file->addAction(tr("&Open Project…"), QKeySequence::Open, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open project"), {}, tr("Prithvi projects (*.gpkg)"));
+    if (!path.isEmpty()) openProject(path);
+  });
+  mRecentMenu = file->addMenu(tr("Open &Recent"));
+  file->addSeparator();
+  file->addAction(tr("&Import Files…"), QKeySequence(tr("Ctrl+I")), this, [this] {
+    const QStringList paths = QFileDialog::getOpenFileNames(this, tr("Import imagery"), {},
+                                                            tr("Rasters (*.tif *.tiff *.TIF *.vrt *.jp2 *.img);;All files (*)"));
+    if (!paths.isEmpty()) importPaths(paths);
+  });
+  file->addAction(tr("Import &Folder…"), QKeySequence(tr("Ctrl+Shift+I")), this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Import a folder of granules"));
+    if (!dir.isEmpty()) importPaths({dir});
+  });
+  file->addSeparator();
+  file->addAction(tr("Save Map &Picture…"), QKeySequence(tr("Ctrl+Shift+S")), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save map picture"), {}, tr("PNG images (*.png)"));
+    if (!path.isEmpty() && !mCanvas->grab().save(path))
+      QMessageBox::warning(this, tr("Save map picture"), tr("Could not write %1").arg(path));
+  });
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  view->addAction(tr("Zoom to &Full"), QKeySequence(tr("Ctrl+Shift+F")), mCanvas, &MapCanvas::zoomToFull);
+  view->addAction(tr("Zoom to &Layer"), QKeySequence(tr("Ctrl+L")), this, [this] {
+    if (int id = mLayersDock->currentLayerId()) mCanvas->zoomToLayer(id);
+  });
+  view->addAction(tr("Zoom &1:1 (one pixel per pixel)"), QKeySequence(tr("Ctrl+1")), mCanvas, &MapCanvas::zoomOneToOne);
+  view->addAction(tr("Zoom &In"), QKeySequence::ZoomIn, this, [this] { mCanvas->zoomBy(1.41421356237, mCanvas->rect().center()); });
+  view->addAction(tr("Zoom &Out"), QKeySequence::ZoomOut, this, [this] { mCanvas->zoomBy(1 / 1.41421356237, mCanvas->rect().center()); });
+  view->addSeparator();
+  QAction* fmask = view->addAction(tr("Fmask &Overlay (cloud, shadow)"));
+  fmask->setShortcut(QKeySequence(tr("F")));
+  fmask->setCheckable(true);
+  connect(fmask, &QAction::toggled, this, [this](bool on) {
+    mStyle->setFmaskOverlay(on ? uint8_t(fmask::kCloud | fmask::kShadow) : uint8_t(0));
+  });
+  QMenu* presets = view->addMenu(tr("Band &Combination"));
+  int key = 1;
+  for (const auto& preset : stylePresets()) {
+    const QString name = QLatin1String(preset.name);
+    presets->addAction(name, QKeySequence(QStringLiteral("Alt+%1").arg(key++)), this, [this, name] { mStyle->selectPreset(name); });
+  }
+  for (const char* index : {"NDVI", "NDWI", "MNDWI", "NBR", "EVI"}) {
+    const QString name = QLatin1String(index);
+    presets->addAction(name, QKeySequence(QStringLiteral("Alt+%1").arg(key++)), this, [this, name] { mStyle->selectPreset(name); });
+  }
+  view->addSeparator();
+  for (auto* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About Prithvi Studio"), this, [this] {
+    QMessageBox::about(this, tr("About Prithvi Studio"),
+                       tr("<b>Prithvi Studio %1</b><br>A workbench for HLS imagery and the Prithvi foundation model."
+                          "<br>GPL-3.0-or-later.<br><br>Mouse: drag to pan, wheel to zoom, click to identify.<br>"
+                          "Keys: arrows pan, +/- zoom, Home full extent, Ctrl+1 one-to-one, F Fmask overlay.")
+                           .arg(QStringLiteral(PRITHVI_VERSION)));
+  });
+}
+
+void MainWindow::buildStatusBar() {
+  auto label = [this](const QString& name, int minimumWidth) {
+    auto* l = new QLabel(this);
+    l->setObjectName(name);
+    l->setMinimumWidth(minimumWidth);
+    statusBar()->addWidget(l);
+    return l;
+  };
+  mCoordinates = label(QStringLiteral("coordinates"), 220);
+  mLonLat = label(QStringLiteral("lonlat"), 190);
+  mValues = label(QStringLiteral("values"), 300);
+  mFmask = label(QStringLiteral("fmask"), 120);
+  mScale = new QLabel(this);
+  mScale->setObjectName(QStringLiteral("scale"));
+  statusBar()->addPermanentWidget(mScale);
+}
+
+void MainWindow::restoreSettings() {
+  QSettings settings;
+  resize(1400, 900);
+  restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+  restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+  rebuildRecentMenu();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  QSettings settings;
+  settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+  settings.setValue(QStringLiteral("window/state"), saveState());
+  event->accept();
+}
+
+void MainWindow::rememberRecent(const QString& path) {
+  QSettings settings;
+  QStringList recent = settings.value(QStringLiteral("recentProjects")).toStringList();
+  recent.removeAll(path);
+  recent.prepend(path);
+  while (recent.size() > kMaxRecent) recent.removeLast();
+  settings.setValue(QStringLiteral("recentProjects"), recent);
+  rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+  mRecentMenu->clear();
+  const QStringList recent = QSettings().value(QStringLiteral("recentProjects")).toStringList();
+  for (const QString& path : recent) mRecentMenu->addAction(path, this, [this, path] { openProject(path); });
+  mRecentMenu->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::log(const QString& level, const QString& text) {
+  mLog->appendPlainText(QStringLiteral("%1  %2  %3")
+                            .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), level.leftJustified(7), text));
+}
+
+bool MainWindow::openProject(const QString& path) {
+  std::unique_ptr<ProjectStore> store;
+  try {
+    store = ProjectStore::open(path.toStdString());
+  } catch (const Error& error) {
+    log(QStringLiteral("error"), q(error.what()));
+    QMessageBox::warning(this, tr("Open project"), q(error.what()));
+    return false;
+  }
+  for (const auto& warning : store->warnings()) log(QStringLiteral("warning"), q(warning));
+  mStore = std::move(store);
+  mProjectPath = QFileInfo(path).absoluteFilePath();
+  setWindowTitle(tr("%1 — Prithvi Studio").arg(QFileInfo(path).fileName()));
+  rememberRecent(mProjectPath);
+  mLayers.clear();
+  reloadCatalog();
+  // Start with what a user looks at first: the clearest HLS granule (latest on ties), else a
+  // scene with Prithvi's bands, else anything.
+  auto rank = [](const Scene& scene) {
+    return std::make_tuple(scene.kind == SceneKind::HlsGranule ? 0 : scene.hasPrithviBands() ? 1 : 2,
+                           scene.cloudCoverPercent.value_or(100.0), -scene.acquired.toSecsSinceEpoch());
+  };
+  const Scene* best = nullptr;
+  for (const Scene& scene : mScenes)
+    if (!best || rank(scene) < rank(*best)) best = &scene;
+  if (best) addSceneLayer(q(best->id));
+  log(QStringLiteral("info"), tr("opened %1: %2 scenes").arg(mProjectPath).arg(mScenes.size()));
+  mProjectLoaded = true;
+  Q_EMIT projectOpened(mProjectPath);
+  return true;
+}
+
+void MainWindow::openDemoProject(const QString& demoDir, const QString& sampleDir) {
+  DemoOptions options;
+  options.dir = demoDir.toStdString();
+  options.sampleDir = sampleDir.toStdString();
+  runWithProgress<std::string>(
+      this, mWorkers, tr("Preparing the demo project…"),
+      [options](Feedback& feedback) { return ensureDemoProject(options, &feedback); },
+      [this](std::optional<std::string> path, const std::string& error) {
+        if (!path) {
+          log(QStringLiteral("error"), tr("demo project: %1").arg(q(error)));
+          QMessageBox::warning(this, tr("Demo project"), q(error));
+          if (!mScreenshotFile.isEmpty()) QApplication::exit(1);
+          return;
+        }
+        openProject(q(*path));
+      });
+}
+
+void MainWindow::reloadCatalog() {
+  mScenes = mStore ? mStore->scenes() : std::vector<Scene>{};
+  mCatalog->setScenes(mScenes);
+}
+
+bool MainWindow::addSceneLayer(const QString& sceneId) {
+  auto it = std::find_if(mScenes.begin(), mScenes.end(), [&](const Scene& s) { return q(s.id) == sceneId; });
+  if (it == mScenes.end()) return false;
+  LayerStyle style;
+  if (!it->hasPrithviBands()) {
+    style.kind = LayerStyle::Kind::SingleBand;
+    style.band = it->bands.empty() ? BandRole::Other : it->bands.front().role;
+  }
+  int id = 0;
+  try {
+    id = mLayers.add(*it, style);
+  } catch (const Error& error) {
+    log(QStringLiteral("error"), q(error.what()));
+    QMessageBox::warning(this, tr("Add layer"), q(error.what()));
+    return false;
+  }
+  const bool firstLayer = mCanvas->mapCrs().empty();
+  if (firstLayer) mCanvas->setMapCrs(crsOf(*it));
+  mLayersDock->setCurrentLayer(id);
+  StyleRequest request;
+  request.layerId = id;
+  request.style = style;
+  applyStyle(request);
+  if (firstLayer) mCanvas->zoomToLayer(id);
+  log(QStringLiteral("info"), tr("added layer %1").arg(sceneId));
+  return true;
+}
+
+MapGrid MainWindow::viewGrid() const {
+  MapGrid grid;
+  const double res = mCanvas->resolution();
+  const MapPoint topLeft = mCanvas->screenToMap({0, 0});
+  grid.transform = GeoTransform({topLeft.x, res, 0, topLeft.y, 0, -res});
+  grid.width = std::max(1, mCanvas->width());
+  grid.height = std::max(1, mCanvas->height());
+  grid.crs = mCanvas->mapCrs();
+  return grid;
+}
+
+void MainWindow::applyStyle(const StyleRequest& request) {
+  const MapLayer* layer = mLayers.layer(request.layerId);
+  if (!layer) return;
+  const int generation = ++mStyleGeneration[request.layerId];
+  if (!request.recomputeStretch && layer->statisticsReady) {
+    mLayers.setStyle(request.layerId, request.style, true);
+    return;
+  }
+  // Statistics read the disk: compute them in the background, then set the final stretch.
+  const auto reader = layer->reader;
+  const LayerStyle style = request.style;
+  const bool onView = request.scope == StretchScope::View && !mCanvas->mapCrs().empty();
+  const MapGrid grid = viewGrid();
+  const int id = request.layerId;
+  const StretchParams params = request.stretch;
+  mLayers.setStyle(id, style, false);
+  runAsync<std::vector<BandStatistics>>(
+      mWorkers, this,
+      [reader, style, onView, grid] { return onView ? viewStatistics(*reader, style, grid) : sceneStatistics(*reader, style); },
+      [this, id, generation, style, params](std::optional<std::vector<BandStatistics>> statistics, const std::string& error) {
+        if (mStyleGeneration.value(id) != generation || !mLayers.layer(id)) return;
+        if (!statistics) {
+          log(QStringLiteral("error"), tr("statistics: %1").arg(q(error)));
+          return;
+        }
+        LayerStyle stretched = style;
+        for (size_t i = 0; i < statistics->size() && i < 3; ++i) stretched.stretch[i] = stretchFor((*statistics)[i], params);
+        mLayers.setStatistics(id, std::move(*statistics));
+        mLayers.setStyle(id, stretched, true);
+      });
+}
+
+void MainWindow::onCursorMoved(const MapPoint& point) {
+  mCursorPoint = point;
+  const std::string& crs = mCanvas->mapCrs();
+  if (crs.empty()) return;
+  mCoordinates->setText(mCanvas->mapCrsIsGeographic()
+                            ? QStringLiteral("x %1  y %2").arg(point.x, 0, 'f', 6).arg(point.y, 0, 'f', 6)
+                            : QStringLiteral("E %1  N %2").arg(point.x, 0, 'f', 1).arg(point.y, 0, 'f', 1));
+  // Pixel values need the disk: one probe at a time, always for the latest position.
+  mProbePending = true;
+  if (!mProbeRunning) runCursorProbe();
+}
+
+void MainWindow::runCursorProbe() {
+  const MapLayer* layer = mLayers.topVisible();
+  if (!mCursorPoint || !mProbePending) return;
+  mProbePending = false;
+  mProbeRunning = true;
+  const MapPoint point = *mCursorPoint;
+  const std::string crs = mCanvas->mapCrs();
+  std::optional<MapLayer> snapshot;
+  if (layer) snapshot = *layer;
+  struct CursorInfo {
+    std::optional<LonLat> lonLat;
+    std::optional<PixelProbe> probe;
+  };
+  runAsync<CursorInfo>(
+      mWorkers, this,
+      [snapshot, point, crs] {
+        CursorInfo info;
+        info.lonLat = LonLatTransform(crs).toLonLat(point);
+        if (snapshot) info.probe = probePixel(*snapshot, point, crs);
+        return info;
+      },
+      [this](std::optional<CursorInfo> info, const std::string&) {
+        mProbeRunning = false;
+        if (info && info->lonLat)
+          mLonLat->setText(QStringLiteral("lon %1  lat %2").arg(info->lonLat->lon, 0, 'f', 5).arg(info->lonLat->lat, 0, 'f', 5));
+        if (info && info->probe && info->probe->inside) {
+          mValues->setText(bandValuesText(*info->probe));
+          mFmask->setText(info->probe->fmask ? tr("Fmask: %1").arg(q(fmaskText(*info->probe->fmask))) : QString());
+        } else {
+          mValues->clear();
+          mFmask->clear();
+        }
+        Q_EMIT statusUpdated();
+        if (mProbePending) runCursorProbe();
+      });
+}
+
+QString MainWindow::statusText() const {
+  return QStringList{mCoordinates->text(), mLonLat->text(), mValues->text(), mFmask->text(), mScale->text()}.join(
+      QStringLiteral(" | "));
+}
+
+void MainWindow::identifyAt(const MapPoint& point) {
+  std::vector<MapLayer> visible;
+  for (const auto& layer : mLayers.layers())
+    if (layer.visible) visible.push_back(layer);
+  const std::string crs = mCanvas->mapCrs();
+  runAsync<std::vector<PixelProbe>>(
+      mWorkers, this,
+      [visible, point, crs] {
+        std::vector<PixelProbe> probes;
+        for (auto it = visible.rbegin(); it != visible.rend(); ++it) probes.push_back(probePixel(*it, point, crs));
+        return probes;
+      },
+      [this](std::optional<std::vector<PixelProbe>> probes, const std::string& error) {
+        mIdentify->clear();
+        if (!probes) {
+          log(QStringLiteral("error"), tr("identify: %1").arg(q(error)));
+          return;
+        }
+        for (const PixelProbe& probe : *probes) {
+          auto* layerItem = new QTreeWidgetItem(mIdentify, {q(probe.sceneId)});
+          if (!probe.inside) {
+            layerItem->setText(1, tr("outside"));
+            continue;
+          }
+          layerItem->setText(1, tr("pixel %1, %2").arg(probe.pixelX).arg(probe.pixelY));
+          for (const auto& band : probe.bands) {
+            const QString name = QStringLiteral("%1 (%2)").arg(q(band.name), QLatin1String(bandRoleName(band.role)));
+            new QTreeWidgetItem(layerItem, {name, band.valid ? QString::number(band.value, 'g', 6) : tr("nodata"),
+                                            QString::number(band.raw, 'g', 10)});
+          }
+          if (probe.fmask) new QTreeWidgetItem(layerItem, {tr("Fmask flags"), q(fmaskText(*probe.fmask))});
+        }
+        mIdentify->expandAll();
+        if (auto* dock = findChild<QDockWidget*>(QStringLiteral("identifyDock"))) dock->raise();
+        Q_EMIT identifyFinished();
+      });
+}
+
+void MainWindow::importPaths(const QStringList& paths) {
+  if (!mStore) {
+    QMessageBox::information(this, tr("Import"), tr("Open or create a project first (Ctrl+O, Ctrl+N)."));
+    return;
+  }
+  std::vector<std::string> list;
+  for (const auto& path : paths) list.push_back(path.toStdString());
+  const std::string project = mProjectPath.toStdString();
+  log(QStringLiteral("info"), tr("importing %1").arg(paths.join(QStringLiteral(", "))));
+  runWithProgress<ImportReport>(
+      this, mWorkers, tr("Importing…"),
+      [project, list](Feedback& feedback) {
+        // The worker uses its own connection: a store is used by one thread at a time.
+        auto store = ProjectStore::open(project);
+        return importIntoProject(*store, list, {}, &feedback);
+      },
+      [this](std::optional<ImportReport> report, const std::string& error) {
+        if (!report) {
+          log(QStringLiteral("error"), tr("import: %1").arg(q(error)));
+          if (error != "canceled") QMessageBox::warning(this, tr("Import"), q(error));
+          Q_EMIT importFinished(0, 0);
+          return;
+        }
+        for (const auto& file : report->skipped) log(QStringLiteral("skipped"), q(file.path + ": " + file.reason));
+        for (const auto& warning : report->warnings) log(QStringLiteral("warning"), q(warning));
+        log(QStringLiteral("info"),
+            tr("imported %1 scene(s), skipped %2 file(s)").arg(report->addedSceneIds.size()).arg(report->skipped.size()));
+        reloadCatalog();
+        if (mLayers.layers().empty() && !report->addedSceneIds.empty()) addSceneLayer(q(report->addedSceneIds.front()));
+        buildMissingOverviews(report->addedSceneIds);
+        Q_EMIT importFinished(int(report->addedSceneIds.size()), int(report->skipped.size()));
+      });
+}
+
+void MainWindow::buildMissingOverviews(const std::vector<std::string>& sceneIds) {
+  // Large rasters without overviews make zoomed-out views read every pixel: build them
+  // (external .ovr, the source files stay untouched) in the background.
+  std::vector<std::string> files;
+  for (const Scene& scene : mScenes)
+    if (std::find(sceneIds.begin(), sceneIds.end(), scene.id) != sceneIds.end())
+      for (const auto& band : scene.bands)
+        if (std::find(files.begin(), files.end(), band.path) == files.end()) files.push_back(band.path);
+  auto feedback = std::make_shared<Feedback>();
+  runAsync<int>(
+      mWorkers, this,
+      [files, feedback] {
+        int built = 0;
+        for (const auto& path : files) {
+          const auto source = RasterSource::open(path);
+          const auto& info = source->info();
+          if (!info.overviewSizes.empty() || std::max(info.width, info.height) <= 1024) continue;
+          buildOverviews(path, feedback.get());
+          ++built;
+        }
+        return built;
+      },
+      [this](std::optional<int> built, const std::string& error) {
+        if (!built)
+          log(QStringLiteral("warning"), tr("overviews: %1").arg(q(error)));
+        else if (*built > 0)
+          log(QStringLiteral("info"), tr("built overviews for %1 file(s)").arg(*built));
+      });
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  QStringList paths;
+  for (const QUrl& url : event->mimeData()->urls())
+    if (url.isLocalFile()) paths << url.toLocalFile();
+  if (paths.size() == 1 && paths.front().endsWith(QStringLiteral(".gpkg")))
+    openProject(paths.front());
+  else if (!paths.isEmpty())
+    importPaths(paths);
+  event->acceptProposedAction();
+}
+
+void MainWindow::setScreenshotTarget(const QString& file) {
+  mScreenshotFile = file;
+  QTimer::singleShot(120000, this, [this] {
+    if (mScreenshotFile.isEmpty()) return;
+    log(QStringLiteral("error"), tr("screenshot: nothing drew within 120 s"));
+    std::fprintf(stderr, "prithvi-studio: screenshot timed out: the map did not finish drawing\n");
+    QApplication::exit(1);
+  });
+}
+
+void MainWindow::maybeTakeScreenshot() {
+  if (mScreenshotFile.isEmpty() || !mProjectLoaded || !mCanvas->isRenderComplete() || mCatalog->pendingThumbnails() > 0)
+    return;
+  // Let the last tiles reach the screen before grabbing.
+  QTimer::singleShot(50, this, [this] {
+    if (mScreenshotFile.isEmpty() || !mCanvas->isRenderComplete()) return;
+    const QString file = mScreenshotFile;
+    mScreenshotFile.clear();
+    const bool saved = grab().save(file);
+    if (!saved) std::fprintf(stderr, "prithvi-studio: cannot write %s\n", qPrintable(file));
+    QApplication::exit(saved ? 0 : 1);
+  });
+}
+
+}  // namespace prithvi

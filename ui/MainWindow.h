@@ -1,0 +1,112 @@
+#pragma once
+// The window a scientist lives in: the map in the middle; catalog, layers, style, identify and
+// log docks around it; a status bar with the cursor's position, band values and Fmask flags.
+
+#include <QHash>
+#include <QMainWindow>
+#include <QThreadPool>
+#include <memory>
+#include <optional>
+
+#include "core/raster/GeoTransform.h"
+#include "ui/StyleDock.h"
+#include "viewers/LayerStack.h"
+
+class QLabel;
+class QMenu;
+class QPlainTextEdit;
+class QTreeWidget;
+
+namespace prithvi {
+
+class CatalogDock;
+class LayersDock;
+class MapCanvas;
+class ProjectStore;
+class Feedback;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  MainWindow();
+  ~MainWindow() override;
+
+  // Opens a project and shows its least cloudy granule. Shows an error and returns false when
+  // the file is not a usable project.
+  bool openProject(const QString& path);
+  // Creates (first run, with a progress dialog) and opens the demo project.
+  void openDemoProject(const QString& demoDir, const QString& sampleDir);
+  // Imports files and folders into the open project in the background (progress, cancel).
+  void importPaths(const QStringList& paths);
+  // Adds the scene as the top layer in true colour (or its first band) and selects it.
+  bool addSceneLayer(const QString& sceneId);
+  // Once the project has loaded and the map and catalog have drawn, saves the window to
+  // `file` and quits (exit code 0, or 1 when saving fails or nothing drew within 120 s).
+  void setScreenshotTarget(const QString& file);
+
+  MapCanvas* canvas() const { return mCanvas; }
+  LayerStack* layers() { return &mLayers; }
+  StyleDock* styleDock() const { return mStyle; }
+  CatalogDock* catalog() const { return mCatalog; }
+  LayersDock* layersDock() const { return mLayersDock; }
+  QTreeWidget* identifyTree() const { return mIdentify; }
+  QString projectPath() const { return mProjectPath; }
+  // The status bar's current texts, for tests.
+  QString statusText() const;
+
+  void identifyAt(const MapPoint& point);
+  void log(const QString& level, const QString& text);
+
+ Q_SIGNALS:
+  void projectOpened(const QString& path);
+  void importFinished(int added, int skipped);
+  void identifyFinished();
+  void statusUpdated();
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void buildMenus();
+  void buildDocks();
+  void buildStatusBar();
+  void restoreSettings();
+  void rememberRecent(const QString& path);
+  void rebuildRecentMenu();
+  void reloadCatalog();
+  void applyStyle(const StyleRequest& request);
+  void onCursorMoved(const MapPoint& point);
+  void runCursorProbe();
+  void buildMissingOverviews(const std::vector<std::string>& sceneIds);
+  void maybeTakeScreenshot();
+  MapGrid viewGrid() const;
+
+  LayerStack mLayers;
+  MapCanvas* mCanvas = nullptr;
+  CatalogDock* mCatalog = nullptr;
+  LayersDock* mLayersDock = nullptr;
+  StyleDock* mStyle = nullptr;
+  QTreeWidget* mIdentify = nullptr;
+  QPlainTextEdit* mLog = nullptr;
+  QMenu* mRecentMenu = nullptr;
+  QLabel* mCoordinates = nullptr;
+  QLabel* mLonLat = nullptr;
+  QLabel* mValues = nullptr;
+  QLabel* mFmask = nullptr;
+  QLabel* mScale = nullptr;
+
+  std::unique_ptr<ProjectStore> mStore;
+  QString mProjectPath;
+  std::vector<Scene> mScenes;
+  QThreadPool mWorkers;
+  QHash<int, int> mStyleGeneration;  // per layer: drop statistics of superseded requests
+  std::optional<MapPoint> mCursorPoint;
+  bool mProbeRunning = false;
+  bool mProbePending = false;
+  QString mScreenshotFile;
+  bool mProjectLoaded = false;
+};
+
+}  // namespace prithvi

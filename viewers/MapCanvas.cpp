@@ -1,0 +1,404 @@
+#include "viewers/MapCanvas.h"
+
+#include <QCoreApplication>
+#include <QKeyEvent>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QWheelEvent>
+#include <algorithm>
+#include <cmath>
+
+#include <ogr_spatialref.h>
+
+#include "core/raster/Crs.h"
+
+namespace prithvi {
+
+size_t qHash(const MapCanvas::TileKey& key, size_t seed) {
+  return qHashMulti(seed, key.layer, key.styleVersion, key.zoom, key.tx, key.ty);
+}
+
+namespace {
+constexpr double kZoomStep = 1.41421356237;  // one wheel notch: sqrt(2)
+constexpr qint64 kCacheBytes = 384LL << 20;
+
+bool isGeographic(const std::string& crs) {
+  OGRSpatialReference reference;
+  if (reference.SetFromUserInput(crs.c_str()) != OGRERR_NONE) return false;
+  return reference.IsGeographic();
+}
+
+// A "nice" length (1, 2 or 5 times a power of ten) not longer than `limit`.
+double niceLength(double limit) {
+  const double power = std::pow(10.0, std::floor(std::log10(limit)));
+  for (double factor : {5.0, 2.0, 1.0})
+    if (factor * power <= limit) return factor * power;
+  return power;
+}
+}  // namespace
+
+MapCanvas::MapCanvas(LayerStack* layers, QWidget* parent) : QWidget(parent), mLayers(layers) {
+  setMouseTracking(true);
+  setFocusPolicy(Qt::StrongFocus);
+  setAttribute(Qt::WA_OpaquePaintEvent);
+  setMinimumSize(200, 150);
+  mCache.setMaxCost(kCacheBytes);
+  // Long-lived threads: each keeps its own GDAL handles (RasterSource) between tiles.
+  mPool.setMaxThreadCount(std::max(2, QThread::idealThreadCount()));
+  mPool.setExpiryTimeout(-1);
+  mRefreshTimer.setSingleShot(true);
+  mRefreshTimer.setInterval(0);
+  connect(&mRefreshTimer, &QTimer::timeout, this, &MapCanvas::refresh);
+  connect(mLayers, &LayerStack::layersChanged, this, [this] {
+    mLastFrame = QImage();  // it may show a layer that is gone
+    scheduleRefresh();
+  });
+  connect(mLayers, &LayerStack::layerChanged, this, &MapCanvas::scheduleRefresh);
+}
+
+MapCanvas::~MapCanvas() {
+  for (auto& cancel : mPending) cancel->store(true);
+  mPool.clear();
+  mPool.waitForDone();
+}
+
+void MapCanvas::setMapCrs(const std::string& crs) {
+  if (crs == mMapCrs) return;
+  mMapCrs = crs;
+  mGeographic = !crs.empty() && isGeographic(crs);
+  for (auto& cancel : mPending) cancel->store(true);
+  mPending.clear();
+  mCache.clear();
+  mLastFrame = QImage();
+  scheduleRefresh();
+}
+
+void MapCanvas::setView(const MapPoint& center, double resolution) {
+  if (!(resolution > 0) || !std::isfinite(resolution)) return;
+  mCenter = center;
+  mResolution = resolution;
+  Q_EMIT viewChanged();
+  scheduleRefresh();
+  update();
+}
+
+MapPoint MapCanvas::screenToMap(const QPointF& point) const {
+  return {mCenter.x + (point.x() - width() / 2.0) * mResolution, mCenter.y - (point.y() - height() / 2.0) * mResolution};
+}
+
+QPointF MapCanvas::mapToScreen(const MapPoint& point) const {
+  return {(point.x - mCenter.x) / mResolution + width() / 2.0, (mCenter.y - point.y) / mResolution + height() / 2.0};
+}
+
+MapExtent MapCanvas::layerExtent(int layerId) const {
+  const MapLayer* layer = mLayers->layer(layerId);
+  MapExtent extent;
+  if (!layer || mMapCrs.empty() || layer->scene.footprint.empty()) return extent;
+  try {
+    LonLatTransform transform(mMapCrs);
+    bool first = true;
+    for (const LonLat& point : layer->scene.footprint) {
+      const auto map = transform.fromLonLat(point);
+      if (!map) continue;
+      if (first) {
+        extent = {map->x, map->y, map->x, map->y};
+        first = false;
+      }
+      extent.minX = std::min(extent.minX, map->x);
+      extent.maxX = std::max(extent.maxX, map->x);
+      extent.minY = std::min(extent.minY, map->y);
+      extent.maxY = std::max(extent.maxY, map->y);
+    }
+  } catch (...) {
+    return {};
+  }
+  return extent;
+}
+
+void MapCanvas::zoomToExtent(const MapExtent& extent) {
+  if (extent.isEmpty() || width() < 1 || height() < 1) return;
+  const double resolution =
+      std::max((extent.maxX - extent.minX) / width(), (extent.maxY - extent.minY) / height()) * 1.02;
+  setView({(extent.minX + extent.maxX) / 2, (extent.minY + extent.maxY) / 2}, resolution);
+}
+
+void MapCanvas::zoomToLayer(int layerId) { zoomToExtent(layerExtent(layerId)); }
+
+void MapCanvas::zoomToFull() {
+  MapExtent all;
+  bool first = true;
+  for (const auto& layer : mLayers->layers()) {
+    const MapExtent extent = layerExtent(layer.id);
+    if (extent.isEmpty()) continue;
+    if (first) {
+      all = extent;
+      first = false;
+    }
+    all = {std::min(all.minX, extent.minX), std::min(all.minY, extent.minY), std::max(all.maxX, extent.maxX),
+           std::max(all.maxY, extent.maxY)};
+  }
+  zoomToExtent(all);
+}
+
+void MapCanvas::zoomOneToOne() {
+  const MapLayer* layer = mLayers->topVisible();
+  if (!layer || layer->scene.width < 1) return;
+  // In the map CRS, one layer pixel spans the layer's extent over its pixel count.
+  const MapExtent extent = layerExtent(layer->id);
+  if (extent.isEmpty()) return;
+  setView(mCenter, (extent.maxX - extent.minX) / layer->scene.width);
+}
+
+void MapCanvas::zoomBy(double factor, const QPointF& anchor) {
+  // Keep the map point under `anchor` where it is.
+  const MapPoint fixed = screenToMap(anchor);
+  const double resolution = mResolution / factor;
+  const MapPoint center{fixed.x - (anchor.x() - width() / 2.0) * resolution,
+                        fixed.y + (anchor.y() - height() / 2.0) * resolution};
+  setView(center, resolution);
+}
+
+void MapCanvas::panByPixels(const QPointF& delta) {
+  setView({mCenter.x - delta.x() * mResolution, mCenter.y + delta.y() * mResolution}, mResolution);
+}
+
+double MapCanvas::scaleDenominator() const {
+  const double metresPerUnit = mGeographic ? 111320.0 * std::cos(mCenter.y * M_PI / 180.0) : 1.0;
+  const double metresPerPixel = mResolution * metresPerUnit;
+  const double dpi = logicalDpiX() > 0 ? logicalDpiX() : 96;
+  return metresPerPixel * dpi / 0.0254;
+}
+
+qint64 MapCanvas::zoomKey() const { return qint64(std::llround(std::log2(mResolution) * 4096.0)); }
+
+QPoint MapCanvas::tileOrigin() const {
+  return {int(std::lround(-mCenter.x / mResolution + width() / 2.0)),
+          int(std::lround(mCenter.y / mResolution + height() / 2.0))};
+}
+
+QRect MapCanvas::visibleTiles() const {
+  const QPoint origin = tileOrigin();
+  const int x0 = int(std::floor(double(-origin.x()) / kTileSize));
+  const int y0 = int(std::floor(double(-origin.y()) / kTileSize));
+  const int x1 = int(std::floor(double(width() - 1 - origin.x()) / kTileSize));
+  const int y1 = int(std::floor(double(height() - 1 - origin.y()) / kTileSize));
+  return QRect(QPoint(x0, y0), QPoint(x1, y1));
+}
+
+MapGrid MapCanvas::tileGrid(int tx, int ty) const {
+  MapGrid grid;
+  const double size = kTileSize * mResolution;
+  grid.transform = GeoTransform({tx * size, mResolution, 0, -ty * size, 0, -mResolution});
+  grid.width = kTileSize;
+  grid.height = kTileSize;
+  grid.crs = mMapCrs;
+  return grid;
+}
+
+bool MapCanvas::allLayersReady() const {
+  for (const auto& layer : mLayers->layers())
+    if (layer.visible && !layer.statisticsReady) return false;
+  return true;
+}
+
+void MapCanvas::scheduleRefresh() {
+  if (!mRefreshTimer.isActive()) mRefreshTimer.start();
+}
+
+void MapCanvas::refresh() {
+  QSet<TileKey> wanted;
+  if (!mMapCrs.empty() && width() > 0 && height() > 0) {
+    const QRect tiles = visibleTiles();
+    const qint64 zoom = zoomKey();
+    for (const auto& layer : mLayers->layers()) {
+      if (!layer.visible || !layer.statisticsReady || layer.opacity <= 0) continue;
+      for (int ty = tiles.top(); ty <= tiles.bottom(); ++ty)
+        for (int tx = tiles.left(); tx <= tiles.right(); ++tx) {
+          const TileKey key{layer.id, layer.styleVersion, zoom, tx, ty};
+          wanted.insert(key);
+          if (!mCache.contains(key) && !mPending.contains(key)) requestTile(layer, key);
+        }
+    }
+  }
+  // A render whose tile left the view (pan, zoom, new style) is of no use any more.
+  for (auto it = mPending.begin(); it != mPending.end();) {
+    if (!wanted.contains(it.key())) {
+      it.value()->store(true);
+      it = mPending.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  update();
+  if (mPending.isEmpty() && allLayersReady()) {
+    captureLastFrame();
+    Q_EMIT renderComplete();
+  }
+}
+
+void MapCanvas::requestTile(const MapLayer& layer, const TileKey& key) {
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  mPending.insert(key, cancel);
+  QPointer<MapCanvas> self(this);
+  std::shared_ptr<const SceneReader> reader = layer.reader;
+  const LayerStyle style = layer.style;
+  const MapGrid grid = tileGrid(key.tx, key.ty);
+  mPool.start([self, reader, style, grid, cancel, key] {
+    if (cancel->load()) return;
+    QImage image;
+    try {
+      const TileRenderResult result = renderSceneTile(*reader, style, grid, cancel.get());
+      if (result.canceled) return;
+      if (!result.argb.empty()) {
+        image = QImage(grid.width, grid.height, QImage::Format_ARGB32);
+        std::memcpy(image.bits(), result.argb.data(), result.argb.size() * sizeof(uint32_t));
+      }
+    } catch (const std::exception& error) {
+      qWarning("tile render failed: %s", error.what());  // the tile stays empty; the log shows why
+    }
+    QMetaObject::invokeMethod(
+        qApp, [self, key, image] {
+          if (self) self->onTileReady(key, image);
+        },
+        Qt::QueuedConnection);
+  });
+}
+
+void MapCanvas::onTileReady(const TileKey& key, const QImage& image) {
+  auto it = mPending.find(key);
+  if (it == mPending.end()) return;  // canceled meanwhile
+  mPending.erase(it);
+  // An empty image marks "nothing of this layer here", so it is not asked for again.
+  mCache.insert(key, new QImage(image), std::max<qint64>(1, image.sizeInBytes()));
+  update();
+  if (mPending.isEmpty() && !mRefreshTimer.isActive() && allLayersReady()) {
+    captureLastFrame();
+    Q_EMIT renderComplete();
+  }
+}
+
+void MapCanvas::drawLayers(QPainter& painter, bool withFallback) {
+  if (withFallback && !mLastFrame.isNull() && mLastResolution > 0) {
+    // Where tiles are still missing, the last frame, moved and scaled to the new view.
+    const double scale = mLastResolution / mResolution;
+    const QPointF topLeft = mapToScreen({mLastCenter.x - mLastFrame.width() / 2.0 * mLastResolution,
+                                         mLastCenter.y + mLastFrame.height() / 2.0 * mLastResolution});
+    painter.drawImage(QRectF(topLeft, QSizeF(mLastFrame.width() * scale, mLastFrame.height() * scale)), mLastFrame);
+  }
+  if (mMapCrs.empty()) return;
+  const QRect tiles = visibleTiles();
+  const QPoint origin = tileOrigin();
+  const qint64 zoom = zoomKey();
+  for (const auto& layer : mLayers->layers()) {
+    if (!layer.visible || layer.opacity <= 0) continue;
+    painter.setOpacity(layer.opacity);
+    for (int ty = tiles.top(); ty <= tiles.bottom(); ++ty)
+      for (int tx = tiles.left(); tx <= tiles.right(); ++tx) {
+        const QImage* tile = mCache.object({layer.id, layer.styleVersion, zoom, tx, ty});
+        if (tile && !tile->isNull())
+          painter.drawImage(QPoint(origin.x() + tx * kTileSize, origin.y() + ty * kTileSize), *tile);
+      }
+  }
+  painter.setOpacity(1.0);
+}
+
+void MapCanvas::captureLastFrame() {
+  QImage frame(size(), QImage::Format_ARGB32_Premultiplied);
+  frame.fill(Qt::transparent);
+  QPainter painter(&frame);
+  drawLayers(painter, false);
+  painter.end();
+  mLastFrame = frame;
+  mLastCenter = mCenter;
+  mLastResolution = mResolution;
+}
+
+void MapCanvas::drawScaleBar(QPainter& painter) {
+  if (mMapCrs.empty()) return;
+  const double metresPerUnit = mGeographic ? 111320.0 * std::cos(mCenter.y * M_PI / 180.0) : 1.0;
+  const double metresPerPixel = mResolution * metresPerUnit;
+  const double metres = niceLength(metresPerPixel * std::min(160, width() / 3));
+  const int length = int(std::lround(metres / metresPerPixel));
+  const QString label = metres >= 1000 ? QStringLiteral("%1 km").arg(metres / 1000) : QStringLiteral("%1 m").arg(metres);
+  const QPoint base(14, height() - 16);
+  painter.setRenderHint(QPainter::Antialiasing, false);
+  painter.setPen(QPen(Qt::black, 5));
+  painter.drawLine(base, base + QPoint(length, 0));
+  painter.setPen(QPen(Qt::white, 3));
+  painter.drawLine(base, base + QPoint(length, 0));
+  QFont font = painter.font();
+  font.setBold(true);
+  painter.setFont(font);
+  const QRect textRect(base.x(), base.y() - 22, length + 80, 18);
+  painter.setPen(Qt::black);
+  painter.drawText(textRect.translated(1, 1), Qt::AlignLeft | Qt::AlignBottom, label);
+  painter.setPen(Qt::white);
+  painter.drawText(textRect, Qt::AlignLeft | Qt::AlignBottom, label);
+}
+
+void MapCanvas::paintEvent(QPaintEvent*) {
+  QPainter painter(this);
+  painter.fillRect(rect(), QColor(0x2b, 0x2f, 0x36));
+  drawLayers(painter, true);
+  drawScaleBar(painter);
+  if (mLayers->layers().empty()) {
+    painter.setPen(QColor(0xc8, 0xcc, 0xd2));
+    painter.drawText(rect(), Qt::AlignCenter,
+                     tr("No layers. Open a project (Ctrl+O), import imagery (Ctrl+I),\n"
+                        "or double-click a granule in the catalog."));
+  }
+}
+
+void MapCanvas::resizeEvent(QResizeEvent*) { scheduleRefresh(); }
+
+void MapCanvas::mousePressEvent(QMouseEvent* event) {
+  if (event->button() != Qt::LeftButton) return;
+  mPressPoint = event->position();
+  mLastDragPoint = event->position();
+  mDragged = false;
+}
+
+void MapCanvas::mouseMoveEvent(QMouseEvent* event) {
+  const MapPoint map = screenToMap(event->position());
+  Q_EMIT cursorMoved(map.x, map.y);
+  if (!mPressPoint) return;
+  if ((event->position() - *mPressPoint).manhattanLength() > 3) mDragged = true;
+  if (mDragged) {
+    panByPixels(event->position() - mLastDragPoint);
+    mLastDragPoint = event->position();
+  }
+}
+
+void MapCanvas::mouseReleaseEvent(QMouseEvent* event) {
+  if (event->button() != Qt::LeftButton || !mPressPoint) return;
+  if (!mDragged) {
+    const MapPoint map = screenToMap(event->position());
+    Q_EMIT clicked(map.x, map.y);
+  }
+  mPressPoint.reset();
+}
+
+void MapCanvas::wheelEvent(QWheelEvent* event) {
+  const double notches = event->angleDelta().y() / 120.0;
+  if (notches == 0) return;
+  zoomBy(std::pow(kZoomStep, notches), event->position());
+}
+
+void MapCanvas::keyPressEvent(QKeyEvent* event) {
+  const double step = std::min(width(), height()) / 4.0;
+  switch (event->key()) {
+    case Qt::Key_Left: panByPixels({step, 0}); break;
+    case Qt::Key_Right: panByPixels({-step, 0}); break;
+    case Qt::Key_Up: panByPixels({0, step}); break;
+    case Qt::Key_Down: panByPixels({0, -step}); break;
+    case Qt::Key_Plus:
+    case Qt::Key_Equal: zoomBy(kZoomStep, rect().center()); break;
+    case Qt::Key_Minus: zoomBy(1 / kZoomStep, rect().center()); break;
+    case Qt::Key_Home: zoomToFull(); break;
+    default: QWidget::keyPressEvent(event);
+  }
+}
+
+void MapCanvas::leaveEvent(QEvent*) { Q_EMIT cursorLeft(); }
+
+}  // namespace prithvi

@@ -1,0 +1,123 @@
+#pragma once
+// The map: layers drawn from 256-pixel tiles rendered on worker threads and cached per zoom.
+// The GUI thread only composes cached tiles; a view change cancels renders that left the view.
+// While tiles are missing, the last complete frame stands in, scaled to the new view.
+
+#include <QCache>
+#include <QHash>
+#include <QImage>
+#include <QPointer>
+#include <QThreadPool>
+#include <QTimer>
+#include <QWidget>
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/raster/GeoTransform.h"
+#include "viewers/LayerStack.h"
+
+namespace prithvi {
+
+struct MapExtent {
+  double minX = 0, minY = 0, maxX = 0, maxY = 0;
+  bool isEmpty() const { return !(maxX > minX && maxY > minY); }
+};
+
+class MapCanvas : public QWidget {
+  Q_OBJECT
+ public:
+  static constexpr int kTileSize = 256;
+
+  explicit MapCanvas(LayerStack* layers, QWidget* parent = nullptr);
+  ~MapCanvas() override;
+
+  // The CRS every layer is drawn in (WKT or "EPSG:n"); changing it clears the cache.
+  void setMapCrs(const std::string& crs);
+  const std::string& mapCrs() const { return mMapCrs; }
+  bool mapCrsIsGeographic() const { return mGeographic; }
+
+  MapPoint center() const { return mCenter; }
+  double resolution() const { return mResolution; }  // map units per screen pixel
+  void setView(const MapPoint& center, double resolution);
+  MapPoint screenToMap(const QPointF& point) const;
+  QPointF mapToScreen(const MapPoint& point) const;
+
+  // The extent of a layer in the map CRS (from its footprint), empty when unknown.
+  MapExtent layerExtent(int layerId) const;
+  void zoomToExtent(const MapExtent& extent);
+  void zoomToLayer(int layerId);
+  void zoomToFull();
+  // One screen pixel per pixel of the top visible layer.
+  void zoomOneToOne();
+  void zoomBy(double factor, const QPointF& anchor);
+  void panByPixels(const QPointF& delta);
+
+  // True when every visible tile of every ready layer is in the cache.
+  bool isRenderComplete() const { return mPending.isEmpty() && !mRefreshTimer.isActive() && allLayersReady(); }
+  int pendingTiles() const { return int(mPending.size()); }
+  // Map scale denominator at the screen's nominal DPI (for the status bar).
+  double scaleDenominator() const;
+
+ Q_SIGNALS:
+  void cursorMoved(double x, double y);  // map CRS
+  void cursorLeft();
+  void clicked(double x, double y);  // map CRS, a click without a drag
+  void viewChanged();
+  void renderComplete();
+
+ protected:
+  void paintEvent(QPaintEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
+  void mousePressEvent(QMouseEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+  void mouseReleaseEvent(QMouseEvent* event) override;
+  void wheelEvent(QWheelEvent* event) override;
+  void keyPressEvent(QKeyEvent* event) override;
+  void leaveEvent(QEvent* event) override;
+
+ private:
+  struct TileKey {
+    int layer = 0;
+    int styleVersion = 0;
+    qint64 zoom = 0;  // resolution, quantised
+    int tx = 0;
+    int ty = 0;
+    bool operator==(const TileKey& other) const = default;
+  };
+  friend size_t qHash(const TileKey& key, size_t seed);
+
+  void scheduleRefresh();
+  void refresh();
+  qint64 zoomKey() const;
+  QRect visibleTiles() const;  // tile index range
+  MapGrid tileGrid(int tx, int ty) const;
+  void requestTile(const MapLayer& layer, const TileKey& key);
+  void onTileReady(const TileKey& key, const QImage& image);
+  void drawLayers(QPainter& painter, bool withFallback);
+  void drawScaleBar(QPainter& painter);
+  void captureLastFrame();
+  bool allLayersReady() const;
+  QPoint tileOrigin() const;  // screen position of tile (0, 0)
+
+  LayerStack* mLayers;
+  std::string mMapCrs;
+  bool mGeographic = false;
+  MapPoint mCenter;
+  double mResolution = 30.0;
+  QThreadPool mPool;
+  QCache<TileKey, QImage> mCache;
+  QHash<TileKey, std::shared_ptr<std::atomic<bool>>> mPending;
+  QTimer mRefreshTimer;
+  // The last complete frame and the view it was drawn for.
+  QImage mLastFrame;
+  MapPoint mLastCenter;
+  double mLastResolution = 0;
+  // Mouse dragging.
+  std::optional<QPointF> mPressPoint;
+  QPointF mLastDragPoint;
+  bool mDragged = false;
+};
+
+}  // namespace prithvi
