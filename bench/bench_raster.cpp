@@ -13,8 +13,7 @@
 
 #include "core/raster/GdalErrors.h"
 #include "core/scene/SceneReader.h"
-#include "core/scene/SceneScanner.h"
-#include "core/synth/HlsSynth.h"
+#include "bench/BenchData.h"
 
 using namespace prithvi;
 
@@ -24,21 +23,7 @@ constexpr int kChip = 224;
 std::string gDataDir = "bench-data";
 
 const Scene& granule() {
-  static const Scene scene = [] {
-    const std::string dir = gDataDir + "/hls-3660";
-    if (!QFileInfo::exists(QString::fromStdString(dir + "/done"))) {
-      HlsSynthOptions options;
-      options.dates = 1;
-      options.size = 3660;
-      options.outDir = dir;
-      synthesizeHlsTile(options);
-      QFile done(QString::fromStdString(dir + "/done"));
-      done.open(QIODevice::WriteOnly);
-    }
-    ScanOptions scan;
-    scan.computeCloudCover = false;
-    return scanForScenes({dir}, scan).scenes.at(0);
-  }();
+  static const Scene scene = bench::fullSizeGranule(gDataDir);
   return scene;
 }
 

@@ -218,21 +218,22 @@ void RasterSource::checkRequest(const Window& window, int outWidth, int outHeigh
 }
 
 RasterBlock RasterSource::readResampled(const Window& window, int outWidth, int outHeight,
-                                        const std::vector<int>& bands, std::optional<DataType> type) const {
+                                        const std::vector<int>& bands, std::optional<DataType> type,
+                                        Resampling resampling) const {
   const DataType outType =
       type.value_or(bands.empty() || bands.front() < 1 || bands.front() > int(mInfo.bands.size())
                         ? DataType::Byte
                         : mInfo.bands[bands.front() - 1].type);
   checkRequest(window, outWidth, outHeight, bands, outType);
   RasterBlock block(outType, outWidth, outHeight, int(bands.size()));
-  readInto(window, outWidth, outHeight, bands, outType, block.bandData(0));
+  readInto(window, outWidth, outHeight, bands, outType, block.bandData(0), resampling);
   return block;
 }
 
 void RasterSource::readBandInto(const Window& window, int band, DataType type, int outWidth, int outHeight,
-                                std::byte* destination) const {
+                                std::byte* destination, Resampling resampling) const {
   checkRequest(window, outWidth, outHeight, {band}, type);
-  readInto(window, outWidth, outHeight, {band}, type, destination);
+  readInto(window, outWidth, outHeight, {band}, type, destination, resampling);
 }
 
 RasterBlock RasterSource::readLevel(int level, const Window& levelWindow, const std::vector<int>& bands,
@@ -254,13 +255,14 @@ RasterBlock RasterSource::readLevel(int level, const Window& levelWindow, const 
 }
 
 void RasterSource::readInto(const Window& window, int outWidth, int outHeight, const std::vector<int>& bands,
-                            DataType type, std::byte* destination) const {
+                            DataType type, std::byte* destination, Resampling resampling) const {
   GDALDatasetH dataset = handleForThisThread();
   GdalErrorCapture capture;
   GDALRasterIOExtraArg extra;
   INIT_RASTERIO_EXTRA_ARG(extra);
-  extra.eResampleAlg = (outWidth == window.width && outHeight == window.height) ? GRIORA_NearestNeighbour
-                                                                                 : GRIORA_Average;
+  const bool sameSize = outWidth == window.width && outHeight == window.height;
+  extra.eResampleAlg =
+      (sameSize || resampling == Resampling::Nearest) ? GRIORA_NearestNeighbour : GRIORA_Average;
   std::vector<int> bandList(bands);
   const GSpacing bandSpacing = GSpacing(outWidth) * outHeight * dataTypeSize(type);
   const CPLErr result =

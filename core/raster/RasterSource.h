@@ -56,6 +56,10 @@ struct RasterInfo {
 // masks are labels, not imagery, so the scanner does not turn them into scenes.
 constexpr const char* kTruthMaskMetadataKey = "PRITHVI_TRUTH_MASK";
 
+// How a resampled read combines source pixels: Average for reflectance, Nearest for bit fields
+// such as Fmask. A read whose output size equals its window size is always nearest.
+enum class Resampling { Nearest, Average };
+
 // A pixel window at full resolution.
 struct Window {
   int x = 0;
@@ -117,7 +121,8 @@ class RasterSource {
   // level that fits, so a zoomed-out view decodes few pixels.
   RasterBlock readResampled(const Window& window, int outWidth, int outHeight,
                             const std::vector<int>& bands,
-                            std::optional<DataType> type = std::nullopt) const;
+                            std::optional<DataType> type = std::nullopt,
+                            Resampling resampling = Resampling::Average) const;
   // Reads a window given in the pixel grid of overview `level` (0 = full resolution).
   RasterBlock readLevel(int level, const Window& levelWindow, const std::vector<int>& bands,
                         std::optional<DataType> type = std::nullopt) const;
@@ -125,7 +130,7 @@ class RasterSource {
   // Reads one band of a full-resolution window into `destination`, which holds
   // outWidth x outHeight values of `type` (no intermediate copy).
   void readBandInto(const Window& window, int band, DataType type, int outWidth, int outHeight,
-                    std::byte* destination) const;
+                    std::byte* destination, Resampling resampling = Resampling::Average) const;
 
   // The dataset handle owned by the calling thread (opened on first use).
   GDALDatasetH handleForThisThread() const;
@@ -135,7 +140,7 @@ class RasterSource {
   void checkRequest(const Window& window, int outWidth, int outHeight, const std::vector<int>& bands,
                     DataType type) const;
   void readInto(const Window& window, int outWidth, int outHeight, const std::vector<int>& bands, DataType type,
-                std::byte* destination) const;
+                std::byte* destination, Resampling resampling) const;
 
   RasterInfo mInfo;
   OpenLimits mLimits;
