@@ -3,7 +3,7 @@
 # into build/ with ccache. Idempotent: installs only missing packages, rebuilds incrementally.
 #   packaging/bootstrap.sh           install, fetch samples, build
 #   packaging/bootstrap.sh --test    ... then run the whole test suite
-#   packaging/bootstrap.sh --demo    ... then create and open the demo project
+#   packaging/bootstrap.sh --demo    ... then open the app on its demo project (created on first run)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -36,8 +36,12 @@ case "$mode" in
     exec ctest --output-on-failure -j2 --timeout 900
     ;;
   --demo)
-    project="$(build/bin/prithvi demo)"
-    build/bin/prithvi catalog "$project"
+    if [[ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]]; then
+      echo "bootstrap: no display; showing the demo project with the CLI instead of the app" >&2
+      project="$(build/bin/prithvi demo)"
+      exec build/bin/prithvi catalog "$project"
+    fi
+    exec build/bin/prithvi-studio --demo
     ;;
   build) ;;
   *) echo "usage: packaging/bootstrap.sh [--test|--demo]" >&2; exit 2 ;;

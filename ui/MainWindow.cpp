@@ -47,11 +47,21 @@ std::string crsOf(const Scene& scene) {
   return scene.epsg ? "EPSG:" + std::to_string(scene.epsg) : scene.crsWkt;
 }
 
+// Short band names keep all six values readable in the status bar.
+QString shortRoleName(const ProbedBand& band) {
+  switch (band.role) {
+    case BandRole::SWIR1: return QStringLiteral("SW1");
+    case BandRole::SWIR2: return QStringLiteral("SW2");
+    case BandRole::Other: return q(band.name);
+    default: return QLatin1String(bandRoleName(band.role));
+  }
+}
+
 QString bandValuesText(const PixelProbe& probe) {
   QStringList parts;
   for (const auto& band : probe.bands) {
     if (band.role == BandRole::Fmask) continue;
-    const QString name = band.role == BandRole::Other ? q(band.name) : QLatin1String(bandRoleName(band.role));
+    const QString name = shortRoleName(band);
     parts << (band.valid ? QStringLiteral("%1 %2 (%3)").arg(name).arg(band.value, 0, 'f', 4).arg(band.raw)
                          : QStringLiteral("%1 nodata").arg(name));
   }
@@ -143,7 +153,7 @@ void MainWindow::buildDocks() {
   mIdentify = new QTreeWidget(this);
   mIdentify->setObjectName(QStringLiteral("identifyTree"));
   mIdentify->setHeaderLabels({tr("Band"), tr("Reflectance"), tr("Raw")});
-  mIdentify->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+  for (int column = 0; column < 3; ++column) mIdentify->header()->setSectionResizeMode(column, QHeaderView::ResizeToContents);
   mLog = new QPlainTextEdit(this);
   mLog->setReadOnly(true);
   mLog->setMaximumBlockCount(5000);

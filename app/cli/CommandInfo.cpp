@@ -84,13 +84,18 @@ int commandInfo(const QStringList& arguments) {
 
 int commandOverviews(const QStringList& arguments) {
   CommandLine cli(QStringLiteral("overviews"),
-                  QStringLiteral("Build overviews (averaged, halving until under 256 px) so zoomed-out views read little."));
+                  QStringLiteral("Build overviews (averaged, halving until under 256 px) so zoomed-out views read little. "
+                                 "By default they go to a .ovr file beside the raster."));
   cli.addPositional(QStringLiteral("raster"), QStringLiteral("raster file"));
+  cli.addOption({QStringLiteral("internal")},
+                QStringLiteral("write the overviews into the file (GeoTIFF) instead of a .ovr beside it"));
   cli.addEventsOption();
   if (auto code = cli.parse(arguments, 1, 1)) return *code;
   const std::string path = cli.positional().front().toStdString();
   return runJob("overviews", cli.jsonEvents(), [&](Feedback& feedback) {
-    const auto factors = buildOverviews(path, &feedback);
+    const auto factors = buildOverviews(path, &feedback,
+                                        cli.isSet(QStringLiteral("internal")) ? OverviewPlacement::Internal
+                                                                              : OverviewPlacement::External);
     std::string list;
     for (int f : factors) list += " " + std::to_string(f);
     if (!cli.jsonEvents()) printLine(factors.empty() ? path + ": small enough, no overviews needed"

@@ -26,15 +26,15 @@ std::vector<int> overviewFactorsFor(int width, int height, int minSide) {
   return factors;
 }
 
-std::vector<int> buildOverviews(const std::string& path, Feedback* feedback, const std::string& resampling) {
+std::vector<int> buildOverviews(const std::string& path, Feedback* feedback, OverviewPlacement placement,
+                                const std::string& resampling) {
   // Validate (drivers, dimensions) through the same gate as every read.
   const auto source = RasterSource::open(path);
   std::vector<int> factors = overviewFactorsFor(source->info().width, source->info().height);
   if (factors.empty()) return factors;
   std::string why;
-  // Update mode writes internal overviews; read-only formats get an external .ovr from GDAL.
-  GDALDatasetH dataset = openGdalDataset(path, &why, true);
-  if (!dataset) dataset = openGdalDataset(path, &why, false);
+  // GDAL writes internal overviews in update mode and an external .ovr in read-only mode.
+  GDALDatasetH dataset = openGdalDataset(path, &why, placement == OverviewPlacement::Internal);
   if (!dataset) throwIo("cannot open " + path + " to build overviews: " + why);
   GdalErrorCapture capture;
   const CPLErr result = GDALBuildOverviews(dataset, resampling.c_str(), int(factors.size()), factors.data(), 0,

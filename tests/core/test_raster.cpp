@@ -1,5 +1,6 @@
 // RasterSource, GeoTransform, CRS transforms and overview building, on the Debian-shipped
 // Landsat sample and on files the tests write.
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
 #include <fstream>
@@ -244,6 +245,7 @@ class TestRaster : public QObject {
     feedback.setProgressCallback([&](int64_t step, int64_t, const std::string&) { lastStep = step; });
     QCOMPARE(buildOverviews(file, &feedback), (std::vector<int>{2, 4}));
     QCOMPARE(lastStep, int64_t(1000));
+    QVERIFY(QFileInfo::exists(QString::fromStdString(file + ".ovr")));  // the source file is untouched
     const auto source = RasterSource::open(file);
     QCOMPARE(int(source->info().overviewSizes.size()), 2);
     QCOMPARE(source->info().overviewSizes[0], std::make_pair(550, 500));

@@ -19,7 +19,9 @@
 #include "tests/support/TestSupport.h"
 #include "ui/CatalogDock.h"
 #include "ui/MainWindow.h"
+#include "viewers/HistogramWidget.h"
 #include "viewers/MapCanvas.h"
+#include <QDir>
 
 using namespace prithvi;
 
@@ -59,6 +61,11 @@ class TestMainWindow : public QObject {
     canvas()->setView(scene.geoTransform.pixelToMap(x + 0.5, y + 0.5), scene.geoTransform.pixelWidth());
   }
   QPoint canvasCentre() { return QPoint(canvas()->width() / 2, canvas()->height() / 2); }
+  // Saves the window for a person to look at when PRITHVI_TEST_SCREENSHOTS names a folder.
+  void keepScreenshot(const char* name) {
+    const QByteArray dir = qgetenv("PRITHVI_TEST_SCREENSHOTS");
+    if (!dir.isEmpty()) mWindow->grab().save(QString::fromLocal8Bit(dir) + QLatin1Char('/') + QLatin1String(name));
+  }
 
  private Q_SLOTS:
   void initTestCase() {
@@ -188,8 +195,46 @@ class TestMainWindow : public QObject {
     mWindow->styleDock()->setFmaskOverlay(fmask::kCloud | fmask::kShadow);
     QVERIFY(waitForRender());
     QCOMPARE(int(topLayer().style.fmaskOverlay), int(fmask::kCloud | fmask::kShadow));
+    keepScreenshot("ndvi-fmask.png");
     QVERIFY(mWindow->styleDock()->selectPreset(QStringLiteral("True colour")));
     QVERIFY(waitForRender());
+  }
+
+  void histogramHandleSetsTheStretch() {
+    auto* histogram = mWindow->styleDock()->findChild<HistogramWidget*>(QStringLiteral("histogram"));
+    QVERIFY(histogram);
+    mWindow->findChild<QDockWidget*>(QStringLiteral("styleDock"))->raise();
+    QVERIFY(QTest::qWaitFor([histogram] { return histogram->isVisible(); }, 5000));
+    const ChannelStretch before = topLayer().style.stretch[0];
+    const ChannelStretch greenBefore = topLayer().style.stretch[1];
+    // Drag the upper handle halfway towards the lower one (the plot has 6 px margins).
+    const BandStatistics& red = topLayer().statistics[0];
+    const double t = (before.max - red.histogramMin) / (red.histogramMax - red.histogramMin);
+    const double tMin = (before.min - red.histogramMin) / (red.histogramMax - red.histogramMin);
+    const QPoint handle(int(6 + (histogram->width() - 12) * t), histogram->height() / 2);
+    const QPoint between(int(6 + (histogram->width() - 12) * (t + tMin) / 2), histogram->height() / 2);
+    QTest::mousePress(histogram, Qt::LeftButton, Qt::NoModifier, handle);
+    QTest::mouseMove(histogram, between);
+    QTest::mouseRelease(histogram, Qt::LeftButton, Qt::NoModifier, between);
+    QVERIFY(waitForRender());
+    const ChannelStretch after = topLayer().style.stretch[0];
+    QCOMPARE(after.min, before.min);
+    QVERIFY2(after.max < before.max && after.max > before.min,
+             qPrintable(QStringLiteral("%1 -> %2").arg(before.max).arg(after.max)));
+    // The other channels keep their stretch.
+    QCOMPARE(topLayer().style.stretch[1].max, greenBefore.max);
+  }
+
+  void importBuildsMissingOverviews() {
+    const std::string big = mDir.filePath(QStringLiteral("big/plain.tif")).toStdString();
+    QDir().mkpath(mDir.filePath(QStringLiteral("big")));
+    test::writeInt16Tiff(big, 1300, 1100, 6, [](int band, int x, int y) { return 500 + band * 300 + (x ^ y) % 200; });
+    QSignalSpy finished(mWindow.get(), &MainWindow::importFinished);
+    mWindow->importPaths({QString::fromStdString(big)});
+    QVERIFY(finished.wait(30000));
+    QCOMPARE(finished.first().at(0).toInt(), 1);
+    // Built in the background as an external .ovr; the source file is left as it was.
+    QVERIFY(QTest::qWaitFor([&] { return QFileInfo::exists(QString::fromStdString(big + ".ovr")); }, 30000));
   }
 
   void importedNeighbourZoneDrawsReprojected() {
@@ -205,7 +250,7 @@ class TestMainWindow : public QObject {
     QVERIFY(finished.wait(30000));
     QCOMPARE(finished.first().at(0).toInt(), 2);
     QCOMPARE(finished.first().at(1).toInt(), 4);  // three truth masks and truth.json, each with a reason
-    QCOMPARE(mWindow->catalog()->sceneCount(), 18);
+    QCOMPARE(mWindow->catalog()->sceneCount(), 19);
     QVERIFY(mWindow->addSceneLayer(QString::fromStdString(generated.granuleIds.front())));
     QCOMPARE(canvas()->mapCrs(), std::string("EPSG:32613"));
     const int id = topLayer().id;
