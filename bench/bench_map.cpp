@@ -99,8 +99,7 @@ int main(int argc, char** argv) {
 
   // Warm pan: move away and back; the second visit finds every tile cached.
   canvas.panByPixels({300, 0});
-  clock.restart();
-  const double coldPanMs = waitForFrame(canvas, clock);
+  waitForFrame(canvas, clock);
   canvas.panByPixels({-300, 0});
   clock.restart();
   const double warmPanMs = waitForFrame(canvas, clock);
@@ -127,13 +126,18 @@ int main(int argc, char** argv) {
   }
   ticker.stop();
 
+  // At 1:1 a pan uncovers full-resolution tiles that were never read.
+  canvas.panByPixels({-300, 0});
+  clock.restart();
+  const double coldPanMs = waitForFrame(canvas, clock);
+
   const double naiveMs = naiveFrame(scene, width, height);
   std::printf("map canvas, %dx%d widget, 3660x3660x6 granule (%s)\n", width, height, scene.id.c_str());
   std::printf("  statistics (2-98%% stretch, whole scene)  %8.1f ms\n", statisticsMs);
   std::printf("  first complete frame at fit             %8.1f ms   goal < 150\n", firstFrameMs);
   std::printf("  naive full-resolution read + downscale  %8.1f ms   (same frame, baseline)\n", naiveMs);
   std::printf("  same frame, tile cache emptied          %8.1f ms   (GDAL handles and blocks warm)\n", refitMs);
-  std::printf("  pan of 300 px to new tiles              %8.1f ms\n", coldPanMs);
+  std::printf("  pan of 300 px at 1:1 to unread tiles    %8.1f ms\n", coldPanMs);
   std::printf("  pan back, tiles cached (warm)           %8.1f ms   goal < 16\n", warmPanMs);
   std::printf("  zoom fit -> 1:1, %2d levels, slowest     %8.1f ms\n", levels, slowestLevelMs);
   std::printf("  longest GUI-thread stall while zooming  %8.1f ms   goal < 50\n", longestStallMs);
