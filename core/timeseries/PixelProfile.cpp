@@ -1,0 +1,146 @@
+#include "core/timeseries/PixelProfile.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "core/base/Error.h"
+#include "core/base/Feedback.h"
+#include "core/raster/Crs.h"
+#include "core/scene/SceneReader.h"
+
+namespace prithvi {
+
+namespace {
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+constexpr uint8_t kFlaggedBits = fmask::kCloud | fmask::kShadow | fmask::kSnowIce | fmask::kCirrus;
+
+int roleIndex(BandRole role) {
+  for (int i = 0; i < 6; ++i)
+    if (kPrithviBands[i] == role) return i;
+  return -1;
+}
+}  // namespace
+
+bool Observation::flagged() const { return fmask == kFmaskFill || (fmask & kFlaggedBits) != 0; }
+
+float Observation::index(SpectralIndex which) const {
+  const auto roles = indexBands(which);
+  std::vector<float> values;
+  std::vector<const float*> bands;
+  values.reserve(roles.size());
+  for (BandRole role : roles) {
+    const int i = roleIndex(role);
+    values.push_back(i < 0 ? kNaN : reflectance[i]);
+  }
+  for (const float& value : values) bands.push_back(&value);
+  float out = kNaN;
+  computeIndex(which, bands, 1, &out);
+  return out;
+}
+
+std::vector<Scene> tileGranules(const std::vector<Scene>& scenes, const std::string& tile) {
+  std::string id = tile;
+  if (!id.empty() && id[0] == 'T') id.erase(0, 1);
+  std::vector<Scene> granules;
+  for (const Scene& scene : scenes)
+    if (scene.kind == SceneKind::HlsGranule && scene.tile == id && scene.hasPrithviBands()) granules.push_back(scene);
+  if (granules.empty()) throwBadInput("the project has no HLS granule of tile " + tile + " with all six Prithvi bands");
+  std::stable_sort(granules.begin(), granules.end(),
+                   [](const Scene& a, const Scene& b) { return a.acquired < b.acquired; });
+  // Every date must share the tile grid, or a pixel would mean different places.
+  for (const Scene& scene : granules)
+    if (scene.width != granules.front().width || scene.height != granules.front().height ||
+        !(scene.geoTransform == granules.front().geoTransform))
+      throwBadInput("granule " + scene.id + " of tile " + tile + " is on a different grid (" +
+                    std::to_string(scene.width) + "x" + std::to_string(scene.height) + ") than " +
+                    granules.front().id + "; re-import or leave it out");
+  return granules;
+}
+
+std::optional<std::pair<int, int>> tilePixelAt(const Scene& granule, const MapPoint& point, const std::string& crs) {
+  MapPoint local = point;
+  if (!crs.empty() && !sameCrs(crs, granule.crsWkt)) {
+    const auto lonLat = LonLatTransform(crs).toLonLat(point);
+    if (!lonLat) return std::nullopt;
+    const auto projected = LonLatTransform(granule.crsWkt).fromLonLat(*lonLat);
+    if (!projected) return std::nullopt;
+    local = *projected;
+  }
+  const auto pixel = granule.geoTransform.mapToPixel(local.x, local.y);
+  if (!pixel) return std::nullopt;
+  const int x = int(std::floor(pixel->x)), y = int(std::floor(pixel->y));
+  if (x < 0 || y < 0 || x >= granule.width || y >= granule.height) return std::nullopt;
+  return std::make_pair(x, y);
+}
+
+PixelProfile readProfileFromFiles(const std::vector<Scene>& granules, int pixelX, int pixelY, Feedback* feedback) {
+  PixelProfile profile;
+  if (granules.empty()) return profile;
+  const Scene& first = granules.front();
+  profile.tile = first.tile;
+  profile.epsg = first.epsg;
+  profile.pixelX = pixelX;
+  profile.pixelY = pixelY;
+  profile.point = first.geoTransform.pixelToMap(pixelX + 0.5, pixelY + 0.5);
+  std::vector<BandRole> roles(std::begin(kPrithviBands), std::end(kPrithviBands));
+  for (size_t i = 0; i < granules.size(); ++i) {
+    throwIfCanceled(feedback);
+    reportProgress(feedback, int64_t(i), int64_t(granules.size()), granules[i].id);
+    const Scene& scene = granules[i];
+    SceneReader reader(scene);
+    const RasterBlock block = reader.read({pixelX, pixelY, 1, 1}, roles, DataType::Int16);
+    Observation observation;
+    observation.sceneId = scene.id;
+    observation.acquired = scene.acquired;
+    observation.sensor = scene.sensor;
+    for (int b = 0; b < 6; ++b) {
+      const SceneBand& band = *scene.band(kPrithviBands[b]);
+      const int16_t raw = block.band<int16_t>(b)[0];
+      observation.raw[b] = raw;
+      const bool fill = band.nodata && double(raw) == *band.nodata;
+      observation.reflectance[b] = fill ? kNaN : float(raw * band.scale + band.offset);
+    }
+    if (scene.band(BandRole::Fmask))
+      observation.fmask = uint8_t(reader.read({pixelX, pixelY, 1, 1}, {BandRole::Fmask}, DataType::Byte).band<uint8_t>(0)[0]);
+    profile.observations.push_back(observation);
+  }
+  reportProgress(feedback, int64_t(granules.size()), int64_t(granules.size()), "profile read");
+  return profile;
+}
+
+std::vector<AreaObservation> summariseArea(const std::vector<PixelProfile>& pixels) {
+  std::vector<AreaObservation> summary;
+  if (pixels.empty()) return summary;
+  const size_t dates = pixels.front().observations.size();
+  for (size_t d = 0; d < dates; ++d) {
+    AreaObservation area;
+    area.acquired = pixels.front().observations[d].acquired;
+    area.sensor = pixels.front().observations[d].sensor;
+    std::array<double, 6> sum{}, sumSquares{};
+    for (const PixelProfile& pixel : pixels) {
+      if (d >= pixel.observations.size()) continue;
+      ++area.totalPixels;
+      const Observation& observation = pixel.observations[d];
+      if (observation.flagged() || std::isnan(observation.reflectance[0])) continue;
+      ++area.validPixels;
+      for (int b = 0; b < 6; ++b) {
+        sum[b] += observation.reflectance[b];
+        sumSquares[b] += double(observation.reflectance[b]) * observation.reflectance[b];
+      }
+    }
+    for (int b = 0; b < 6; ++b) {
+      if (area.validPixels == 0) {
+        area.mean[b] = area.stdDev[b] = kNaN;
+        continue;
+      }
+      const double mean = sum[b] / area.validPixels;
+      area.mean[b] = float(mean);
+      area.stdDev[b] = float(std::sqrt(std::max(0.0, sumSquares[b] / area.validPixels - mean * mean)));
+    }
+    summary.push_back(area);
+  }
+  return summary;
+}
+
+}  // namespace prithvi

@@ -1,0 +1,270 @@
+#include "core/timeseries/TileCube.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include <gdal_priv.h>
+
+#include "core/base/Error.h"
+#include "core/base/Feedback.h"
+#include "core/raster/GdalErrors.h"
+#include "core/scene/SceneReader.h"
+
+namespace prithvi {
+
+namespace {
+constexpr int kCubeVersion = 1;
+constexpr int kBands = 6;
+
+using DatasetPtr = std::unique_ptr<GDALDataset>;
+
+QString jsonList(const std::vector<std::string>& items) {
+  QJsonArray array;
+  for (const auto& item : items) array.append(QString::fromStdString(item));
+  return QString::fromUtf8(QJsonDocument(array).toJson(QJsonDocument::Compact));
+}
+
+std::vector<std::string> parseJsonList(const std::string& text) {
+  std::vector<std::string> items;
+  for (const auto& value : QJsonDocument::fromJson(QByteArray::fromStdString(text)).array())
+    items.push_back(value.toString().toStdString());
+  return items;
+}
+
+void writeStringAttribute(GDALGroup& group, const std::string& name, const std::string& value) {
+  auto attribute = group.CreateAttribute(name, {}, GDALExtendedDataType::CreateString());
+  if (!attribute || !attribute->Write(value.c_str())) throwIo("cannot write cube attribute " + name);
+}
+
+std::string readStringAttribute(const GDALGroup& group, const std::string& name) {
+  auto attribute = group.GetAttribute(name);
+  if (!attribute) return {};
+  const char* value = attribute->ReadAsString();
+  return value ? value : "";
+}
+
+// Removes a folder tree (a Zarr store is a folder).
+void removeTree(const std::string& path) { QDir(QString::fromStdString(path)).removeRecursively(); }
+}  // namespace
+
+std::string cubePathFor(const std::string& projectPath, const std::string& tile) {
+  std::string id = tile;
+  if (!id.empty() && id[0] != 'T') id = "T" + id;
+  return projectPath + ".cubes/" + id + ".zarr";
+}
+
+void buildTileCube(const std::vector<Scene>& granules, const std::string& path, const CubeOptions& options,
+                   Feedback* feedback) {
+  if (granules.empty()) throwUsage("no granules to stack into a cube");
+  ensureGdalRegistered();
+  const Scene& first = granules.front();
+  const int width = first.width, height = first.height, dates = int(granules.size());
+  const int timeChunk = std::min(dates, options.timeChunk);
+  const int chunk = options.spatialChunk;
+  const int rows = std::max(chunk, options.rowsPerPass / chunk * chunk);
+
+  const std::string partial = path + ".partial";
+  removeTree(partial);
+  QDir().mkpath(QFileInfo(QString::fromStdString(path)).absolutePath());
+  GdalErrorCapture errors;
+  GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("Zarr");
+  if (!driver) throwIo("this GDAL has no Zarr driver");
+  const char* createOptions[] = {"FORMAT=ZARR_V2", nullptr};
+  DatasetPtr dataset(driver->CreateMultiDimensional(partial.c_str(), nullptr, createOptions));
+  if (!dataset) throwIo("cannot create the cube at " + partial + ": " + errors.message());
+  auto root = dataset->GetRootGroup();
+  auto bandDim = root->CreateDimension("band", "", "", kBands);
+  auto timeDim = root->CreateDimension("time", "TEMPORAL", "", dates);
+  auto yDim = root->CreateDimension("y", "HORIZONTAL_Y", "", height);
+  auto xDim = root->CreateDimension("x", "HORIZONTAL_X", "", width);
+  const std::string reflectanceBlocks =
+      "BLOCKSIZE=1," + std::to_string(timeChunk) + "," + std::to_string(chunk) + "," + std::to_string(chunk);
+  const std::string fmaskBlocks = "BLOCKSIZE=" + std::to_string(timeChunk) + "," + std::to_string(chunk) + "," + std::to_string(chunk);
+  const char* reflectanceOptions[] = {reflectanceBlocks.c_str(), "COMPRESS=ZLIB", nullptr};
+  const char* fmaskOptions[] = {fmaskBlocks.c_str(), "COMPRESS=ZLIB", nullptr};
+  auto reflectance = root->CreateMDArray("reflectance", {bandDim, timeDim, yDim, xDim},
+                                         GDALExtendedDataType::Create(GDT_Int16), reflectanceOptions);
+  auto fmaskArray = root->CreateMDArray("fmask", {timeDim, yDim, xDim}, GDALExtendedDataType::Create(GDT_Byte), fmaskOptions);
+  if (!reflectance || !fmaskArray) throwIo("cannot create the cube arrays: " + errors.message());
+  const int16_t fill = kHlsFill;
+  const uint8_t fmaskFill = kFmaskFill;
+  reflectance->SetNoDataValue(double(fill));
+  fmaskArray->SetNoDataValue(double(fmaskFill));
+
+  std::vector<std::string> ids, datesIso, sensors, bandNames;
+  for (const Scene& scene : granules) {
+    ids.push_back(scene.id);
+    datesIso.push_back(scene.acquired.toUTC().toString(Qt::ISODate).toStdString());
+    sensors.push_back(scene.sensor);
+  }
+  for (BandRole role : kPrithviBands) bandNames.push_back(bandRoleName(role));
+  writeStringAttribute(*root, "prithvi_cube_version", std::to_string(kCubeVersion));
+  writeStringAttribute(*root, "tile", first.tile);
+  writeStringAttribute(*root, "epsg", std::to_string(first.epsg));
+  writeStringAttribute(*root, "crs_wkt", first.crsWkt);
+  writeStringAttribute(*root, "geotransform", first.geoTransform.toString());
+  writeStringAttribute(*root, "granules", jsonList(ids).toStdString());
+  writeStringAttribute(*root, "dates", jsonList(datesIso).toStdString());
+  writeStringAttribute(*root, "sensors", jsonList(sensors).toStdString());
+  writeStringAttribute(*root, "bands", jsonList(bandNames).toStdString());
+  writeStringAttribute(*root, "scale", "0.0001");
+
+  std::vector<std::unique_ptr<SceneReader>> readers;
+  for (const Scene& scene : granules) readers.push_back(std::make_unique<SceneReader>(scene));
+  const std::vector<BandRole> roles(std::begin(kPrithviBands), std::end(kPrithviBands));
+  const int passes = (height + rows - 1) / rows;
+  // One pass: `rows` rows of every granule, written as whole chunks of both arrays.
+  std::vector<int16_t> slab;
+  std::vector<uint8_t> fmaskSlab;
+  for (int pass = 0; pass < passes; ++pass) {
+    throwIfCanceled(feedback);
+    reportProgress(feedback, pass, passes, "stacking rows " + std::to_string(pass * rows));
+    const int y0 = pass * rows;
+    const int count = std::min(rows, height - y0);
+    const size_t plane = size_t(count) * width;
+    slab.assign(size_t(kBands) * dates * plane, fill);
+    fmaskSlab.assign(size_t(dates) * plane, fmaskFill);
+    for (int t = 0; t < dates; ++t) {
+      const RasterBlock block = readers[t]->read({0, y0, width, count}, roles, DataType::Int16);
+      for (int b = 0; b < kBands; ++b)
+        std::copy_n(block.band<int16_t>(b), plane, slab.data() + (size_t(b) * dates + t) * plane);
+      if (granules[t].band(BandRole::Fmask)) {
+        const RasterBlock mask = readers[t]->read({0, y0, width, count}, {BandRole::Fmask}, DataType::Byte);
+        std::copy_n(mask.band<uint8_t>(0), plane, fmaskSlab.data() + size_t(t) * plane);
+      }
+    }
+    const GUInt64 start[] = {0, 0, GUInt64(y0), 0};
+    const size_t extent[] = {size_t(kBands), size_t(dates), size_t(count), size_t(width)};
+    if (!reflectance->Write(start, extent, nullptr, nullptr, GDALExtendedDataType::Create(GDT_Int16), slab.data()) ||
+        !fmaskArray->Write(start + 1, extent + 1, nullptr, nullptr, GDALExtendedDataType::Create(GDT_Byte),
+                           fmaskSlab.data()))
+      throwIo("writing the cube failed (is the disk full?): " + errors.message());
+  }
+  reflectance.reset();
+  fmaskArray.reset();
+  root.reset();
+  dataset.reset();  // flushes
+  if (!errors.errors().empty()) throwIo("writing the cube failed: " + errors.message());
+  removeTree(path);
+  if (!QDir().rename(QString::fromStdString(partial), QString::fromStdString(path)))
+    throwIo("cannot move the finished cube into place at " + path);
+  reportProgress(feedback, passes, passes, "cube written");
+}
+
+struct TileCube::Impl {
+  DatasetPtr dataset;
+  std::shared_ptr<GDALMDArray> reflectance;
+  std::shared_ptr<GDALMDArray> fmask;
+  std::string tile;
+  int epsg = 0;
+  GeoTransform geoTransform;
+  std::vector<std::string> granules, dates, sensors;
+  int width = 0, height = 0;
+};
+
+TileCube::TileCube() : mImpl(std::make_unique<Impl>()) {}
+TileCube::~TileCube() = default;
+
+std::unique_ptr<TileCube> TileCube::open(const std::string& path) {
+  ensureGdalRegistered();
+  GdalErrorCapture errors;
+  std::unique_ptr<TileCube> cube(new TileCube());
+  Impl& impl = *cube->mImpl;
+  const char* drivers[] = {"Zarr", nullptr};
+  impl.dataset.reset(GDALDataset::Open(path.c_str(), GDAL_OF_MULTIDIM_RASTER | GDAL_OF_READONLY, drivers));
+  if (!impl.dataset) throwBadInput("cannot open the cube " + path + ": " + errors.message("not a Zarr store"));
+  auto root = impl.dataset->GetRootGroup();
+  if (!root || readStringAttribute(*root, "prithvi_cube_version") != std::to_string(kCubeVersion))
+    throwBadInput(path + " is not a cube written by this program (rebuild it with 'prithvi cube build')");
+  impl.reflectance = root->OpenMDArray("reflectance");
+  impl.fmask = root->OpenMDArray("fmask");
+  if (!impl.reflectance || !impl.fmask || impl.reflectance->GetDimensionCount() != 4)
+    throwBadInput(path + " lacks the reflectance or fmask array");
+  impl.tile = readStringAttribute(*root, "tile");
+  impl.epsg = std::atoi(readStringAttribute(*root, "epsg").c_str());
+  impl.granules = parseJsonList(readStringAttribute(*root, "granules"));
+  impl.dates = parseJsonList(readStringAttribute(*root, "dates"));
+  impl.sensors = parseJsonList(readStringAttribute(*root, "sensors"));
+  std::array<double, 6> coefficients{};
+  std::istringstream transform(readStringAttribute(*root, "geotransform"));
+  for (double& c : coefficients) transform >> c;
+  impl.geoTransform = GeoTransform(coefficients);
+  const auto& dims = impl.reflectance->GetDimensions();
+  impl.height = int(dims[2]->GetSize());
+  impl.width = int(dims[3]->GetSize());
+  if (dims[0]->GetSize() != size_t(kBands) || dims[1]->GetSize() != impl.granules.size() ||
+      impl.dates.size() != impl.granules.size())
+    throwBadInput(path + " is inconsistent: its arrays and its granule list disagree");
+  return cube;
+}
+
+const std::string& TileCube::tile() const { return mImpl->tile; }
+const std::vector<std::string>& TileCube::granuleIds() const { return mImpl->granules; }
+int TileCube::width() const { return mImpl->width; }
+int TileCube::height() const { return mImpl->height; }
+int TileCube::dates() const { return int(mImpl->granules.size()); }
+
+bool TileCube::covers(const std::vector<Scene>& granules) const {
+  if (granules.size() != mImpl->granules.size()) return false;
+  for (size_t i = 0; i < granules.size(); ++i)
+    if (granules[i].id != mImpl->granules[i]) return false;
+  return true;
+}
+
+PixelProfile TileCube::profile(int pixelX, int pixelY) const {
+  const Impl& impl = *mImpl;
+  if (pixelX < 0 || pixelY < 0 || pixelX >= impl.width || pixelY >= impl.height)
+    throwUsage("pixel " + std::to_string(pixelX) + "," + std::to_string(pixelY) + " lies outside the cube");
+  const size_t dates = impl.granules.size();
+  std::vector<int16_t> values(kBands * dates);
+  std::vector<uint8_t> flags(dates);
+  const GUInt64 start[] = {0, 0, GUInt64(pixelY), GUInt64(pixelX)};
+  const size_t count[] = {size_t(kBands), dates, 1, 1};
+  GdalErrorCapture errors;
+  if (!impl.reflectance->Read(start, count, nullptr, nullptr, GDALExtendedDataType::Create(GDT_Int16), values.data()) ||
+      !impl.fmask->Read(start + 1, count + 1, nullptr, nullptr, GDALExtendedDataType::Create(GDT_Byte), flags.data()))
+    throwBadInput("reading the cube failed: " + errors.message("the store is damaged; rebuild it"));
+  PixelProfile profile;
+  profile.tile = impl.tile;
+  profile.epsg = impl.epsg;
+  profile.pixelX = pixelX;
+  profile.pixelY = pixelY;
+  profile.point = impl.geoTransform.pixelToMap(pixelX + 0.5, pixelY + 0.5);
+  profile.fromCube = true;
+  for (size_t t = 0; t < dates; ++t) {
+    Observation observation;
+    observation.sceneId = impl.granules[t];
+    observation.acquired = QDateTime::fromString(QString::fromStdString(impl.dates[t]), Qt::ISODate);
+    observation.sensor = t < impl.sensors.size() ? impl.sensors[t] : "";
+    for (int b = 0; b < kBands; ++b) {
+      const int16_t raw = values[size_t(b) * dates + t];
+      observation.raw[b] = raw;
+      observation.reflectance[b] = raw == kHlsFill ? std::numeric_limits<float>::quiet_NaN()
+                                                   : float(raw * kHlsReflectanceScale);
+    }
+    observation.fmask = flags[t];
+    profile.observations.push_back(observation);
+  }
+  return profile;
+}
+
+PixelProfile readProfile(const std::vector<Scene>& granules, int pixelX, int pixelY, const std::string& cubePath,
+                         Feedback* feedback) {
+  if (!cubePath.empty() && QFileInfo::exists(QString::fromStdString(cubePath))) {
+    try {
+      const auto cube = TileCube::open(cubePath);
+      if (cube->covers(granules)) return cube->profile(pixelX, pixelY);
+      if (feedback) feedback->log("info", "the cube " + cubePath + " is out of date; reading the granule files");
+    } catch (const Error& error) {
+      if (feedback) feedback->log("warning", std::string(error.what()) + "; reading the granule files");
+    }
+  }
+  return readProfileFromFiles(granules, pixelX, pixelY, feedback);
+}
+
+}  // namespace prithvi

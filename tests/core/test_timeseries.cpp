@@ -1,0 +1,175 @@
+// Pixel profiles from granule files and from the Zarr cube: equal to direct GDAL reads, equal
+// to each other, readable by python3-zarr, and safe to cancel.
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+#include <cmath>
+
+#include <gdal.h>
+
+#include "core/base/Error.h"
+#include "core/base/Feedback.h"
+#include "core/scene/SceneScanner.h"
+#include "core/synth/HlsSynth.h"
+#include "core/timeseries/TileCube.h"
+
+using namespace prithvi;
+
+namespace {
+double gdalPixel(const std::string& path, int x, int y) {
+  GDALDatasetH dataset = GDALOpen(path.c_str(), GA_ReadOnly);
+  double value = std::nan("");
+  if (dataset) {
+    if (GDALRasterIO(GDALGetRasterBand(dataset, 1), GF_Read, x, y, 1, 1, &value, 1, 1, GDT_Float64, 0, 0) != CE_None)
+      value = std::nan("");
+    GDALClose(dataset);
+  }
+  return value;
+}
+}  // namespace
+
+class TestTimeSeries : public QObject {
+  Q_OBJECT
+ private:
+  QTemporaryDir mDir;
+  std::vector<Scene> mGranules;
+  std::string mCube;
+
+ private Q_SLOTS:
+  void initTestCase() {
+    HlsSynthOptions options;
+    options.dates = 9;
+    options.size = 80;
+    options.seed = 11;
+    options.outDir = mDir.filePath(QStringLiteral("hls")).toStdString();
+    synthesizeHlsTile(options);
+    mGranules = tileGranules(scanForScenes({options.outDir}).scenes, "T13REN");
+    QCOMPARE(int(mGranules.size()), 9);
+    mCube = mDir.filePath(QStringLiteral("cubes/T13REN.zarr")).toStdString();
+  }
+
+  void fileProfileEqualsGdal() {
+    for (auto [x, y] : {std::pair{0, 0}, std::pair{37, 61}, std::pair{79, 79}}) {
+      const PixelProfile profile = readProfileFromFiles(mGranules, x, y);
+      QCOMPARE(int(profile.observations.size()), 9);
+      QVERIFY(!profile.fromCube);
+      for (size_t t = 0; t < mGranules.size(); ++t) {
+        const Observation& observation = profile.observations[t];
+        QCOMPARE(observation.sceneId, mGranules[t].id);
+        for (int b = 0; b < 6; ++b)
+          QCOMPARE(double(observation.raw[b]), gdalPixel(mGranules[t].band(kPrithviBands[b])->path, x, y));
+        const double fmask = gdalPixel(mGranules[t].band(BandRole::Fmask)->path, x, y);
+        QCOMPARE(double(observation.fmask), fmask);
+        const FmaskFlags flags = decodeFmask(observation.fmask);
+        QCOMPARE(observation.flagged(), flags.fill || flags.cloud || flags.shadow || flags.snowIce || flags.cirrus);
+        if (observation.raw[2] != kHlsFill)
+          QVERIFY(std::abs(observation.reflectance[2] - observation.raw[2] * 0.0001f) < 1e-7f);
+      }
+    }
+    // Dates are in order and indices follow the bands.
+    const PixelProfile profile = readProfileFromFiles(mGranules, 10, 10);
+    for (size_t t = 1; t < profile.observations.size(); ++t)
+      QVERIFY(profile.observations[t - 1].acquired < profile.observations[t].acquired);
+    const auto valid = std::find_if(profile.observations.begin(), profile.observations.end(),
+                                    [](const Observation& o) { return !std::isnan(o.reflectance[0]); });
+    QVERIFY(valid != profile.observations.end());
+    const Observation& o = *valid;
+    const float ndvi = (o.reflectance[3] - o.reflectance[2]) / (o.reflectance[3] + o.reflectance[2]);
+    QVERIFY(std::abs(o.index(SpectralIndex::NDVI) - ndvi) < 1e-6f);
+  }
+
+  void cubeProfileEqualsFileProfile() {
+    Feedback feedback;
+    int64_t last = 0;
+    feedback.setProgressCallback([&](int64_t step, int64_t, const std::string&) { last = step; });
+    CubeOptions options;
+    options.timeChunk = 4;  // several time chunks, as with long series
+    buildTileCube(mGranules, mCube, options, &feedback);
+    QVERIFY(last > 0);
+    const auto cube = TileCube::open(mCube);
+    QCOMPARE(cube->dates(), 9);
+    QCOMPARE(cube->width(), 80);
+    QVERIFY(cube->covers(mGranules));
+    for (auto [x, y] : {std::pair{0, 0}, std::pair{33, 64}, std::pair{79, 2}, std::pair{50, 50}}) {
+      const PixelProfile fromFiles = readProfileFromFiles(mGranules, x, y);
+      const PixelProfile fromCube = cube->profile(x, y);
+      QVERIFY(fromCube.fromCube);
+      QCOMPARE(fromCube.point.x, fromFiles.point.x);
+      for (size_t t = 0; t < 9; ++t) {
+        QCOMPARE(fromCube.observations[t].sceneId, fromFiles.observations[t].sceneId);
+        QCOMPARE(fromCube.observations[t].acquired, fromFiles.observations[t].acquired);
+        QCOMPARE(fromCube.observations[t].sensor, fromFiles.observations[t].sensor);
+        QCOMPARE(fromCube.observations[t].raw, fromFiles.observations[t].raw);
+        QCOMPARE(fromCube.observations[t].fmask, fromFiles.observations[t].fmask);
+      }
+    }
+    // A project with another granule set makes the cube stale: profiles fall back to files.
+    std::vector<Scene> fewer(mGranules.begin(), mGranules.end() - 1);
+    QVERIFY(!cube->covers(fewer));
+    QVERIFY(!readProfile(fewer, 5, 5, mCube).fromCube);
+    QVERIFY(readProfile(mGranules, 5, 5, mCube).fromCube);
+  }
+
+  void cubeOpensInPythonZarr() {
+    QProcess python;
+    const QString script = QStringLiteral(
+        "import json, sys, zarr\n"
+        "root = zarr.open(sys.argv[1], mode='r')\n"
+        "r = root['reflectance']; f = root['fmask']\n"
+        "print(json.dumps({'shape': list(r.shape), 'chunks': list(r.chunks), 'fshape': list(f.shape),\n"
+        "  'dtype': str(r.dtype), 'pixel': r[:, :, 64, 33].tolist(), 'fmask': f[:, 64, 33].tolist(),\n"
+        "  'granules': json.loads(root.attrs['granules'])}))\n");
+    python.start(QStringLiteral("/usr/bin/python3"), {QStringLiteral("-c"), script, QString::fromStdString(mCube)});
+    QVERIFY(python.waitForFinished(60000));
+    QVERIFY2(python.exitCode() == 0, python.readAllStandardError().constData());
+    const QJsonObject result = QJsonDocument::fromJson(python.readAllStandardOutput()).object();
+    QCOMPARE(result[QStringLiteral("shape")].toArray(), (QJsonArray{6, 9, 80, 80}));
+    QCOMPARE(result[QStringLiteral("chunks")].toArray(), (QJsonArray{1, 4, 32, 32}));
+    QCOMPARE(result[QStringLiteral("fshape")].toArray(), (QJsonArray{9, 80, 80}));
+    QCOMPARE(result[QStringLiteral("dtype")].toString(), QStringLiteral("int16"));
+    const PixelProfile fromFiles = readProfileFromFiles(mGranules, 33, 64);
+    const QJsonArray pixel = result[QStringLiteral("pixel")].toArray();
+    for (int b = 0; b < 6; ++b)
+      for (int t = 0; t < 9; ++t) QCOMPARE(pixel[b].toArray()[t].toInt(), int(fromFiles.observations[t].raw[b]));
+    for (int t = 0; t < 9; ++t)
+      QCOMPARE(result[QStringLiteral("fmask")].toArray()[t].toInt(), int(fromFiles.observations[t].fmask));
+    QCOMPARE(result[QStringLiteral("granules")].toArray().size(), 9);
+  }
+
+  void canceledBuildLeavesNoCube() {
+    const std::string path = mDir.filePath(QStringLiteral("cubes/canceled.zarr")).toStdString();
+    Feedback feedback;
+    feedback.setProgressCallback([&](int64_t step, int64_t, const std::string&) {
+      if (step >= 1) feedback.cancel();
+    });
+    CubeOptions options;
+    options.rowsPerPass = 32;
+    QVERIFY_THROWS_EXCEPTION(Error, buildTileCube(mGranules, path, options, &feedback));
+    QVERIFY(!QDir(QString::fromStdString(path)).exists());
+    QVERIFY_THROWS_EXCEPTION(Error, TileCube::open(mDir.filePath(QStringLiteral("hls")).toStdString()));
+  }
+
+  void areaSummaryAveragesValidPixels() {
+    std::vector<PixelProfile> pixels = {readProfileFromFiles(mGranules, 20, 20), readProfileFromFiles(mGranules, 21, 20)};
+    const auto area = summariseArea(pixels);
+    QCOMPARE(int(area.size()), 9);
+    for (size_t t = 0; t < 9; ++t) {
+      int valid = 0;
+      double sum = 0;
+      for (const auto& pixel : pixels)
+        if (!pixel.observations[t].flagged() && !std::isnan(pixel.observations[t].reflectance[0])) {
+          ++valid;
+          sum += pixel.observations[t].reflectance[3];
+        }
+      QCOMPARE(area[t].validPixels, valid);
+      if (valid) QVERIFY(std::abs(area[t].mean[3] - sum / valid) < 1e-6);
+    }
+  }
+};
+
+QTEST_GUILESS_MAIN(TestTimeSeries)
+#include "test_timeseries.moc"
