@@ -30,6 +30,8 @@ const Subcommand kSubcommands[] = {
     {"import", commandImport, "import granules and rasters into a project"},
     {"catalog", commandCatalog, "list a project's tiles, dates and scenes"},
     {"overviews", commandOverviews, "build overviews of a raster"},
+    {"timeseries", commandTimeSeries, "one pixel through every date of its tile"},
+    {"cube", commandCube, "stack a tile's granules into a Zarr cube (cube build)"},
     {"demo", commandDemo, "create the demo project from the sample data"},
 };
 

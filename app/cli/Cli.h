@@ -62,5 +62,7 @@ int commandImport(const QStringList& arguments);
 int commandCatalog(const QStringList& arguments);
 int commandOverviews(const QStringList& arguments);
 int commandDemo(const QStringList& arguments);
+int commandTimeSeries(const QStringList& arguments);
+int commandCube(const QStringList& arguments);
 
 }  // namespace prithvi::cli

@@ -43,7 +43,7 @@ class TestCli : public QObject {
     const Run unknown = runPrithvi({QStringLiteral("frobnicate")});
     QCOMPARE(unknown.code, 2);
     QVERIFY(unknown.err.contains("unknown command 'frobnicate'"));
-    for (const char* command : {"info", "synth", "project", "import", "catalog", "overviews", "demo"}) {
+    for (const char* command : {"info", "synth", "project", "import", "catalog", "overviews", "demo", "timeseries", "cube"}) {
       const Run help = runPrithvi({QLatin1String(command), QStringLiteral("--help")});
       QCOMPARE(help.code, 0);
       QVERIFY2(help.out.contains("Usage:"), command);
@@ -146,6 +146,26 @@ class TestCli : public QObject {
     const Run second = runPrithvi({QStringLiteral("demo"), QStringLiteral("--dir"), path("demo")});
     QCOMPARE(second.code, 0);
     QCOMPARE(QString::fromUtf8(second.out.trimmed()), project);
+  }
+
+  void timeseriesFromFilesAndCubeAgree() {
+    const QString project = path("p.gpkg");  // made by synthImportCatalogRoundTrip
+    const QStringList at = {QStringLiteral("--x"), QStringLiteral("500980"), QStringLiteral("--y"), QStringLiteral("3299100"),
+                            QStringLiteral("--crs"), QStringLiteral("EPSG:32613"), QStringLiteral("--json")};
+    const Run files = runPrithvi(QStringList{QStringLiteral("timeseries"), project} + at);
+    QCOMPARE(files.code, 0);
+    const QJsonObject fromFiles = files.json();
+    QCOMPARE(fromFiles[QStringLiteral("source")].toString(), QStringLiteral("files"));
+    QCOMPARE(fromFiles[QStringLiteral("pixel")].toArray(), (QJsonArray{33, 30}));
+    QCOMPARE(fromFiles[QStringLiteral("observations")].toArray().size(), 3);
+    QCOMPARE(runPrithvi({QStringLiteral("cube"), QStringLiteral("build"), project, QStringLiteral("--tile"), QStringLiteral("T13REN")}).code, 0);
+    const Run cube = runPrithvi(QStringList{QStringLiteral("timeseries"), project} + at);
+    QCOMPARE(cube.json()[QStringLiteral("source")].toString(), QStringLiteral("cube"));
+    QCOMPARE(cube.json()[QStringLiteral("observations")], fromFiles[QStringLiteral("observations")]);
+    const Run outside = runPrithvi({QStringLiteral("timeseries"), project, QStringLiteral("--x"), QStringLiteral("0"),
+                                    QStringLiteral("--y"), QStringLiteral("0")});
+    QCOMPARE(outside.code, 3);
+    QVERIFY(outside.err.contains("outside every tile"));
   }
 
   void jobEventsAreJsonLines() {
