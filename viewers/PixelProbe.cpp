@@ -47,21 +47,4 @@ PixelProbe probePixel(const MapLayer& layer, const MapPoint& point, const std::s
   return probe;
 }
 
-std::string fmaskText(const FmaskFlags& flags) {
-  if (flags.fill) return "fill";
-  std::string text;
-  auto add = [&](bool on, const char* name) {
-    if (on) text += (text.empty() ? "" : ", ") + std::string(name);
-  };
-  add(flags.cloud, "cloud");
-  add(flags.cirrus, "cirrus");
-  add(flags.shadow, "shadow");
-  add(flags.adjacent, "adjacent");
-  add(flags.snowIce, "snow/ice");
-  add(flags.water, "water");
-  if (text.empty()) text = "clear";
-  static const char* const kAerosol[] = {"climatology", "low", "moderate", "high"};
-  return text + ", aerosol " + kAerosol[flags.aerosolLevel & 3];
-}
-
 }  // namespace prithvi

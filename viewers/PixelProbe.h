@@ -33,7 +33,4 @@ struct PixelProbe {
 // `point` is in `mapCrs`. Throws nothing: read failures give inside=false.
 PixelProbe probePixel(const MapLayer& layer, const MapPoint& point, const std::string& mapCrs);
 
-// "cloud, adjacent, aerosol low" or "clear"
-std::string fmaskText(const FmaskFlags& flags);
-
 }  // namespace prithvi

@@ -181,6 +181,23 @@ uint8_t encodeFmask(const FmaskFlags& flags) {
                  ((flags.aerosolLevel & 0x3) << fmask::kAerosolShift));
 }
 
+std::string fmaskText(const FmaskFlags& flags) {
+  if (flags.fill) return "fill";
+  std::string text;
+  auto add = [&](bool on, const char* name) {
+    if (on) text += (text.empty() ? "" : ", ") + std::string(name);
+  };
+  add(flags.cloud, "cloud");
+  add(flags.cirrus, "cirrus");
+  add(flags.shadow, "shadow");
+  add(flags.adjacent, "adjacent");
+  add(flags.snowIce, "snow/ice");
+  add(flags.water, "water");
+  if (text.empty()) text = "clear";
+  static const char* const kAerosol[] = {"climatology", "low", "moderate", "high"};
+  return text + ", aerosol " + kAerosol[flags.aerosolLevel & 3];
+}
+
 double CloudCover::cloudPercent() const {
   return validPixels == 0 ? 100.0 : 100.0 * double(cloudPixels) / double(validPixels);
 }

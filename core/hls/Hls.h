@@ -57,6 +57,8 @@ struct FmaskFlags {
 };
 FmaskFlags decodeFmask(uint8_t value);
 uint8_t encodeFmask(const FmaskFlags& flags);
+// "cloud, adjacent, aerosol low", "clear, aerosol climatology" or "fill".
+std::string fmaskText(const FmaskFlags& flags);
 namespace fmask {
 constexpr uint8_t kCirrus = 1 << 0;
 constexpr uint8_t kCloud = 1 << 1;

@@ -253,6 +253,23 @@ PixelProfile TileCube::profile(int pixelX, int pixelY) const {
   return profile;
 }
 
+void TileCube::readWindow(const Window& window, int16_t* raw, uint8_t* fmask) const {
+  const Impl& impl = *mImpl;
+  if (window.x < 0 || window.y < 0 || window.width < 1 || window.height < 1 || window.x + window.width > impl.width ||
+      window.y + window.height > impl.height)
+    throwUsage("the window lies outside the cube");
+  const size_t dates = impl.granules.size();
+  GdalErrorCapture errors;
+  // The cube is (band, time, y, x); the caller wants (time, band, y, x): read with strides.
+  const GUInt64 start[] = {0, 0, GUInt64(window.y), GUInt64(window.x)};
+  const size_t count[] = {size_t(kBands), dates, size_t(window.height), size_t(window.width)};
+  const GPtrDiff_t plane = GPtrDiff_t(window.width) * window.height;
+  const GPtrDiff_t strides[] = {plane, plane * kBands, window.width, 1};
+  if (!impl.reflectance->Read(start, count, nullptr, strides, GDALExtendedDataType::Create(GDT_Int16), raw) ||
+      !impl.fmask->Read(start + 1, count + 1, nullptr, nullptr, GDALExtendedDataType::Create(GDT_Byte), fmask))
+    throwBadInput("reading the cube failed: " + errors.message("the store is damaged; rebuild it"));
+}
+
 PixelProfile readProfile(const std::vector<Scene>& granules, int pixelX, int pixelY, const std::string& cubePath,
                          Feedback* feedback) {
   if (!cubePath.empty() && QFileInfo::exists(QString::fromStdString(cubePath))) {

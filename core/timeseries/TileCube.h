@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/raster/RasterSource.h"
 #include "core/scene/Scene.h"
 #include "core/timeseries/PixelProfile.h"
 
@@ -49,6 +50,8 @@ class TileCube {
   bool covers(const std::vector<Scene>& granules) const;
   // One pixel through time; observations carry the granule ids, dates and sensors.
   PixelProfile profile(int pixelX, int pixelY) const;
+  // A window on every date: raw is [date][band][row][col], fmask [date][row][col].
+  void readWindow(const Window& window, int16_t* raw, uint8_t* fmask) const;
 
  private:
   TileCube();

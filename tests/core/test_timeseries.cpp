@@ -16,6 +16,7 @@
 #include "core/scene/SceneScanner.h"
 #include "core/synth/HlsSynth.h"
 #include "core/timeseries/TileCube.h"
+#include "core/timeseries/WindowStack.h"
 
 using namespace prithvi;
 
@@ -112,6 +113,24 @@ class TestTimeSeries : public QObject {
     QVERIFY(!cube->covers(fewer));
     QVERIFY(!readProfile(fewer, 5, 5, mCube).fromCube);
     QVERIFY(readProfile(mGranules, 5, 5, mCube).fromCube);
+  }
+
+  void windowStackFromCubeEqualsFiles() {
+    const Window window{30, 40, 37, 21};
+    const WindowStack files = readWindowStack(mGranules, window, {});
+    const WindowStack cube = readWindowStack(mGranules, window, mCube);
+    QVERIFY(!files.fromCube);
+    QVERIFY(cube.fromCube);
+    QCOMPARE(cube.raw, files.raw);
+    QCOMPARE(cube.fmask, files.fmask);
+    // And both agree with the pixel profile of one pixel inside.
+    const PixelProfile pixel = readProfileFromFiles(mGranules, 30 + 5, 40 + 7);
+    for (int t = 0; t < 9; ++t) {
+      QCOMPARE(files.observation(t, 5, 7).raw, pixel.observations[t].raw);
+      QCOMPARE(files.observation(t, 5, 7).fmask, pixel.observations[t].fmask);
+    }
+    // Clipped at the tile edge.
+    QCOMPARE(readWindowStack(mGranules, {70, 70, 20, 20}, mCube).window.width, 10);
   }
 
   void cubeOpensInPythonZarr() {

@@ -1,0 +1,62 @@
+#include "viewers/SpectralProfileChart.h"
+
+#include <QPainter>
+#include <QPainterPath>
+#include <cmath>
+
+namespace prithvi {
+
+SpectralProfileChart::SpectralProfileChart(QWidget* parent) : QWidget(parent) { setMinimumSize(180, 140); }
+
+void SpectralProfileChart::setObservation(const std::optional<Observation>& observation) {
+  mObservation = observation;
+  update();
+}
+
+void SpectralProfileChart::paintEvent(QPaintEvent*) {
+  QPainter painter(this);
+  painter.fillRect(rect(), palette().base());
+  painter.setRenderHint(QPainter::Antialiasing);
+  const QRectF plot = QRectF(rect()).adjusted(40, 22, -10, -28);
+  const QColor text = palette().color(QPalette::Text);
+  if (!mObservation) {
+    painter.setPen(palette().color(QPalette::PlaceholderText));
+    painter.drawText(rect(), Qt::AlignCenter, tr("Spectral profile"));
+    return;
+  }
+  const double maxValue = std::max(0.5, double(*std::max_element(mObservation->reflectance.begin(), mObservation->reflectance.end())) * 1.1);
+  auto xOf = [&](double micrometres) { return plot.left() + plot.width() * (micrometres - 0.4) / (2.3 - 0.4); };
+  auto yOf = [&](double value) { return plot.bottom() - plot.height() * value / maxValue; };
+  QFont small = painter.font();
+  small.setPointSizeF(small.pointSizeF() * 0.85);
+  painter.setFont(small);
+  painter.setPen(text);
+  painter.drawRect(plot);
+  for (double v = 0; v <= maxValue + 1e-9; v += maxValue > 0.8 ? 0.2 : 0.1)
+    painter.drawText(QRectF(0, yOf(v) - 7, plot.left() - 4, 14), Qt::AlignRight | Qt::AlignVCenter, QString::number(v, 'g', 2));
+  for (double um : {0.5, 1.0, 1.5, 2.0})
+    painter.drawText(QRectF(xOf(um) - 20, plot.bottom() + 2, 40, 14), Qt::AlignCenter, QStringLiteral("%1 µm").arg(um));
+  QPainterPath line;
+  bool started = false;
+  for (int b = 0; b < 6; ++b) {
+    const float value = mObservation->reflectance[b];
+    if (std::isnan(value)) continue;
+    const QPointF p(xOf(kBandWavelengths[b]), yOf(value));
+    started ? line.lineTo(p) : line.moveTo(p);
+    started = true;
+  }
+  const QColor color = mObservation->flagged() ? QColor(0x90, 0x90, 0x90) : QColor(0x2c, 0xa0, 0x2c);
+  painter.setPen(QPen(color, 2));
+  painter.drawPath(line);
+  painter.setBrush(color);
+  for (int b = 0; b < 6; ++b)
+    if (!std::isnan(mObservation->reflectance[b]))
+      painter.drawEllipse(QPointF(xOf(kBandWavelengths[b]), yOf(mObservation->reflectance[b])), 3, 3);
+  painter.setPen(text);
+  painter.drawText(QRectF(plot.left(), 2, plot.width(), 18), Qt::AlignCenter,
+                   QStringLiteral("%1 %2%3").arg(mObservation->acquired.date().toString(Qt::ISODate),
+                                                 QString::fromStdString(mObservation->sensor),
+                                                 mObservation->flagged() ? tr(" (flagged)") : QString()));
+}
+
+}  // namespace prithvi
