@@ -6,8 +6,10 @@
 #include <cstdio>
 
 #include "ui/MainWindow.h"
+#include "viewers/CubeView.h"
 
 int main(int argc, char** argv) {
+  prithvi::CubeView::setDefaultSurfaceFormat();  // VTK needs an OpenGL 3.2 core context
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("PrithviStudio"));
   QApplication::setApplicationName(QStringLiteral("Prithvi Studio"));

@@ -32,6 +32,7 @@
 #include "ui/Async.h"
 #include "ui/CatalogDock.h"
 #include "ui/LayersDock.h"
+#include "ui/TimeSeriesDock.h"
 #include "viewers/MapCanvas.h"
 #include "viewers/PixelProbe.h"
 
@@ -119,7 +120,21 @@ MainWindow::MainWindow() {
     mValues->clear();
     mFmask->clear();
   });
-  connect(mCanvas, &MapCanvas::clicked, this, [this](double x, double y) { identifyAt({x, y}); });
+  connect(mCanvas, &MapCanvas::clicked, this, [this](double x, double y) {
+    identifyAt({x, y});
+    const MapLayer* top = mLayers.topVisible();
+    mTimeSeries->showPixel({x, y}, mCanvas->mapCrs(), top ? top->scene.tile : std::string());
+  });
+  connect(mCanvas, &MapCanvas::polygonFinished, this, [this](const std::vector<MapPoint>& ring) {
+    const MapLayer* top = mLayers.topVisible();
+    mTimeSeries->showArea(ring, mCanvas->mapCrs(), top ? top->scene.tile : std::string());
+    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("timeSeriesDock"))) dock->raise();
+  });
+  connect(mTimeSeries, &TimeSeriesDock::dateActivated, this, [this](const QString& id) { showDate(id); });
+  connect(mTimeSeries, &TimeSeriesDock::message, this, &MainWindow::log);
+  connect(mTimeSeries, &TimeSeriesDock::loaded, this, [this] {
+    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("timeSeriesDock"))) dock->raise();
+  });
   connect(mCanvas, &MapCanvas::viewChanged, this, [this] {
     mScale->setText(QStringLiteral("1:%L1").arg(qint64(std::llround(mCanvas->scaleDenominator()))));
   });
@@ -162,12 +177,16 @@ void MainWindow::buildDocks() {
   auto* styleDock = dock(tr("Style"), QStringLiteral("styleDock"), mStyle, Qt::RightDockWidgetArea);
   auto* identifyDock = dock(tr("Identify"), QStringLiteral("identifyDock"), mIdentify, Qt::RightDockWidgetArea);
   auto* logDock = dock(tr("Messages"), QStringLiteral("logDock"), mLog, Qt::BottomDockWidgetArea);
+  mTimeSeries = new TimeSeriesDock(this);
+  auto* timeSeriesDock = dock(tr("Time series"), QStringLiteral("timeSeriesDock"), mTimeSeries, Qt::BottomDockWidgetArea);
   splitDockWidget(catalogDock, layersDock, Qt::Vertical);
   tabifyDockWidget(identifyDock, styleDock);
+  tabifyDockWidget(logDock, timeSeriesDock);
   resizeDocks({catalogDock, styleDock}, {380, 310}, Qt::Horizontal);
-  resizeDocks({logDock}, {110}, Qt::Vertical);
+  resizeDocks({logDock}, {260}, Qt::Vertical);
   // Views menu entries come from the docks themselves.
-  for (auto* d : {catalogDock, layersDock, styleDock, identifyDock, logDock}) d->toggleViewAction()->setObjectName(d->objectName());
+  for (auto* d : {catalogDock, layersDock, styleDock, identifyDock, logDock, timeSeriesDock})
+    d->toggleViewAction()->setObjectName(d->objectName());
 }
 
 void MainWindow::buildMenus() {
@@ -214,6 +233,15 @@ void MainWindow::buildMenus() {
   view->addAction(tr("Zoom &1:1 (one pixel per pixel)"), QKeySequence(tr("Ctrl+1")), mCanvas, &MapCanvas::zoomOneToOne);
   view->addAction(tr("Zoom &In"), QKeySequence::ZoomIn, this, [this] { mCanvas->zoomBy(1.41421356237, mCanvas->rect().center()); });
   view->addAction(tr("Zoom &Out"), QKeySequence::ZoomOut, this, [this] { mCanvas->zoomBy(1 / 1.41421356237, mCanvas->rect().center()); });
+  QAction* area = view->addAction(tr("&Area Time Series (draw a polygon)"));
+  area->setShortcut(QKeySequence(tr("P")));
+  area->setCheckable(true);
+  connect(area, &QAction::toggled, this, [this](bool on) {
+    mCanvas->setTool(on ? MapCanvas::Tool::Polygon : MapCanvas::Tool::Identify);
+    if (on) log(QStringLiteral("info"), tr("click the polygon's corners on the map; double-click or Enter to finish, Esc to drop"));
+  });
+  connect(mCanvas, &MapCanvas::polygonFinished, area, [area] { area->setChecked(false); });
+  view->addAction(tr("&Build Time-Series Cube of the Tile"), this, [this] { mTimeSeries->buildCube(); });
   view->addSeparator();
   QAction* fmask = view->addAction(tr("Fmask &Overlay (cloud, shadow)"));
   fmask->setShortcut(QKeySequence(tr("F")));
@@ -351,6 +379,24 @@ void MainWindow::openDemoProject(const QString& demoDir, const QString& sampleDi
 void MainWindow::reloadCatalog() {
   mScenes = mStore ? mStore->scenes() : std::vector<Scene>{};
   mCatalog->setScenes(mScenes);
+  mTimeSeries->setProject(mProjectPath.toStdString(), mScenes);
+}
+
+bool MainWindow::showDate(const QString& sceneId) {
+  auto it = std::find_if(mScenes.begin(), mScenes.end(), [&](const Scene& s) { return q(s.id) == sceneId; });
+  if (it == mScenes.end()) return false;
+  const MapLayer* top = mLayers.topVisible();
+  if (!top || top->scene.kind != SceneKind::HlsGranule || top->scene.tile != it->tile) return addSceneLayer(sceneId);
+  if (top->scene.id == it->id) return true;
+  try {
+    mLayers.replaceScene(top->id, *it);
+  } catch (const Error& error) {
+    log(QStringLiteral("error"), q(error.what()));
+    return false;
+  }
+  mTimeSeries->setCurrentScene(it->id);
+  log(QStringLiteral("info"), tr("showing %1").arg(sceneId));
+  return true;
 }
 
 bool MainWindow::addSceneLayer(const QString& sceneId) {

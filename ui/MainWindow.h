@@ -21,6 +21,7 @@ namespace prithvi {
 
 class CatalogDock;
 class LayersDock;
+class TimeSeriesDock;
 class MapCanvas;
 class ProjectStore;
 class Feedback;
@@ -49,6 +50,9 @@ class MainWindow : public QMainWindow {
   StyleDock* styleDock() const { return mStyle; }
   CatalogDock* catalog() const { return mCatalog; }
   LayersDock* layersDock() const { return mLayersDock; }
+  TimeSeriesDock* timeSeries() const { return mTimeSeries; }
+  // Shows another date of the top layer's tile on the map (same style), or adds the scene.
+  bool showDate(const QString& sceneId);
   QTreeWidget* identifyTree() const { return mIdentify; }
   QString projectPath() const { return mProjectPath; }
   // The status bar's current texts, for tests.
@@ -88,6 +92,7 @@ class MainWindow : public QMainWindow {
   CatalogDock* mCatalog = nullptr;
   LayersDock* mLayersDock = nullptr;
   StyleDock* mStyle = nullptr;
+  TimeSeriesDock* mTimeSeries = nullptr;
   QTreeWidget* mIdentify = nullptr;
   QPlainTextEdit* mLog = nullptr;
   QMenu* mRecentMenu = nullptr;

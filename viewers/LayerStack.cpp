@@ -62,6 +62,16 @@ void LayerStack::setStatistics(int id, std::vector<BandStatistics> statistics) {
   }
 }
 
+void LayerStack::replaceScene(int id, const Scene& scene) {
+  if (MapLayer* layer = find(id)) {
+    layer->reader = std::make_shared<const SceneReader>(scene);
+    layer->scene = scene;
+    ++layer->styleVersion;
+    Q_EMIT layerChanged(id);
+    Q_EMIT layersChanged();  // the layer's name changed
+  }
+}
+
 void LayerStack::clear() {
   if (mLayers.empty()) return;
   mLayers.clear();

@@ -38,6 +38,9 @@ class LayerStack : public QObject {
   // Replaces the style; statisticsReady says whether the stretch is final.
   void setStyle(int id, const LayerStyle& style, bool statisticsReady = true);
   void setStatistics(int id, std::vector<BandStatistics> statistics);
+  // Shows another scene (another date of the same tile) in the layer, keeping its style and
+  // stretch so dates compare. Throws Error when the scene's files cannot be opened.
+  void replaceScene(int id, const Scene& scene);
   void clear();
 
   const std::vector<MapLayer>& layers() const { return mLayers; }

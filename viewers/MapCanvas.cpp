@@ -336,11 +336,45 @@ void MapCanvas::drawScaleBar(QPainter& painter) {
   painter.drawText(textRect, Qt::AlignLeft | Qt::AlignBottom, label);
 }
 
+void MapCanvas::setTool(Tool tool) {
+  mTool = tool;
+  mPolygon.clear();
+  setCursor(tool == Tool::Polygon ? Qt::CrossCursor : Qt::ArrowCursor);
+  update();
+}
+
+void MapCanvas::finishPolygon() {
+  // One polygon per use of the tool: clicks identify again afterwards.
+  const std::vector<MapPoint> ring = std::move(mPolygon);
+  setTool(Tool::Identify);
+  if (ring.size() >= 3) Q_EMIT polygonFinished(ring);
+}
+
+void MapCanvas::drawPolygon(QPainter& painter) {
+  if (mPolygon.empty()) return;
+  QPolygonF outline;
+  for (const MapPoint& point : mPolygon) outline << mapToScreen(point);
+  if (mHoverPoint) outline << mapToScreen(*mHoverPoint);
+  painter.setRenderHint(QPainter::Antialiasing);
+  painter.setBrush(QColor(255, 165, 0, 50));
+  painter.setPen(QPen(QColor(255, 165, 0), 2));
+  painter.drawPolygon(outline);
+  painter.setBrush(QColor(255, 165, 0));
+  for (const MapPoint& point : mPolygon) painter.drawEllipse(mapToScreen(point), 3, 3);
+}
+
+void MapCanvas::mouseDoubleClickEvent(QMouseEvent* event) {
+  if (mTool == Tool::Polygon) finishPolygon();
+  else
+    QWidget::mouseDoubleClickEvent(event);
+}
+
 void MapCanvas::paintEvent(QPaintEvent*) {
   QPainter painter(this);
   painter.fillRect(rect(), QColor(0x2b, 0x2f, 0x36));
   drawLayers(painter, true);
   drawScaleBar(painter);
+  drawPolygon(painter);
   if (mLayers->layers().empty()) {
     painter.setPen(QColor(0xc8, 0xcc, 0xd2));
     painter.drawText(rect(), Qt::AlignCenter,
@@ -361,6 +395,10 @@ void MapCanvas::mousePressEvent(QMouseEvent* event) {
 void MapCanvas::mouseMoveEvent(QMouseEvent* event) {
   const MapPoint map = screenToMap(event->position());
   Q_EMIT cursorMoved(map.x, map.y);
+  if (mTool == Tool::Polygon && !mPolygon.empty()) {
+    mHoverPoint = map;
+    update();
+  }
   if (!mPressPoint) return;
   if ((event->position() - *mPressPoint).manhattanLength() > 3) mDragged = true;
   if (mDragged) {
@@ -373,7 +411,12 @@ void MapCanvas::mouseReleaseEvent(QMouseEvent* event) {
   if (event->button() != Qt::LeftButton || !mPressPoint) return;
   if (!mDragged) {
     const MapPoint map = screenToMap(event->position());
-    Q_EMIT clicked(map.x, map.y);
+    if (mTool == Tool::Polygon) {
+      mPolygon.push_back(map);
+      update();
+    } else {
+      Q_EMIT clicked(map.x, map.y);
+    }
   }
   mPressPoint.reset();
 }
@@ -395,6 +438,14 @@ void MapCanvas::keyPressEvent(QKeyEvent* event) {
     case Qt::Key_Equal: zoomBy(kZoomStep, rect().center()); break;
     case Qt::Key_Minus: zoomBy(1 / kZoomStep, rect().center()); break;
     case Qt::Key_Home: zoomToFull(); break;
+    case Qt::Key_Return:
+    case Qt::Key_Enter:
+      if (mTool == Tool::Polygon) finishPolygon();
+      break;
+    case Qt::Key_Escape:
+      mPolygon.clear();
+      update();
+      break;
     default: QWidget::keyPressEvent(event);
   }
 }

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/raster/GeoTransform.h"
 #include "viewers/LayerStack.h"
@@ -54,6 +55,13 @@ class MapCanvas : public QWidget {
   void zoomBy(double factor, const QPointF& anchor);
   void panByPixels(const QPointF& delta);
 
+  // Click identifies (default); the polygon tool adds a vertex per click and finishes on a
+  // double-click or Enter (Escape drops it), then returns to identify.
+  enum class Tool { Identify, Polygon };
+  void setTool(Tool tool);
+  Tool tool() const { return mTool; }
+  const std::vector<MapPoint>& polygon() const { return mPolygon; }
+
   // True when every visible tile of every ready layer is in the cache.
   bool isRenderComplete() const { return mPending.isEmpty() && !mRefreshTimer.isActive() && allLayersReady(); }
   int pendingTiles() const { return int(mPending.size()); }
@@ -64,6 +72,7 @@ class MapCanvas : public QWidget {
   void cursorMoved(double x, double y);  // map CRS
   void cursorLeft();
   void clicked(double x, double y);  // map CRS, a click without a drag
+  void polygonFinished(const std::vector<prithvi::MapPoint>& ring);  // map CRS, not closed
   void viewChanged();
   void renderComplete();
 
@@ -75,6 +84,7 @@ class MapCanvas : public QWidget {
   void mouseReleaseEvent(QMouseEvent* event) override;
   void wheelEvent(QWheelEvent* event) override;
   void keyPressEvent(QKeyEvent* event) override;
+  void mouseDoubleClickEvent(QMouseEvent* event) override;
   void leaveEvent(QEvent* event) override;
 
  private:
@@ -97,6 +107,8 @@ class MapCanvas : public QWidget {
   void onTileReady(const TileKey& key, const QImage& image);
   void drawLayers(QPainter& painter, bool withFallback);
   void drawScaleBar(QPainter& painter);
+  void drawPolygon(QPainter& painter);
+  void finishPolygon();
   void captureLastFrame();
   bool allLayersReady() const;
   QPoint tileOrigin() const;  // screen position of tile (0, 0)
@@ -114,6 +126,9 @@ class MapCanvas : public QWidget {
   QImage mLastFrame;
   MapPoint mLastCenter;
   double mLastResolution = 0;
+  Tool mTool = Tool::Identify;
+  std::vector<MapPoint> mPolygon;
+  std::optional<MapPoint> mHoverPoint;
   // Mouse dragging.
   std::optional<QPointF> mPressPoint;
   QPointF mLastDragPoint;

@@ -58,7 +58,7 @@ std::vector<Scene> tileGranules(const std::vector<Scene>& scenes, const std::str
   return granules;
 }
 
-std::optional<std::pair<int, int>> tilePixelAt(const Scene& granule, const MapPoint& point, const std::string& crs) {
+std::optional<MapPoint> tilePixelCoordinates(const Scene& granule, const MapPoint& point, const std::string& crs) {
   MapPoint local = point;
   if (!crs.empty() && !sameCrs(crs, granule.crsWkt)) {
     const auto lonLat = LonLatTransform(crs).toLonLat(point);
@@ -67,7 +67,11 @@ std::optional<std::pair<int, int>> tilePixelAt(const Scene& granule, const MapPo
     if (!projected) return std::nullopt;
     local = *projected;
   }
-  const auto pixel = granule.geoTransform.mapToPixel(local.x, local.y);
+  return granule.geoTransform.mapToPixel(local.x, local.y);
+}
+
+std::optional<std::pair<int, int>> tilePixelAt(const Scene& granule, const MapPoint& point, const std::string& crs) {
+  const auto pixel = tilePixelCoordinates(granule, point, crs);
   if (!pixel) return std::nullopt;
   const int x = int(std::floor(pixel->x)), y = int(std::floor(pixel->y));
   if (x < 0 || y < 0 || x >= granule.width || y >= granule.height) return std::nullopt;

@@ -44,7 +44,10 @@ struct PixelProfile {
 // date. Throws Error(BadInput) when the tile has none.
 std::vector<Scene> tileGranules(const std::vector<Scene>& scenes, const std::string& tile);
 
-// The tile pixel under a point given in `crs` ("EPSG:n" or WKT); empty when it lies outside.
+// Continuous pixel coordinates of a point given in `crs` ("EPSG:n" or WKT) in the tile grid;
+// empty when the point cannot be transformed.
+std::optional<MapPoint> tilePixelCoordinates(const Scene& anyGranule, const MapPoint& point, const std::string& crs);
+// The tile pixel under a point given in `crs`; empty when it lies outside.
 std::optional<std::pair<int, int>> tilePixelAt(const Scene& anyGranule, const MapPoint& point, const std::string& crs);
 
 // Reads the pixel from every granule's band files (one window read per band and date).
