@@ -14,6 +14,7 @@
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProgressDialog>
+#include <QScrollArea>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTimer>
@@ -174,7 +175,12 @@ void MainWindow::buildDocks() {
   mLog->setMaximumBlockCount(5000);
   auto* catalogDock = dock(tr("Catalog"), QStringLiteral("catalogDock"), mCatalog, Qt::LeftDockWidgetArea);
   auto* layersDock = dock(tr("Layers"), QStringLiteral("layersDock"), mLayersDock, Qt::LeftDockWidgetArea);
-  auto* styleDock = dock(tr("Style"), QStringLiteral("styleDock"), mStyle, Qt::RightDockWidgetArea);
+  // The style controls scroll rather than forcing a tall window.
+  auto* styleScroll = new QScrollArea(this);
+  styleScroll->setWidget(mStyle);
+  styleScroll->setWidgetResizable(true);
+  styleScroll->setFrameShape(QFrame::NoFrame);
+  auto* styleDock = dock(tr("Style"), QStringLiteral("styleDock"), styleScroll, Qt::RightDockWidgetArea);
   auto* identifyDock = dock(tr("Identify"), QStringLiteral("identifyDock"), mIdentify, Qt::RightDockWidgetArea);
   auto* logDock = dock(tr("Messages"), QStringLiteral("logDock"), mLog, Qt::BottomDockWidgetArea);
   mTimeSeries = new TimeSeriesDock(this);

@@ -37,7 +37,7 @@ void CubeView::setDefaultSurfaceFormat() {
 
 CubeView::CubeView(QWidget* parent) : QOpenGLWidget(parent) {
   qRegisterMetaType<PickedVoxel>();
-  setMinimumSize(320, 260);
+  setMinimumSize(240, 140);
   mWindow = vtkSmartPointer<vtkGenericOpenGLRenderWindow>::New();
   mRenderer = vtkSmartPointer<vtkRenderer>::New();
   mRenderer->SetBackground(0.17, 0.18, 0.21);

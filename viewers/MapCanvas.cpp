@@ -82,12 +82,16 @@ void MapCanvas::setView(const MapPoint& center, double resolution) {
   update();
 }
 
+// A widget position p names the pixel p, whose centre is p + 0.5: a click reads the value of
+// exactly the image pixel drawn under it.
 MapPoint MapCanvas::screenToMap(const QPointF& point) const {
-  return {mCenter.x + (point.x() - width() / 2.0) * mResolution, mCenter.y - (point.y() - height() / 2.0) * mResolution};
+  return {mCenter.x + (point.x() + 0.5 - width() / 2.0) * mResolution,
+          mCenter.y - (point.y() + 0.5 - height() / 2.0) * mResolution};
 }
 
 QPointF MapCanvas::mapToScreen(const MapPoint& point) const {
-  return {(point.x - mCenter.x) / mResolution + width() / 2.0, (mCenter.y - point.y) / mResolution + height() / 2.0};
+  return {(point.x - mCenter.x) / mResolution + width() / 2.0 - 0.5,
+          (mCenter.y - point.y) / mResolution + height() / 2.0 - 0.5};
 }
 
 MapExtent MapCanvas::layerExtent(int layerId) const {
@@ -153,8 +157,8 @@ void MapCanvas::zoomBy(double factor, const QPointF& anchor) {
   // Keep the map point under `anchor` where it is.
   const MapPoint fixed = screenToMap(anchor);
   const double resolution = mResolution / factor;
-  const MapPoint center{fixed.x - (anchor.x() - width() / 2.0) * resolution,
-                        fixed.y + (anchor.y() - height() / 2.0) * resolution};
+  const MapPoint center{fixed.x - (anchor.x() + 0.5 - width() / 2.0) * resolution,
+                        fixed.y + (anchor.y() + 0.5 - height() / 2.0) * resolution};
   setView(center, resolution);
 }
 
@@ -171,17 +175,17 @@ double MapCanvas::scaleDenominator() const {
 
 qint64 MapCanvas::zoomKey() const { return qint64(std::llround(std::log2(mResolution) * 4096.0)); }
 
-QPoint MapCanvas::tileOrigin() const {
-  return {int(std::lround(-mCenter.x / mResolution + width() / 2.0)),
-          int(std::lround(mCenter.y / mResolution + height() / 2.0))};
+QPointF MapCanvas::tileOrigin() const {
+  // Not rounded: tiles land where the map puts them, so the screen and screenToMap agree.
+  return {-mCenter.x / mResolution + width() / 2.0, mCenter.y / mResolution + height() / 2.0};
 }
 
 QRect MapCanvas::visibleTiles() const {
-  const QPoint origin = tileOrigin();
-  const int x0 = int(std::floor(double(-origin.x()) / kTileSize));
-  const int y0 = int(std::floor(double(-origin.y()) / kTileSize));
-  const int x1 = int(std::floor(double(width() - 1 - origin.x()) / kTileSize));
-  const int y1 = int(std::floor(double(height() - 1 - origin.y()) / kTileSize));
+  const QPointF origin = tileOrigin();
+  const int x0 = int(std::floor(-origin.x() / kTileSize));
+  const int y0 = int(std::floor(-origin.y() / kTileSize));
+  const int x1 = int(std::floor((width() - origin.x()) / kTileSize));
+  const int y1 = int(std::floor((height() - origin.y()) / kTileSize));
   return QRect(QPoint(x0, y0), QPoint(x1, y1));
 }
 
@@ -282,12 +286,13 @@ void MapCanvas::drawLayers(QPainter& painter, bool withFallback) {
     // Where tiles are still missing, the last frame, moved and scaled to the new view.
     const double scale = mLastResolution / mResolution;
     const QPointF topLeft = mapToScreen({mLastCenter.x - mLastFrame.width() / 2.0 * mLastResolution,
-                                         mLastCenter.y + mLastFrame.height() / 2.0 * mLastResolution});
+                                         mLastCenter.y + mLastFrame.height() / 2.0 * mLastResolution}) +
+                            QPointF(0.5, 0.5);
     painter.drawImage(QRectF(topLeft, QSizeF(mLastFrame.width() * scale, mLastFrame.height() * scale)), mLastFrame);
   }
   if (mMapCrs.empty()) return;
   const QRect tiles = visibleTiles();
-  const QPoint origin = tileOrigin();
+  const QPointF origin = tileOrigin();
   const qint64 zoom = zoomKey();
   for (const auto& layer : mLayers->layers()) {
     if (!layer.visible || layer.opacity <= 0) continue;
@@ -296,7 +301,7 @@ void MapCanvas::drawLayers(QPainter& painter, bool withFallback) {
       for (int tx = tiles.left(); tx <= tiles.right(); ++tx) {
         const QImage* tile = mCache.object({layer.id, layer.styleVersion, zoom, tx, ty});
         if (tile && !tile->isNull())
-          painter.drawImage(QPoint(origin.x() + tx * kTileSize, origin.y() + ty * kTileSize), *tile);
+          painter.drawImage(QPointF(origin.x() + tx * kTileSize, origin.y() + ty * kTileSize), *tile);
       }
   }
   painter.setOpacity(1.0);

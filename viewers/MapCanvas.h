@@ -111,7 +111,7 @@ class MapCanvas : public QWidget {
   void finishPolygon();
   void captureLastFrame();
   bool allLayersReady() const;
-  QPoint tileOrigin() const;  // screen position of tile (0, 0)
+  QPointF tileOrigin() const;  // screen position of tile (0, 0)
 
   LayerStack* mLayers;
   std::string mMapCrs;

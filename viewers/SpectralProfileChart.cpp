@@ -6,7 +6,7 @@
 
 namespace prithvi {
 
-SpectralProfileChart::SpectralProfileChart(QWidget* parent) : QWidget(parent) { setMinimumSize(180, 140); }
+SpectralProfileChart::SpectralProfileChart(QWidget* parent) : QWidget(parent) { setMinimumSize(160, 110); }
 
 void SpectralProfileChart::setObservation(const std::optional<Observation>& observation) {
   mObservation = observation;

@@ -45,7 +45,7 @@ QString SeriesKey::name() const {
 
 TimeSeriesChart::TimeSeriesChart(QWidget* parent) : QWidget(parent) {
   setMouseTracking(true);
-  setMinimumHeight(160);
+  setMinimumHeight(110);
   mSeries = {SeriesKey{true, BandRole::Red, SpectralIndex::NDVI}};
 }
 

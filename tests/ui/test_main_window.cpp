@@ -55,10 +55,14 @@ class TestMainWindow : public QObject {
     QTest::qWait(20);
     return canvas()->isRenderComplete();
   }
-  // Centres the map on the middle of scene pixel (x, y) at one screen pixel per scene pixel.
+  // One screen pixel per scene pixel, with the screen pixel at canvasCentre() showing the
+  // centre of scene pixel (x, y).
   void centreOnPixel(int x, int y) {
     const Scene& scene = topLayer().scene;
-    canvas()->setView(scene.geoTransform.pixelToMap(x + 0.5, y + 0.5), scene.geoTransform.pixelWidth());
+    const MapPoint target = scene.geoTransform.pixelToMap(x + 0.5, y + 0.5);
+    canvas()->setView(target, scene.geoTransform.pixelWidth());
+    const MapPoint at = canvas()->screenToMap(canvasCentre());
+    canvas()->setView({2 * target.x - at.x, 2 * target.y - at.y}, scene.geoTransform.pixelWidth());
   }
   QPoint canvasCentre() { return QPoint(canvas()->width() / 2, canvas()->height() / 2); }
   // Saves the window for a person to look at when PRITHVI_TEST_SCREENSHOTS names a folder.

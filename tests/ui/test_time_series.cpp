@@ -54,9 +54,13 @@ class TestTimeSeriesDock : public QObject {
   // Clicks the map at scene pixel (x, y) of the top layer and waits for the dock to load.
   bool clickPixel(int x, int y) {
     const Scene& scene = topLayer().scene;
-    canvas()->setView(scene.geoTransform.pixelToMap(x + 0.5, y + 0.5), scene.geoTransform.pixelWidth());
+    const QPoint centre(canvas()->width() / 2, canvas()->height() / 2);
+    const MapPoint target = scene.geoTransform.pixelToMap(x + 0.5, y + 0.5);
+    canvas()->setView(target, scene.geoTransform.pixelWidth());
+    const MapPoint at = canvas()->screenToMap(centre);
+    canvas()->setView({2 * target.x - at.x, 2 * target.y - at.y}, scene.geoTransform.pixelWidth());
     QSignalSpy loaded(dock(), &TimeSeriesDock::loaded);
-    QTest::mouseClick(canvas(), Qt::LeftButton, Qt::NoModifier, QPoint(canvas()->width() / 2, canvas()->height() / 2));
+    QTest::mouseClick(canvas(), Qt::LeftButton, Qt::NoModifier, centre);
     return loaded.wait(20000);
   }
 

@@ -1,0 +1,1846 @@
+// Checkpoint files read without running any code.
+//
+// safetensors: the 8-byte header length, the JSON header and every tensor's byte range are
+// checked before anything large is allocated. Tensors must tile the data section exactly
+// (as the reference implementation demands), so ranges can neither overlap nor leave holes.
+//
+// torch.save archives: our own reader for the zip container (stored entries only, which is
+// what torch.save writes; zip64 understood) because PyTorchStreamReader allocates whatever
+// size a record claims before we could check it. data.pkl goes through a restricted
+// unpickler: a fixed allow-list of globals, checked when the GLOBAL opcode is read, and no
+// object is ever constructed by calling Python code. Tensors are described while unpickling
+// (storage, offset, sizes, strides are bounds-checked then) and only built after the whole
+// pickle has been accepted.
+
+#include "training/model/StateDict.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <random>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <torch/torch.h>
+
+#include "core/base/Error.h"
+
+static_assert(std::endian::native == std::endian::little,
+              "checkpoint I/O assumes a little-endian host");
+
+namespace prithvi::model {
+
+const torch::Tensor* StateDict::find(const std::string& name) const {
+  for (const auto& [key, tensor] : tensors) {
+    if (key == name) return &tensor;
+  }
+  return nullptr;
+}
+
+void StateDict::set(const std::string& name, torch::Tensor tensor) {
+  for (auto& [key, existing] : tensors) {
+    if (key == name) {
+      existing = std::move(tensor);
+      return;
+    }
+  }
+  tensors.emplace_back(name, std::move(tensor));
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+struct DtypeInfo {
+  const char* safetensorsName;
+  torch::ScalarType type;
+  int64_t size;
+  const char* storageName;  // torch.<name> in a pickle
+};
+
+constexpr std::array<DtypeInfo, 10> kDtypes = {{
+    {"F64", torch::kFloat64, 8, "DoubleStorage"},
+    {"F32", torch::kFloat32, 4, "FloatStorage"},
+    {"F16", torch::kFloat16, 2, "HalfStorage"},
+    {"BF16", torch::kBFloat16, 2, "BFloat16Storage"},
+    {"I64", torch::kInt64, 8, "LongStorage"},
+    {"I32", torch::kInt32, 4, "IntStorage"},
+    {"I16", torch::kInt16, 2, "ShortStorage"},
+    {"I8", torch::kInt8, 1, "CharStorage"},
+    {"U8", torch::kUInt8, 1, "ByteStorage"},
+    {"BOOL", torch::kBool, 1, "BoolStorage"},
+}};
+
+const DtypeInfo* dtypeBySafetensorsName(const std::string& name) {
+  for (const auto& d : kDtypes) {
+    if (name == d.safetensorsName) return &d;
+  }
+  return nullptr;
+}
+const DtypeInfo* dtypeByType(torch::ScalarType type) {
+  for (const auto& d : kDtypes) {
+    if (d.type == type) return &d;
+  }
+  return nullptr;
+}
+const DtypeInfo* dtypeByStorageName(const std::string& name) {
+  for (const auto& d : kDtypes) {
+    if (name == d.storageName) return &d;
+  }
+  return nullptr;
+}
+
+std::string shapeText(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+std::string quoteName(const std::string& s, size_t max = 80) {
+  std::string out = "'";
+  for (size_t i = 0; i < s.size() && i < max; ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (s.size() > max) out += "...";
+  return out + "'";
+}
+
+[[noreturn]] void bad(const std::string& path, const std::string& message) {
+  throwBadInput(path + ": " + message);
+}
+
+uint16_t le16(const unsigned char* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
+uint32_t le32(const unsigned char* p) {
+  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
+         (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
+}
+uint64_t le64(const unsigned char* p) {
+  return static_cast<uint64_t>(le32(p)) | (static_cast<uint64_t>(le32(p + 4)) << 32);
+}
+
+// Product of non-negative factors; false on overflow.
+bool checkedProduct(const std::vector<int64_t>& factors, int64_t start, int64_t* out) {
+  int64_t r = start;
+  for (int64_t f : factors) {
+    if (f < 0 || __builtin_mul_overflow(r, f, &r)) return false;
+  }
+  *out = r;
+  return true;
+}
+
+bool isValidUtf8(const std::string& s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    int len;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    for (int k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+// CRC-32 (zip), slice-by-8.
+class Crc32 {
+ public:
+  Crc32() {
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? (0xEDB88320u ^ (c >> 1)) : (c >> 1);
+      mTable[0][i] = c;
+    }
+    for (uint32_t i = 0; i < 256; ++i) {
+      for (int t = 1; t < 8; ++t) {
+        mTable[t][i] = (mTable[t - 1][i] >> 8) ^ mTable[0][mTable[t - 1][i] & 0xFF];
+      }
+    }
+  }
+  uint32_t update(uint32_t crc, const unsigned char* p, size_t n) const {
+    crc = ~crc;
+    while (n >= 8) {
+      const uint32_t a = le32(p) ^ crc;
+      const uint32_t b = le32(p + 4);
+      crc = mTable[7][a & 0xFF] ^ mTable[6][(a >> 8) & 0xFF] ^ mTable[5][(a >> 16) & 0xFF] ^
+            mTable[4][a >> 24] ^ mTable[3][b & 0xFF] ^ mTable[2][(b >> 8) & 0xFF] ^
+            mTable[1][(b >> 16) & 0xFF] ^ mTable[0][b >> 24];
+      p += 8;
+      n -= 8;
+    }
+    while (n--) crc = mTable[0][(crc ^ *p++) & 0xFF] ^ (crc >> 8);
+    return ~crc;
+  }
+
+ private:
+  uint32_t mTable[8][256];
+};
+
+const Crc32& crc32() {
+  static const Crc32 table;
+  return table;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading files with pread (no mmap: a file that shrinks under us must not SIGBUS).
+
+class InputFile {
+ public:
+  explicit InputFile(const std::string& path) : mPath(path) {
+    mFd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (mFd < 0) {
+      const int e = errno;
+      if (e == ENOENT || e == ENOTDIR) throwBadInput(path + ": no such file");
+      throwIo(path + ": cannot open: " + std::strerror(e));
+    }
+    struct stat st {};
+    if (::fstat(mFd, &st) != 0) {
+      const int e = errno;
+      ::close(mFd);
+      throwIo(path + ": cannot stat: " + std::strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+      ::close(mFd);
+      throwBadInput(path + ": not a regular file");
+    }
+    mSize = static_cast<int64_t>(st.st_size);
+  }
+  ~InputFile() {
+    if (mFd >= 0) ::close(mFd);
+  }
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+
+  int64_t size() const { return mSize; }
+  const std::string& path() const { return mPath; }
+
+  void readAt(int64_t offset, void* buffer, int64_t n) const {
+    if (offset < 0 || n < 0 || offset > mSize || n > mSize - offset) {
+      bad(mPath, "read of " + std::to_string(n) + " bytes at offset " + std::to_string(offset) +
+                     " runs past the end of the file (" + std::to_string(mSize) + " bytes)");
+    }
+    auto* out = static_cast<char*>(buffer);
+    while (n > 0) {
+      const size_t chunk = static_cast<size_t>(std::min<int64_t>(n, 1LL << 30));
+      const ssize_t got = ::pread(mFd, out, chunk, offset);
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        throwIo(mPath + ": read failed: " + std::strerror(errno));
+      }
+      if (got == 0) bad(mPath, "the file ended early (it changed while being read?)");
+      out += got;
+      offset += got;
+      n -= got;
+    }
+  }
+  std::string readString(int64_t offset, int64_t n) const {
+    std::string s(static_cast<size_t>(n), '\0');
+    readAt(offset, s.data(), n);
+    return s;
+  }
+
+ private:
+  std::string mPath;
+  int mFd = -1;
+  int64_t mSize = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Atomic writes: temp file in the same folder, write, fsync, rename, fsync of the folder.
+
+class AtomicWriter {
+ public:
+  explicit AtomicWriter(const std::string& path) : mPath(path) {
+    const auto slash = path.rfind('/');
+    mDir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    if (base.empty()) throwUsage("cannot write '" + path + "': the path names a folder");
+    std::random_device rd;
+    for (int attempt = 0; attempt < 16; ++attempt) {
+      char suffix[32];
+      std::snprintf(suffix, sizeof suffix, ".tmp-%d-%08x", static_cast<int>(::getpid()), rd());
+      mTemp = mDir + "/." + base + suffix;
+      mFd = ::open(mTemp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (mFd >= 0) return;
+      if (errno != EEXIST) break;
+    }
+    const int e = errno;
+    mTemp.clear();
+    throwIo("cannot write '" + path + "': cannot create a temporary file in '" + mDir +
+            "': " + std::strerror(e));
+  }
+  ~AtomicWriter() { discard(); }
+  AtomicWriter(const AtomicWriter&) = delete;
+  AtomicWriter& operator=(const AtomicWriter&) = delete;
+
+  void write(const void* data, int64_t n) {
+    const auto* p = static_cast<const char*>(data);
+    while (n > 0) {
+      const size_t chunk = static_cast<size_t>(std::min<int64_t>(n, 1LL << 30));
+      const ssize_t done = ::write(mFd, p, chunk);
+      if (done < 0) {
+        if (errno == EINTR) continue;
+        fail("write failed");
+      }
+      if (done == 0) {
+        errno = ENOSPC;
+        fail("write failed");
+      }
+      p += done;
+      n -= done;
+    }
+  }
+
+  void commit() {
+    if (::fsync(mFd) != 0) fail("fsync failed");
+    const int fd = mFd;
+    mFd = -1;
+    if (::close(fd) != 0) fail("close failed");
+    if (::rename(mTemp.c_str(), mPath.c_str()) != 0) fail("rename failed");
+    mTemp.clear();  // the file is in place
+    const int dirFd = ::open(mDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirFd >= 0) {
+      const int rc = ::fsync(dirFd);
+      const int e = errno;
+      ::close(dirFd);
+      if (rc != 0 && e != EINVAL && e != EROFS) {
+        throwIo("wrote '" + mPath + "' but could not sync its folder: " + std::strerror(e));
+      }
+    }
+  }
+
+ private:
+  [[noreturn]] void fail(const char* what) {
+    const int e = errno;
+    discard();
+    std::string message = "cannot write '" + mPath + "': " + what + ": " + std::strerror(e);
+    if (e == ENOSPC || e == EFBIG || e == EDQUOT) message += " (disk full?)";
+    throwIo(message);
+  }
+  void discard() {
+    if (mFd >= 0) {
+      ::close(mFd);
+      mFd = -1;
+    }
+    if (!mTemp.empty()) {
+      ::unlink(mTemp.c_str());
+      mTemp.clear();
+    }
+  }
+
+  std::string mPath, mDir, mTemp;
+  int mFd = -1;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Strict JSON for the safetensors header: objects, arrays, strings, numbers, true/false/null.
+
+struct Json {
+  enum class Kind { Null, Bool, Int, Number, String, Array, Object };
+  Kind kind = Kind::Null;
+  bool boolean = false;
+  int64_t integer = 0;  // Kind::Int: an integer that fits int64
+  std::string string;
+  std::vector<Json> array;
+  std::vector<std::pair<std::string, Json>> object;
+};
+
+class JsonParser {
+ public:
+  JsonParser(const std::string& path, const std::string& text, int64_t maxTopLevelMembers,
+             int64_t maxNodes)
+      : mPath(path), mText(text), mMaxTop(maxTopLevelMembers), mMaxNodes(maxNodes) {}
+
+  Json parseDocument() {
+    skipSpace();
+    Json value = parseValue(0);
+    skipSpace();
+    if (mPos != mText.size()) fail("unexpected text after the JSON header");
+    return value;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) {
+    bad(mPath, "invalid safetensors header: " + what + " at byte " + std::to_string(mPos) +
+                   " of the JSON header");
+  }
+  void skipSpace() {
+    while (mPos < mText.size() && (mText[mPos] == ' ' || mText[mPos] == '\t' ||
+                                   mText[mPos] == '\n' || mText[mPos] == '\r')) {
+      ++mPos;
+    }
+  }
+  char peek() {
+    if (mPos >= mText.size()) fail("the JSON ends early");
+    return mText[mPos];
+  }
+  void expect(char c) {
+    if (peek() != c) fail(std::string("expected '") + c + "'");
+    ++mPos;
+  }
+  void countNode() {
+    if (++mNodes > mMaxNodes) {
+      fail("too many JSON values (more than " + std::to_string(mMaxNodes) + ")");
+    }
+  }
+
+  Json parseValue(int depth) {
+    if (depth > 16) fail("nesting deeper than 16 levels");
+    countNode();
+    const char c = peek();
+    Json v;
+    if (c == '{') {
+      v.kind = Json::Kind::Object;
+      ++mPos;
+      skipSpace();
+      std::unordered_set<std::string> keys;
+      if (peek() == '}') {
+        ++mPos;
+        return v;
+      }
+      while (true) {
+        skipSpace();
+        if (peek() != '"') fail("expected a string key");
+        std::string key = parseString();
+        if (!keys.insert(key).second) fail("duplicate key " + quoteName(key));
+        if (depth == 0 && static_cast<int64_t>(v.object.size()) >= mMaxTop) {
+          bad(mPath, "the safetensors header has more than " + std::to_string(mMaxTop - 1) +
+                         " tensor entries (the limit); stopped parsing at byte " + std::to_string(mPos));
+        }
+        skipSpace();
+        expect(':');
+        skipSpace();
+        v.object.emplace_back(std::move(key), parseValue(depth + 1));
+        skipSpace();
+        if (peek() == ',') {
+          ++mPos;
+          continue;
+        }
+        expect('}');
+        return v;
+      }
+    }
+    if (c == '[') {
+      v.kind = Json::Kind::Array;
+      ++mPos;
+      skipSpace();
+      if (peek() == ']') {
+        ++mPos;
+        return v;
+      }
+      while (true) {
+        skipSpace();
+        v.array.push_back(parseValue(depth + 1));
+        skipSpace();
+        if (peek() == ',') {
+          ++mPos;
+          continue;
+        }
+        expect(']');
+        return v;
+      }
+    }
+    if (c == '"') {
+      v.kind = Json::Kind::String;
+      v.string = parseString();
+      return v;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) return parseNumber();
+    if (mText.compare(mPos, 4, "true") == 0) {
+      mPos += 4;
+      v.kind = Json::Kind::Bool;
+      v.boolean = true;
+      return v;
+    }
+    if (mText.compare(mPos, 5, "false") == 0) {
+      mPos += 5;
+      v.kind = Json::Kind::Bool;
+      return v;
+    }
+    if (mText.compare(mPos, 4, "null") == 0) {
+      mPos += 4;
+      return v;
+    }
+    fail("unexpected character " + quoteName(std::string(1, c)));
+  }
+
+  Json parseNumber() {
+    Json v;
+    bool negative = false;
+    if (mText[mPos] == '-') {
+      negative = true;
+      ++mPos;
+    }
+    if (mPos >= mText.size() || !std::isdigit(static_cast<unsigned char>(mText[mPos]))) {
+      fail("malformed number");
+    }
+    if (mText[mPos] == '0' && mPos + 1 < mText.size() &&
+        std::isdigit(static_cast<unsigned char>(mText[mPos + 1]))) {
+      fail("number with a leading zero");
+    }
+    bool fits = true;
+    int64_t value = 0;
+    while (mPos < mText.size() && std::isdigit(static_cast<unsigned char>(mText[mPos]))) {
+      const int digit = mText[mPos] - '0';
+      if (__builtin_mul_overflow(value, 10, &value) ||
+          __builtin_add_overflow(value, negative ? -digit : digit, &value)) {
+        fits = false;
+      }
+      ++mPos;
+    }
+    bool integral = true;
+    if (mPos < mText.size() && mText[mPos] == '.') {
+      integral = false;
+      ++mPos;
+      if (mPos >= mText.size() || !std::isdigit(static_cast<unsigned char>(mText[mPos]))) {
+        fail("malformed number");
+      }
+      while (mPos < mText.size() && std::isdigit(static_cast<unsigned char>(mText[mPos]))) ++mPos;
+    }
+    if (mPos < mText.size() && (mText[mPos] == 'e' || mText[mPos] == 'E')) {
+      integral = false;
+      ++mPos;
+      if (mPos < mText.size() && (mText[mPos] == '+' || mText[mPos] == '-')) ++mPos;
+      if (mPos >= mText.size() || !std::isdigit(static_cast<unsigned char>(mText[mPos]))) {
+        fail("malformed number");
+      }
+      while (mPos < mText.size() && std::isdigit(static_cast<unsigned char>(mText[mPos]))) ++mPos;
+    }
+    if (integral && fits) {
+      v.kind = Json::Kind::Int;
+      v.integer = value;
+    } else {
+      v.kind = Json::Kind::Number;
+    }
+    return v;
+  }
+
+  unsigned hex4() {
+    if (mPos + 4 > mText.size()) fail("truncated \\u escape");
+    unsigned value = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char c = mText[mPos++];
+      value <<= 4;
+      if (c >= '0' && c <= '9') value |= c - '0';
+      else if (c >= 'a' && c <= 'f') value |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F') value |= c - 'A' + 10;
+      else fail("bad \\u escape");
+    }
+    return value;
+  }
+
+  std::string parseString() {
+    expect('"');
+    std::string out;
+    while (true) {
+      if (mPos >= mText.size()) fail("unterminated string");
+      const unsigned char c = static_cast<unsigned char>(mText[mPos++]);
+      if (c == '"') return out;
+      if (c < 0x20) fail("control character in a string");
+      if (c != '\\') {
+        out += static_cast<char>(c);
+        continue;
+      }
+      if (mPos >= mText.size()) fail("unterminated string");
+      const char e = mText[mPos++];
+      switch (e) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          uint32_t cp = hex4();
+          if (cp >= 0xDC00 && cp <= 0xDFFF) fail("lone low surrogate in \\u escape");
+          if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (mPos + 2 > mText.size() || mText[mPos] != '\\' || mText[mPos + 1] != 'u') {
+              fail("lone high surrogate in \\u escape");
+            }
+            mPos += 2;
+            const uint32_t low = hex4();
+            if (low < 0xDC00 || low > 0xDFFF) fail("bad surrogate pair in \\u escape");
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+          }
+          if (cp < 0x80) {
+            out += static_cast<char>(cp);
+          } else if (cp < 0x800) {
+            out += static_cast<char>(0xC0 | (cp >> 6));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+          } else if (cp < 0x10000) {
+            out += static_cast<char>(0xE0 | (cp >> 12));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+          } else {
+            out += static_cast<char>(0xF0 | (cp >> 18));
+            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            out += static_cast<char>(0x80 | (cp & 0x3F));
+          }
+          break;
+        }
+        default:
+          fail("bad escape \\" + std::string(1, e));
+      }
+    }
+  }
+
+  const std::string& mPath;
+  const std::string& mText;
+  size_t mPos = 0;
+  int64_t mMaxTop;
+  int64_t mMaxNodes;
+  int64_t mNodes = 0;
+};
+
+void appendJsonString(std::string& out, const std::string& s) {
+  out += '"';
+  for (const char ch : s) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Zip container (stored entries, zip64).
+
+struct ZipEntry {
+  int64_t dataOffset = 0;
+  int64_t size = 0;  // stored bytes (only stored, uncompressed records can be read)
+  uint32_t crc = 0;
+  uint16_t method = 0;
+  bool encrypted = false;
+};
+
+class ZipArchive {
+ public:
+  ZipArchive(const InputFile& file, const ReadLimits& limits) : mFile(file) {
+    const std::string& path = file.path();
+    const int64_t size = file.size();
+    if (size < 22) bad(path, "truncated or not a zip archive (too short)");
+    const int64_t tailSize = std::min<int64_t>(size, 22 + 65535);
+    std::vector<unsigned char> tail(static_cast<size_t>(tailSize));
+    file.readAt(size - tailSize, tail.data(), tailSize);
+    int64_t eocd = -1;
+    for (int64_t i = tailSize - 22; i >= 0; --i) {
+      const unsigned char* p = tail.data() + i;
+      if (le32(p) == 0x06054b50 && i + 22 + le16(p + 20) <= tailSize) {
+        eocd = i;
+        break;
+      }
+    }
+    if (eocd < 0) {
+      bad(path, "truncated or not a zip archive (no end-of-central-directory record)");
+    }
+    const unsigned char* e = tail.data() + eocd;
+    const int64_t eocdPos = size - tailSize + eocd;
+    uint64_t entries = le16(e + 10);
+    uint64_t cdSize = le32(e + 12);
+    uint64_t cdOffset = le32(e + 16);
+    int64_t cdLimit = eocdPos;  // the central directory must end before this
+    if (le16(e + 4) != 0 || le16(e + 6) != 0) bad(path, "multi-disk zip archives are not supported");
+    if (entries == 0xFFFF || cdSize == 0xFFFFFFFFu || cdOffset == 0xFFFFFFFFu) {
+      if (eocdPos < 20) bad(path, "truncated zip64 archive (no zip64 locator)");
+      unsigned char loc[20];
+      file.readAt(eocdPos - 20, loc, 20);
+      if (le32(loc) != 0x07064b50) bad(path, "truncated zip64 archive (no zip64 locator)");
+      const uint64_t z64 = le64(loc + 8);
+      if (z64 > static_cast<uint64_t>(eocdPos - 20) || eocdPos - 20 - static_cast<int64_t>(z64) < 56) {
+        bad(path, "corrupt zip64 locator");
+      }
+      unsigned char rec[56];
+      file.readAt(static_cast<int64_t>(z64), rec, 56);
+      if (le32(rec) != 0x06064b50) bad(path, "corrupt zip64 end-of-central-directory record");
+      entries = le64(rec + 32);
+      cdSize = le64(rec + 40);
+      cdOffset = le64(rec + 48);
+      cdLimit = static_cast<int64_t>(z64);
+    }
+    const uint64_t maxEntries = static_cast<uint64_t>(std::max<int64_t>(0, limits.maxTensors)) + 64;
+    if (entries > maxEntries) {
+      bad(path, "the archive lists " + std::to_string(entries) + " records, more than the limit of " +
+                    std::to_string(maxEntries));
+    }
+    if (cdOffset > static_cast<uint64_t>(cdLimit) || cdSize > static_cast<uint64_t>(cdLimit) - cdOffset) {
+      bad(path, "truncated or corrupt zip archive (central directory out of range)");
+    }
+    if (cdSize > static_cast<uint64_t>(std::max<int64_t>(limits.maxHeaderBytes, 1 << 20))) {
+      bad(path, "the zip central directory is larger than the limit");
+    }
+    mDataLimit = static_cast<int64_t>(cdOffset);
+    std::vector<unsigned char> cd(static_cast<size_t>(cdSize));
+    file.readAt(static_cast<int64_t>(cdOffset), cd.data(), static_cast<int64_t>(cdSize));
+    size_t pos = 0;
+    for (uint64_t n = 0; n < entries; ++n) {
+      if (pos + 46 > cd.size() || le32(cd.data() + pos) != 0x02014b50) {
+        bad(path, "corrupt zip central directory (entry " + std::to_string(n) + ")");
+      }
+      const unsigned char* h = cd.data() + pos;
+      const uint16_t flags = le16(h + 8);
+      const uint16_t method = le16(h + 10);
+      const uint32_t crc = le32(h + 16);
+      uint64_t compSize = le32(h + 20);
+      uint64_t uncompSize = le32(h + 24);
+      const size_t nameLen = le16(h + 28);
+      const size_t extraLen = le16(h + 30);
+      const size_t commentLen = le16(h + 32);
+      uint64_t localOffset = le32(h + 42);
+      if (pos + 46 + nameLen + extraLen + commentLen > cd.size()) {
+        bad(path, "corrupt zip central directory (entry " + std::to_string(n) + " runs past it)");
+      }
+      std::string name(reinterpret_cast<const char*>(h + 46), nameLen);
+      // zip64 extra field
+      const unsigned char* x = h + 46 + nameLen;
+      size_t xp = 0;
+      while (xp + 4 <= extraLen) {
+        const uint16_t id = le16(x + xp);
+        const uint16_t len = le16(x + xp + 2);
+        if (xp + 4 + len > extraLen) bad(path, "corrupt zip extra field for " + quoteName(name));
+        if (id == 0x0001) {
+          size_t q = xp + 4;
+          auto take = [&](uint64_t& field) {
+            if (q + 8 > xp + 4 + len) bad(path, "corrupt zip64 extra field for " + quoteName(name));
+            field = le64(x + q);
+            q += 8;
+          };
+          if (uncompSize == 0xFFFFFFFFu) take(uncompSize);
+          if (compSize == 0xFFFFFFFFu) take(compSize);
+          if (localOffset == 0xFFFFFFFFu) take(localOffset);
+        }
+        xp += 4 + len;
+      }
+      pos += 46 + nameLen + extraLen + commentLen;
+      // Compressed or encrypted records are listed (so that, e.g., a TorchScript archive can be
+      // recognised) but refused when read.
+      if (method == 0 && compSize != uncompSize) {
+        bad(path, "record " + quoteName(name) + " has inconsistent sizes");
+      }
+      if (localOffset > static_cast<uint64_t>(mDataLimit) ||
+          compSize > static_cast<uint64_t>(mDataLimit)) {
+        bad(path, "record " + quoteName(name) + " lies outside the archive");
+      }
+      unsigned char local[30];
+      if (static_cast<int64_t>(localOffset) + 30 > mDataLimit) {
+        bad(path, "record " + quoteName(name) + " lies outside the archive");
+      }
+      file.readAt(static_cast<int64_t>(localOffset), local, 30);
+      if (le32(local) != 0x04034b50) bad(path, "corrupt local header for record " + quoteName(name));
+      const int64_t localNameLen = le16(local + 26);
+      const int64_t localExtraLen = le16(local + 28);
+      const int64_t dataOffset = static_cast<int64_t>(localOffset) + 30 + localNameLen + localExtraLen;
+      if (dataOffset > mDataLimit || static_cast<int64_t>(compSize) > mDataLimit - dataOffset) {
+        bad(path, "record " + quoteName(name) + " runs past the end of the archive data (truncated?)");
+      }
+      if (localNameLen != static_cast<int64_t>(nameLen) ||
+          file.readString(static_cast<int64_t>(localOffset) + 30, localNameLen) != name) {
+        bad(path, "local and central names differ for record " + quoteName(name));
+      }
+      const ZipEntry entry{dataOffset, static_cast<int64_t>(compSize), crc, method, (flags & 1) != 0};
+      if (!mEntries.emplace(name, entry).second) {
+        bad(path, "duplicate record " + quoteName(name));
+      }
+      mNames.push_back(name);
+    }
+  }
+
+  const ZipEntry* find(const std::string& name) const {
+    const auto it = mEntries.find(name);
+    return it == mEntries.end() ? nullptr : &it->second;
+  }
+  const std::vector<std::string>& names() const { return mNames; }
+
+  // Reads a record into `buffer` (entry.size bytes) and checks its CRC.
+  void read(const std::string& name, const ZipEntry& entry, void* buffer) const {
+    if (entry.encrypted) bad(mFile.path(), "record " + quoteName(name) + " is encrypted");
+    if (entry.method != 0) {
+      bad(mFile.path(), "record " + quoteName(name) + " is compressed (method " +
+                            std::to_string(entry.method) + "); torch.save writes uncompressed records only");
+    }
+    mFile.readAt(entry.dataOffset, buffer, entry.size);
+    const uint32_t crc = crc32().update(0, static_cast<const unsigned char*>(buffer),
+                                        static_cast<size_t>(entry.size));
+    if (crc != entry.crc) bad(mFile.path(), "record " + quoteName(name) + " is corrupt (CRC mismatch)");
+  }
+
+ private:
+  const InputFile& mFile;
+  int64_t mDataLimit = 0;
+  std::unordered_map<std::string, ZipEntry> mEntries;
+  std::vector<std::string> mNames;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Restricted unpickler.
+
+enum class Kind { None, Bool, Int, Float, Str, Bytes, Tuple, List, Dict, Set, Global, Storage, Tensor };
+
+const char* kindName(Kind k) {
+  switch (k) {
+    case Kind::None: return "None";
+    case Kind::Bool: return "bool";
+    case Kind::Int: return "int";
+    case Kind::Float: return "float";
+    case Kind::Str: return "str";
+    case Kind::Bytes: return "bytes";
+    case Kind::Tuple: return "tuple";
+    case Kind::List: return "list";
+    case Kind::Dict: return "dict";
+    case Kind::Set: return "set";
+    case Kind::Global: return "global";
+    case Kind::Storage: return "storage";
+    case Kind::Tensor: return "tensor";
+  }
+  return "?";
+}
+
+struct Obj;
+
+struct TensorInfo {
+  // Storage (kind Storage): key, dtype, numel.  Tensor (kind Tensor): storage, view.
+  const DtypeInfo* dtype = nullptr;
+  int64_t numel = 0;
+  const ZipEntry* record = nullptr;
+  std::string recordName;
+  Obj* storage = nullptr;
+  int64_t offset = 0;
+  std::vector<int64_t> sizes, strides;
+};
+
+struct Obj {
+  Kind kind = Kind::None;
+  int64_t integer = 0;  // Int, Bool
+  double real = 0;      // Float
+  std::string text;     // Str, Bytes, Global ("module.name"), Storage key
+  std::vector<Obj*> items;                     // Tuple, List, Set
+  std::vector<std::pair<Obj*, Obj*>> entries;  // Dict
+  std::unique_ptr<TensorInfo> tensor;          // Storage, Tensor
+};
+
+const char* opcodeName(unsigned char op) {
+  switch (op) {
+    case '(': return "MARK";
+    case '.': return "STOP";
+    case '0': return "POP";
+    case '1': return "POP_MARK";
+    case '2': return "DUP";
+    case 'F': return "FLOAT";
+    case 'I': return "INT";
+    case 'J': return "BININT";
+    case 'K': return "BININT1";
+    case 'L': return "LONG";
+    case 'M': return "BININT2";
+    case 'N': return "NONE";
+    case 'P': return "PERSID";
+    case 'Q': return "BINPERSID";
+    case 'R': return "REDUCE";
+    case 'S': return "STRING";
+    case 'T': return "BINSTRING";
+    case 'U': return "SHORT_BINSTRING";
+    case 'V': return "UNICODE";
+    case 'X': return "BINUNICODE";
+    case 'a': return "APPEND";
+    case 'b': return "BUILD";
+    case 'c': return "GLOBAL";
+    case 'd': return "DICT";
+    case '}': return "EMPTY_DICT";
+    case 'e': return "APPENDS";
+    case 'g': return "GET";
+    case 'h': return "BINGET";
+    case 'i': return "INST";
+    case 'j': return "LONG_BINGET";
+    case 'l': return "LIST";
+    case ']': return "EMPTY_LIST";
+    case 'o': return "OBJ";
+    case 'p': return "PUT";
+    case 'q': return "BINPUT";
+    case 'r': return "LONG_BINPUT";
+    case 's': return "SETITEM";
+    case 't': return "TUPLE";
+    case ')': return "EMPTY_TUPLE";
+    case 'u': return "SETITEMS";
+    case 'G': return "BINFLOAT";
+    case 0x80: return "PROTO";
+    case 0x81: return "NEWOBJ";
+    case 0x82: return "EXT1";
+    case 0x83: return "EXT2";
+    case 0x84: return "EXT4";
+    case 0x85: return "TUPLE1";
+    case 0x86: return "TUPLE2";
+    case 0x87: return "TUPLE3";
+    case 0x88: return "NEWTRUE";
+    case 0x89: return "NEWFALSE";
+    case 0x8a: return "LONG1";
+    case 0x8b: return "LONG4";
+    case 'B': return "BINBYTES";
+    case 'C': return "SHORT_BINBYTES";
+    case 0x8c: return "SHORT_BINUNICODE";
+    case 0x8d: return "BINUNICODE8";
+    case 0x8e: return "BINBYTES8";
+    case 0x8f: return "EMPTY_SET";
+    case 0x90: return "ADDITEMS";
+    case 0x91: return "FROZENSET";
+    case 0x92: return "NEWOBJ_EX";
+    case 0x93: return "STACK_GLOBAL";
+    case 0x94: return "MEMOIZE";
+    case 0x95: return "FRAME";
+    case 0x96: return "BYTEARRAY8";
+    case 0x97: return "NEXT_BUFFER";
+    case 0x98: return "READONLY_BUFFER";
+    default: return nullptr;
+  }
+}
+
+enum class Callable {
+  OrderedDict, Dict, List, Tuple, Set, Size, RebuildTensorV2, RebuildParameter, Storage, CodecsEncode
+};
+
+class Unpickler {
+ public:
+  Unpickler(const std::string& path, const std::string& data, const ZipArchive& zip,
+            const std::string& prefix, const ReadLimits& limits)
+      : mPath(path), mData(data), mZip(zip), mPrefix(prefix), mLimits(limits) {}
+
+  Obj* run() {
+    while (true) {
+      const size_t at = mPos;
+      const unsigned char op = byte();
+      switch (op) {
+        case 0x80: {  // PROTO
+          const unsigned char proto = byte();
+          if (proto > 5) fail(at, "unsupported pickle protocol " + std::to_string(proto));
+          break;
+        }
+        case 0x95:  // FRAME: a length hint only
+          take(8);
+          break;
+        case '}': push(make(Kind::Dict)); break;
+        case ']': push(make(Kind::List)); break;
+        case ')': push(make(Kind::Tuple)); break;
+        case 0x8f: push(make(Kind::Set)); break;
+        case '(':
+          if (static_cast<int64_t>(mMarks.size()) >= mLimits.maxPickleStack) {
+            fail(at, "too many nested MARKs");
+          }
+          mMarks.push_back(mStack.size());
+          break;
+        case 't': {
+          Obj* t = make(Kind::Tuple);
+          t->items = popToMark(at);
+          push(t);
+          break;
+        }
+        case 0x85:
+        case 0x86:
+        case 0x87: {
+          const size_t n = op - 0x84;
+          if (stackAboveMark() < n) fail(at, "stack underflow in TUPLE" + std::to_string(n));
+          Obj* t = make(Kind::Tuple);
+          t->items.assign(mStack.end() - static_cast<ptrdiff_t>(n), mStack.end());
+          mStack.resize(mStack.size() - n);
+          push(t);
+          break;
+        }
+        case 'X': pushText(Kind::Str, le32(take(4))); break;
+        case 0x8c: pushText(Kind::Str, byte()); break;
+        case 0x8d: pushText(Kind::Str, le64(take(8))); break;
+        case 'T': {
+          const int32_t n = static_cast<int32_t>(le32(take(4)));
+          if (n < 0) fail(at, "negative string length");
+          pushText(Kind::Str, static_cast<uint64_t>(n));
+          break;
+        }
+        case 'U': pushText(Kind::Str, byte()); break;
+        case 'B': pushText(Kind::Bytes, le32(take(4))); break;
+        case 'C': pushText(Kind::Bytes, byte()); break;
+        case 0x8e: pushText(Kind::Bytes, le64(take(8))); break;
+        case 'J': pushInt(static_cast<int32_t>(le32(take(4)))); break;
+        case 'K': pushInt(byte()); break;
+        case 'M': pushInt(le16(take(2))); break;
+        case 0x8a: pushLong(at, byte()); break;
+        case 0x8b: pushLong(at, le32(take(4))); break;
+        case 'G': {
+          const unsigned char* p = take(8);
+          uint64_t bits = 0;
+          for (int i = 0; i < 8; ++i) bits = (bits << 8) | p[i];  // big-endian
+          Obj* f = make(Kind::Float);
+          std::memcpy(&f->real, &bits, 8);
+          push(f);
+          break;
+        }
+        case 'N': push(make(Kind::None)); break;
+        case 0x88:
+        case 0x89: {
+          Obj* b = make(Kind::Bool);
+          b->integer = op == 0x88;
+          push(b);
+          break;
+        }
+        case 'c': {
+          const std::string module = line(at);
+          const std::string name = line(at);
+          push(global(at, module, name));
+          break;
+        }
+        case 0x93: {  // STACK_GLOBAL
+          Obj* name = pop(at);
+          Obj* module = pop(at);
+          if (module->kind != Kind::Str || name->kind != Kind::Str) {
+            fail(at, "STACK_GLOBAL needs two strings");
+          }
+          push(global(at, module->text, name->text));
+          break;
+        }
+        case 'R': {
+          Obj* args = pop(at);
+          Obj* callable = pop(at);
+          push(reduce(at, callable, args));
+          break;
+        }
+        case 'b': {
+          Obj* state = pop(at);
+          Obj* target = top(at);
+          // OrderedDict instance attributes (state_dict()._metadata): ignored.
+          if (target->kind != Kind::Dict || (state->kind != Kind::Dict && state->kind != Kind::None)) {
+            fail(at, std::string("BUILD on a ") + kindName(target->kind) + " is not allowed");
+          }
+          break;
+        }
+        case 's': {
+          Obj* value = pop(at);
+          Obj* key = pop(at);
+          setItem(at, top(at), key, value);
+          break;
+        }
+        case 'u': {
+          std::vector<Obj*> items = popToMark(at);
+          if (items.size() % 2) fail(at, "SETITEMS with an odd number of items");
+          Obj* dict = top(at);
+          for (size_t i = 0; i < items.size(); i += 2) setItem(at, dict, items[i], items[i + 1]);
+          break;
+        }
+        case 'a': {
+          Obj* value = pop(at);
+          Obj* list = top(at);
+          if (list->kind != Kind::List) fail(at, std::string("APPEND to a ") + kindName(list->kind));
+          list->items.push_back(value);
+          break;
+        }
+        case 'e':
+        case 0x90: {
+          std::vector<Obj*> items = popToMark(at);
+          Obj* list = top(at);
+          const Kind want = op == 'e' ? Kind::List : Kind::Set;
+          if (list->kind != want) {
+            fail(at, std::string(opcodeName(op)) + " to a " + kindName(list->kind));
+          }
+          list->items.insert(list->items.end(), items.begin(), items.end());
+          break;
+        }
+        case 'q': memoPut(at, byte()); break;
+        case 'r': memoPut(at, le32(take(4))); break;
+        case 0x94: memoPut(at, static_cast<uint32_t>(mMemo.size())); break;
+        case 'h': push(memoGet(at, byte())); break;
+        case 'j': push(memoGet(at, le32(take(4)))); break;
+        case '0': pop(at); break;
+        case '1': popToMark(at); break;
+        case '2': push(top(at)); break;
+        case 'Q': {
+          Obj* pid = pop(at);
+          push(persistentLoad(at, pid));
+          break;
+        }
+        case '.': {
+          Obj* result = pop(at);
+          if (!mStack.empty() || !mMarks.empty()) fail(at, "STOP with values left on the stack");
+          return result;
+        }
+        default: {
+          const char* name = opcodeName(op);
+          char code[16];
+          std::snprintf(code, sizeof code, "0x%02x", op);
+          if (name) {
+            fail(at, std::string("refuses pickle opcode ") + name + " (" + code +
+                         "): torch.save of tensors never writes it");
+          }
+          fail(at, std::string("unknown pickle opcode ") + code);
+        }
+      }
+    }
+  }
+
+  int64_t totalTensorBytes() const { return mTensorBytes; }
+
+ private:
+  [[noreturn]] void fail(size_t at, const std::string& what) {
+    bad(mPath, what + " (data.pkl byte " + std::to_string(at) + ")");
+  }
+
+  const unsigned char* take(uint64_t n) {
+    if (n > mData.size() - mPos) fail(mPos, "the pickle ends early (truncated)");
+    const auto* p = reinterpret_cast<const unsigned char*>(mData.data()) + mPos;
+    mPos += n;
+    return p;
+  }
+  unsigned char byte() { return *take(1); }
+
+  std::string line(size_t at) {
+    const size_t end = mData.find('\n', mPos);
+    if (end == std::string::npos || end - mPos > 256) fail(at, "malformed GLOBAL");
+    std::string s = mData.substr(mPos, end - mPos);
+    mPos = end + 1;
+    return s;
+  }
+
+  Obj* make(Kind kind) {
+    if (static_cast<int64_t>(mObjects.size()) >= mLimits.maxPickleObjects) {
+      fail(mPos, "the pickle creates more than " + std::to_string(mLimits.maxPickleObjects) +
+                     " objects (the limit)");
+    }
+    mObjects.emplace_back();
+    mObjects.back().kind = kind;
+    return &mObjects.back();
+  }
+
+  void push(Obj* o) {
+    if (static_cast<int64_t>(mStack.size()) >= mLimits.maxPickleStack) {
+      fail(mPos, "the pickle stack grows beyond " + std::to_string(mLimits.maxPickleStack) +
+                     " values (the limit)");
+    }
+    mStack.push_back(o);
+  }
+  size_t stackAboveMark() const {
+    return mStack.size() - (mMarks.empty() ? 0 : mMarks.back());
+  }
+  Obj* pop(size_t at) {
+    if (stackAboveMark() == 0) fail(at, "stack underflow");
+    Obj* o = mStack.back();
+    mStack.pop_back();
+    return o;
+  }
+  Obj* top(size_t at) {
+    if (stackAboveMark() == 0) fail(at, "stack underflow");
+    return mStack.back();
+  }
+  std::vector<Obj*> popToMark(size_t at) {
+    if (mMarks.empty()) fail(at, "no MARK on the stack");
+    const size_t mark = mMarks.back();
+    mMarks.pop_back();
+    std::vector<Obj*> items(mStack.begin() + static_cast<ptrdiff_t>(mark), mStack.end());
+    mStack.resize(mark);
+    return items;
+  }
+
+  void pushText(Kind kind, uint64_t n) {
+    const unsigned char* p = take(n);
+    Obj* o = make(kind);
+    o->text.assign(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+    push(o);
+  }
+  void pushInt(int64_t v) {
+    Obj* o = make(Kind::Int);
+    o->integer = v;
+    push(o);
+  }
+  void pushLong(size_t at, uint64_t n) {
+    if (n > 8) fail(at, "integer wider than 64 bits");
+    const unsigned char* p = take(n);
+    uint64_t v = 0;
+    for (uint64_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
+    if (n > 0 && n < 8 && (p[n - 1] & 0x80)) v |= ~0ULL << (8 * n);  // sign-extend
+    pushInt(static_cast<int64_t>(v));
+  }
+
+  void memoPut(size_t at, uint32_t index) {
+    Obj* o = top(at);
+    if (static_cast<int64_t>(mMemo.size()) >= mLimits.maxPickleObjects && !mMemo.count(index)) {
+      fail(at, "the pickle memo grows beyond the limit");
+    }
+    mMemo[index] = o;
+  }
+  Obj* memoGet(size_t at, uint32_t index) {
+    const auto it = mMemo.find(index);
+    if (it == mMemo.end()) fail(at, "memo entry " + std::to_string(index) + " is not defined");
+    return it->second;
+  }
+
+  Obj* global(size_t at, std::string module, const std::string& name) {
+    const std::string full = module + "." + name;
+    if (module == "__builtin__") module = "builtins";
+    Callable c;
+    if (module == "collections" && name == "OrderedDict") c = Callable::OrderedDict;
+    else if (module == "builtins" && name == "dict") c = Callable::Dict;
+    else if (module == "builtins" && name == "list") c = Callable::List;
+    else if (module == "builtins" && name == "tuple") c = Callable::Tuple;
+    else if (module == "builtins" && name == "set") c = Callable::Set;
+    else if (module == "torch" && name == "Size") c = Callable::Size;
+    else if (module == "torch._utils" && name == "_rebuild_tensor_v2") c = Callable::RebuildTensorV2;
+    else if (module == "torch._utils" && name == "_rebuild_parameter") c = Callable::RebuildParameter;
+    else if (module == "torch" && dtypeByStorageName(name)) c = Callable::Storage;
+    else if (module == "_codecs" && name == "encode") c = Callable::CodecsEncode;  // bytes, protocol 2
+    else {
+      bad(mPath, "refuses to load this checkpoint: its pickle names the Python global " + full +
+                     ", which a plain state dict never needs (only tensors and plain containers "
+                     "are accepted; data.pkl byte " + std::to_string(at) + ")");
+    }
+    Obj* g = make(Kind::Global);
+    g->text = module + "." + name;
+    g->integer = static_cast<int64_t>(c);
+    return g;
+  }
+
+  bool hashable(const Obj* key) const {
+    switch (key->kind) {
+      case Kind::None:
+      case Kind::Bool:
+      case Kind::Int:
+      case Kind::Float:
+      case Kind::Str:
+      case Kind::Bytes:
+      case Kind::Tuple:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  void setItem(size_t at, Obj* dict, Obj* key, Obj* value) {
+    if (dict->kind != Kind::Dict) fail(at, std::string("SETITEM on a ") + kindName(dict->kind));
+    if (!hashable(key)) fail(at, std::string("a ") + kindName(key->kind) + " used as a dict key");
+    dict->entries.emplace_back(key, value);
+  }
+
+  static bool isInt(const Obj* o) { return o->kind == Kind::Int || o->kind == Kind::Bool; }
+
+  std::vector<int64_t> intTuple(size_t at, const Obj* o, const char* what) {
+    if (o->kind != Kind::Tuple && o->kind != Kind::List) {
+      fail(at, std::string("tensor ") + what + " is a " + kindName(o->kind) + ", not a tuple");
+    }
+    if (o->items.size() > 64) fail(at, std::string("tensor ") + what + " has more than 64 dimensions");
+    std::vector<int64_t> out;
+    for (const Obj* item : o->items) {
+      if (item->kind != Kind::Int) fail(at, std::string("tensor ") + what + " holds a non-integer");
+      if (item->integer < 0) {
+        fail(at, std::string("tensor ") + what + " holds a negative value " +
+                     std::to_string(item->integer));
+      }
+      out.push_back(item->integer);
+    }
+    return out;
+  }
+
+  Obj* reduce(size_t at, Obj* callable, Obj* args) {
+    if (callable->kind != Kind::Global) {
+      fail(at, std::string("REDUCE calls a ") + kindName(callable->kind));
+    }
+    if (args->kind != Kind::Tuple) fail(at, "REDUCE arguments are not a tuple");
+    const auto& a = args->items;
+    switch (static_cast<Callable>(callable->integer)) {
+      case Callable::OrderedDict:
+      case Callable::Dict: {
+        Obj* d = make(Kind::Dict);
+        if (a.empty()) return d;
+        if (a.size() == 1 && a[0]->kind == Kind::Dict) {
+          d->entries = a[0]->entries;
+          return d;
+        }
+        if (a.size() == 1 && (a[0]->kind == Kind::List || a[0]->kind == Kind::Tuple)) {
+          for (Obj* pair : a[0]->items) {
+            if (pair->kind != Kind::Tuple || pair->items.size() != 2) {
+              fail(at, callable->text + " built from something other than pairs");
+            }
+            setItem(at, d, pair->items[0], pair->items[1]);
+          }
+          return d;
+        }
+        fail(at, callable->text + " called with unsupported arguments");
+      }
+      case Callable::List:
+      case Callable::Tuple:
+      case Callable::Set:
+      case Callable::Size: {
+        const Callable c = static_cast<Callable>(callable->integer);
+        Obj* o = make(c == Callable::List ? Kind::List : c == Callable::Set ? Kind::Set : Kind::Tuple);
+        if (a.empty()) return o;
+        if (a.size() == 1 && (a[0]->kind == Kind::List || a[0]->kind == Kind::Tuple ||
+                              a[0]->kind == Kind::Set)) {
+          o->items = a[0]->items;
+          return o;
+        }
+        fail(at, callable->text + " called with unsupported arguments");
+      }
+      case Callable::RebuildTensorV2:
+        return rebuildTensor(at, a);
+      case Callable::RebuildParameter: {
+        if (a.size() != 3 || a[0]->kind != Kind::Tensor) {
+          fail(at, "torch._utils._rebuild_parameter called with unexpected arguments");
+        }
+        return a[0];
+      }
+      case Callable::Storage:
+        fail(at, callable->text + " may only appear in a storage reference");
+      case Callable::CodecsEncode: {
+        // Protocol 2 pickles bytes as _codecs.encode(<str of code points < 256>, 'latin1').
+        if (a.size() != 2 || a[0]->kind != Kind::Str || a[1]->kind != Kind::Str ||
+            (a[1]->text != "latin1" && a[1]->text != "latin-1")) {
+          fail(at, "_codecs.encode is only accepted as (str, 'latin1')");
+        }
+        Obj* b = make(Kind::Bytes);
+        const std::string& t = a[0]->text;
+        for (size_t i = 0; i < t.size(); ++i) {
+          const unsigned char c = static_cast<unsigned char>(t[i]);
+          if (c < 0x80) {
+            b->text += static_cast<char>(c);
+          } else if ((c == 0xC2 || c == 0xC3) && i + 1 < t.size() &&
+                     (static_cast<unsigned char>(t[i + 1]) & 0xC0) == 0x80) {
+            b->text += static_cast<char>(((c & 0x1F) << 6) | (static_cast<unsigned char>(t[i + 1]) & 0x3F));
+            ++i;
+          } else {
+            fail(at, "_codecs.encode of a character outside latin-1");
+          }
+        }
+        return b;
+      }
+    }
+    fail(at, "unexpected callable");
+  }
+
+  Obj* rebuildTensor(size_t at, const std::vector<Obj*>& a) {
+    if (a.size() != 6 && a.size() != 7) {
+      fail(at, "torch._utils._rebuild_tensor_v2 called with " + std::to_string(a.size()) +
+                   " arguments");
+    }
+    if (a[0]->kind != Kind::Storage) fail(at, "tensor built from something other than a storage");
+    if (a[1]->kind != Kind::Int || a[1]->integer < 0) fail(at, "tensor storage offset is invalid");
+    const TensorInfo& storage = *a[0]->tensor;
+    std::vector<int64_t> sizes = intTuple(at, a[2], "size");
+    std::vector<int64_t> strides = intTuple(at, a[3], "stride");
+    if (sizes.size() != strides.size()) fail(at, "tensor size and stride differ in length");
+    if (!isInt(a[4])) fail(at, "tensor requires_grad is not a bool");
+    if (a[5]->kind != Kind::Dict && a[5]->kind != Kind::None) fail(at, "tensor hooks are not a dict");
+    if (a.size() == 7 && a[6]->kind != Kind::Dict && a[6]->kind != Kind::None) {
+      fail(at, "tensor metadata is not a dict");
+    }
+    const int64_t offset = a[1]->integer;
+    int64_t numel = 0;
+    if (!checkedProduct(sizes, 1, &numel)) fail(at, "tensor size overflows");
+    // Highest element index the view touches; it must lie inside the storage.
+    if (numel > 0) {
+      int64_t last = offset;
+      for (size_t i = 0; i < sizes.size(); ++i) {
+        int64_t step = 0;
+        if (__builtin_mul_overflow(sizes[i] - 1, strides[i], &step) ||
+            __builtin_add_overflow(last, step, &last)) {
+          fail(at, "tensor extent overflows");
+        }
+      }
+      if (last >= storage.numel) {
+        fail(at, "tensor of size " + shapeText(sizes) + ", stride " + shapeText(strides) +
+                     " at offset " + std::to_string(offset) + " reaches element " +
+                     std::to_string(last) + " of a storage with " + std::to_string(storage.numel) +
+                     " elements (out of bounds)");
+      }
+    } else if (offset > storage.numel) {
+      fail(at, "tensor offset lies outside its storage");
+    }
+    int64_t bytes = 0;
+    if (__builtin_mul_overflow(numel, storage.dtype->size, &bytes) ||
+        __builtin_add_overflow(mTensorBytes, bytes, &mTensorBytes) ||
+        mTensorBytes > mLimits.maxTotalBytes) {
+      fail(at, "the tensors would need more than " + std::to_string(mLimits.maxTotalBytes) +
+                   " bytes (the limit)");
+    }
+    Obj* t = make(Kind::Tensor);
+    t->tensor = std::make_unique<TensorInfo>();
+    t->tensor->dtype = storage.dtype;
+    t->tensor->storage = a[0];
+    t->tensor->offset = offset;
+    t->tensor->sizes = std::move(sizes);
+    t->tensor->strides = std::move(strides);
+    return t;
+  }
+
+  Obj* persistentLoad(size_t at, Obj* pid) {
+    if (pid->kind != Kind::Tuple || pid->items.size() != 5 || pid->items[0]->kind != Kind::Str ||
+        pid->items[0]->text != "storage") {
+      fail(at, "unsupported persistent id (only ('storage', type, key, location, numel) is accepted)");
+    }
+    const Obj* type = pid->items[1];
+    const Obj* key = pid->items[2];
+    const Obj* numel = pid->items[4];
+    if (type->kind != Kind::Global || static_cast<Callable>(type->integer) != Callable::Storage) {
+      fail(at, "storage reference without a torch storage type");
+    }
+    if (key->kind != Kind::Str || pid->items[3]->kind != Kind::Str || numel->kind != Kind::Int ||
+        numel->integer < 0) {
+      fail(at, "malformed storage reference");
+    }
+    const DtypeInfo* dtype = dtypeByStorageName(type->text.substr(type->text.find('.') + 1));
+    const auto known = mStorages.find(key->text);
+    if (known != mStorages.end()) {
+      if (known->second->tensor->dtype != dtype || known->second->tensor->numel != numel->integer) {
+        fail(at, "storage " + quoteName(key->text) + " is referenced with two different types or sizes");
+      }
+      return known->second;
+    }
+    const std::string recordName = mPrefix + "data/" + key->text;
+    const ZipEntry* record = mZip.find(recordName);
+    if (!record) {
+      fail(at, "storage " + quoteName(key->text) + " refers to the missing record " + quoteName(recordName));
+    }
+    int64_t bytes = 0;
+    if (__builtin_mul_overflow(numel->integer, dtype->size, &bytes) || bytes != record->size) {
+      fail(at, "storage " + quoteName(key->text) + " declares " + std::to_string(numel->integer) +
+                   " elements of " + std::to_string(dtype->size) + " bytes but record " +
+                   quoteName(recordName) + " holds " + std::to_string(record->size) + " bytes");
+    }
+    if (__builtin_add_overflow(mStorageBytes, bytes, &mStorageBytes) ||
+        mStorageBytes > mLimits.maxTotalBytes) {
+      fail(at, "the storages hold more than " + std::to_string(mLimits.maxTotalBytes) +
+                   " bytes (the limit)");
+    }
+    Obj* s = make(Kind::Storage);
+    s->text = key->text;
+    s->tensor = std::make_unique<TensorInfo>();
+    s->tensor->dtype = dtype;
+    s->tensor->numel = numel->integer;
+    s->tensor->record = record;
+    s->tensor->recordName = recordName;
+    mStorages.emplace(key->text, s);
+    return s;
+  }
+
+  const std::string& mPath;
+  const std::string& mData;
+  const ZipArchive& mZip;
+  const std::string& mPrefix;
+  const ReadLimits& mLimits;
+  size_t mPos = 0;
+  std::deque<Obj> mObjects;  // owns everything; flat destruction even for cyclic graphs
+  std::vector<Obj*> mStack;
+  std::vector<size_t> mMarks;
+  std::unordered_map<uint32_t, Obj*> mMemo;
+  std::unordered_map<std::string, Obj*> mStorages;
+  int64_t mTensorBytes = 0;
+  int64_t mStorageBytes = 0;
+};
+
+// Collects (name, tensor) pairs from nested dicts; other values are skipped.
+void flatten(const std::string& path, const Obj* dict, const std::string& prefix, int depth,
+             std::vector<std::pair<std::string, const Obj*>>& out,
+             std::unordered_set<std::string>& seen) {
+  if (depth > 32) bad(path, "the checkpoint nests dicts more than 32 levels deep");
+  for (const auto& [key, value] : dict->entries) {
+    std::string name;
+    if (key->kind == Kind::Str) name = key->text;
+    else if (key->kind == Kind::Int) name = std::to_string(key->integer);
+    else continue;
+    name = prefix.empty() ? name : prefix + "." + name;
+    if (value->kind == Kind::Tensor) {
+      if (!seen.insert(name).second) bad(path, "two tensors are named " + quoteName(name));
+      out.emplace_back(name, value);
+    } else if (value->kind == Kind::Dict) {
+      flatten(path, value, name, depth + 1, out, seen);
+    }
+  }
+}
+
+StateDict materialise(const InputFile& file, const ZipArchive& zip,
+                      const std::vector<std::pair<std::string, const Obj*>>& items) {
+  const std::string& path = file.path();
+  // Group by storage so each record is read once and released after its last use.
+  std::vector<const Obj*> storageOrder;
+  std::unordered_map<const Obj*, std::vector<size_t>> users;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Obj* storage = items[i].second->tensor->storage;
+    auto& list = users[storage];
+    if (list.empty()) storageOrder.push_back(storage);
+    list.push_back(i);
+  }
+  std::vector<torch::Tensor> built(items.size());
+  try {
+    for (const Obj* storage : storageOrder) {
+      const TensorInfo& s = *storage->tensor;
+      torch::Tensor data = torch::empty({s.numel}, torch::TensorOptions().dtype(s.dtype->type));
+      zip.read(s.recordName, *s.record, data.data_ptr());
+      if (s.dtype->type == torch::kBool) {
+        const auto* p = static_cast<const unsigned char*>(data.data_ptr());
+        for (int64_t i = 0; i < s.numel; ++i) {
+          if (p[i] > 1) bad(path, "bool storage " + quoteName(storage->text) + " holds a value other than 0 or 1");
+        }
+      }
+      const auto& indices = users[storage];
+      for (size_t i : indices) {
+        const TensorInfo& t = *items[i].second->tensor;
+        int64_t numel = 1;
+        bool contiguous = true;
+        for (size_t d = t.sizes.size(); d-- > 0;) {
+          if (t.sizes[d] != 1 && t.strides[d] != numel) contiguous = false;
+          numel *= t.sizes[d];
+        }
+        const bool whole = t.offset == 0 && indices.size() == 1 && contiguous && numel == s.numel;
+        if (whole) {
+          built[i] = data.view(t.sizes);
+        } else {
+          built[i] = data.as_strided(t.sizes, t.strides, t.offset).clone(at::MemoryFormat::Contiguous);
+        }
+      }
+    }
+  } catch (const c10::Error& e) {
+    throwIo(path + ": could not build the tensors: " + e.what_without_backtrace());
+  }
+  StateDict state;
+  state.tensors.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) state.tensors.emplace_back(items[i].first, std::move(built[i]));
+  return state;
+}
+
+bool startsWith(const std::string& s, const std::string& prefix) {
+  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+}  // namespace
+
+// -------------------------------------------------------------------------------------------------
+
+StateDict readSafetensors(const std::string& path, const ReadLimits& limits) {
+  InputFile file(path);
+  const int64_t size = file.size();
+  if (size < 8) bad(path, "too short to be a safetensors file (" + std::to_string(size) + " bytes)");
+  unsigned char lengthBytes[8];
+  file.readAt(0, lengthBytes, 8);
+  const uint64_t headerLength = le64(lengthBytes);
+  if (headerLength > static_cast<uint64_t>(limits.maxHeaderBytes)) {
+    bad(path, "the safetensors header claims " + std::to_string(headerLength) +
+                  " bytes, more than the limit of " + std::to_string(limits.maxHeaderBytes) + " bytes");
+  }
+  if (headerLength > static_cast<uint64_t>(size - 8)) {
+    bad(path, "the safetensors header claims " + std::to_string(headerLength) +
+                  " bytes but the file holds only " + std::to_string(size - 8) +
+                  " after the length field (truncated or not a safetensors file)");
+  }
+  if (headerLength < 2) bad(path, "the safetensors header is empty");
+  const int64_t dataStart = 8 + static_cast<int64_t>(headerLength);
+  const int64_t dataSize = size - dataStart;
+  if (dataSize > limits.maxTotalBytes) {
+    bad(path, "the tensor data holds " + std::to_string(dataSize) + " bytes, more than the limit of " +
+                  std::to_string(limits.maxTotalBytes));
+  }
+  const std::string header = file.readString(8, static_cast<int64_t>(headerLength));
+  if (header[0] != '{') bad(path, "invalid safetensors header: it does not start with '{'");
+  if (!isValidUtf8(header)) bad(path, "invalid safetensors header: not UTF-8");
+  const int64_t maxTop = std::max<int64_t>(0, limits.maxTensors) + 1;  // + __metadata__
+  const int64_t maxNodes = 16 * maxTop + 4096;
+  const Json root = JsonParser(path, header, maxTop, maxNodes).parseDocument();
+  if (root.kind != Json::Kind::Object) bad(path, "invalid safetensors header: not a JSON object");
+
+  struct Entry {
+    std::string name;
+    const DtypeInfo* dtype;
+    std::vector<int64_t> shape;
+    int64_t begin, end;
+    size_t order;
+  };
+  std::vector<Entry> entries;
+  StateDict state;
+  auto intArray = [&](const std::string& name, const Json& v, const char* field) {
+    if (v.kind != Json::Kind::Array) bad(path, "tensor " + quoteName(name) + ": " + field + " is not an array");
+    std::vector<int64_t> out;
+    for (const Json& item : v.array) {
+      if (item.kind != Json::Kind::Int || item.integer < 0) {
+        bad(path, "tensor " + quoteName(name) + ": " + field + " holds something other than a non-negative integer");
+      }
+      out.push_back(item.integer);
+    }
+    return out;
+  };
+  if (static_cast<int64_t>(root.object.size()) > limits.maxTensors &&
+      std::none_of(root.object.begin(), root.object.end(),
+                   [](const auto& item) { return item.first == "__metadata__"; })) {
+    bad(path, "the safetensors header has more than " + std::to_string(limits.maxTensors) +
+                  " tensor entries (the limit)");
+  }
+  for (const auto& [name, value] : root.object) {
+    if (name == "__metadata__") {
+      if (value.kind != Json::Kind::Object) bad(path, "__metadata__ is not an object");
+      for (const auto& [key, text] : value.object) {
+        if (text.kind != Json::Kind::String) {
+          bad(path, "__metadata__ value " + quoteName(key) + " is not a string");
+        }
+        state.metadata[key] = text.string;
+      }
+      continue;
+    }
+    if (value.kind != Json::Kind::Object) bad(path, "tensor " + quoteName(name) + " is not described by an object");
+    const Json* dtype = nullptr;
+    const Json* shape = nullptr;
+    const Json* offsets = nullptr;
+    for (const auto& [field, v] : value.object) {
+      if (field == "dtype") dtype = &v;
+      else if (field == "shape") shape = &v;
+      else if (field == "data_offsets") offsets = &v;
+      else bad(path, "tensor " + quoteName(name) + " has an unknown field " + quoteName(field));
+    }
+    if (!dtype || !shape || !offsets) {
+      bad(path, "tensor " + quoteName(name) + " lacks dtype, shape or data_offsets");
+    }
+    if (dtype->kind != Json::Kind::String) bad(path, "tensor " + quoteName(name) + ": dtype is not a string");
+    const DtypeInfo* info = dtypeBySafetensorsName(dtype->string);
+    if (!info) bad(path, "tensor " + quoteName(name) + " has an unsupported dtype " + quoteName(dtype->string));
+    Entry e{name, info, intArray(name, *shape, "shape"), 0, 0, entries.size()};
+    if (e.shape.size() > 64) bad(path, "tensor " + quoteName(name) + " has more than 64 dimensions");
+    const std::vector<int64_t> range = intArray(name, *offsets, "data_offsets");
+    if (range.size() != 2) bad(path, "tensor " + quoteName(name) + ": data_offsets must hold two numbers");
+    e.begin = range[0];
+    e.end = range[1];
+    if (e.begin > e.end) bad(path, "tensor " + quoteName(name) + ": data_offsets end before they begin");
+    if (e.end > dataSize) {
+      bad(path, "tensor " + quoteName(name) + ": data_offsets [" + std::to_string(e.begin) + ", " +
+                    std::to_string(e.end) + "] run past the data section (" + std::to_string(dataSize) +
+                    " bytes)");
+    }
+    int64_t bytes = 0;
+    if (!checkedProduct(e.shape, info->size, &bytes) || bytes != e.end - e.begin) {
+      bad(path, "tensor " + quoteName(name) + ": shape " + shapeText(e.shape) + " of " + info->safetensorsName +
+                    " does not match its byte range of " + std::to_string(e.end - e.begin) + " bytes");
+    }
+    entries.push_back(std::move(e));
+  }
+  // Tensors must tile the data section exactly.
+  std::vector<const Entry*> byOffset;
+  for (const Entry& e : entries) byOffset.push_back(&e);
+  std::stable_sort(byOffset.begin(), byOffset.end(), [](const Entry* a, const Entry* b) {
+    return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
+  });
+  int64_t cursor = 0;
+  const Entry* previous = nullptr;
+  for (const Entry* e : byOffset) {
+    if (e->begin < cursor) {
+      bad(path, "tensors " + quoteName(previous->name) + " and " + quoteName(e->name) + " overlap");
+    }
+    if (e->begin > cursor) {
+      bad(path, "bytes " + std::to_string(cursor) + " to " + std::to_string(e->begin) +
+                    " of the data section belong to no tensor");
+    }
+    cursor = e->end;
+    if (e->end > e->begin) previous = e;
+  }
+  if (cursor != dataSize) {
+    bad(path, "bytes " + std::to_string(cursor) + " to " + std::to_string(dataSize) +
+                  " of the data section belong to no tensor");
+  }
+  state.tensors.reserve(entries.size());
+  try {
+    for (const Entry* e : byOffset) {
+      torch::Tensor t = torch::empty(e->shape, torch::TensorOptions().dtype(e->dtype->type));
+      file.readAt(dataStart + e->begin, t.data_ptr(), e->end - e->begin);
+      if (e->dtype->type == torch::kBool) {
+        const auto* p = static_cast<const unsigned char*>(t.data_ptr());
+        for (int64_t i = 0; i < e->end - e->begin; ++i) {
+          if (p[i] > 1) bad(path, "bool tensor " + quoteName(e->name) + " holds a value other than 0 or 1");
+        }
+      }
+      state.tensors.emplace_back(e->name, std::move(t));
+    }
+  } catch (const c10::Error& e) {
+    throwIo(path + ": could not allocate the tensors: " + e.what_without_backtrace());
+  }
+  return state;
+}
+
+void writeSafetensors(const std::string& path, const StateDict& state) {
+  std::vector<torch::Tensor> data;
+  data.reserve(state.tensors.size());
+  std::string header = "{";
+  bool first = true;
+  if (!state.metadata.empty()) {
+    header += "\"__metadata__\":{";
+    bool firstMeta = true;
+    for (const auto& [key, value] : state.metadata) {
+      if (!isValidUtf8(key) || !isValidUtf8(value)) {
+        throwUsage("cannot write '" + path + "': metadata " + quoteName(key) + " is not UTF-8");
+      }
+      if (!firstMeta) header += ',';
+      firstMeta = false;
+      appendJsonString(header, key);
+      header += ':';
+      appendJsonString(header, value);
+    }
+    header += '}';
+    first = false;
+  }
+  std::unordered_set<std::string> names;
+  int64_t offset = 0;
+  for (const auto& [name, tensor] : state.tensors) {
+    if (name.empty() || name == "__metadata__" || !isValidUtf8(name)) {
+      throwUsage("cannot write '" + path + "': invalid tensor name " + quoteName(name));
+    }
+    if (!names.insert(name).second) {
+      throwUsage("cannot write '" + path + "': two tensors are named " + quoteName(name));
+    }
+    if (!tensor.defined()) throwUsage("cannot write '" + path + "': tensor " + quoteName(name) + " is undefined");
+    const DtypeInfo* info = dtypeByType(tensor.scalar_type());
+    if (!info) {
+      throwUsage("cannot write '" + path + "': tensor " + quoteName(name) + " has unsupported dtype " +
+                 std::string(c10::toString(tensor.scalar_type())));
+    }
+    torch::Tensor t = tensor.detach().to(torch::kCPU).contiguous();
+    const int64_t bytes = t.numel() * info->size;
+    if (!first) header += ',';
+    first = false;
+    appendJsonString(header, name);
+    header += ":{\"dtype\":\"";
+    header += info->safetensorsName;
+    header += "\",\"shape\":[";
+    for (int64_t d = 0; d < t.dim(); ++d) {
+      if (d) header += ',';
+      header += std::to_string(t.size(d));
+    }
+    header += "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + bytes) + "]}";
+    offset += bytes;
+    data.push_back(std::move(t));
+  }
+  header += '}';
+  while (header.size() % 8) header += ' ';  // data starts 8-byte aligned
+  unsigned char length[8];
+  const uint64_t n = header.size();
+  for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(n >> (8 * i));
+
+  AtomicWriter out(path);
+  out.write(length, 8);
+  out.write(header.data(), static_cast<int64_t>(header.size()));
+  for (const torch::Tensor& t : data) out.write(t.data_ptr(), t.numel() * t.element_size());
+  out.commit();
+}
+
+StateDict readTorchCheckpoint(const std::string& path, const ReadLimits& limits) {
+  InputFile file(path);
+  unsigned char magic[4] = {0, 0, 0, 0};
+  if (file.size() >= 4) file.readAt(0, magic, 4);
+  if (magic[0] == 0x80 && magic[1] <= 5) {
+    bad(path, "a legacy (pre-1.6) torch.save file; re-save it with a recent PyTorch or convert it to "
+              "safetensors");
+  }
+  if (!(magic[0] == 'P' && magic[1] == 'K')) bad(path, "not a torch.save archive (no zip signature)");
+  const ZipArchive zip(file, limits);
+
+  std::string prefix;
+  int found = 0;
+  for (const std::string& name : zip.names()) {
+    const auto slash = name.find('/');
+    if (slash != std::string::npos && name.compare(slash, std::string::npos, "/data.pkl") == 0) {
+      prefix = name.substr(0, slash + 1);
+      ++found;
+    }
+  }
+  bool torchScript = false;
+  for (const std::string& name : zip.names()) {
+    if (startsWith(name, prefix + "code/") || name == prefix + "constants.pkl") torchScript = true;
+  }
+  if (torchScript) {
+    bad(path, "refuses to load a TorchScript archive: TorchScript files are programs and are never "
+              "loaded from untrusted sources; export a state dict (safetensors) instead");
+  }
+  if (found != 1) {
+    bad(path, found == 0 ? "not a torch.save archive (no data.pkl record)"
+                         : "the archive holds several data.pkl records");
+  }
+  if (const ZipEntry* order = zip.find(prefix + "byteorder")) {
+    if (order->size > 16) bad(path, "malformed byteorder record");
+    std::string text(static_cast<size_t>(order->size), '\0');
+    zip.read(prefix + "byteorder", *order, text.data());
+    if (text != "little") bad(path, "big-endian checkpoints are not supported");
+  }
+  const ZipEntry* pkl = zip.find(prefix + "data.pkl");
+  if (pkl->size > limits.maxPickleBytes) {
+    bad(path, "data.pkl holds " + std::to_string(pkl->size) + " bytes, more than the limit of " +
+                  std::to_string(limits.maxPickleBytes));
+  }
+  std::string pickle(static_cast<size_t>(pkl->size), '\0');
+  zip.read(prefix + "data.pkl", *pkl, pickle.data());
+
+  Unpickler unpickler(path, pickle, zip, prefix, limits);
+  const Obj* root = unpickler.run();
+  if (root->kind != Kind::Dict) {
+    bad(path, std::string("the checkpoint holds a ") + kindName(root->kind) + ", not a dict of tensors");
+  }
+  std::vector<std::pair<std::string, const Obj*>> items;
+  std::unordered_set<std::string> seen;
+  flatten(path, root, "", 0, items, seen);
+  if (static_cast<int64_t>(items.size()) > limits.maxTensors) {
+    bad(path, "the checkpoint holds " + std::to_string(items.size()) + " tensors, more than the limit of " +
+                  std::to_string(limits.maxTensors));
+  }
+  return materialise(file, zip, items);
+}
+
+StateDict readCheckpoint(const std::string& path, const ReadLimits& limits) {
+  unsigned char head[9] = {0};
+  int64_t size = 0;
+  {
+    InputFile file(path);
+    size = file.size();
+    file.readAt(0, head, std::min<int64_t>(size, 9));
+  }
+  if (size >= 4 && head[0] == 'P' && head[1] == 'K') return readTorchCheckpoint(path, limits);
+  if (size >= 2 && head[0] == 0x80 && head[1] <= 5) return readTorchCheckpoint(path, limits);
+  if (size >= 9 && head[8] == '{') return readSafetensors(path, limits);
+  bad(path, "neither a safetensors file nor a torch.save archive");
+}
+
+}  // namespace prithvi::model
