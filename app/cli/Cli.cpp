@@ -32,6 +32,10 @@ const Subcommand kSubcommands[] = {
     {"overviews", commandOverviews, "build overviews of a raster"},
     {"timeseries", commandTimeSeries, "one pixel through every date of its tile"},
     {"cube", commandCube, "stack a tile's granules into a Zarr cube (cube build)"},
+    {"weights", commandWeights, "inspect or convert Prithvi checkpoints (nothing in them is executed)"},
+    {"model", commandModel, "one MAE forward pass on a safetensors input (model forward)"},
+    {"embed", commandEmbed, "Prithvi encoder features of a scene, as a GeoTIFF"},
+    {"reconstruct", commandReconstruct, "mask a scene and reconstruct it with the MAE"},
     {"demo", commandDemo, "create the demo project from the sample data"},
 };
 

@@ -64,5 +64,9 @@ int commandOverviews(const QStringList& arguments);
 int commandDemo(const QStringList& arguments);
 int commandTimeSeries(const QStringList& arguments);
 int commandCube(const QStringList& arguments);
+int commandWeights(const QStringList& arguments);
+int commandModel(const QStringList& arguments);
+int commandEmbed(const QStringList& arguments);
+int commandReconstruct(const QStringList& arguments);
 
 }  // namespace prithvi::cli

@@ -14,15 +14,6 @@ namespace prithvi::cli {
 
 namespace {
 
-// A granule given as "DIR/HLS.L30.T13REN.2021150T173909.v2.0": its band files in DIR.
-std::vector<std::string> granuleFiles(const QFileInfo& prefix) {
-  std::vector<std::string> files;
-  const QDir dir = prefix.dir();
-  const QStringList names = dir.entryList({prefix.fileName() + QStringLiteral(".*.tif")}, QDir::Files, QDir::Name);
-  for (const auto& name : names) files.push_back(dir.filePath(name).toStdString());
-  return files;
-}
-
 int describeScenes(const ScanResult& result, bool json) {
   if (json) {
     printJson(scanResultJson(result));
@@ -49,13 +40,7 @@ int commandInfo(const QStringList& arguments) {
   const QString path = cli.positional().front();
   return runCommand([&] {
     const QFileInfo info(path);
-    if (info.isDir()) return describeScenes(scanForScenes({path.toStdString()}), cli.json());
-    if (!info.exists()) {
-      const auto files = granuleFiles(info);
-      if (files.empty())
-        throwBadInput("'" + path.toStdString() + "' is neither a file, a folder nor the id of a granule in its folder");
-      return describeScenes(scanForScenes(files), cli.json());
-    }
+    if (info.isDir() || !info.exists()) return describeScenes(scanForScenes({path.toStdString()}), cli.json());
     const auto raster = RasterSource::open(path.toStdString());
     std::string whyNotHls;
     const auto hlsName = HlsFileName::parse(info.fileName().toStdString(), &whyNotHls);

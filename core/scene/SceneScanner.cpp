@@ -98,7 +98,11 @@ std::vector<std::string> expandPaths(const std::vector<std::string>& paths, bool
   for (const auto& path : paths) {
     const QFileInfo info(QString::fromStdString(path));
     if (!info.exists()) {
-      skipped.push_back({path, "no such file or folder"});
+      // A granule named by its id ("DIR/HLS.L30.T13REN.2021150T173909.v2.0"): its band files.
+      const QStringList bands =
+          info.dir().entryList({info.fileName() + QStringLiteral(".*.tif")}, QDir::Files, QDir::Name);
+      if (bands.isEmpty()) skipped.push_back({path, "no such file, folder or granule"});
+      for (const QString& band : bands) files.push_back(info.dir().absoluteFilePath(band).toStdString());
     } else if (info.isDir()) {
       QDirIterator it(info.absoluteFilePath(), QDir::Files | QDir::Readable,
                       recursive ? QDirIterator::Subdirectories : QDirIterator::NoIteratorFlags);

@@ -31,7 +31,8 @@ struct ScanOptions {
   bool computeCloudCover = true;
 };
 
-// Scans `paths` (files or folders). Throws Error(Canceled) when `feedback` is canceled.
+// Scans `paths`: files, folders, or granules named by their id in their folder
+// ("DIR/HLS.L30.T13REN.2021150T173909.v2.0"). Throws Error(Canceled) when `feedback` is canceled.
 ScanResult scanForScenes(const std::vector<std::string>& paths, const ScanOptions& options = {},
                          Feedback* feedback = nullptr);
 

@@ -27,7 +27,6 @@ namespace prithvi::model {
 // Metadata is copied. `notes` (optional) receives one line per decision taken.
 StateDict canonicalPrithviKeys(const StateDict& raw, std::vector<std::string>* notes = nullptr);
 
-// Named Checkpoint* because PrithviMae.h has its own LoadOptions/LoadReport (loadStateDict).
 struct CheckpointLoadOptions {
   // Missing, unexpected or shape-mismatched keys throw Error(BadInput) listing them all.
   bool strict = false;

@@ -44,6 +44,8 @@ PrithviConfig v2(const std::string& name, int64_t embed, int64_t depth, int64_t 
   c.temporalEncoding = tl;
   c.locationEncoding = tl;
   c.coordsScaleLearn = tl;
+  c.mean = {1087, 1342, 1433, 2734, 1958, 1363};  // EO-2.0 pretraining (spec 3.3)
+  c.std = {2248, 2179, 2178, 1850, 1242, 1049};
   return c;
 }
 
@@ -359,7 +361,11 @@ std::string PrithviConfig::toJson() const {
     << "  \"mask_ratio\": " << num(maskRatio) << ",\n"
     << "  \"norm_pix_loss\": " << (normPixLoss ? "true" : "false") << ",\n"
     << "  \"coords_encoding\": [" << coords << "],\n"
-    << "  \"coords_scale_learn\": " << (coordsScaleLearn ? "true" : "false") << "\n"
+    << "  \"coords_scale_learn\": " << (coordsScaleLearn ? "true" : "false") << ",\n"
+    << "  \"mean\": [" << num(mean[0]) << ", " << num(mean[1]) << ", " << num(mean[2]) << ", " << num(mean[3]) << ", "
+    << num(mean[4]) << ", " << num(mean[5]) << "],\n"
+    << "  \"std\": [" << num(std[0]) << ", " << num(std[1]) << ", " << num(std[2]) << ", " << num(std[3]) << ", "
+    << num(std[4]) << ", " << num(std[5]) << "]\n"
     << "}\n";
   return o.str();
 }
@@ -430,6 +436,11 @@ PrithviConfig PrithviConfig::fromJson(const std::string& json, const PrithviConf
         c.decoderDepth = asInt(v, key);
       } else if (key == "decoder_num_heads") {
         c.decoderNumHeads = asInt(v, key);
+      } else if (key == "mean" || key == "std") {
+        const auto* arr = std::get_if<JArray>(&v.v);
+        if (!arr || arr->size() != 6) throwBadInput("model config JSON: '" + key + "' must list 6 numbers");
+        auto& target = key == "mean" ? c.mean : c.std;
+        for (size_t i = 0; i < 6; ++i) target[i] = asDouble(*(*arr)[i], key);
       } else if (key == "mlp_ratio") {
         c.mlpRatio = asDouble(v, key);
       } else if (key == "norm_eps") {

@@ -5,6 +5,7 @@
 // No torch here: the config is plain data that the CLI and the run store can read cheaply.
 
 #include <cstdint>
+#include <array>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,12 @@ struct PrithviConfig {
   bool temporalEncoding = false;  // coords_encoding contains "time"
   bool locationEncoding = false;  // coords_encoding contains "location"
   bool coordsScaleLearn = false;  // learned scalar scale (init 0.1) instead of a fixed 1.0
+  // Per-band z-score of the pretraining data, in HLS DN (reflectance x 10000), Prithvi band
+  // order (spec 3.3): EO-1.0 statistics by default, EO-2.0 statistics for the v2 variants.
+  std::array<double, 6> mean{775.2290211032589, 1080.992780391705, 1228.5855250417867,
+                             2497.2022620507532, 2204.2139147975554, 1610.8324823273745};
+  std::array<double, 6> std{1281.526139861424, 1270.0297974547493, 1399.4802505642526,
+                            1368.3446143747644, 1291.6764008585435, 1154.505683480695};
 
   // The pretraining grid (numFrames, imgSize, imgSize).
   TokenGrid grid() const;
@@ -60,7 +67,7 @@ struct PrithviConfig {
   // Flat JSON with the official key names (img_size, patch_size, num_frames, tubelet_size,
   // in_chans, embed_dim, depth, num_heads, decoder_embed_dim, decoder_depth,
   // decoder_num_heads, mlp_ratio, norm_eps, mask_ratio, norm_pix_loss, coords_encoding,
-  // coords_scale_learn, name).
+  // coords_scale_learn, name, mean, std).
   std::string toJson() const;
   // Reads toJson() output and also the HF config.json style: patch_size may be [t, h, w]
   // (t is the tubelet), keys may sit inside a "pretrained_cfg" object, unknown keys are

@@ -1,0 +1,263 @@
+// prithvi weights inspect|convert, prithvi model forward, prithvi embed, prithvi reconstruct
+#include <torch/torch.h>
+
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <algorithm>
+
+#include "app/cli/Cli.h"
+#include "core/base/Error.h"
+#include "core/base/Feedback.h"
+#include "core/scene/SceneScanner.h"
+#include "training/engine/SceneInference.h"
+#include "training/model/Weights.h"
+
+namespace prithvi::cli {
+
+namespace {
+
+QString qs(const std::string& text) { return QString::fromStdString(text); }
+
+std::string shapeText(const torch::Tensor& tensor) {
+  std::string text = "[";
+  for (int64_t i = 0; i < tensor.dim(); ++i) text += (i ? ", " : "") + std::to_string(tensor.size(i));
+  return text + "]";
+}
+
+void addModelOptions(CommandLine& cli) {
+  cli.addOption({QStringLiteral("weights")}, QStringLiteral("checkpoint: .pt (torch.save) or .safetensors"), QStringLiteral("file"));
+  cli.addOption({QStringLiteral("config")},
+                QStringLiteral("model variant (e.g. prithvi_eo_v1_100) or a config JSON; default: from the file"),
+                QStringLiteral("name"));
+  cli.addOption({QStringLiteral("threads")}, QStringLiteral("CPU threads (default: all cores)"), QStringLiteral("n"), QStringLiteral("0"));
+}
+
+model::LoadedWeights loadWeights(const CommandLine& cli) {
+  if (!cli.isSet(QStringLiteral("weights"))) throwUsage("--weights FILE is required");
+  const int threads = int(cli.intValue(QStringLiteral("threads"), 0, 1024));
+  if (threads > 0) model::setIntraOpThreads(threads);
+  return model::readPrithviWeights(cli.value(QStringLiteral("weights")).toStdString(),
+                                   cli.value(QStringLiteral("config")).toStdString());
+}
+
+// The scenes of --input in date order (one per frame).
+std::vector<Scene> inputScenes(const QStringList& inputs) {
+  std::vector<std::string> paths;
+  for (const auto& input : inputs) paths.push_back(input.toStdString());
+  ScanOptions scan;
+  scan.computeCloudCover = false;
+  ScanResult result = scanForScenes(paths, scan);
+  std::erase_if(result.scenes, [](const Scene& scene) { return !scene.hasPrithviBands(); });
+  if (result.scenes.empty())
+    throwBadInput("no scene with the six Prithvi bands in " + inputs.join(QStringLiteral(", ")).toStdString() +
+                  (result.skipped.empty() ? "" : " (" + result.skipped.front().reason + ")"));
+  std::stable_sort(result.scenes.begin(), result.scenes.end(),
+                   [](const Scene& a, const Scene& b) { return a.acquired < b.acquired; });
+  return result.scenes;
+}
+
+int weightsInspect(const QStringList& arguments) {
+  CommandLine cli(QStringLiteral("weights inspect"),
+                  QStringLiteral("List a checkpoint's tensors, its layout and the model it fits. Nothing in the file is executed."));
+  cli.addPositional(QStringLiteral("file"), QStringLiteral(".pt or .safetensors"));
+  cli.addOption({QStringLiteral("config")}, QStringLiteral("model variant to check against"), QStringLiteral("name"));
+  cli.addJsonOption();
+  if (auto code = cli.parse(arguments, 1, 1)) return *code;
+  return runCommand([&] {
+    const auto weights = model::readPrithviWeights(cli.positional().front().toStdString(),
+                                                   cli.value(QStringLiteral("config")).toStdString());
+    model::CheckpointLoadReport report;
+    const auto mae = model::buildModel(weights, &report);
+    int64_t values = 0;
+    for (const auto& [name, tensor] : weights.canonical.tensors) values += tensor.numel();
+    if (cli.json()) {
+      QJsonArray tensors, notes;
+      for (const auto& [name, tensor] : weights.canonical.tensors) {
+        QJsonArray shape;
+        for (int64_t i = 0; i < tensor.dim(); ++i) shape.append(qint64(tensor.size(i)));
+        tensors.append(QJsonObject{{QStringLiteral("name"), qs(name)},
+                                   {QStringLiteral("shape"), shape},
+                                   {QStringLiteral("dtype"), qs(std::string(c10::toString(tensor.scalar_type())))}});
+      }
+      for (const auto& note : weights.notes) notes.append(qs(note));
+      QJsonObject result;
+      result[QStringLiteral("layout")] = qs(weights.layout);
+      result[QStringLiteral("config")] = qs(weights.config.name);
+      result[QStringLiteral("tensors")] = tensors;
+      result[QStringLiteral("values")] = qint64(values);
+      result[QStringLiteral("loaded")] = int(report.loaded.size());
+      result[QStringLiteral("missing")] = int(report.missing.size());
+      result[QStringLiteral("unexpected")] = int(report.unexpected.size());
+      result[QStringLiteral("notes")] = notes;
+      printJson(result);
+      return int(kOk);
+    }
+    printLine("layout   " + weights.layout);
+    printLine("model    " + weights.config.name + " (embed " + std::to_string(weights.config.embedDim) + ", depth " +
+              std::to_string(weights.config.depth) + ", patch " + std::to_string(weights.config.patchSize) + ", frames " +
+              std::to_string(weights.config.numFrames) + ")");
+    printLine("tensors  " + std::to_string(weights.canonical.size()) + ", " + std::to_string(values) + " values");
+    printLine("fit      " + report.text());
+    for (const auto& note : weights.notes) printLine("note     " + note);
+    for (const auto& [name, tensor] : weights.canonical.tensors)
+      printLine("  " + name + " " + shapeText(tensor) + " " + std::string(c10::toString(tensor.scalar_type())));
+    return int(kOk);
+  });
+}
+
+int weightsConvert(const QStringList& arguments) {
+  CommandLine cli(QStringLiteral("weights convert"),
+                  QStringLiteral("Convert a checkpoint (any released layout) to safetensors in the canonical "
+                                 "encoder./decoder. layout, with the model config in its metadata."));
+  cli.addPositional(QStringLiteral("input"), QStringLiteral(".pt or .safetensors"));
+  cli.addPositional(QStringLiteral("output"), QStringLiteral("output .safetensors"));
+  cli.addOption({QStringLiteral("config")}, QStringLiteral("model variant, if the file does not say"), QStringLiteral("name"));
+  if (auto code = cli.parse(arguments, 2, 2)) return *code;
+  return runCommand([&] {
+    auto weights = model::readPrithviWeights(cli.positional()[0].toStdString(), cli.value(QStringLiteral("config")).toStdString());
+    model::buildModel(weights);  // refuse files that do not fit the model
+    model::StateDict out = weights.canonical;
+    out.metadata[model::kConfigMetadataKey] = weights.config.toJson();
+    out.metadata["prithvi.source"] = QFileInfo(cli.positional()[0]).fileName().toStdString();
+    model::writeSafetensors(cli.positional()[1].toStdString(), out);
+    printLine("wrote " + cli.positional()[1].toStdString() + " (" + std::to_string(out.size()) + " tensors, " +
+              weights.config.name + ")");
+    return int(kOk);
+  });
+}
+
+int weightsInit(const QStringList& arguments) {
+  CommandLine cli(QStringLiteral("weights init"),
+                  QStringLiteral("Write randomly initialised weights of a variant (the official initialisation), "
+                                 "for training from scratch or for tests."));
+  cli.addPositional(QStringLiteral("output"), QStringLiteral("output .safetensors"));
+  cli.addOption({QStringLiteral("config")}, QStringLiteral("model variant"), QStringLiteral("name"), QStringLiteral("prithvi_eo_v1_100"));
+  cli.addOption({QStringLiteral("seed")}, QStringLiteral("random seed"), QStringLiteral("k"), QStringLiteral("0"));
+  if (auto code = cli.parse(arguments, 1, 1)) return *code;
+  return runCommand([&] {
+    const auto config = model::PrithviConfig::byName(cli.value(QStringLiteral("config")).toStdString());
+    torch::manual_seed(uint64_t(cli.intValue(QStringLiteral("seed"), 0, 1LL << 62)));
+    model::PrithviMae mae(config);
+    model::StateDict state = model::toStateDict(*mae);
+    state.metadata[model::kConfigMetadataKey] = config.toJson();
+    model::writeSafetensors(cli.positional().front().toStdString(), state);
+    printLine("wrote " + cli.positional().front().toStdString() + " (" + config.name + ", " + std::to_string(state.size()) +
+              " tensors)");
+    return int(kOk);
+  });
+}
+
+}  // namespace
+
+int commandWeights(const QStringList& arguments) {
+  if (!arguments.isEmpty() && arguments.front() == QStringLiteral("init")) return weightsInit(arguments.mid(1));
+  if (!arguments.isEmpty() && arguments.front() == QStringLiteral("inspect")) return weightsInspect(arguments.mid(1));
+  if (!arguments.isEmpty() && arguments.front() == QStringLiteral("convert")) return weightsConvert(arguments.mid(1));
+  if (!arguments.isEmpty() && (arguments.front() == QStringLiteral("--help") || arguments.front() == QStringLiteral("-h"))) {
+    printLine("Usage: prithvi weights inspect FILE | convert IN OUT.safetensors | init OUT.safetensors --config NAME");
+    return kOk;
+  }
+  printError("use 'prithvi weights inspect FILE' or 'prithvi weights convert IN OUT.safetensors'");
+  return kUsage;
+}
+
+int commandModel(const QStringList& arguments) {
+  if (arguments.isEmpty() || arguments.front() != QStringLiteral("forward")) {
+    if (!arguments.isEmpty() && (arguments.front() == QStringLiteral("--help") || arguments.front() == QStringLiteral("-h"))) {
+      printLine("Usage: prithvi model forward --weights W --input in.safetensors --out out.safetensors");
+      return kOk;
+    }
+    printError("use 'prithvi model forward --weights W --input in.safetensors --out out.safetensors'");
+    return kUsage;
+  }
+  CommandLine cli(QStringLiteral("model forward"),
+                  QStringLiteral("One MAE forward pass (a parity probe): the input safetensors holds 'pixels' "
+                                 "(B,C,T,H,W, normalised) and optionally 'noise' (B,L); the output holds 'latent', "
+                                 "'pred', 'mask' and 'loss'."));
+  addModelOptions(cli);
+  cli.addOption({QStringLiteral("input")}, QStringLiteral("input .safetensors"), QStringLiteral("file"));
+  cli.addOption({QStringLiteral("out")}, QStringLiteral("output .safetensors"), QStringLiteral("file"));
+  cli.addOption({QStringLiteral("mask-ratio")}, QStringLiteral("mask ratio (default: the model's)"), QStringLiteral("r"));
+  if (auto code = cli.parse(arguments.mid(1), 0, 0)) return *code;
+  return runCommand([&] {
+    if (!cli.isSet(QStringLiteral("input")) || !cli.isSet(QStringLiteral("out"))) throwUsage("--input and --out are required");
+    const auto weights = loadWeights(cli);
+    auto mae = model::buildModel(weights);
+    const auto input = model::readSafetensors(cli.value(QStringLiteral("input")).toStdString());
+    const torch::Tensor* pixels = input.find("pixels");
+    if (!pixels) throwBadInput("the input has no 'pixels' tensor (B, C, T, H, W)");
+    const torch::Tensor* noise = input.find("noise");
+    std::optional<double> ratio;
+    if (cli.isSet(QStringLiteral("mask-ratio"))) ratio = cli.value(QStringLiteral("mask-ratio")).toDouble();
+    torch::InferenceMode inference;
+    mae->eval();
+    const auto out = mae->forward(pixels->to(torch::kFloat32), {}, ratio, noise ? noise->to(torch::kFloat32) : torch::Tensor());
+    model::StateDict result;
+    result.set("latent", out.latent.contiguous());
+    result.set("pred", out.pred.contiguous());
+    result.set("mask", out.mask.contiguous());
+    result.set("loss", out.loss.reshape({1}).contiguous());
+    result.metadata[model::kConfigMetadataKey] = weights.config.toJson();
+    model::writeSafetensors(cli.value(QStringLiteral("out")).toStdString(), result);
+    printLine("loss " + std::to_string(out.loss.item<double>()));
+    return int(kOk);
+  });
+}
+
+int commandEmbed(const QStringList& arguments) {
+  CommandLine cli(QStringLiteral("embed"),
+                  QStringLiteral("Encoder features of a scene (or of several dates of one tile, one per frame), per "
+                                 "16-px patch, written as a float32 GeoTIFF with one band per feature."));
+  addModelOptions(cli);
+  cli.addOption({QStringLiteral("input")}, QStringLiteral("raster, granule or folder (repeat for dates)"), QStringLiteral("path"));
+  cli.addOption({QStringLiteral("out")}, QStringLiteral("output GeoTIFF"), QStringLiteral("file"));
+  cli.addOption({QStringLiteral("batch")}, QStringLiteral("windows per forward pass"), QStringLiteral("n"), QStringLiteral("4"));
+  cli.addEventsOption();
+  if (auto code = cli.parse(arguments, 0, 0)) return *code;
+  return runJob("embed", cli.jsonEvents(), [&](Feedback& feedback) {
+    if (!cli.isSet(QStringLiteral("input")) || !cli.isSet(QStringLiteral("out"))) throwUsage("--input and --out are required");
+    const auto weights = loadWeights(cli);
+    auto mae = model::buildModel(weights);
+    engine::SceneRunOptions options;
+    options.batch = int(cli.intValue(QStringLiteral("batch"), 1, 1024));
+    const auto scenes = inputScenes(cli.parser().values(QStringLiteral("input")));
+    engine::embedScenes(*mae->encoder, scenes, cli.value(QStringLiteral("out")).toStdString(), options, &feedback);
+    if (!cli.jsonEvents()) printLine("wrote " + cli.value(QStringLiteral("out")).toStdString());
+    return int(kOk);
+  });
+}
+
+int commandReconstruct(const QStringList& arguments) {
+  CommandLine cli(QStringLiteral("reconstruct"),
+                  QStringLiteral("Hide random patches of a scene (dates as frames) and reconstruct them with the MAE, "
+                                 "as the official Prithvi demo does; writes per-date reconstructions and the mask."));
+  addModelOptions(cli);
+  cli.addOption({QStringLiteral("input")}, QStringLiteral("raster, granule or folder (repeat for dates)"), QStringLiteral("path"));
+  cli.addOption({QStringLiteral("out")}, QStringLiteral("output folder"), QStringLiteral("dir"));
+  cli.addOption({QStringLiteral("mask-ratio")}, QStringLiteral("share of patches hidden"), QStringLiteral("r"), QStringLiteral("0.75"));
+  cli.addOption({QStringLiteral("seed")}, QStringLiteral("random seed of the mask"), QStringLiteral("k"), QStringLiteral("0"));
+  cli.addEventsOption();
+  if (auto code = cli.parse(arguments, 0, 0)) return *code;
+  return runJob("reconstruct", cli.jsonEvents(), [&](Feedback& feedback) {
+    if (!cli.isSet(QStringLiteral("input")) || !cli.isSet(QStringLiteral("out"))) throwUsage("--input and --out are required");
+    bool ok = false;
+    engine::SceneRunOptions options;
+    options.maskRatio = cli.value(QStringLiteral("mask-ratio")).toDouble(&ok);
+    if (!ok || options.maskRatio < 0 || options.maskRatio >= 1) throwUsage("--mask-ratio takes a number in [0, 1)");
+    options.seed = uint64_t(cli.intValue(QStringLiteral("seed"), 0, 1LL << 62));
+    const auto weights = loadWeights(cli);
+    if (weights.config.decoderDepth == 0 || !weights.canonical.find("decoder.decoder_pred.weight"))
+      throwBadInput("these weights hold no MAE decoder; reconstruction needs the full pretrained model");
+    auto mae = model::buildModel(weights);
+    const auto scenes = inputScenes(cli.parser().values(QStringLiteral("input")));
+    const auto files = engine::reconstructScenes(*mae, scenes, cli.value(QStringLiteral("out")).toStdString(), options, &feedback);
+    if (!cli.jsonEvents()) {
+      for (const auto& file : files.reconstructions) printLine("wrote " + file);
+      printLine("wrote " + files.mask);
+    }
+    return int(kOk);
+  });
+}
+
+}  // namespace prithvi::cli

@@ -1,0 +1,85 @@
+#include "core/raster/RasterWriter.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cpl_string.h>
+#include <gdal.h>
+
+#include "core/base/Error.h"
+#include "core/raster/GdalErrors.h"
+
+namespace prithvi {
+
+namespace {
+GDALDataType gdalType(DataType type) {
+  switch (type) {
+    case DataType::Byte: return GDT_Byte;
+    case DataType::UInt16: return GDT_UInt16;
+    case DataType::Int16: return GDT_Int16;
+    case DataType::UInt32: return GDT_UInt32;
+    case DataType::Int32: return GDT_Int32;
+    case DataType::Float32: return GDT_Float32;
+    case DataType::Float64: return GDT_Float64;
+  }
+  return GDT_Unknown;
+}
+
+void syncFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+}  // namespace
+
+void writeRaster(const std::string& path, int width, int height, int bands, DataType type, const void* data,
+                 const GeoTransform& transform, const std::string& crsWkt, const RasterWriteOptions& options) {
+  ensureGdalRegistered();
+  GdalErrorCapture errors;
+  GDALDriverH memory = GDALGetDriverByName("MEM");
+  GDALDatasetH source = GDALCreate(memory, "", width, height, bands, gdalType(type), nullptr);
+  if (!source) throwIo("cannot allocate a " + std::to_string(width) + "x" + std::to_string(height) + " raster: " + errors.message());
+  std::array<double, 6> coefficients = transform.coefficients();
+  GDALSetGeoTransform(source, coefficients.data());
+  if (!crsWkt.empty()) GDALSetProjection(source, crsWkt.c_str());
+  for (const auto& [key, value] : options.metadata) GDALSetMetadataItem(source, key.c_str(), value.c_str(), nullptr);
+  const size_t plane = size_t(width) * height * dataTypeSize(type);
+  for (int b = 0; b < bands; ++b) {
+    GDALRasterBandH band = GDALGetRasterBand(source, b + 1);
+    if (GDALRasterIO(band, GF_Write, 0, 0, width, height,
+                     const_cast<std::byte*>(static_cast<const std::byte*>(data) + plane * b), width, height,
+                     gdalType(type), 0, 0) != CE_None)
+      throwIo("cannot fill the raster: " + errors.message());
+    if (options.nodata) GDALSetRasterNoDataValue(band, *options.nodata);
+    if (b < int(options.bandDescriptions.size())) GDALSetDescription(band, options.bandDescriptions[b].c_str());
+  }
+  const std::string temporary = QFileInfo(QString::fromStdString(path)).absolutePath().toStdString() + "/." +
+                                QFileInfo(QString::fromStdString(path)).fileName().toStdString() + ".partial";
+  CPLStringList createOptions;
+  createOptions.AddNameValue("COMPRESS", options.compression.c_str());
+  if (options.compression == "DEFLATE" || options.compression == "ZSTD" || options.compression == "LZW")
+    createOptions.AddNameValue("PREDICTOR", type == DataType::Float32 || type == DataType::Float64 ? "3" : "2");
+  if (!options.cog) createOptions.AddNameValue("TILED", "YES");
+  if (!options.cog && bands > 1) createOptions.AddNameValue("INTERLEAVE", "BAND");
+  GDALDatasetH written = GDALCreateCopy(GDALGetDriverByName(options.cog ? "COG" : "GTiff"), temporary.c_str(), source,
+                                        FALSE, createOptions.List(), nullptr, nullptr);
+  GDALClose(source);
+  const bool ok = written && errors.errors().empty();
+  if (written) GDALClose(written);
+  if (!ok) {
+    QFile::remove(QString::fromStdString(temporary));
+    throwIo("cannot write " + path + " (is the disk full?): " + errors.message());
+  }
+  syncFile(temporary);
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    QFile::remove(QString::fromStdString(temporary));
+    throwIo("cannot move the finished raster into place at " + path);
+  }
+  syncFile(QFileInfo(QString::fromStdString(path)).absolutePath().toStdString());
+}
+
+}  // namespace prithvi

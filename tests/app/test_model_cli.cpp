@@ -1,0 +1,153 @@
+// The model commands of the CLI: weights init/inspect/convert (with a torch.save file in the
+// released flat layout, written by Debian's python3-torch), `model forward` against the
+// independent Python reference (the parity probe), embed and reconstruct on a synthetic granule.
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+#include <cmath>
+
+#include <gdal.h>
+
+namespace {
+struct Run {
+  int code = -1;
+  QByteArray out;
+  QByteArray err;
+  QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
+};
+
+Run run(const QString& program, const QStringList& arguments, int timeoutMs = 300000) {
+  QProcess process;
+  process.start(program, arguments);
+  process.waitForFinished(timeoutMs);
+  return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
+}
+
+Run prithvi(const QStringList& arguments) { return run(QStringLiteral(PRITHVI_BIN_DIR "/prithvi"), arguments); }
+
+// Reads a float32 safetensors tensor with Python (an independent reader) as a flat list.
+QJsonArray pythonTensor(const QString& file, const QString& name) {
+  const QString script = QStringLiteral(
+      "import json,struct,sys\n"
+      "f=open(sys.argv[1],'rb'); n=struct.unpack('<Q',f.read(8))[0]; h=json.loads(f.read(n)); e=h[sys.argv[2]]\n"
+      "f.seek(8+n+e['data_offsets'][0]); raw=f.read(e['data_offsets'][1]-e['data_offsets'][0])\n"
+      "print(json.dumps(list(struct.unpack('<%df'%(len(raw)//4), raw))))\n");
+  const Run result = run(QStringLiteral("/usr/bin/python3"), {QStringLiteral("-c"), script, file, name});
+  return QJsonDocument::fromJson(result.out).array();
+}
+
+double relativeDifference(const QJsonArray& a, const QJsonArray& b) {
+  double diff = 0, scale = 1e-12;
+  for (int i = 0; i < a.size() && i < b.size(); ++i) {
+    diff = std::max(diff, std::abs(a[i].toDouble() - b[i].toDouble()));
+    scale = std::max(scale, std::abs(b[i].toDouble()));
+  }
+  return a.size() == b.size() ? diff / scale : 1e9;
+}
+}  // namespace
+
+class TestModelCli : public QObject {
+  Q_OBJECT
+ private:
+  QTemporaryDir mDir;
+  QString path(const char* name) const { return mDir.filePath(QLatin1String(name)); }
+
+ private Q_SLOTS:
+  void initInspectConvert() {
+    QCOMPARE(prithvi({QStringLiteral("weights"), QStringLiteral("init"), path("tiny.safetensors"), QStringLiteral("--config"),
+                      QStringLiteral("tiny_test"), QStringLiteral("--seed"), QStringLiteral("3")})
+                 .code,
+             0);
+    const Run inspect = prithvi({QStringLiteral("weights"), QStringLiteral("inspect"), path("tiny.safetensors"), QStringLiteral("--json")});
+    QCOMPARE(inspect.code, 0);
+    QCOMPARE(inspect.json()[QStringLiteral("config")].toString(), QStringLiteral("tiny_test"));
+    QCOMPARE(inspect.json()[QStringLiteral("missing")].toInt(), 0);
+    QCOMPARE(inspect.json()[QStringLiteral("loaded")].toInt(), 48);
+
+    // The same tensors as torch.save of a flat EO-1.0-style OrderedDict (no encoder./decoder.).
+    const QString script = QStringLiteral(
+        "import json,struct,sys,collections,torch\n"
+        "f=open(sys.argv[1],'rb'); n=struct.unpack('<Q',f.read(8))[0]; h=json.loads(f.read(n)); base=8+n\n"
+        "d=collections.OrderedDict()\n"
+        "for k,e in h.items():\n"
+        "  if k=='__metadata__': continue\n"
+        "  f.seek(base+e['data_offsets'][0]); raw=f.read(e['data_offsets'][1]-e['data_offsets'][0])\n"
+        "  t=torch.frombuffer(bytearray(raw),dtype=torch.float32).reshape(e['shape'])\n"
+        "  d[k.split('.',1)[1]]=t.clone()\n"
+        "torch.save(d, sys.argv[2])\n");
+    const Run python = run(QStringLiteral("/usr/bin/python3"), {QStringLiteral("-c"), script, path("tiny.safetensors"), path("flat.pt")});
+    QVERIFY2(python.code == 0, python.err.constData());
+    const Run flat = prithvi({QStringLiteral("weights"), QStringLiteral("inspect"), path("flat.pt"), QStringLiteral("--json")});
+    QCOMPARE(flat.code, 0);
+    QVERIFY(flat.json()[QStringLiteral("layout")].toString().startsWith(QStringLiteral("flat")));
+    QCOMPARE(flat.json()[QStringLiteral("config")].toString(), QStringLiteral("tiny_test"));  // inferred from shapes
+    QCOMPARE(flat.json()[QStringLiteral("missing")].toInt(), 0);
+    QCOMPARE(prithvi({QStringLiteral("weights"), QStringLiteral("convert"), path("flat.pt"), path("converted.safetensors")}).code, 0);
+    QCOMPARE(pythonTensor(path("converted.safetensors"), QStringLiteral("encoder.blocks.1.mlp.fc2.weight")),
+             pythonTensor(path("tiny.safetensors"), QStringLiteral("encoder.blocks.1.mlp.fc2.weight")));
+    // A file that is not a Prithvi checkpoint is refused with a reason.
+    QFile text(path("notes.pt"));
+    QVERIFY(text.open(QIODevice::WriteOnly));
+    text.write("not a checkpoint");
+    text.close();
+    const Run bad = prithvi({QStringLiteral("weights"), QStringLiteral("inspect"), path("notes.pt")});
+    QCOMPARE(bad.code, 3);
+    QCOMPARE(bad.err.count('\n'), 1);
+  }
+
+  void forwardMatchesThePythonReference() {
+    const QString reference = QStringLiteral(PRITHVI_SOURCE_DIR "/tests/training/reference/prithvi_mae_reference.py");
+    const Run python = run(QStringLiteral("/usr/bin/python3"),
+                           {reference, QStringLiteral("--config"), QStringLiteral("small_test"), QStringLiteral("--seed"),
+                            QStringLiteral("5"), QStringLiteral("--out"), path("ref")});
+    QVERIFY2(python.code == 0, python.err.constData());
+    const Run forward = prithvi({QStringLiteral("model"), QStringLiteral("forward"), QStringLiteral("--weights"),
+                                 path("ref/weights.safetensors"), QStringLiteral("--config"), QStringLiteral("small_test"),
+                                 QStringLiteral("--input"), path("ref/inputs.safetensors"), QStringLiteral("--out"),
+                                 path("out.safetensors"), QStringLiteral("--threads"), QStringLiteral("1")});
+    QVERIFY2(forward.code == 0, forward.err.constData());
+    for (const char* name : {"latent", "pred", "mask", "loss"}) {
+      const double rel = relativeDifference(pythonTensor(path("out.safetensors"), QLatin1String(name)),
+                                            pythonTensor(path("ref/expected.safetensors"), QLatin1String(name)));
+      QVERIFY2(rel < 1e-5, qPrintable(QStringLiteral("%1: relative difference %2").arg(QLatin1String(name)).arg(rel)));
+    }
+  }
+
+  void embedAndReconstructAScene() {
+    QCOMPARE(prithvi({QStringLiteral("synth"), QStringLiteral("hls"), QStringLiteral("--dates"), QStringLiteral("2"),
+                      QStringLiteral("--size"), QStringLiteral("100"), QStringLiteral("--out"), path("hls")})
+                 .code,
+             0);
+    const Run embed = prithvi({QStringLiteral("embed"), QStringLiteral("--weights"), path("tiny.safetensors"),
+                               QStringLiteral("--input"), path("hls"), QStringLiteral("--out"), path("embedding.tif")});
+    QVERIFY2(embed.code == 0, embed.err.constData());
+    GDALAllRegister();
+    GDALDatasetH dataset = GDALOpen(path("embedding.tif").toUtf8().constData(), GA_ReadOnly);
+    QVERIFY(dataset);
+    QCOMPARE(GDALGetRasterCount(dataset), 64);    // tiny_test embed dim
+    QCOMPARE(GDALGetRasterXSize(dataset), 13);    // ceil(100 / 8) patches
+    double transform[6];
+    GDALGetGeoTransform(dataset, transform);
+    QCOMPARE(transform[1], 240.0);                // 8 px x 30 m
+    QCOMPARE(transform[0], 499980.0);             // the tile's origin
+    GDALClose(dataset);
+    const Run reconstruct = prithvi({QStringLiteral("reconstruct"), QStringLiteral("--weights"), path("tiny.safetensors"),
+                                     QStringLiteral("--input"), path("hls"), QStringLiteral("--out"), path("rec"),
+                                     QStringLiteral("--mask-ratio"), QStringLiteral("0.5")});
+    QVERIFY2(reconstruct.code == 0, reconstruct.err.constData());
+    QCOMPARE(QDir(path("rec")).entryList({QStringLiteral("*.reconstruction.tif")}).size(), 2);
+    QVERIFY(QFile::exists(path("rec/mask.tif")));
+    // A mask ratio outside [0, 1) is a usage error.
+    const Run usage = prithvi({QStringLiteral("reconstruct"), QStringLiteral("--weights"), path("tiny.safetensors"),
+                               QStringLiteral("--input"), path("hls"), QStringLiteral("--out"), path("rec2"),
+                               QStringLiteral("--mask-ratio"), QStringLiteral("1.5")});
+    QCOMPARE(usage.code, 2);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestModelCli)
+#include "test_model_cli.moc"
