@@ -132,6 +132,11 @@ MainWindow::MainWindow() {
     if (auto* dock = findChild<QDockWidget*>(QStringLiteral("timeSeriesDock"))) dock->raise();
   });
   connect(mTimeSeries, &TimeSeriesDock::dateActivated, this, [this](const QString& id) { showDate(id); });
+  // Date chips follow the map's band combination.
+  connect(&mLayers, &LayerStack::layerChanged, this, [this] {
+    if (const MapLayer* top = mLayers.topVisible(); top && top->style.kind == LayerStyle::Kind::Rgb)
+      mTimeSeries->setChipBands(top->style.rgb);
+  });
   connect(mTimeSeries, &TimeSeriesDock::message, this, &MainWindow::log);
   connect(mTimeSeries, &TimeSeriesDock::loaded, this, [this] {
     if (auto* dock = findChild<QDockWidget*>(QStringLiteral("timeSeriesDock"))) dock->raise();

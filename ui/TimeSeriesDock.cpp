@@ -363,7 +363,10 @@ void TimeSeriesDock::rebuildChips() {
   const size_t plane = stack.pixelsPerDate();
   // One stretch for every date: 2-98 % of the clear pixels of all dates, per channel.
   LayerStyle style;
-  const int channels[3] = {2, 1, 0};  // red, green, blue in Prithvi order
+  int channels[3];
+  for (int c = 0; c < 3; ++c)
+    for (int b = 0; b < 6; ++b)
+      if (kPrithviBands[b] == mChipBands[c]) channels[c] = b;
   std::vector<std::vector<float>> bands(3, std::vector<float>(plane * stack.dateCount()));
   for (int c = 0; c < 3; ++c)
     for (int t = 0; t < stack.dateCount(); ++t)
@@ -381,9 +384,9 @@ void TimeSeriesDock::rebuildChips() {
     for (int y = 0; y < h; ++y)
       for (int x = 0; x < w; ++x) {
         const size_t i = size_t(y) * w + x;
-        r[i] = stack.reflectance(t, 2, x, y);
-        g[i] = stack.reflectance(t, 1, x, y);
-        b[i] = stack.reflectance(t, 0, x, y);
+        r[i] = stack.reflectance(t, channels[0], x, y);
+        g[i] = stack.reflectance(t, channels[1], x, y);
+        b[i] = stack.reflectance(t, channels[2], x, y);
         const uint8_t flags = stack.fmaskAt(t, x, y);
         if (flags != kFmaskFill) {
           ++valid;
@@ -459,6 +462,14 @@ void TimeSeriesDock::setCurrentScene(const std::string& sceneId) {
       mSlider->setValue(t);
       mSpectral->setObservation(mStack->observation(t, mCentreX, mCentreY));
     }
+}
+
+void TimeSeriesDock::setChipBands(const std::array<BandRole, 3>& rgb) {
+  for (BandRole role : rgb)
+    if (std::find(std::begin(kPrithviBands), std::end(kPrithviBands), role) == std::end(kPrithviBands)) return;
+  if (rgb == mChipBands) return;
+  mChipBands = rgb;
+  rebuildChips();
 }
 
 void TimeSeriesDock::buildCube() {

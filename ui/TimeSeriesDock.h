@@ -5,6 +5,7 @@
 
 #include <QThreadPool>
 #include <QWidget>
+#include <array>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -46,6 +47,8 @@ class TimeSeriesDock : public QWidget {
   // Mean and spread of the pixels inside a polygon (map CRS `crs`).
   void showArea(const std::vector<MapPoint>& ring, const std::string& crs, const std::string& preferredTile);
   void setCurrentScene(const std::string& sceneId);
+  // The band combination of the date chips (the map's, when it shows a combination).
+  void setChipBands(const std::array<BandRole, 3>& rgb);
   // Builds the current tile's cube in the background (progress bar, cancel).
   void buildCube();
   // Writes the date grid's frames as an animated PNG, or a video when the name ends in .mp4
@@ -94,6 +97,7 @@ class TimeSeriesDock : public QWidget {
   std::vector<Scene> mGranules;            // the tile shown
   std::optional<WindowStack> mStack;
   int mCentreX = 0, mCentreY = 0;
+  std::array<BandRole, 3> mChipBands{BandRole::Red, BandRole::Green, BandRole::Blue};
   QThreadPool mPool;
   int mRequest = 0;
   bool mLoading = false;

@@ -167,7 +167,8 @@ class TestModel : public QObject {
     const std::string hf = R"({"architecture": "prithvi_eo_v2_300", "num_features": 1024,
       "pretrained_cfg": {"img_size": 224, "num_frames": 4, "patch_size": [1, 16, 16], "in_chans": 6,
       "embed_dim": 1024, "depth": 24, "num_heads": 16, "decoder_embed_dim": 512, "decoder_depth": 8,
-      "decoder_num_heads": 16, "mlp_ratio": 4, "mean": [1087.0, 1342.0], "bands": ["BLUE", "GREEN"],
+      "decoder_num_heads": 16, "mlp_ratio": 4, "mean": [1087.0, 1342.0, 1433.0, 2734.0, 1958.0, 1363.0],
+      "std": [2248.0, 2179.0, 2178.0, 1850.0, 1242.0, 1049.0], "bands": ["BLUE", "GREEN"],
       "coords_encoding": ["time", "location"], "coords_scale_learn": true, "mask_ratio": 0.75,
       "norm_pix_loss": false}})";
     auto fromHf = PrithviConfig::fromJson(hf);

@@ -437,8 +437,9 @@ PrithviConfig PrithviConfig::fromJson(const std::string& json, const PrithviConf
       } else if (key == "decoder_num_heads") {
         c.decoderNumHeads = asInt(v, key);
       } else if (key == "mean" || key == "std") {
+        // One value per Prithvi band; other lists (other band sets) leave the variant's values.
         const auto* arr = std::get_if<JArray>(&v.v);
-        if (!arr || arr->size() != 6) throwBadInput("model config JSON: '" + key + "' must list 6 numbers");
+        if (!arr || arr->size() != 6) continue;
         auto& target = key == "mean" ? c.mean : c.std;
         for (size_t i = 0; i < 6; ++i) target[i] = asDouble(*(*arr)[i], key);
       } else if (key == "mlp_ratio") {
