@@ -397,7 +397,7 @@ void TimeSeriesDock::rebuildChips() {
     chip.image = QImage(w, h, QImage::Format_ARGB32);
     renderPixels(style, {r.data(), g.data(), b.data()}, nullptr, w, h, reinterpret_cast<uint32_t*>(chip.image.bits()));
     chip.sceneId = q(stack.dates[t].sceneId);
-    chip.label = stack.dates[t].acquired.date().toString(QStringLiteral("yyyy-MM-dd")) + QLatin1Char(' ') +
+    chip.label = stack.dates[t].acquired.date().toString(QStringLiteral("yy-MM-dd")) + QLatin1Char(' ') +
                  q(stack.dates[t].sensor);
     chip.cloudPercent = valid ? 100.0 * cloudy / valid : 100.0;
     chips.push_back(chip);

@@ -123,9 +123,16 @@ void DateGrid::paintEvent(QPaintEvent*) {
       painter.setPen(QPen(QColor(0xff, 0xa5, 0x00), 3));
       painter.drawRect(r.adjusted(-2, -2, 2, 2));
     }
+    if (mChips[i].cloudy()) {
+      // The cloud share inside the chip, so the label below stays short.
+      const QString cloud = QStringLiteral("☁ %1%").arg(int(mChips[i].cloudPercent));
+      const QRect badge(r.left() + 2, r.top() + 2, painter.fontMetrics().horizontalAdvance(cloud) + 6, 14);
+      painter.fillRect(badge, QColor(0, 0, 0, 150));
+      painter.setPen(Qt::white);
+      painter.drawText(badge, Qt::AlignCenter, cloud);
+    }
     painter.setPen(palette().color(QPalette::WindowText));
-    const QString label = mChips[i].label + (mChips[i].cloudy() ? QStringLiteral(" ☁%1%").arg(int(mChips[i].cloudPercent)) : QString());
-    painter.drawText(QRect(r.left() - 3, r.bottom() + 1, r.width() + 6, kLabelHeight), Qt::AlignCenter, label);
+    painter.drawText(QRect(r.left() - 3, r.bottom() + 1, r.width() + 6, kLabelHeight), Qt::AlignCenter, mChips[i].label);
   }
 }
 

@@ -19,12 +19,6 @@ namespace {
 
 QString qs(const std::string& text) { return QString::fromStdString(text); }
 
-std::string shapeText(const torch::Tensor& tensor) {
-  std::string text = "[";
-  for (int64_t i = 0; i < tensor.dim(); ++i) text += (i ? ", " : "") + std::to_string(tensor.size(i));
-  return text + "]";
-}
-
 void addModelOptions(CommandLine& cli) {
   cli.addOption({QStringLiteral("weights")}, QStringLiteral("checkpoint: .pt (torch.save) or .safetensors"), QStringLiteral("file"));
   cli.addOption({QStringLiteral("config")},
@@ -101,7 +95,7 @@ int weightsInspect(const QStringList& arguments) {
     printLine("fit      " + report.text());
     for (const auto& note : weights.notes) printLine("note     " + note);
     for (const auto& [name, tensor] : weights.canonical.tensors)
-      printLine("  " + name + " " + shapeText(tensor) + " " + std::string(c10::toString(tensor.scalar_type())));
+      printLine("  " + name + " " + model::shapeText(tensor.sizes()) + " " + std::string(c10::toString(tensor.scalar_type())));
     return int(kOk);
   });
 }

@@ -7,6 +7,7 @@
 #include "core/base/Error.h"
 #include "core/raster/Crs.h"
 #include "core/raster/GdalErrors.h"
+#include "core/raster/GdalTypes.h"
 
 namespace prithvi {
 
@@ -17,32 +18,6 @@ namespace {
 // bugs (HDF4, netCDF, PCIDSK, ...) stay closed to imported files.
 const char* const kAllowedDrivers[] = {"GTiff", "COG", "VRT", "Zarr", "GPKG", "PNG", "JPEG",
                                        "JP2OpenJPEG", "ENVI", "HFA", "EHdr", nullptr};
-
-GDALDataType toGdal(DataType type) {
-  switch (type) {
-    case DataType::Byte: return GDT_Byte;
-    case DataType::UInt16: return GDT_UInt16;
-    case DataType::Int16: return GDT_Int16;
-    case DataType::UInt32: return GDT_UInt32;
-    case DataType::Int32: return GDT_Int32;
-    case DataType::Float32: return GDT_Float32;
-    case DataType::Float64: return GDT_Float64;
-  }
-  return GDT_Unknown;
-}
-
-std::optional<DataType> fromGdal(GDALDataType type) {
-  switch (type) {
-    case GDT_Byte: return DataType::Byte;
-    case GDT_UInt16: return DataType::UInt16;
-    case GDT_Int16: return DataType::Int16;
-    case GDT_UInt32: return DataType::UInt32;
-    case GDT_Int32: return DataType::Int32;
-    case GDT_Float32: return DataType::Float32;
-    case GDT_Float64: return DataType::Float64;
-    default: return std::nullopt;
-  }
-}
 
 std::string quoted(const std::string& path) { return "'" + path + "'"; }
 

@@ -10,23 +10,11 @@
 
 #include "core/base/Error.h"
 #include "core/raster/GdalErrors.h"
+#include "core/raster/GdalTypes.h"
 
 namespace prithvi {
 
 namespace {
-GDALDataType gdalType(DataType type) {
-  switch (type) {
-    case DataType::Byte: return GDT_Byte;
-    case DataType::UInt16: return GDT_UInt16;
-    case DataType::Int16: return GDT_Int16;
-    case DataType::UInt32: return GDT_UInt32;
-    case DataType::Int32: return GDT_Int32;
-    case DataType::Float32: return GDT_Float32;
-    case DataType::Float64: return GDT_Float64;
-  }
-  return GDT_Unknown;
-}
-
 void syncFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
   if (fd >= 0) {
@@ -41,7 +29,7 @@ void writeRaster(const std::string& path, int width, int height, int bands, Data
   ensureGdalRegistered();
   GdalErrorCapture errors;
   GDALDriverH memory = GDALGetDriverByName("MEM");
-  GDALDatasetH source = GDALCreate(memory, "", width, height, bands, gdalType(type), nullptr);
+  GDALDatasetH source = GDALCreate(memory, "", width, height, bands, toGdal(type), nullptr);
   if (!source) throwIo("cannot allocate a " + std::to_string(width) + "x" + std::to_string(height) + " raster: " + errors.message());
   std::array<double, 6> coefficients = transform.coefficients();
   GDALSetGeoTransform(source, coefficients.data());
@@ -52,7 +40,7 @@ void writeRaster(const std::string& path, int width, int height, int bands, Data
     GDALRasterBandH band = GDALGetRasterBand(source, b + 1);
     if (GDALRasterIO(band, GF_Write, 0, 0, width, height,
                      const_cast<std::byte*>(static_cast<const std::byte*>(data) + plane * b), width, height,
-                     gdalType(type), 0, 0) != CE_None)
+                     toGdal(type), 0, 0) != CE_None)
       throwIo("cannot fill the raster: " + errors.message());
     if (options.nodata) GDALSetRasterNoDataValue(band, *options.nodata);
     if (b < int(options.bandDescriptions.size())) GDALSetDescription(band, options.bandDescriptions[b].c_str());

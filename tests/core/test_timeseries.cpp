@@ -16,22 +16,10 @@
 #include "core/scene/SceneScanner.h"
 #include "core/synth/HlsSynth.h"
 #include "core/timeseries/TileCube.h"
+#include "tests/support/TestSupport.h"
 #include "core/timeseries/WindowStack.h"
 
 using namespace prithvi;
-
-namespace {
-double gdalPixel(const std::string& path, int x, int y) {
-  GDALDatasetH dataset = GDALOpen(path.c_str(), GA_ReadOnly);
-  double value = std::nan("");
-  if (dataset) {
-    if (GDALRasterIO(GDALGetRasterBand(dataset, 1), GF_Read, x, y, 1, 1, &value, 1, 1, GDT_Float64, 0, 0) != CE_None)
-      value = std::nan("");
-    GDALClose(dataset);
-  }
-  return value;
-}
-}  // namespace
 
 class TestTimeSeries : public QObject {
   Q_OBJECT
@@ -62,8 +50,8 @@ class TestTimeSeries : public QObject {
         const Observation& observation = profile.observations[t];
         QCOMPARE(observation.sceneId, mGranules[t].id);
         for (int b = 0; b < 6; ++b)
-          QCOMPARE(double(observation.raw[b]), gdalPixel(mGranules[t].band(kPrithviBands[b])->path, x, y));
-        const double fmask = gdalPixel(mGranules[t].band(BandRole::Fmask)->path, x, y);
+          QCOMPARE(double(observation.raw[b]), test::gdalPixel(mGranules[t].band(kPrithviBands[b])->path, x, y));
+        const double fmask = test::gdalPixel(mGranules[t].band(BandRole::Fmask)->path, x, y);
         QCOMPARE(double(observation.fmask), fmask);
         const FmaskFlags flags = decodeFmask(observation.fmask);
         QCOMPARE(observation.flagged(), flags.fill || flags.cloud || flags.shadow || flags.snowIce || flags.cirrus);

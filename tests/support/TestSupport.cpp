@@ -1,5 +1,6 @@
 #include "tests/support/TestSupport.h"
 
+#include <cmath>
 #include <cstdio>
 #include <vector>
 
@@ -55,6 +56,18 @@ void writeInt16Tiff(const std::string& path, int width, int height, int bands,
     }
   }
   GDALClose(dataset);
+}
+
+double gdalPixel(const std::string& path, int x, int y) {
+  ensureGdalRegistered();
+  GDALDatasetH dataset = GDALOpen(path.c_str(), GA_ReadOnly);
+  double value = std::nan("");
+  if (dataset) {
+    if (GDALRasterIO(GDALGetRasterBand(dataset, 1), GF_Read, x, y, 1, 1, &value, 1, 1, GDT_Float64, 0, 0) != CE_None)
+      value = std::nan("");
+    GDALClose(dataset);
+  }
+  return value;
 }
 
 void writeHugeHeaderTiff(const std::string& path, uint32_t width, uint32_t height) {

@@ -20,6 +20,9 @@ bool haveSamples();
 void writeInt16Tiff(const std::string& path, int width, int height, int bands,
                     int (*value)(int band, int x, int y), const char* options = "TILED=YES");
 
+// One pixel of band 1 read with plain GDAL (the independent check); NaN when unreadable.
+double gdalPixel(const std::string& path, int x, int y);
+
 // A TIFF whose header declares width x height pixels but holds almost no data.
 void writeHugeHeaderTiff(const std::string& path, uint32_t width, uint32_t height);
 

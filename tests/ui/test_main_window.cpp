@@ -26,14 +26,6 @@
 using namespace prithvi;
 
 namespace {
-double gdalValue(const std::string& path, int x, int y) {
-  GDALDatasetH dataset = GDALOpen(path.c_str(), GA_ReadOnly);
-  double value = 0;
-  if (GDALRasterIO(GDALGetRasterBand(dataset, 1), GF_Read, x, y, 1, 1, &value, 1, 1, GDT_Float64, 0, 0) != CE_None)
-    value = std::nan("");
-  GDALClose(dataset);
-  return value;
-}
 
 int expectedChannel(double reflectance, const ChannelStretch& stretch) {
   const double t = std::clamp((reflectance - stretch.min) / (stretch.max - stretch.min), 0.0, 1.0);
@@ -109,7 +101,7 @@ class TestMainWindow : public QObject {
     int expected[3];
     for (int c = 0; c < 3; ++c) {
       const SceneBand* band = layer.scene.band(roles[c]);
-      const double reflectance = gdalValue(band->path, px, py) * band->scale;
+      const double reflectance = test::gdalPixel(band->path, px, py) * band->scale;
       expected[c] = expectedChannel(reflectance, layer.style.stretch[c]);
     }
     const int got[3] = {actual.red(), actual.green(), actual.blue()};
@@ -166,7 +158,7 @@ class TestMainWindow : public QObject {
     const Scene& scene = topLayer().scene;
     QCOMPARE(layerItem->childCount(), int(scene.bands.size()) + 1);  // + Fmask flags
     for (int i = 0; i < int(scene.bands.size()); ++i) {
-      const double raw = gdalValue(scene.bands[i].path, px, py);
+      const double raw = test::gdalPixel(scene.bands[i].path, px, py);
       QCOMPARE(layerItem->child(i)->text(2).toDouble(), raw);
     }
   }
@@ -180,7 +172,7 @@ class TestMainWindow : public QObject {
     const QString status = mWindow->statusText();
     QVERIFY2(status.contains(QStringLiteral("lon -10")), qPrintable(status));  // zone 13: 108W-102W
     const SceneBand* red = topLayer().scene.band(BandRole::Red);
-    const double raw = gdalValue(red->path, 300, 40);
+    const double raw = test::gdalPixel(red->path, 300, 40);
     QVERIFY2(status.contains(QStringLiteral("Red %1 (%2)").arg(raw * red->scale, 0, 'f', 4).arg(raw)), qPrintable(status));
     QVERIFY2(status.contains(QStringLiteral("Fmask: ")), qPrintable(status));
     QVERIFY2(status.contains(QStringLiteral("1:")), qPrintable(status));

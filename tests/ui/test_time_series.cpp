@@ -26,17 +26,6 @@
 
 using namespace prithvi;
 
-namespace {
-double gdalValue(const std::string& path, int x, int y) {
-  GDALDatasetH dataset = GDALOpen(path.c_str(), GA_ReadOnly);
-  double value = std::nan("");
-  if (GDALRasterIO(GDALGetRasterBand(dataset, 1), GF_Read, x, y, 1, 1, &value, 1, 1, GDT_Float64, 0, 0) != CE_None)
-    value = std::nan("");
-  GDALClose(dataset);
-  return value;
-}
-}  // namespace
-
 class TestTimeSeriesDock : public QObject {
   Q_OBJECT
  private:
@@ -92,9 +81,9 @@ class TestTimeSeriesDock : public QObject {
     const auto dir = QString::fromStdString(mProject).section(QLatin1Char('/'), 0, -2) + QStringLiteral("/hls/");
     for (const Observation& o : profile.observations) {
       const std::string nir = (dir + QString::fromStdString(o.sceneId) + (o.sensor == "L30" ? QStringLiteral(".B05.tif") : QStringLiteral(".B8A.tif"))).toStdString();
-      QCOMPARE(double(o.raw[3]), gdalValue(nir, 200, 150));
+      QCOMPARE(double(o.raw[3]), test::gdalPixel(nir, 200, 150));
       const std::string fmaskPath = (dir + QString::fromStdString(o.sceneId) + QStringLiteral(".Fmask.tif")).toStdString();
-      QCOMPARE(double(o.fmask), gdalValue(fmaskPath, 200, 150));
+      QCOMPARE(double(o.fmask), test::gdalPixel(fmaskPath, 200, 150));
     }
     // The NDVI line skips flagged dates unless asked.
     TimeSeriesChart* chart = dock()->chart();

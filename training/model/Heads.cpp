@@ -12,18 +12,13 @@ namespace F = torch::nn::functional;
 
 namespace {
 
-std::string shapeString(at::IntArrayRef sizes) {
-  std::string s = "[";
-  for (size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
-  return s + "]";
-}
 
 torch::Tensor patchTokens(const torch::Tensor& tokens, const TokenGrid& grid, bool dropCls) {
-  if (tokens.dim() != 3) throwBadInput("expected tokens (B, N, D), got " + shapeString(tokens.sizes()));
+  if (tokens.dim() != 3) throwBadInput("expected tokens (B, N, D), got " + shapeText(tokens.sizes()));
   const auto x = dropCls ? tokens.slice(1, 1) : tokens;
   if (x.size(1) != grid.tokens())
     throwBadInput("token count " + std::to_string(x.size(1)) + " does not match the grid " +
-                  shapeString({grid.t, grid.h, grid.w}));
+                  shapeText({grid.t, grid.h, grid.w}));
   return x;
 }
 
@@ -242,7 +237,7 @@ torch::Tensor tokenMaskFromPixelMask(const torch::Tensor& pixelMask, int64_t tub
   } else if (pixelMask.dim() == 5) {
     m = pixelMask;
   } else {
-    throwBadInput("pixel mask must be (B, T, H, W) or (B, C, T, H, W), got " + shapeString(pixelMask.sizes()));
+    throwBadInput("pixel mask must be (B, T, H, W) or (B, C, T, H, W), got " + shapeText(pixelMask.sizes()));
   }
   const auto cloudy = (m != 0).to(torch::kFloat32);
   return std::get<0>(patchify(cloudy, tubelet, patch).max(-1));
@@ -256,7 +251,7 @@ GapFillResult reconstructMasked(PrithviMaeImpl& model, const torch::Tensor& pixe
   const auto grid = model.encoder->gridFor(px);
   const int64_t b = px.size(0), l = grid.tokens();
   if (tokenMask.dim() != 2 || tokenMask.size(0) != b || tokenMask.size(1) != l)
-    throwBadInput("token mask must have shape " + shapeString({b, l}) + ", got " + shapeString(tokenMask.sizes()));
+    throwBadInput("token mask must have shape " + shapeText({b, l}) + ", got " + shapeText(tokenMask.sizes()));
   const auto hidden = (tokenMask.to(px.device()).to(torch::kFloat32) > 0.5).to(torch::kFloat32);
   const auto counts = hidden.sum(1).to(torch::kInt64).cpu();
   torch::Tensor pred;

@@ -15,11 +15,6 @@ namespace F = torch::nn::functional;
 
 namespace {
 
-std::string shapeString(at::IntArrayRef sizes) {
-  std::string s = "[";
-  for (size_t i = 0; i < sizes.size(); ++i) s += (i ? ", " : "") + std::to_string(sizes[i]);
-  return s + "]";
-}
 
 // Linear: xavier_uniform weight, zero bias; LayerNorm: 1 / 0 (spec 1.3).
 void initTransformerWeights(torch::nn::Module& root) {
@@ -125,8 +120,8 @@ int64_t lenKeepFor(int64_t tokens, double maskRatio) {
 MaskingResult maskTokens(const torch::Tensor& x, const torch::Tensor& noiseIn, int64_t lenKeep) {
   const int64_t b = x.size(0), l = x.size(1), d = x.size(2);
   if (noiseIn.dim() != 2 || noiseIn.size(0) != b || noiseIn.size(1) != l)
-    throwBadInput("masking noise must have shape " + shapeString({b, l}) + ", got " +
-                  shapeString(noiseIn.sizes()));
+    throwBadInput("masking noise must have shape " + shapeText({b, l}) + ", got " +
+                  shapeText(noiseIn.sizes()));
   if (lenKeep < 0 || lenKeep > l) throwBadInput("masking: cannot keep " + std::to_string(lenKeep) + " of " + std::to_string(l) + " tokens");
   const auto noise = noiseIn.to(x.device());
   const auto idsShuffle = std::get<1>(noise.sort(/*stable=*/true, /*dim=*/1, /*descending=*/false));
@@ -149,10 +144,10 @@ MaskingResult randomMasking(const torch::Tensor& x, double maskRatio, const torc
 }
 
 torch::Tensor patchify(const torch::Tensor& pixels, int64_t tub, int64_t p) {
-  if (pixels.dim() != 5) throwBadInput("patchify: expected (B, C, T, H, W), got " + shapeString(pixels.sizes()));
+  if (pixels.dim() != 5) throwBadInput("patchify: expected (B, C, T, H, W), got " + shapeText(pixels.sizes()));
   const int64_t b = pixels.size(0), c = pixels.size(1), t = pixels.size(2), h = pixels.size(3), w = pixels.size(4);
   if (t % tub != 0 || h % p != 0 || w % p != 0)
-    throwBadInput("patchify: T, H, W " + shapeString({t, h, w}) + " not divisible by " + shapeString({tub, p, p}));
+    throwBadInput("patchify: T, H, W " + shapeText({t, h, w}) + " not divisible by " + shapeText({tub, p, p}));
   const int64_t gt = t / tub, gh = h / p, gw = w / p;
   // b c gt s gh p gw q -> b gt gh gw s p q c
   return pixels.reshape({b, c, gt, tub, gh, p, gw, p})
@@ -163,7 +158,7 @@ torch::Tensor patchify(const torch::Tensor& pixels, int64_t tub, int64_t p) {
 torch::Tensor unpatchify(const torch::Tensor& tokens, int64_t c, const TokenGrid& g, int64_t tub, int64_t p) {
   if (tokens.dim() != 3 || tokens.size(1) != g.tokens() || tokens.size(2) != tub * p * p * c)
     throwBadInput("unpatchify: expected (B, " + std::to_string(g.tokens()) + ", " +
-                  std::to_string(tub * p * p * c) + "), got " + shapeString(tokens.sizes()));
+                  std::to_string(tub * p * p * c) + "), got " + shapeText(tokens.sizes()));
   const int64_t b = tokens.size(0);
   // b gt gh gw s p q c -> b c gt s gh p gw q
   return tokens.reshape({b, g.t, g.h, g.w, tub, p, p, c})
@@ -174,8 +169,8 @@ torch::Tensor unpatchify(const torch::Tensor& tokens, int64_t c, const TokenGrid
 torch::Tensor maeLoss(const torch::Tensor& targetTokens, const torch::Tensor& pred, const torch::Tensor& mask,
                       bool normPixLoss) {
   if (!pred.sizes().equals(targetTokens.sizes()))
-    throwBadInput("MAE loss: prediction " + shapeString(pred.sizes()) + " and target " +
-                  shapeString(targetTokens.sizes()) + " differ");
+    throwBadInput("MAE loss: prediction " + shapeText(pred.sizes()) + " and target " +
+                  shapeText(targetTokens.sizes()) + " differ");
   auto target = targetTokens;
   if (normPixLoss) {
     const auto mean = target.mean(-1, true);
@@ -217,7 +212,7 @@ PrithviEncoderImpl::PrithviEncoderImpl(const PrithviConfig& config) : cfg(config
 
 TokenGrid PrithviEncoderImpl::gridFor(const torch::Tensor& pixels) const {
   if (pixels.dim() != 5 && pixels.dim() != 4)
-    throwBadInput("expected pixels (B, C, T, H, W) or (B, C, H, W), got " + shapeString(pixels.sizes()));
+    throwBadInput("expected pixels (B, C, T, H, W) or (B, C, H, W), got " + shapeText(pixels.sizes()));
   if (pixels.size(1) != cfg.inChans)
     throwBadInput("the model takes " + std::to_string(cfg.inChans) + " bands, the input has " +
                   std::to_string(pixels.size(1)));
@@ -243,14 +238,14 @@ torch::Tensor PrithviEncoderImpl::embed(const torch::Tensor& pixels5, const Toke
   x = x + pos.slice(0, 1).unsqueeze(0);
   if (temporal_embed_enc && coords.temporal.defined()) {
     if (coords.temporal.dim() != 3 || coords.temporal.size(0) != x.size(0) || coords.temporal.size(1) != grid.t)
-      throwBadInput("temporal coordinates must have shape " + shapeString({x.size(0), grid.t, 2}) + ", got " +
-                    shapeString(coords.temporal.sizes()));
+      throwBadInput("temporal coordinates must have shape " + shapeText({x.size(0), grid.t, 2}) + ", got " +
+                    shapeText(coords.temporal.sizes()));
     x = x + temporal_embed_enc(coords.temporal, grid.tokensPerFrame());
   }
   if (location_embed_enc && coords.location.defined()) {
     if (coords.location.dim() != 2 || coords.location.size(0) != x.size(0))
-      throwBadInput("location coordinates must have shape " + shapeString({x.size(0), 2}) + ", got " +
-                    shapeString(coords.location.sizes()));
+      throwBadInput("location coordinates must have shape " + shapeText({x.size(0), 2}) + ", got " +
+                    shapeText(coords.location.sizes()));
     x = x + location_embed_enc(coords.location);
   }
   *clsOut = (cls_token + pos.slice(0, 0, 1).unsqueeze(0)).expand({x.size(0), 1, cfg.embedDim});
@@ -276,8 +271,8 @@ EncoderOutput PrithviEncoderImpl::forward(const torch::Tensor& pixels, const Coo
     case MaskSpec::Kind::Tokens: {
       const auto& t = mask.tokens;
       if (t.dim() != 2 || t.size(0) != x.size(0) || t.size(1) != x.size(1))
-        throwBadInput("token mask must have shape " + shapeString({x.size(0), x.size(1)}) + ", got " +
-                      shapeString(t.sizes()));
+        throwBadInput("token mask must have shape " + shapeText({x.size(0), x.size(1)}) + ", got " +
+                      shapeText(t.sizes()));
       const auto hidden = (t.to(torch::kFloat32) > 0.5).to(torch::kFloat32).to(x.device());
       const auto counts = hidden.sum(1).to(torch::kInt64).cpu();
       const int64_t nHidden = counts[0].item<int64_t>();
@@ -363,7 +358,7 @@ torch::Tensor PrithviDecoderImpl::forward(const torch::Tensor& latent, const tor
   auto rest = x.slice(1, 1);
   if (idsRestore.defined()) {
     if (idsRestore.dim() != 2 || idsRestore.size(0) != b || idsRestore.size(1) != l)
-      throwBadInput("ids_restore must have shape " + shapeString({b, l}));
+      throwBadInput("ids_restore must have shape " + shapeText({b, l}));
     const int64_t nMasked = l - rest.size(1);
     if (nMasked < 0) throwBadInput("decoder: more visible tokens than the grid holds");
     rest = torch::cat({rest, mask_token.expand({b, nMasked, dd}).to(rest.scalar_type())}, 1);

@@ -99,14 +99,6 @@ const DtypeInfo* dtypeByStorageName(const std::string& name) {
   return nullptr;
 }
 
-std::string shapeText(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += ", ";
-    s += std::to_string(shape[i]);
-  }
-  return s + "]";
-}
 
 std::string quoteName(const std::string& s, size_t max = 80) {
   std::string out = "'";
@@ -1841,6 +1833,12 @@ StateDict readCheckpoint(const std::string& path, const ReadLimits& limits) {
   if (size >= 2 && head[0] == 0x80 && head[1] <= 5) return readTorchCheckpoint(path, limits);
   if (size >= 9 && head[8] == '{') return readSafetensors(path, limits);
   bad(path, "neither a safetensors file nor a torch.save archive");
+}
+
+std::string shapeText(at::IntArrayRef sizes) {
+  std::string text = "[";
+  for (size_t i = 0; i < sizes.size(); ++i) text += (i ? ", " : "") + std::to_string(sizes[i]);
+  return text + "]";
 }
 
 }  // namespace prithvi::model

@@ -48,6 +48,9 @@ void writeSafetensors(const std::string& path, const StateDict& state);
 // global, before any tensor is built. Nested dicts are flattened with "." between levels.
 StateDict readTorchCheckpoint(const std::string& path, const ReadLimits& limits = {});
 
+// "[1, 589, 768]"
+std::string shapeText(at::IntArrayRef sizes);
+
 // Either format by content (the zip magic or the safetensors header).
 StateDict readCheckpoint(const std::string& path, const ReadLimits& limits = {});
 
