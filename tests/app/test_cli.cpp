@@ -13,19 +13,8 @@
 
 
 namespace {
-struct Run {
-  int code = -1;
-  QByteArray out;
-  QByteArray err;
-  QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
-};
-
-Run runPrithvi(const QStringList& arguments) {
-  QProcess process;
-  process.start(QStringLiteral(PRITHVI_BIN_DIR "/prithvi"), arguments);
-  process.waitForFinished(300000);
-  return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
-}
+using Run = prithvi::test::ProcessRun;
+using prithvi::test::runPrithvi;
 
 int ramp(int band, int x, int y) { return band * 100 + x + y; }
 }  // namespace

@@ -12,22 +12,11 @@
 
 #include <gdal.h>
 
+#include "tests/support/TestSupport.h"
+
 namespace {
-struct Run {
-  int code = -1;
-  QByteArray out;
-  QByteArray err;
-  QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
-};
-
-Run run(const QString& program, const QStringList& arguments, int timeoutMs = 300000) {
-  QProcess process;
-  process.start(program, arguments);
-  process.waitForFinished(timeoutMs);
-  return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
-}
-
-Run prithvi(const QStringList& arguments) { return run(QStringLiteral(PRITHVI_BIN_DIR "/prithvi"), arguments); }
+using Run = prithvi::test::ProcessRun;
+Run run(const QString& program, const QStringList& arguments) { return prithvi::test::runProcess(program, arguments); }
 
 // Reads a float32 safetensors tensor with Python (an independent reader) as a flat list.
 QJsonArray pythonTensor(const QString& file, const QString& name) {
@@ -58,11 +47,11 @@ class TestModelCli : public QObject {
 
  private Q_SLOTS:
   void initInspectConvert() {
-    QCOMPARE(prithvi({QStringLiteral("weights"), QStringLiteral("init"), path("tiny.safetensors"), QStringLiteral("--config"),
+    QCOMPARE(prithvi::test::runPrithvi({QStringLiteral("weights"), QStringLiteral("init"), path("tiny.safetensors"), QStringLiteral("--config"),
                       QStringLiteral("tiny_test"), QStringLiteral("--seed"), QStringLiteral("3")})
                  .code,
              0);
-    const Run inspect = prithvi({QStringLiteral("weights"), QStringLiteral("inspect"), path("tiny.safetensors"), QStringLiteral("--json")});
+    const Run inspect = prithvi::test::runPrithvi({QStringLiteral("weights"), QStringLiteral("inspect"), path("tiny.safetensors"), QStringLiteral("--json")});
     QCOMPARE(inspect.code, 0);
     QCOMPARE(inspect.json()[QStringLiteral("config")].toString(), QStringLiteral("tiny_test"));
     QCOMPARE(inspect.json()[QStringLiteral("missing")].toInt(), 0);
@@ -81,12 +70,12 @@ class TestModelCli : public QObject {
         "torch.save(d, sys.argv[2])\n");
     const Run python = run(QStringLiteral("/usr/bin/python3"), {QStringLiteral("-c"), script, path("tiny.safetensors"), path("flat.pt")});
     QVERIFY2(python.code == 0, python.err.constData());
-    const Run flat = prithvi({QStringLiteral("weights"), QStringLiteral("inspect"), path("flat.pt"), QStringLiteral("--json")});
+    const Run flat = prithvi::test::runPrithvi({QStringLiteral("weights"), QStringLiteral("inspect"), path("flat.pt"), QStringLiteral("--json")});
     QCOMPARE(flat.code, 0);
     QVERIFY(flat.json()[QStringLiteral("layout")].toString().startsWith(QStringLiteral("flat")));
     QCOMPARE(flat.json()[QStringLiteral("config")].toString(), QStringLiteral("tiny_test"));  // inferred from shapes
     QCOMPARE(flat.json()[QStringLiteral("missing")].toInt(), 0);
-    QCOMPARE(prithvi({QStringLiteral("weights"), QStringLiteral("convert"), path("flat.pt"), path("converted.safetensors")}).code, 0);
+    QCOMPARE(prithvi::test::runPrithvi({QStringLiteral("weights"), QStringLiteral("convert"), path("flat.pt"), path("converted.safetensors")}).code, 0);
     QCOMPARE(pythonTensor(path("converted.safetensors"), QStringLiteral("encoder.blocks.1.mlp.fc2.weight")),
              pythonTensor(path("tiny.safetensors"), QStringLiteral("encoder.blocks.1.mlp.fc2.weight")));
     // A file that is not a Prithvi checkpoint is refused with a reason.
@@ -94,7 +83,7 @@ class TestModelCli : public QObject {
     QVERIFY(text.open(QIODevice::WriteOnly));
     text.write("not a checkpoint");
     text.close();
-    const Run bad = prithvi({QStringLiteral("weights"), QStringLiteral("inspect"), path("notes.pt")});
+    const Run bad = prithvi::test::runPrithvi({QStringLiteral("weights"), QStringLiteral("inspect"), path("notes.pt")});
     QCOMPARE(bad.code, 3);
     QCOMPARE(bad.err.count('\n'), 1);
   }
@@ -105,7 +94,7 @@ class TestModelCli : public QObject {
                            {reference, QStringLiteral("--config"), QStringLiteral("small_test"), QStringLiteral("--seed"),
                             QStringLiteral("5"), QStringLiteral("--out"), path("ref")});
     QVERIFY2(python.code == 0, python.err.constData());
-    const Run forward = prithvi({QStringLiteral("model"), QStringLiteral("forward"), QStringLiteral("--weights"),
+    const Run forward = prithvi::test::runPrithvi({QStringLiteral("model"), QStringLiteral("forward"), QStringLiteral("--weights"),
                                  path("ref/weights.safetensors"), QStringLiteral("--config"), QStringLiteral("small_test"),
                                  QStringLiteral("--input"), path("ref/inputs.safetensors"), QStringLiteral("--out"),
                                  path("out.safetensors"), QStringLiteral("--threads"), QStringLiteral("1")});
@@ -118,11 +107,11 @@ class TestModelCli : public QObject {
   }
 
   void embedAndReconstructAScene() {
-    QCOMPARE(prithvi({QStringLiteral("synth"), QStringLiteral("hls"), QStringLiteral("--dates"), QStringLiteral("2"),
+    QCOMPARE(prithvi::test::runPrithvi({QStringLiteral("synth"), QStringLiteral("hls"), QStringLiteral("--dates"), QStringLiteral("2"),
                       QStringLiteral("--size"), QStringLiteral("100"), QStringLiteral("--out"), path("hls")})
                  .code,
              0);
-    const Run embed = prithvi({QStringLiteral("embed"), QStringLiteral("--weights"), path("tiny.safetensors"),
+    const Run embed = prithvi::test::runPrithvi({QStringLiteral("embed"), QStringLiteral("--weights"), path("tiny.safetensors"),
                                QStringLiteral("--input"), path("hls"), QStringLiteral("--out"), path("embedding.tif")});
     QVERIFY2(embed.code == 0, embed.err.constData());
     GDALAllRegister();
@@ -135,14 +124,14 @@ class TestModelCli : public QObject {
     QCOMPARE(transform[1], 240.0);                // 8 px x 30 m
     QCOMPARE(transform[0], 499980.0);             // the tile's origin
     GDALClose(dataset);
-    const Run reconstruct = prithvi({QStringLiteral("reconstruct"), QStringLiteral("--weights"), path("tiny.safetensors"),
+    const Run reconstruct = prithvi::test::runPrithvi({QStringLiteral("reconstruct"), QStringLiteral("--weights"), path("tiny.safetensors"),
                                      QStringLiteral("--input"), path("hls"), QStringLiteral("--out"), path("rec"),
                                      QStringLiteral("--mask-ratio"), QStringLiteral("0.5")});
     QVERIFY2(reconstruct.code == 0, reconstruct.err.constData());
     QCOMPARE(QDir(path("rec")).entryList({QStringLiteral("*.reconstruction.tif")}).size(), 2);
     QVERIFY(QFile::exists(path("rec/mask.tif")));
     // A mask ratio outside [0, 1) is a usage error.
-    const Run usage = prithvi({QStringLiteral("reconstruct"), QStringLiteral("--weights"), path("tiny.safetensors"),
+    const Run usage = prithvi::test::runPrithvi({QStringLiteral("reconstruct"), QStringLiteral("--weights"), path("tiny.safetensors"),
                                QStringLiteral("--input"), path("hls"), QStringLiteral("--out"), path("rec2"),
                                QStringLiteral("--mask-ratio"), QStringLiteral("1.5")});
     QCOMPARE(usage.code, 2);

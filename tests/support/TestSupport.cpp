@@ -5,6 +5,8 @@
 #include <vector>
 
 #include <QDir>
+#include <QJsonDocument>
+#include <QProcess>
 #include <QFileInfo>
 #include <QTest>
 
@@ -69,6 +71,17 @@ double gdalPixel(const std::string& path, int x, int y) {
   }
   return value;
 }
+
+QJsonObject ProcessRun::json() const { return QJsonDocument::fromJson(out).object(); }
+
+ProcessRun runProcess(const QString& program, const QStringList& arguments, int timeoutMs) {
+  QProcess process;
+  process.start(program, arguments);
+  process.waitForFinished(timeoutMs);
+  return {process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
+}
+
+ProcessRun runPrithvi(const QStringList& arguments) { return runProcess(QStringLiteral(PRITHVI_BIN_DIR "/prithvi"), arguments); }
 
 void writeHugeHeaderTiff(const std::string& path, uint32_t width, uint32_t height) {
   // A classic little-endian TIFF with one IFD and a single strip of 16 bytes: the header

@@ -4,7 +4,10 @@
 #include <string>
 #include <vector>
 
+#include <QByteArray>
+#include <QJsonObject>
 #include <QString>
+#include <QStringList>
 
 #include "core/raster/RasterSource.h"
 
@@ -22,6 +25,17 @@ void writeInt16Tiff(const std::string& path, int width, int height, int bands,
 
 // One pixel of band 1 read with plain GDAL (the independent check); NaN when unreadable.
 double gdalPixel(const std::string& path, int x, int y);
+
+// A finished child process: exit code and what it printed.
+struct ProcessRun {
+  int code = -1;
+  QByteArray out;
+  QByteArray err;
+  QJsonObject json() const;  // stdout parsed as a JSON object
+};
+ProcessRun runProcess(const QString& program, const QStringList& arguments, int timeoutMs = 300000);
+// The project's `prithvi` CLI.
+ProcessRun runPrithvi(const QStringList& arguments);
 
 // A TIFF whose header declares width x height pixels but holds almost no data.
 void writeHugeHeaderTiff(const std::string& path, uint32_t width, uint32_t height);

@@ -16,6 +16,7 @@
 
 #include "core/project/DemoProject.h"
 #include "core/synth/HlsSynth.h"
+#include "tests/support/GuiTestSupport.h"
 #include "tests/support/TestSupport.h"
 #include "ui/CatalogDock.h"
 #include "ui/MainWindow.h"
@@ -57,26 +58,13 @@ class TestMainWindow : public QObject {
     canvas()->setView({2 * target.x - at.x, 2 * target.y - at.y}, scene.geoTransform.pixelWidth());
   }
   QPoint canvasCentre() { return QPoint(canvas()->width() / 2, canvas()->height() / 2); }
-  // Saves the window for a person to look at when PRITHVI_TEST_SCREENSHOTS names a folder.
-  void keepScreenshot(const char* name) {
-    const QByteArray dir = qgetenv("PRITHVI_TEST_SCREENSHOTS");
-    if (!dir.isEmpty()) mWindow->grab().save(QString::fromLocal8Bit(dir) + QLatin1Char('/') + QLatin1String(name));
-  }
 
  private Q_SLOTS:
   void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    DemoOptions options;
-    options.dir = mDir.filePath(QStringLiteral("demo")).toStdString();
-    options.sampleDir = test::sampleDir().toStdString();
-    mProject = ensureDemoProject(options);
-    mWindow = std::make_unique<MainWindow>();
-    mWindow->resize(1300, 850);
-    mWindow->show();
-    QVERIFY(QTest::qWaitForWindowExposed(mWindow.get()));
-    QVERIFY(mWindow->openProject(QString::fromStdString(mProject)));
-    QVERIFY(waitForRender());
+    mWindow = test::openDemoWindow(mDir.path(), QSize(1300, 850), &mProject);
+    QVERIFY2(mWindow, "the demo project did not open and draw");
   }
+
 
   void opensDemoWithCatalogAndLayer() {
     QCOMPARE(mWindow->catalog()->sceneCount(), 16);
@@ -191,7 +179,7 @@ class TestMainWindow : public QObject {
     mWindow->styleDock()->setFmaskOverlay(fmask::kCloud | fmask::kShadow);
     QVERIFY(waitForRender());
     QCOMPARE(int(topLayer().style.fmaskOverlay), int(fmask::kCloud | fmask::kShadow));
-    keepScreenshot("ndvi-fmask.png");
+    test::keepScreenshot(mWindow.get(), "ndvi-fmask.png");
     QVERIFY(mWindow->styleDock()->selectPreset(QStringLiteral("True colour")));
     QVERIFY(waitForRender());
   }

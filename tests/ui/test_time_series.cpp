@@ -16,6 +16,7 @@
 
 #include "core/project/DemoProject.h"
 #include "core/timeseries/TileCube.h"
+#include "tests/support/GuiTestSupport.h"
 #include "tests/support/TestSupport.h"
 #include "ui/MainWindow.h"
 #include "ui/TimeSeriesDock.h"
@@ -36,10 +37,6 @@ class TestTimeSeriesDock : public QObject {
   TimeSeriesDock* dock() { return mWindow->timeSeries(); }
   MapCanvas* canvas() { return mWindow->canvas(); }
   const MapLayer& topLayer() { return *mWindow->layers()->topVisible(); }
-  void keepScreenshot(const char* name) {
-    const QByteArray dir = qgetenv("PRITHVI_TEST_SCREENSHOTS");
-    if (!dir.isEmpty()) mWindow->grab().save(QString::fromLocal8Bit(dir) + QLatin1Char('/') + QLatin1String(name));
-  }
   // Clicks the map at scene pixel (x, y) of the top layer and waits for the dock to load.
   bool clickPixel(int x, int y) {
     const Scene& scene = topLayer().scene;
@@ -55,18 +52,10 @@ class TestTimeSeriesDock : public QObject {
 
  private Q_SLOTS:
   void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
-    DemoOptions options;
-    options.dir = mDir.filePath(QStringLiteral("demo")).toStdString();
-    options.sampleDir = test::sampleDir().toStdString();
-    mProject = ensureDemoProject(options);
-    mWindow = std::make_unique<MainWindow>();
-    mWindow->resize(1400, 950);
-    mWindow->show();
-    QVERIFY(QTest::qWaitForWindowExposed(mWindow.get()));
-    QVERIFY(mWindow->openProject(QString::fromStdString(mProject)));
-    QVERIFY(QTest::qWaitFor([this] { return canvas()->isRenderComplete(); }, 30000));
+    mWindow = test::openDemoWindow(mDir.path(), QSize(1400, 950), &mProject);
+    QVERIFY2(mWindow, "the demo project did not open and draw");
   }
+
 
   void clickLoadsTheProfileWithGdalValues() {
     QVERIFY(clickPixel(200, 150));
@@ -95,7 +84,7 @@ class TestTimeSeriesDock : public QObject {
     dock()->tabs()->setCurrentIndex(0);
     if (auto* d = mWindow->findChild<QDockWidget*>(QStringLiteral("timeSeriesDock"))) d->raise();
     QTest::qWait(50);
-    keepScreenshot("timeseries-profile.png");
+    test::keepScreenshot(mWindow.get(), "timeseries-profile.png");
   }
 
   void chartAndChipsShowTheirDateOnTheMap() {
@@ -122,7 +111,7 @@ class TestTimeSeriesDock : public QObject {
     for (const auto& chip : grid->chips()) cloudy += chip.cloudy();
     QVERIFY(cloudy > 0 && cloudy < 12);
     QVERIFY(QTest::qWaitFor([this] { return canvas()->isRenderComplete(); }, 20000));
-    keepScreenshot("timeseries-dates.png");
+    test::keepScreenshot(mWindow.get(), "timeseries-dates.png");
   }
 
   void framesExportAsAnimatedPng() {
@@ -185,7 +174,7 @@ class TestTimeSeriesDock : public QObject {
     QSet<QRgb> colours;
     for (int y = 0; y < image.height(); y += 3)
       for (int x = 0; x < image.width(); x += 3) colours.insert(image.pixel(x, y));
-    keepScreenshot("timeseries-cube.png");
+    test::keepScreenshot(mWindow.get(), "timeseries-cube.png");
     QVERIFY2(colours.size() > 40, qPrintable(QString::number(colours.size())));
     // A voxel of the date slice in the quarter facing the camera (east and south of the other
     // slices): picking there finds it.

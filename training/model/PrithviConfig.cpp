@@ -1,5 +1,7 @@
 #include "training/model/PrithviConfig.h"
 
+#include "training/model/Json.h"
+
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -7,7 +9,6 @@
 #include <map>
 #include <memory>
 #include <sstream>
-#include <variant>
 
 #include "core/base/Error.h"
 
@@ -106,160 +107,6 @@ const std::vector<std::pair<std::string, PrithviConfig>>& table() {
   return t;
 }
 
-// ---- a minimal JSON reader (objects, arrays, strings, numbers, literals) -----------------
-
-struct JValue;
-using JObject = std::vector<std::pair<std::string, std::shared_ptr<JValue>>>;
-using JArray = std::vector<std::shared_ptr<JValue>>;
-struct JValue {
-  std::variant<std::nullptr_t, bool, double, std::string, JArray, JObject> v;
-};
-
-class JsonReader {
- public:
-  explicit JsonReader(const std::string& s) : mS(s) {}
-
-  std::shared_ptr<JValue> parseDocument() {
-    auto v = parseValue(0);
-    skipWs();
-    if (mPos != mS.size()) fail("trailing characters");
-    return v;
-  }
-
- private:
-  [[noreturn]] void fail(const std::string& what) const {
-    throwBadInput("model config JSON: " + what + " at offset " + std::to_string(mPos));
-  }
-  void skipWs() {
-    while (mPos < mS.size() && (mS[mPos] == ' ' || mS[mPos] == '\n' || mS[mPos] == '\r' ||
-                                mS[mPos] == '\t'))
-      ++mPos;
-  }
-  char peek() {
-    skipWs();
-    if (mPos >= mS.size()) fail("unexpected end");
-    return mS[mPos];
-  }
-  void expect(char c) {
-    if (peek() != c) fail(std::string("expected '") + c + "'");
-    ++mPos;
-  }
-  std::shared_ptr<JValue> parseValue(int depth) {
-    if (depth > 32) fail("nested too deeply");
-    auto out = std::make_shared<JValue>();
-    const char c = peek();
-    if (c == '{') {
-      ++mPos;
-      JObject obj;
-      if (peek() == '}') {
-        ++mPos;
-      } else {
-        for (;;) {
-          if (peek() != '"') fail("expected a key");
-          std::string key = parseString();
-          expect(':');
-          obj.emplace_back(std::move(key), parseValue(depth + 1));
-          if (peek() == ',') {
-            ++mPos;
-            continue;
-          }
-          expect('}');
-          break;
-        }
-      }
-      out->v = std::move(obj);
-    } else if (c == '[') {
-      ++mPos;
-      JArray arr;
-      if (peek() == ']') {
-        ++mPos;
-      } else {
-        for (;;) {
-          arr.push_back(parseValue(depth + 1));
-          if (peek() == ',') {
-            ++mPos;
-            continue;
-          }
-          expect(']');
-          break;
-        }
-      }
-      out->v = std::move(arr);
-    } else if (c == '"') {
-      out->v = parseString();
-    } else if (mS.compare(mPos, 4, "true") == 0) {
-      mPos += 4;
-      out->v = true;
-    } else if (mS.compare(mPos, 5, "false") == 0) {
-      mPos += 5;
-      out->v = false;
-    } else if (mS.compare(mPos, 4, "null") == 0) {
-      mPos += 4;
-      out->v = nullptr;
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
-      const size_t start = mPos;
-      while (mPos < mS.size() && (std::isdigit(static_cast<unsigned char>(mS[mPos])) ||
-                                  mS[mPos] == '-' || mS[mPos] == '+' || mS[mPos] == '.' ||
-                                  mS[mPos] == 'e' || mS[mPos] == 'E'))
-        ++mPos;
-      const std::string num = mS.substr(start, mPos - start);
-      char* end = nullptr;
-      const double d = std::strtod(num.c_str(), &end);
-      if (end != num.c_str() + num.size()) fail("bad number '" + num + "'");
-      out->v = d;
-    } else {
-      fail(std::string("unexpected character '") + c + "'");
-    }
-    return out;
-  }
-  std::string parseString() {
-    expect('"');
-    std::string out;
-    while (mPos < mS.size() && mS[mPos] != '"') {
-      char c = mS[mPos++];
-      if (c == '\\') {
-        if (mPos >= mS.size()) fail("bad escape");
-        const char e = mS[mPos++];
-        switch (e) {
-          case '"': out += '"'; break;
-          case '\\': out += '\\'; break;
-          case '/': out += '/'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'n': out += '\n'; break;
-          case 'r': out += '\r'; break;
-          case 't': out += '\t'; break;
-          case 'u': {
-            if (mPos + 4 > mS.size()) fail("bad \\u escape");
-            const unsigned code = std::stoul(mS.substr(mPos, 4), nullptr, 16);
-            mPos += 4;
-            if (code < 0x80) {
-              out += static_cast<char>(code);
-            } else if (code < 0x800) {
-              out += static_cast<char>(0xC0 | (code >> 6));
-              out += static_cast<char>(0x80 | (code & 0x3F));
-            } else {
-              out += static_cast<char>(0xE0 | (code >> 12));
-              out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-              out += static_cast<char>(0x80 | (code & 0x3F));
-            }
-            break;
-          }
-          default: fail("bad escape");
-        }
-      } else {
-        out += c;
-      }
-    }
-    if (mPos >= mS.size()) fail("unterminated string");
-    ++mPos;
-    return out;
-  }
-
-  const std::string& mS;
-  size_t mPos = 0;
-};
-
 std::string quote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
@@ -283,20 +130,17 @@ std::string num(double d) {
   return buf;
 }
 
-int64_t asInt(const JValue& v, const std::string& key) {
-  const double* d = std::get_if<double>(&v.v);
-  if (!d || std::floor(*d) != *d) throwBadInput("model config JSON: '" + key + "' must be an integer");
-  return static_cast<int64_t>(*d);
+int64_t asInt(const Json& v, const std::string& key) {
+  if (!v.isNumber() || std::floor(v.number) != v.number) throwBadInput("model config JSON: '" + key + "' must be an integer");
+  return static_cast<int64_t>(v.number);
 }
-double asDouble(const JValue& v, const std::string& key) {
-  const double* d = std::get_if<double>(&v.v);
-  if (!d) throwBadInput("model config JSON: '" + key + "' must be a number");
-  return *d;
+double asDouble(const Json& v, const std::string& key) {
+  if (!v.isNumber()) throwBadInput("model config JSON: '" + key + "' must be a number");
+  return v.number;
 }
-bool asBool(const JValue& v, const std::string& key) {
-  const bool* b = std::get_if<bool>(&v.v);
-  if (!b) throwBadInput("model config JSON: '" + key + "' must be true or false");
-  return *b;
+bool asBool(const Json& v, const std::string& key) {
+  if (v.kind != Json::Kind::Bool) throwBadInput("model config JSON: '" + key + "' must be true or false");
+  return v.boolean;
 }
 
 }  // namespace
@@ -373,42 +217,39 @@ std::string PrithviConfig::toJson() const {
 PrithviConfig PrithviConfig::fromJson(const std::string& json) { return fromJson(json, v1_100()); }
 
 PrithviConfig PrithviConfig::fromJson(const std::string& json, const PrithviConfig& base) {
-  JsonReader reader(json);
-  auto doc = reader.parseDocument();
-  const JObject* top = std::get_if<JObject>(&doc->v);
-  if (!top) throwBadInput("model config JSON: the document must be an object");
+  const Json doc = parseJson(json, "model config JSON");
+  if (doc.kind != Json::Kind::Object) throwBadInput("model config JSON: the document must be an object");
 
   PrithviConfig c = base;
   bool tubeletFromPatch = false;
-  auto apply = [&](const JObject& obj) {
-    for (const auto& [key, value] : obj) {
-      const JValue& v = *value;
-      if (std::holds_alternative<std::nullptr_t>(v.v)) continue;
+  auto apply = [&](const Json& obj) {
+    for (const auto& [key, v] : obj.object) {
+      if (v.kind == Json::Kind::Null) continue;
       if (key == "name") {
-        const auto* s = std::get_if<std::string>(&v.v);
-        if (!s) throwBadInput("model config JSON: 'name' must be a string");
-        c.name = *s;
+        if (v.kind != Json::Kind::String) throwBadInput("model config JSON: 'name' must be a string");
+        c.name = v.string;
       } else if (key == "img_size") {
-        if (const auto* arr = std::get_if<JArray>(&v.v)) {
-          if (arr->size() != 2 || asInt(*(*arr)[0], key) != asInt(*(*arr)[1], key))
+        if (v.kind == Json::Kind::Array) {
+          const auto& arr = v.array;
+          if (arr.size() != 2 || asInt(arr[0], key) != asInt(arr[1], key))
             throwBadInput("model config JSON: 'img_size' must be one number or a square [h, w]");
-          c.imgSize = asInt(*(*arr)[0], key);
+          c.imgSize = asInt(arr[0], key);
         } else {
           c.imgSize = asInt(v, key);
         }
       } else if (key == "patch_size") {
-        if (const auto* arr = std::get_if<JArray>(&v.v)) {
-          if (arr->size() == 3) {
-            const int64_t t = asInt(*(*arr)[0], key), h = asInt(*(*arr)[1], key),
-                          w = asInt(*(*arr)[2], key);
+        if (v.kind == Json::Kind::Array) {
+          const auto& arr = v.array;
+          if (arr.size() == 3) {
+            const int64_t t = asInt(arr[0], key), h = asInt(arr[1], key), w = asInt(arr[2], key);
             if (h != w) throwBadInput("model config JSON: only square spatial patches are supported");
             c.tubeletSize = t;
             c.patchSize = h;
             tubeletFromPatch = true;
-          } else if (arr->size() == 2) {
-            if (asInt(*(*arr)[0], key) != asInt(*(*arr)[1], key))
+          } else if (arr.size() == 2) {
+            if (asInt(arr[0], key) != asInt(arr[1], key))
               throwBadInput("model config JSON: only square spatial patches are supported");
-            c.patchSize = asInt(*(*arr)[0], key);
+            c.patchSize = asInt(arr[0], key);
           } else {
             throwBadInput("model config JSON: 'patch_size' must be p, [p, p] or [t, p, p]");
           }
@@ -438,10 +279,9 @@ PrithviConfig PrithviConfig::fromJson(const std::string& json, const PrithviConf
         c.decoderNumHeads = asInt(v, key);
       } else if (key == "mean" || key == "std") {
         // One value per Prithvi band; other lists (other band sets) leave the variant's values.
-        const auto* arr = std::get_if<JArray>(&v.v);
-        if (!arr || arr->size() != 6) continue;
+        if (v.kind != Json::Kind::Array || v.array.size() != 6) continue;
         auto& target = key == "mean" ? c.mean : c.std;
-        for (size_t i = 0; i < 6; ++i) target[i] = asDouble(*(*arr)[i], key);
+        for (size_t i = 0; i < 6; ++i) target[i] = asDouble(v.array[i], key);
       } else if (key == "mlp_ratio") {
         c.mlpRatio = asDouble(v, key);
       } else if (key == "norm_eps") {
@@ -453,18 +293,16 @@ PrithviConfig PrithviConfig::fromJson(const std::string& json, const PrithviConf
       } else if (key == "coords_scale_learn") {
         c.coordsScaleLearn = asBool(v, key);
       } else if (key == "coords_encoding") {
-        const auto* arr = std::get_if<JArray>(&v.v);
-        if (!arr) throwBadInput("model config JSON: 'coords_encoding' must be a list");
+        if (v.kind != Json::Kind::Array) throwBadInput("model config JSON: 'coords_encoding' must be a list");
         c.temporalEncoding = c.locationEncoding = false;
-        for (const auto& item : *arr) {
-          const auto* s = std::get_if<std::string>(&item->v);
-          if (!s) throwBadInput("model config JSON: 'coords_encoding' entries must be strings");
-          if (*s == "time") {
+        for (const auto& item : v.array) {
+          if (item.kind != Json::Kind::String) throwBadInput("model config JSON: 'coords_encoding' entries must be strings");
+          if (item.string == "time") {
             c.temporalEncoding = true;
-          } else if (*s == "location") {
+          } else if (item.string == "location") {
             c.locationEncoding = true;
           } else {
-            throwBadInput("model config JSON: unknown coords_encoding '" + *s +
+            throwBadInput("model config JSON: unknown coords_encoding '" + item.string +
                           "' (expected time, location)");
           }
         }
@@ -472,13 +310,10 @@ PrithviConfig PrithviConfig::fromJson(const std::string& json, const PrithviConf
       // Anything else (architecture, num_features, mean/std, bands, ...) is not ours to read.
     }
   };
-  apply(*top);
-  for (const auto& [key, value] : *top) {
-    if (key == "pretrained_cfg") {
-      const JObject* inner = std::get_if<JObject>(&value->v);
-      if (!inner) throwBadInput("model config JSON: 'pretrained_cfg' must be an object");
-      apply(*inner);
-    }
+  apply(doc);
+  if (const Json* inner = doc.member("pretrained_cfg")) {
+    if (inner->kind != Json::Kind::Object) throwBadInput("model config JSON: 'pretrained_cfg' must be an object");
+    apply(*inner);
   }
   c.validate();
   return c;

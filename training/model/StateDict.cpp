@@ -14,6 +14,8 @@
 
 #include "training/model/StateDict.h"
 
+#include "training/model/Json.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -100,21 +102,6 @@ const DtypeInfo* dtypeByStorageName(const std::string& name) {
 }
 
 
-std::string quoteName(const std::string& s, size_t max = 80) {
-  std::string out = "'";
-  for (size_t i = 0; i < s.size() && i < max; ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (s.size() > max) out += "...";
-  return out + "'";
-}
 
 [[noreturn]] void bad(const std::string& path, const std::string& message) {
   throwBadInput(path + ": " + message);
@@ -367,287 +354,6 @@ class AtomicWriter {
   int mFd = -1;
 };
 
-// ---------------------------------------------------------------------------------------------
-// Strict JSON for the safetensors header: objects, arrays, strings, numbers, true/false/null.
-
-struct Json {
-  enum class Kind { Null, Bool, Int, Number, String, Array, Object };
-  Kind kind = Kind::Null;
-  bool boolean = false;
-  int64_t integer = 0;  // Kind::Int: an integer that fits int64
-  std::string string;
-  std::vector<Json> array;
-  std::vector<std::pair<std::string, Json>> object;
-};
-
-class JsonParser {
- public:
-  JsonParser(const std::string& path, const std::string& text, int64_t maxTopLevelMembers,
-             int64_t maxNodes)
-      : mPath(path), mText(text), mMaxTop(maxTopLevelMembers), mMaxNodes(maxNodes) {}
-
-  Json parseDocument() {
-    skipSpace();
-    Json value = parseValue(0);
-    skipSpace();
-    if (mPos != mText.size()) fail("unexpected text after the JSON header");
-    return value;
-  }
-
- private:
-  [[noreturn]] void fail(const std::string& what) {
-    bad(mPath, "invalid safetensors header: " + what + " at byte " + std::to_string(mPos) +
-                   " of the JSON header");
-  }
-  void skipSpace() {
-    while (mPos < mText.size() && (mText[mPos] == ' ' || mText[mPos] == '\t' ||
-                                   mText[mPos] == '\n' || mText[mPos] == '\r')) {
-      ++mPos;
-    }
-  }
-  char peek() {
-    if (mPos >= mText.size()) fail("the JSON ends early");
-    return mText[mPos];
-  }
-  void expect(char c) {
-    if (peek() != c) fail(std::string("expected '") + c + "'");
-    ++mPos;
-  }
-  void countNode() {
-    if (++mNodes > mMaxNodes) {
-      fail("too many JSON values (more than " + std::to_string(mMaxNodes) + ")");
-    }
-  }
-
-  Json parseValue(int depth) {
-    if (depth > 16) fail("nesting deeper than 16 levels");
-    countNode();
-    const char c = peek();
-    Json v;
-    if (c == '{') {
-      v.kind = Json::Kind::Object;
-      ++mPos;
-      skipSpace();
-      std::unordered_set<std::string> keys;
-      if (peek() == '}') {
-        ++mPos;
-        return v;
-      }
-      while (true) {
-        skipSpace();
-        if (peek() != '"') fail("expected a string key");
-        std::string key = parseString();
-        if (!keys.insert(key).second) fail("duplicate key " + quoteName(key));
-        if (depth == 0 && static_cast<int64_t>(v.object.size()) >= mMaxTop) {
-          bad(mPath, "the safetensors header has more than " + std::to_string(mMaxTop - 1) +
-                         " tensor entries (the limit); stopped parsing at byte " + std::to_string(mPos));
-        }
-        skipSpace();
-        expect(':');
-        skipSpace();
-        v.object.emplace_back(std::move(key), parseValue(depth + 1));
-        skipSpace();
-        if (peek() == ',') {
-          ++mPos;
-          continue;
-        }
-        expect('}');
-        return v;
-      }
-    }
-    if (c == '[') {
-      v.kind = Json::Kind::Array;
-      ++mPos;
-      skipSpace();
-      if (peek() == ']') {
-        ++mPos;
-        return v;
-      }
-      while (true) {
-        skipSpace();
-        v.array.push_back(parseValue(depth + 1));
-        skipSpace();
-        if (peek() == ',') {
-          ++mPos;
-          continue;
-        }
-        expect(']');
-        return v;
-      }
-    }
-    if (c == '"') {
-      v.kind = Json::Kind::String;
-      v.string = parseString();
-      return v;
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) return parseNumber();
-    if (mText.compare(mPos, 4, "true") == 0) {
-      mPos += 4;
-      v.kind = Json::Kind::Bool;
-      v.boolean = true;
-      return v;
-    }
-    if (mText.compare(mPos, 5, "false") == 0) {
-      mPos += 5;
-      v.kind = Json::Kind::Bool;
-      return v;
-    }
-    if (mText.compare(mPos, 4, "null") == 0) {
-      mPos += 4;
-      return v;
-    }
-    fail("unexpected character " + quoteName(std::string(1, c)));
-  }
-
-  Json parseNumber() {
-    Json v;
-    bool negative = false;
-    if (mText[mPos] == '-') {
-      negative = true;
-      ++mPos;
-    }
-    if (mPos >= mText.size() || !std::isdigit(static_cast<unsigned char>(mText[mPos]))) {
-      fail("malformed number");
-    }
-    if (mText[mPos] == '0' && mPos + 1 < mText.size() &&
-        std::isdigit(static_cast<unsigned char>(mText[mPos + 1]))) {
-      fail("number with a leading zero");
-    }
-    bool fits = true;
-    int64_t value = 0;
-    while (mPos < mText.size() && std::isdigit(static_cast<unsigned char>(mText[mPos]))) {
-      const int digit = mText[mPos] - '0';
-      if (__builtin_mul_overflow(value, 10, &value) ||
-          __builtin_add_overflow(value, negative ? -digit : digit, &value)) {
-        fits = false;
-      }
-      ++mPos;
-    }
-    bool integral = true;
-    if (mPos < mText.size() && mText[mPos] == '.') {
-      integral = false;
-      ++mPos;
-      if (mPos >= mText.size() || !std::isdigit(static_cast<unsigned char>(mText[mPos]))) {
-        fail("malformed number");
-      }
-      while (mPos < mText.size() && std::isdigit(static_cast<unsigned char>(mText[mPos]))) ++mPos;
-    }
-    if (mPos < mText.size() && (mText[mPos] == 'e' || mText[mPos] == 'E')) {
-      integral = false;
-      ++mPos;
-      if (mPos < mText.size() && (mText[mPos] == '+' || mText[mPos] == '-')) ++mPos;
-      if (mPos >= mText.size() || !std::isdigit(static_cast<unsigned char>(mText[mPos]))) {
-        fail("malformed number");
-      }
-      while (mPos < mText.size() && std::isdigit(static_cast<unsigned char>(mText[mPos]))) ++mPos;
-    }
-    if (integral && fits) {
-      v.kind = Json::Kind::Int;
-      v.integer = value;
-    } else {
-      v.kind = Json::Kind::Number;
-    }
-    return v;
-  }
-
-  unsigned hex4() {
-    if (mPos + 4 > mText.size()) fail("truncated \\u escape");
-    unsigned value = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char c = mText[mPos++];
-      value <<= 4;
-      if (c >= '0' && c <= '9') value |= c - '0';
-      else if (c >= 'a' && c <= 'f') value |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') value |= c - 'A' + 10;
-      else fail("bad \\u escape");
-    }
-    return value;
-  }
-
-  std::string parseString() {
-    expect('"');
-    std::string out;
-    while (true) {
-      if (mPos >= mText.size()) fail("unterminated string");
-      const unsigned char c = static_cast<unsigned char>(mText[mPos++]);
-      if (c == '"') return out;
-      if (c < 0x20) fail("control character in a string");
-      if (c != '\\') {
-        out += static_cast<char>(c);
-        continue;
-      }
-      if (mPos >= mText.size()) fail("unterminated string");
-      const char e = mText[mPos++];
-      switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          uint32_t cp = hex4();
-          if (cp >= 0xDC00 && cp <= 0xDFFF) fail("lone low surrogate in \\u escape");
-          if (cp >= 0xD800 && cp <= 0xDBFF) {
-            if (mPos + 2 > mText.size() || mText[mPos] != '\\' || mText[mPos + 1] != 'u') {
-              fail("lone high surrogate in \\u escape");
-            }
-            mPos += 2;
-            const uint32_t low = hex4();
-            if (low < 0xDC00 || low > 0xDFFF) fail("bad surrogate pair in \\u escape");
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          }
-          if (cp < 0x80) {
-            out += static_cast<char>(cp);
-          } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-          } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-          } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-          }
-          break;
-        }
-        default:
-          fail("bad escape \\" + std::string(1, e));
-      }
-    }
-  }
-
-  const std::string& mPath;
-  const std::string& mText;
-  size_t mPos = 0;
-  int64_t mMaxTop;
-  int64_t mMaxNodes;
-  int64_t mNodes = 0;
-};
-
-void appendJsonString(std::string& out, const std::string& s) {
-  out += '"';
-  for (const char ch : s) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\\') {
-      out += "\\\\";
-    } else if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += ch;
-    }
-  }
-  out += '"';
-}
 
 // ---------------------------------------------------------------------------------------------
 // Zip container (stored entries, zip64).
@@ -743,11 +449,11 @@ class ZipArchive {
       while (xp + 4 <= extraLen) {
         const uint16_t id = le16(x + xp);
         const uint16_t len = le16(x + xp + 2);
-        if (xp + 4 + len > extraLen) bad(path, "corrupt zip extra field for " + quoteName(name));
+        if (xp + 4 + len > extraLen) bad(path, "corrupt zip extra field for " + quoteForMessage(name));
         if (id == 0x0001) {
           size_t q = xp + 4;
           auto take = [&](uint64_t& field) {
-            if (q + 8 > xp + 4 + len) bad(path, "corrupt zip64 extra field for " + quoteName(name));
+            if (q + 8 > xp + 4 + len) bad(path, "corrupt zip64 extra field for " + quoteForMessage(name));
             field = le64(x + q);
             q += 8;
           };
@@ -761,31 +467,31 @@ class ZipArchive {
       // Compressed or encrypted records are listed (so that, e.g., a TorchScript archive can be
       // recognised) but refused when read.
       if (method == 0 && compSize != uncompSize) {
-        bad(path, "record " + quoteName(name) + " has inconsistent sizes");
+        bad(path, "record " + quoteForMessage(name) + " has inconsistent sizes");
       }
       if (localOffset > static_cast<uint64_t>(mDataLimit) ||
           compSize > static_cast<uint64_t>(mDataLimit)) {
-        bad(path, "record " + quoteName(name) + " lies outside the archive");
+        bad(path, "record " + quoteForMessage(name) + " lies outside the archive");
       }
       unsigned char local[30];
       if (static_cast<int64_t>(localOffset) + 30 > mDataLimit) {
-        bad(path, "record " + quoteName(name) + " lies outside the archive");
+        bad(path, "record " + quoteForMessage(name) + " lies outside the archive");
       }
       file.readAt(static_cast<int64_t>(localOffset), local, 30);
-      if (le32(local) != 0x04034b50) bad(path, "corrupt local header for record " + quoteName(name));
+      if (le32(local) != 0x04034b50) bad(path, "corrupt local header for record " + quoteForMessage(name));
       const int64_t localNameLen = le16(local + 26);
       const int64_t localExtraLen = le16(local + 28);
       const int64_t dataOffset = static_cast<int64_t>(localOffset) + 30 + localNameLen + localExtraLen;
       if (dataOffset > mDataLimit || static_cast<int64_t>(compSize) > mDataLimit - dataOffset) {
-        bad(path, "record " + quoteName(name) + " runs past the end of the archive data (truncated?)");
+        bad(path, "record " + quoteForMessage(name) + " runs past the end of the archive data (truncated?)");
       }
       if (localNameLen != static_cast<int64_t>(nameLen) ||
           file.readString(static_cast<int64_t>(localOffset) + 30, localNameLen) != name) {
-        bad(path, "local and central names differ for record " + quoteName(name));
+        bad(path, "local and central names differ for record " + quoteForMessage(name));
       }
       const ZipEntry entry{dataOffset, static_cast<int64_t>(compSize), crc, method, (flags & 1) != 0};
       if (!mEntries.emplace(name, entry).second) {
-        bad(path, "duplicate record " + quoteName(name));
+        bad(path, "duplicate record " + quoteForMessage(name));
       }
       mNames.push_back(name);
     }
@@ -799,15 +505,15 @@ class ZipArchive {
 
   // Reads a record into `buffer` (entry.size bytes) and checks its CRC.
   void read(const std::string& name, const ZipEntry& entry, void* buffer) const {
-    if (entry.encrypted) bad(mFile.path(), "record " + quoteName(name) + " is encrypted");
+    if (entry.encrypted) bad(mFile.path(), "record " + quoteForMessage(name) + " is encrypted");
     if (entry.method != 0) {
-      bad(mFile.path(), "record " + quoteName(name) + " is compressed (method " +
+      bad(mFile.path(), "record " + quoteForMessage(name) + " is compressed (method " +
                             std::to_string(entry.method) + "); torch.save writes uncompressed records only");
     }
     mFile.readAt(entry.dataOffset, buffer, entry.size);
     const uint32_t crc = crc32().update(0, static_cast<const unsigned char*>(buffer),
                                         static_cast<size_t>(entry.size));
-    if (crc != entry.crc) bad(mFile.path(), "record " + quoteName(name) + " is corrupt (CRC mismatch)");
+    if (crc != entry.crc) bad(mFile.path(), "record " + quoteForMessage(name) + " is corrupt (CRC mismatch)");
   }
 
  private:
@@ -1426,20 +1132,20 @@ class Unpickler {
     const auto known = mStorages.find(key->text);
     if (known != mStorages.end()) {
       if (known->second->tensor->dtype != dtype || known->second->tensor->numel != numel->integer) {
-        fail(at, "storage " + quoteName(key->text) + " is referenced with two different types or sizes");
+        fail(at, "storage " + quoteForMessage(key->text) + " is referenced with two different types or sizes");
       }
       return known->second;
     }
     const std::string recordName = mPrefix + "data/" + key->text;
     const ZipEntry* record = mZip.find(recordName);
     if (!record) {
-      fail(at, "storage " + quoteName(key->text) + " refers to the missing record " + quoteName(recordName));
+      fail(at, "storage " + quoteForMessage(key->text) + " refers to the missing record " + quoteForMessage(recordName));
     }
     int64_t bytes = 0;
     if (__builtin_mul_overflow(numel->integer, dtype->size, &bytes) || bytes != record->size) {
-      fail(at, "storage " + quoteName(key->text) + " declares " + std::to_string(numel->integer) +
+      fail(at, "storage " + quoteForMessage(key->text) + " declares " + std::to_string(numel->integer) +
                    " elements of " + std::to_string(dtype->size) + " bytes but record " +
-                   quoteName(recordName) + " holds " + std::to_string(record->size) + " bytes");
+                   quoteForMessage(recordName) + " holds " + std::to_string(record->size) + " bytes");
     }
     if (__builtin_add_overflow(mStorageBytes, bytes, &mStorageBytes) ||
         mStorageBytes > mLimits.maxTotalBytes) {
@@ -1484,7 +1190,7 @@ void flatten(const std::string& path, const Obj* dict, const std::string& prefix
     else continue;
     name = prefix.empty() ? name : prefix + "." + name;
     if (value->kind == Kind::Tensor) {
-      if (!seen.insert(name).second) bad(path, "two tensors are named " + quoteName(name));
+      if (!seen.insert(name).second) bad(path, "two tensors are named " + quoteForMessage(name));
       out.emplace_back(name, value);
     } else if (value->kind == Kind::Dict) {
       flatten(path, value, name, depth + 1, out, seen);
@@ -1513,7 +1219,7 @@ StateDict materialise(const InputFile& file, const ZipArchive& zip,
       if (s.dtype->type == torch::kBool) {
         const auto* p = static_cast<const unsigned char*>(data.data_ptr());
         for (int64_t i = 0; i < s.numel; ++i) {
-          if (p[i] > 1) bad(path, "bool storage " + quoteName(storage->text) + " holds a value other than 0 or 1");
+          if (p[i] > 1) bad(path, "bool storage " + quoteForMessage(storage->text) + " holds a value other than 0 or 1");
         }
       }
       const auto& indices = users[storage];
@@ -1578,7 +1284,11 @@ StateDict readSafetensors(const std::string& path, const ReadLimits& limits) {
   if (!isValidUtf8(header)) bad(path, "invalid safetensors header: not UTF-8");
   const int64_t maxTop = std::max<int64_t>(0, limits.maxTensors) + 1;  // + __metadata__
   const int64_t maxNodes = 16 * maxTop + 4096;
-  const Json root = JsonParser(path, header, maxTop, maxNodes).parseDocument();
+  JsonLimits jsonLimits;
+  jsonLimits.maxTopLevelMembers = maxTop;
+  jsonLimits.maxNodes = maxNodes;
+  jsonLimits.topLevelMembers = std::to_string(maxTop - 1) + " tensor entries (the limit)";
+  const Json root = parseJson(header, path + ": invalid safetensors header", jsonLimits);
   if (root.kind != Json::Kind::Object) bad(path, "invalid safetensors header: not a JSON object");
 
   struct Entry {
@@ -1591,11 +1301,11 @@ StateDict readSafetensors(const std::string& path, const ReadLimits& limits) {
   std::vector<Entry> entries;
   StateDict state;
   auto intArray = [&](const std::string& name, const Json& v, const char* field) {
-    if (v.kind != Json::Kind::Array) bad(path, "tensor " + quoteName(name) + ": " + field + " is not an array");
+    if (v.kind != Json::Kind::Array) bad(path, "tensor " + quoteForMessage(name) + ": " + field + " is not an array");
     std::vector<int64_t> out;
     for (const Json& item : v.array) {
       if (item.kind != Json::Kind::Int || item.integer < 0) {
-        bad(path, "tensor " + quoteName(name) + ": " + field + " holds something other than a non-negative integer");
+        bad(path, "tensor " + quoteForMessage(name) + ": " + field + " holds something other than a non-negative integer");
       }
       out.push_back(item.integer);
     }
@@ -1612,13 +1322,13 @@ StateDict readSafetensors(const std::string& path, const ReadLimits& limits) {
       if (value.kind != Json::Kind::Object) bad(path, "__metadata__ is not an object");
       for (const auto& [key, text] : value.object) {
         if (text.kind != Json::Kind::String) {
-          bad(path, "__metadata__ value " + quoteName(key) + " is not a string");
+          bad(path, "__metadata__ value " + quoteForMessage(key) + " is not a string");
         }
         state.metadata[key] = text.string;
       }
       continue;
     }
-    if (value.kind != Json::Kind::Object) bad(path, "tensor " + quoteName(name) + " is not described by an object");
+    if (value.kind != Json::Kind::Object) bad(path, "tensor " + quoteForMessage(name) + " is not described by an object");
     const Json* dtype = nullptr;
     const Json* shape = nullptr;
     const Json* offsets = nullptr;
@@ -1626,29 +1336,29 @@ StateDict readSafetensors(const std::string& path, const ReadLimits& limits) {
       if (field == "dtype") dtype = &v;
       else if (field == "shape") shape = &v;
       else if (field == "data_offsets") offsets = &v;
-      else bad(path, "tensor " + quoteName(name) + " has an unknown field " + quoteName(field));
+      else bad(path, "tensor " + quoteForMessage(name) + " has an unknown field " + quoteForMessage(field));
     }
     if (!dtype || !shape || !offsets) {
-      bad(path, "tensor " + quoteName(name) + " lacks dtype, shape or data_offsets");
+      bad(path, "tensor " + quoteForMessage(name) + " lacks dtype, shape or data_offsets");
     }
-    if (dtype->kind != Json::Kind::String) bad(path, "tensor " + quoteName(name) + ": dtype is not a string");
+    if (dtype->kind != Json::Kind::String) bad(path, "tensor " + quoteForMessage(name) + ": dtype is not a string");
     const DtypeInfo* info = dtypeBySafetensorsName(dtype->string);
-    if (!info) bad(path, "tensor " + quoteName(name) + " has an unsupported dtype " + quoteName(dtype->string));
+    if (!info) bad(path, "tensor " + quoteForMessage(name) + " has an unsupported dtype " + quoteForMessage(dtype->string));
     Entry e{name, info, intArray(name, *shape, "shape"), 0, 0, entries.size()};
-    if (e.shape.size() > 64) bad(path, "tensor " + quoteName(name) + " has more than 64 dimensions");
+    if (e.shape.size() > 64) bad(path, "tensor " + quoteForMessage(name) + " has more than 64 dimensions");
     const std::vector<int64_t> range = intArray(name, *offsets, "data_offsets");
-    if (range.size() != 2) bad(path, "tensor " + quoteName(name) + ": data_offsets must hold two numbers");
+    if (range.size() != 2) bad(path, "tensor " + quoteForMessage(name) + ": data_offsets must hold two numbers");
     e.begin = range[0];
     e.end = range[1];
-    if (e.begin > e.end) bad(path, "tensor " + quoteName(name) + ": data_offsets end before they begin");
+    if (e.begin > e.end) bad(path, "tensor " + quoteForMessage(name) + ": data_offsets end before they begin");
     if (e.end > dataSize) {
-      bad(path, "tensor " + quoteName(name) + ": data_offsets [" + std::to_string(e.begin) + ", " +
+      bad(path, "tensor " + quoteForMessage(name) + ": data_offsets [" + std::to_string(e.begin) + ", " +
                     std::to_string(e.end) + "] run past the data section (" + std::to_string(dataSize) +
                     " bytes)");
     }
     int64_t bytes = 0;
     if (!checkedProduct(e.shape, info->size, &bytes) || bytes != e.end - e.begin) {
-      bad(path, "tensor " + quoteName(name) + ": shape " + shapeText(e.shape) + " of " + info->safetensorsName +
+      bad(path, "tensor " + quoteForMessage(name) + ": shape " + shapeText(e.shape) + " of " + info->safetensorsName +
                     " does not match its byte range of " + std::to_string(e.end - e.begin) + " bytes");
     }
     entries.push_back(std::move(e));
@@ -1663,7 +1373,7 @@ StateDict readSafetensors(const std::string& path, const ReadLimits& limits) {
   const Entry* previous = nullptr;
   for (const Entry* e : byOffset) {
     if (e->begin < cursor) {
-      bad(path, "tensors " + quoteName(previous->name) + " and " + quoteName(e->name) + " overlap");
+      bad(path, "tensors " + quoteForMessage(previous->name) + " and " + quoteForMessage(e->name) + " overlap");
     }
     if (e->begin > cursor) {
       bad(path, "bytes " + std::to_string(cursor) + " to " + std::to_string(e->begin) +
@@ -1684,7 +1394,7 @@ StateDict readSafetensors(const std::string& path, const ReadLimits& limits) {
       if (e->dtype->type == torch::kBool) {
         const auto* p = static_cast<const unsigned char*>(t.data_ptr());
         for (int64_t i = 0; i < e->end - e->begin; ++i) {
-          if (p[i] > 1) bad(path, "bool tensor " + quoteName(e->name) + " holds a value other than 0 or 1");
+          if (p[i] > 1) bad(path, "bool tensor " + quoteForMessage(e->name) + " holds a value other than 0 or 1");
         }
       }
       state.tensors.emplace_back(e->name, std::move(t));
@@ -1705,7 +1415,7 @@ void writeSafetensors(const std::string& path, const StateDict& state) {
     bool firstMeta = true;
     for (const auto& [key, value] : state.metadata) {
       if (!isValidUtf8(key) || !isValidUtf8(value)) {
-        throwUsage("cannot write '" + path + "': metadata " + quoteName(key) + " is not UTF-8");
+        throwUsage("cannot write '" + path + "': metadata " + quoteForMessage(key) + " is not UTF-8");
       }
       if (!firstMeta) header += ',';
       firstMeta = false;
@@ -1720,15 +1430,15 @@ void writeSafetensors(const std::string& path, const StateDict& state) {
   int64_t offset = 0;
   for (const auto& [name, tensor] : state.tensors) {
     if (name.empty() || name == "__metadata__" || !isValidUtf8(name)) {
-      throwUsage("cannot write '" + path + "': invalid tensor name " + quoteName(name));
+      throwUsage("cannot write '" + path + "': invalid tensor name " + quoteForMessage(name));
     }
     if (!names.insert(name).second) {
-      throwUsage("cannot write '" + path + "': two tensors are named " + quoteName(name));
+      throwUsage("cannot write '" + path + "': two tensors are named " + quoteForMessage(name));
     }
-    if (!tensor.defined()) throwUsage("cannot write '" + path + "': tensor " + quoteName(name) + " is undefined");
+    if (!tensor.defined()) throwUsage("cannot write '" + path + "': tensor " + quoteForMessage(name) + " is undefined");
     const DtypeInfo* info = dtypeByType(tensor.scalar_type());
     if (!info) {
-      throwUsage("cannot write '" + path + "': tensor " + quoteName(name) + " has unsupported dtype " +
+      throwUsage("cannot write '" + path + "': tensor " + quoteForMessage(name) + " has unsupported dtype " +
                  std::string(c10::toString(tensor.scalar_type())));
     }
     torch::Tensor t = tensor.detach().to(torch::kCPU).contiguous();
