@@ -374,11 +374,33 @@ void MapCanvas::mouseDoubleClickEvent(QMouseEvent* event) {
     QWidget::mouseDoubleClickEvent(event);
 }
 
+void MapCanvas::drawLegend(QPainter& painter) {
+  // A colour bar for the top layer when it maps one value to colour (a band or an index).
+  const MapLayer* layer = mLayers->topVisible();
+  if (!layer || layer->style.kind == LayerStyle::Kind::Rgb || !layer->statisticsReady) return;
+  const auto& table = colorTable(layer->style.colorMap);
+  const QString title = layer->style.kind == LayerStyle::Kind::Index ? QLatin1String(spectralIndexName(layer->style.index))
+                                                                      : QLatin1String(bandRoleName(layer->style.band));
+  const QRect bar(width() - 34, height() - 170, 14, 130);
+  QImage ramp(1, 256, QImage::Format_ARGB32);
+  for (int i = 0; i < 256; ++i) ramp.setPixel(0, 255 - i, table[i]);
+  painter.fillRect(bar.adjusted(-52, -24, 8, 8), QColor(0, 0, 0, 140));
+  painter.drawImage(bar, ramp);
+  painter.setPen(Qt::white);
+  painter.drawRect(bar);
+  const ChannelStretch& stretch = layer->style.stretch[0];
+  const QRect labels(bar.left() - 50, bar.top() - 6, 46, bar.height() + 12);
+  painter.drawText(labels, Qt::AlignRight | Qt::AlignTop, QString::number(stretch.max, 'g', 3));
+  painter.drawText(labels, Qt::AlignRight | Qt::AlignBottom, QString::number(stretch.min, 'g', 3));
+  painter.drawText(QRect(bar.left() - 50, bar.top() - 22, 72, 16), Qt::AlignRight, title);
+}
+
 void MapCanvas::paintEvent(QPaintEvent*) {
   QPainter painter(this);
   painter.fillRect(rect(), QColor(0x2b, 0x2f, 0x36));
   drawLayers(painter, true);
   drawScaleBar(painter);
+  drawLegend(painter);
   drawPolygon(painter);
   if (mLayers->layers().empty()) {
     painter.setPen(QColor(0xc8, 0xcc, 0xd2));

@@ -108,6 +108,7 @@ class MapCanvas : public QWidget {
   void drawLayers(QPainter& painter, bool withFallback);
   void drawScaleBar(QPainter& painter);
   void drawPolygon(QPainter& painter);
+  void drawLegend(QPainter& painter);
   void finishPolygon();
   void captureLastFrame();
   bool allLayersReady() const;

@@ -4,6 +4,8 @@
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QImage>
+#include <QMimeData>
+#include <QUrl>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -221,6 +223,22 @@ class TestMainWindow : public QObject {
     QVERIFY(QTest::qWaitFor([&] { return QFileInfo::exists(QString::fromStdString(big + ".ovr")); }, 30000));
   }
 
+  void droppedFilesAreImported() {
+    const std::string dropped = mDir.filePath(QStringLiteral("dropped.tif")).toStdString();
+    test::writeInt16Tiff(dropped, 40, 30, 6, [](int band, int x, int y) { return 300 + band * 50 + x + y; });
+    const int before = mWindow->catalog()->sceneCount();
+    QMimeData data;
+    data.setUrls({QUrl::fromLocalFile(QString::fromStdString(dropped))});
+    QSignalSpy finished(mWindow.get(), &MainWindow::importFinished);
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(mWindow.get(), &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(mWindow.get(), &drop);
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(mWindow->catalog()->sceneCount(), before + 1);
+  }
+
   void importedNeighbourZoneDrawsReprojected() {
     // T12RYN lies in UTM zone 12, next to the demo's zone 13: it must be reprojected on the fly.
     HlsSynthOptions options;
@@ -234,7 +252,7 @@ class TestMainWindow : public QObject {
     QVERIFY(finished.wait(30000));
     QCOMPARE(finished.first().at(0).toInt(), 2);
     QCOMPARE(finished.first().at(1).toInt(), 4);  // three truth masks and truth.json, each with a reason
-    QCOMPARE(mWindow->catalog()->sceneCount(), 19);
+    QCOMPARE(mWindow->catalog()->sceneCount(), 20);
     QVERIFY(mWindow->addSceneLayer(QString::fromStdString(generated.granuleIds.front())));
     QCOMPARE(canvas()->mapCrs(), std::string("EPSG:32613"));
     const int id = topLayer().id;
