@@ -156,6 +156,7 @@ MainWindow::MainWindow() {
 }
 
 MainWindow::~MainWindow() {
+  if (mOverviewFeedback) mOverviewFeedback->cancel();
   mWorkers.clear();
   mWorkers.waitForDone();
 }
@@ -615,12 +616,23 @@ void MainWindow::buildMissingOverviews(const std::vector<std::string>& sceneIds)
     if (std::find(sceneIds.begin(), sceneIds.end(), scene.id) != sceneIds.end())
       for (const auto& band : scene.bands)
         if (std::find(files.begin(), files.end(), band.path) == files.end()) files.push_back(band.path);
+  if (mOverviewFeedback) mOverviewFeedback->cancel();  // a newer import supersedes it
   auto feedback = std::make_shared<Feedback>();
+  mOverviewFeedback = feedback;
+  QPointer<QStatusBar> bar(statusBar());
+  feedback->setProgressCallback([bar](int64_t step, int64_t total, const std::string& message) {
+    QMetaObject::invokeMethod(
+        qApp, [bar, step, total, message] {
+          if (bar) bar->showMessage(QObject::tr("Overviews: %1 %2%").arg(QString::fromStdString(message)).arg(total ? 100 * step / total : 0), 2000);
+        },
+        Qt::QueuedConnection);
+  });
   runAsync<int>(
       mWorkers, this,
       [files, feedback] {
         int built = 0;
         for (const auto& path : files) {
+          throwIfCanceled(feedback.get());
           const auto source = RasterSource::open(path);
           const auto& info = source->info();
           if (!info.overviewSizes.empty() || std::max(info.width, info.height) <= 1024) continue;

@@ -106,7 +106,8 @@ class MainWindow : public QMainWindow {
   QString mProjectPath;
   std::vector<Scene> mScenes;
   QThreadPool mWorkers;
-  QHash<int, int> mStyleGeneration;  // per layer: drop statistics of superseded requests
+  QHash<int, int> mStyleGeneration;
+  std::shared_ptr<Feedback> mOverviewFeedback;  // the background overview build, canceled on close  // per layer: drop statistics of superseded requests
   std::optional<MapPoint> mCursorPoint;
   bool mProbeRunning = false;
   bool mProbePending = false;

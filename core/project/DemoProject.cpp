@@ -24,7 +24,7 @@ std::string ensureDemoProject(const DemoOptions& options, Feedback* feedback) {
   synth.size = options.synthSize;
   synth.seed = 7;
   synth.outDir = dir.filePath(QStringLiteral("hls")).toStdString();
-  const HlsSynthResult generated = synthesizeHlsTile(synth, feedback);
+  synthesizeHlsTile(synth, feedback);
 
   std::vector<std::string> paths{synth.outDir};
   const QDir samples(QString::fromStdString(options.sampleDir));
@@ -45,7 +45,6 @@ std::string ensureDemoProject(const DemoOptions& options, Feedback* feedback) {
   // Truth masks are not scenes; they stay beside the granules for later tasks.
   if (!QFile::rename(QString::fromStdString(partial), QString::fromStdString(projectPath)))
     throwIo("cannot move the demo project into place at " + projectPath);
-  (void)generated;
   return projectPath;
 }
 
