@@ -155,7 +155,30 @@ Envelope envelopeOfRing(const std::vector<LonLat>& ring) {
   return envelope;
 }
 
+void writeHeader(LittleEndianWriter& out, int32_t srsId, const Envelope& envelope) {
+  out.byte('G');
+  out.byte('P');
+  out.byte(0);  // version 1 of the blob format is written as 0
+  out.byte(kFlagLittleEndian | (kEnvelopeXY << 1));
+  out.u32(uint32_t(srsId));
+  for (double value : {envelope.minX, envelope.maxX, envelope.minY, envelope.maxY}) out.f64(value);
+}
+
 }  // namespace
+
+std::vector<uint8_t> wrapWkb(const std::vector<uint8_t>& wkb, int32_t srsId, const Envelope& envelope) {
+  LittleEndianWriter out;
+  writeHeader(out, srsId, envelope);
+  std::vector<uint8_t> blob = out.take();
+  blob.insert(blob.end(), wkb.begin(), wkb.end());
+  return blob;
+}
+
+std::optional<std::pair<size_t, size_t>> wkbSpan(const uint8_t* blob, size_t size) {
+  std::optional<Header> header = readHeader(blob, size);
+  if (!header || header->empty || header->wkbOffset >= size) return std::nullopt;
+  return std::pair(header->wkbOffset, size - header->wkbOffset);
+}
 
 std::vector<uint8_t> encodePolygon(const std::vector<LonLat>& ring, int32_t srsId) {
   std::vector<LonLat> closed = ring;
@@ -166,14 +189,8 @@ std::vector<uint8_t> encodePolygon(const std::vector<LonLat>& ring, int32_t srsI
     throwBadInput("a footprint needs at least three distinct corners, got " +
                   std::to_string(ring.size()) + " points");
 
-  Envelope envelope = envelopeOfRing(closed);
   LittleEndianWriter out;
-  out.byte('G');
-  out.byte('P');
-  out.byte(0);  // version 1 of the blob format is written as 0
-  out.byte(kFlagLittleEndian | (kEnvelopeXY << 1));
-  out.u32(uint32_t(srsId));
-  for (double value : {envelope.minX, envelope.maxX, envelope.minY, envelope.maxY}) out.f64(value);
+  writeHeader(out, srsId, envelopeOfRing(closed));
   out.byte(1);  // WKB little-endian
   out.u32(kWkbPolygon);
   out.u32(1);  // one ring

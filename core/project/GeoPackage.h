@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/raster/Crs.h"
@@ -44,5 +45,13 @@ std::optional<std::vector<LonLat>> decodePolygon(const uint8_t* blob, size_t siz
 // The envelope of a geometry blob: its header's envelope when it has one, else computed from
 // the polygon. Empty for an empty or unreadable geometry.
 std::optional<Envelope> envelopeOf(const uint8_t* blob, size_t size);
+
+// A GeoPackage geometry blob around any WKB geometry (label polygons with holes come from
+// OGR's exportToWkb), with the given XY envelope.
+std::vector<uint8_t> wrapWkb(const std::vector<uint8_t>& wkb, int32_t srsId, const Envelope& envelope);
+
+// The WKB part of a geometry blob (offset and size within it); empty for an empty geometry or
+// an unreadable header.
+std::optional<std::pair<size_t, size_t>> wkbSpan(const uint8_t* blob, size_t size);
 
 }  // namespace prithvi::gpkg

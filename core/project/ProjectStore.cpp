@@ -23,11 +23,13 @@
 
 #include "core/base/Error.h"
 #include "core/project/GeoPackage.h"
+#include "core/project/Sqlite.h"
 
 namespace prithvi {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace sqlite;
 
 constexpr const char* kApplicationName = "prithvi-studio";
 
@@ -125,186 +127,59 @@ CREATE VIEW dates AS
   FROM scenes WHERE acquired IS NOT NULL
   GROUP BY tile, date(acquired);
 )sql"},
+    {2, R"sql(
+-- Labels (core/labels/LabelStore.h). Polygon feature tables, one per scene CRS, are created
+-- when first needed and listed in label_polygon_tables.
+CREATE TABLE label_schemes (
+  name TEXT NOT NULL PRIMARY KEY,
+  definition TEXT NOT NULL,
+  modified DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+CREATE TABLE label_sets (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  scene_id TEXT NOT NULL REFERENCES scenes(id) ON DELETE CASCADE,
+  scheme TEXT NOT NULL REFERENCES label_schemes(name),
+  label_date DATETIME,
+  state TEXT NOT NULL DEFAULT 'draft'
+    CHECK (state IN ('draft', 'submitted', 'validated', 'rejected')),
+  author TEXT NOT NULL,
+  reviewer TEXT,
+  comment TEXT,
+  created DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  modified DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  submitted DATETIME,
+  reviewed DATETIME,
+  revision INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX label_sets_scene ON label_sets(scene_id);
+CREATE INDEX label_sets_state ON label_sets(state);
+
+CREATE TABLE label_reviews (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  label_set_id INTEGER NOT NULL REFERENCES label_sets(id) ON DELETE CASCADE,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  person TEXT NOT NULL,
+  comment TEXT,
+  at DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX label_reviews_set ON label_reviews(label_set_id);
+
+CREATE TABLE label_mask_tiles (
+  label_set_id INTEGER NOT NULL REFERENCES label_sets(id) ON DELETE CASCADE,
+  tile_row INTEGER NOT NULL,
+  tile_col INTEGER NOT NULL,
+  codes BLOB NOT NULL,
+  PRIMARY KEY (label_set_id, tile_row, tile_col)
+);
+
+CREATE TABLE label_polygon_tables (
+  srs_id INTEGER NOT NULL PRIMARY KEY,
+  table_name TEXT NOT NULL UNIQUE
+);
+)sql"},
 };
-
-// ---------------------------------------------------------------------------------------------
-// SQLite plumbing: one connection, statements with RAII finalize, transactions that roll back
-// unless committed. Every failing result code goes through Connection::fail.
-
-class Connection {
- public:
-  Connection(sqlite3* handle, std::string path) : mHandle(handle), mPath(std::move(path)) {}
-  ~Connection() { sqlite3_close_v2(mHandle); }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-
-  sqlite3* handle() const { return mHandle; }
-  const std::string& path() const { return mPath; }
-
-  // Runs one or more statements that return no rows.
-  void exec(const char* sql) {
-    int rc = sqlite3_exec(mHandle, sql, nullptr, nullptr, nullptr);
-    if (rc != SQLITE_OK) fail(rc);
-  }
-
-  // Turns a result code into the error the user sees.
-  [[noreturn]] void fail(int rc) const {
-    const std::string detail = mHandle ? sqlite3_errmsg(mHandle) : sqlite3_errstr(rc);
-    switch (rc & 0xff) {
-      case SQLITE_BUSY:
-      case SQLITE_LOCKED:
-        throwIo("project " + mPath + " is busy: another process is writing to it; try again");
-      case SQLITE_FULL:
-        throwIo("cannot write project " + mPath + ": the disk is full; free some space and try again");
-      case SQLITE_READONLY:
-      case SQLITE_PERM:
-      case SQLITE_CANTOPEN:
-        throwIo("cannot open project " + mPath + " for writing (" + detail +
-                "): check that you may read and write the file and its folder");
-      case SQLITE_IOERR:
-        throwIo("disk error on project " + mPath + " (" + detail + "): check the disk and try again");
-      case SQLITE_CORRUPT:
-      case SQLITE_NOTADB:
-        throwBadInput("project " + mPath + " is damaged (" + detail + "): restore it from a backup");
-      case SQLITE_CONSTRAINT:
-        throwBadInput("project " + mPath + " refused the change (" + detail +
-                      "); was it edited by another program?");
-      default:
-        throwIo("project " + mPath + ": " + detail);
-    }
-  }
-
- private:
-  sqlite3* mHandle;
-  std::string mPath;
-};
-
-std::optional<std::string> nullIfEmpty(const std::string& text) {
-  return text.empty() ? std::nullopt : std::optional(text);
-}
-std::optional<int> nullIfZero(int value) { return value == 0 ? std::nullopt : std::optional(value); }
-
-class Statement {
- public:
-  Statement(Connection& connection, const char* sql) : mConnection(connection) {
-    int rc = sqlite3_prepare_v2(connection.handle(), sql, -1, &mStatement, nullptr);
-    if (rc != SQLITE_OK) connection.fail(rc);
-  }
-  ~Statement() { sqlite3_finalize(mStatement); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  // Resets the statement and binds `values` to ?1, ?2, ... so one statement serves a loop.
-  template <typename... Values>
-  Statement& bind(const Values&... values) {
-    sqlite3_reset(mStatement);
-    sqlite3_clear_bindings(mStatement);
-    int index = 1;
-    (bindAt(index++, values), ...);
-    return *this;
-  }
-
-  // True while there is a row to read.
-  bool step() {
-    int rc = sqlite3_step(mStatement);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    sqlite3_reset(mStatement);  // releases the statement's locks before the error unwinds
-    mConnection.fail(rc);
-  }
-  // Runs a statement that returns no rows.
-  void run() {
-    while (step()) {
-    }
-  }
-
-  bool isNull(int column) const { return sqlite3_column_type(mStatement, column) == SQLITE_NULL; }
-  int64_t integer(int column) const { return sqlite3_column_int64(mStatement, column); }
-  double real(int column) const { return sqlite3_column_double(mStatement, column); }
-  std::string text(int column) const {
-    const auto* bytes = sqlite3_column_text(mStatement, column);
-    return bytes ? std::string(reinterpret_cast<const char*>(bytes),
-                               size_t(sqlite3_column_bytes(mStatement, column)))
-                 : std::string();
-  }
-  std::optional<double> optionalReal(int column) const {
-    return isNull(column) ? std::nullopt : std::optional(real(column));
-  }
-  // Valid until the next step or bind.
-  std::pair<const uint8_t*, size_t> blob(int column) const {
-    const auto* bytes = static_cast<const uint8_t*>(sqlite3_column_blob(mStatement, column));
-    return {bytes, size_t(sqlite3_column_bytes(mStatement, column))};
-  }
-
- private:
-  void check(int rc) {
-    if (rc != SQLITE_OK) mConnection.fail(rc);
-  }
-  void bindAt(int index, std::nullopt_t) { check(sqlite3_bind_null(mStatement, index)); }
-  void bindAt(int index, const std::string& value) {
-    check(sqlite3_bind_text(mStatement, index, value.data(), int(value.size()), SQLITE_TRANSIENT));
-  }
-  void bindAt(int index, const char* value) {
-    check(sqlite3_bind_text(mStatement, index, value, -1, SQLITE_TRANSIENT));
-  }
-  void bindAt(int index, const std::vector<uint8_t>& value) {
-    check(sqlite3_bind_blob(mStatement, index, value.data(), int(value.size()), SQLITE_TRANSIENT));
-  }
-  template <std::integral T>
-  void bindAt(int index, T value) {
-    check(sqlite3_bind_int64(mStatement, index, int64_t(value)));
-  }
-  template <std::floating_point T>
-  void bindAt(int index, T value) {
-    check(sqlite3_bind_double(mStatement, index, double(value)));
-  }
-  template <typename T>
-  void bindAt(int index, const std::optional<T>& value) {
-    if (value)
-      bindAt(index, *value);
-    else
-      bindAt(index, std::nullopt);
-  }
-
-  Connection& mConnection;
-  sqlite3_stmt* mStatement = nullptr;
-};
-
-// BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so a write
-// never fails half way because another writer got in first; a read transaction gives every
-// query of one call the same snapshot.
-class Transaction {
- public:
-  enum class Kind { Read, Write };
-  Transaction(Connection& connection, Kind kind) : mConnection(connection) {
-    connection.exec(kind == Kind::Write ? "BEGIN IMMEDIATE" : "BEGIN");
-  }
-  ~Transaction() {
-    if (mOpen) sqlite3_exec(mConnection.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-
-  void commit() {
-    mConnection.exec("COMMIT");
-    mOpen = false;
-  }
-
- private:
-  Connection& mConnection;
-  bool mOpen = true;
-};
-
-std::unique_ptr<Connection> openConnection(const std::string& path, int flags, int busyTimeoutMs) {
-  sqlite3* handle = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
-  auto connection = std::make_unique<Connection>(handle, path);  // closes the handle even on failure
-  if (rc != SQLITE_OK) connection->fail(rc);
-  sqlite3_extended_result_codes(handle, 1);
-  sqlite3_busy_timeout(handle, busyTimeoutMs);
-  connection->exec("PRAGMA foreign_keys = ON");
-  return connection;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Files
@@ -407,15 +282,6 @@ std::vector<std::string> filesystemWarnings(const std::string& path) {
 
 // ---------------------------------------------------------------------------------------------
 // Values
-
-std::optional<std::string> isoUtc(const QDateTime& time) {
-  if (!time.isValid()) return std::nullopt;
-  return time.toUTC().toString(Qt::ISODateWithMs).toStdString();
-}
-
-QDateTime parseIsoUtc(const std::string& text) {
-  return QDateTime::fromString(QString::fromStdString(text), Qt::ISODateWithMs).toUTC();
-}
 
 // Shortest text that reads back to the same double, whatever the C locale says.
 std::string geoTransformText(const GeoTransform& transform) {
@@ -646,6 +512,7 @@ ProjectStore::~ProjectStore() = default;
 
 int ProjectStore::latestSchemaVersion() { return latestVersion(); }
 const std::string& ProjectStore::path() const { return mImpl->db->path(); }
+sqlite::Connection& ProjectStore::connection() { return *mImpl->db; }
 int ProjectStore::schemaVersion() const { return mImpl->schemaVersion; }
 const std::vector<std::string>& ProjectStore::warnings() const { return mImpl->warnings; }
 
@@ -790,10 +657,12 @@ std::vector<Scene> ProjectStore::scenes(const SceneFilter& filter) {
                           " FROM scenes WHERE (?1 IS NULL OR tile = ?1) AND (?2 IS NULL OR sensor = ?2)"
                           " AND (?3 IS NULL OR acquired >= ?3) AND (?4 IS NULL OR acquired <= ?4)"
                           " AND (?5 IS NULL OR cloud_cover <= ?5)"
+                          " AND (?6 IS NULL OR EXISTS (SELECT 1 FROM label_sets l"
+                          " WHERE l.scene_id = scenes.id AND l.state = ?6))"
                           " ORDER BY acquired IS NULL, acquired, id";
   Statement query(db, sql.c_str());
   query.bind(nullIfEmpty(filter.tile), nullIfEmpty(filter.sensor), isoUtc(filter.from),
-             isoUtc(filter.to), filter.maxCloudCoverPercent);
+             isoUtc(filter.to), filter.maxCloudCoverPercent, nullIfEmpty(filter.labelState));
   SceneReader reader(db);
   std::vector<Scene> result;
   while (query.step()) result.push_back(reader.read(query));
@@ -817,7 +686,7 @@ void ProjectStore::removeScene(const std::string& id) {
   Transaction transaction(db, Transaction::Kind::Write);
   // Bands, files and the footprint go with it (ON DELETE CASCADE).
   Statement(db, "DELETE FROM scenes WHERE id = ?1").bind(id).run();
-  if (sqlite3_changes(db.handle()) == 0)
+  if (db.changes() == 0)
     throwBadInput("there is no scene " + id + " in project " + db.path());
   refreshFootprintContents(db);
   transaction.commit();

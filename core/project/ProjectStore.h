@@ -23,6 +23,9 @@
 #include "core/scene/Scene.h"
 
 namespace prithvi {
+namespace sqlite {
+class Connection;
+}
 
 // Which scenes ProjectStore::scenes returns; unset fields do not filter.
 struct SceneFilter {
@@ -31,6 +34,7 @@ struct SceneFilter {
   QDateTime from;  // inclusive; scenes without a date are left out when from or to is set
   QDateTime to;    // inclusive
   std::optional<double> maxCloudCoverPercent;  // scenes of unknown cover are left out when set
+  std::string labelState;  // scenes with a label set in this review state ("validated", ...)
 };
 
 struct CatalogSummary {
@@ -89,6 +93,10 @@ class ProjectStore {
   // Removes a scene with its bands, files and footprint. Error(BadInput) when it is absent.
   void removeScene(const std::string& id);
   CatalogSummary summary();
+
+  // The connection, for the other stores kept in the project file (labels, jobs, registry):
+  // they follow the same transaction rules and must be used on this store's thread.
+  sqlite::Connection& connection();
 
   // Writes a consistent copy of the project to `path` (VACUUM INTO), safe while other
   // processes write; copying the live file is not. Refuses (Error Usage) when `path` exists.

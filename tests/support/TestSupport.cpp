@@ -9,6 +9,7 @@
 #include <QProcess>
 #include <QFileInfo>
 #include <QTest>
+#include <QTimeZone>
 
 #include <cpl_conv.h>
 #include <cpl_string.h>
@@ -30,6 +31,17 @@ QString samplePath(const QString& relative) {
   return path;
 }
 
+std::string utm13Wkt() {
+  OGRSpatialReferenceH srs = OSRNewSpatialReference(nullptr);
+  OSRImportFromEPSG(srs, 32613);
+  char* wkt = nullptr;
+  OSRExportToWkt(srs, &wkt);
+  std::string text = wkt;
+  CPLFree(wkt);
+  OSRDestroySpatialReference(srs);
+  return text;
+}
+
 void writeInt16Tiff(const std::string& path, int width, int height, int bands,
                     int (*value)(int band, int x, int y), const char* options) {
   ensureGdalRegistered();
@@ -40,13 +52,7 @@ void writeInt16Tiff(const std::string& path, int width, int height, int bands,
   if (!dataset) qFatal("cannot create %s", path.c_str());
   double transform[6] = {500000, 30, 0, 3300000, 0, -30};
   GDALSetGeoTransform(dataset, transform);
-  OGRSpatialReferenceH srs = OSRNewSpatialReference(nullptr);
-  OSRImportFromEPSG(srs, 32613);
-  char* wkt = nullptr;
-  OSRExportToWkt(srs, &wkt);
-  GDALSetProjection(dataset, wkt);
-  CPLFree(wkt);
-  OSRDestroySpatialReference(srs);
+  GDALSetProjection(dataset, utm13Wkt().c_str());
   std::vector<int16_t> row(width);
   for (int b = 0; b < bands; ++b) {
     GDALRasterBandH band = GDALGetRasterBand(dataset, b + 1);
@@ -58,6 +64,19 @@ void writeInt16Tiff(const std::string& path, int width, int height, int bands,
     }
   }
   GDALClose(dataset);
+}
+
+Scene gridOnlyScene(const std::string& id, int width, int height) {
+  Scene scene;
+  scene.id = id;
+  scene.kind = SceneKind::MultiBandRaster;
+  scene.acquired = QDateTime(QDate(2021, 6, 1), QTime(17, 0), Qt::UTC);
+  scene.width = width;
+  scene.height = height;
+  scene.geoTransform = GeoTransform({500000, 30, 0, 3300000, 0, -30});
+  scene.epsg = 32613;
+  scene.crsWkt = utm13Wkt();
+  return scene;
 }
 
 double gdalPixel(const std::string& path, int x, int y) {

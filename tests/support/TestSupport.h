@@ -10,6 +10,7 @@
 #include <QStringList>
 
 #include "core/raster/RasterSource.h"
+#include "core/scene/Scene.h"
 
 namespace prithvi::test {
 
@@ -22,6 +23,12 @@ bool haveSamples();
 // Writes a GeoTIFF with `bands` bands of int16 values f(band, x, y) in UTM 13N at 30 m.
 void writeInt16Tiff(const std::string& path, int width, int height, int bands,
                     int (*value)(int band, int x, int y), const char* options = "TILED=YES");
+
+// WKT of EPSG:32613 (UTM 13N), the CRS writeInt16Tiff uses.
+std::string utm13Wkt();
+// A scene on writeInt16Tiff's grid (origin 500000, 3300000; 30 m; EPSG:32613), dated
+// 2021-06-01, with no band files: enough for catalog and label tests.
+Scene gridOnlyScene(const std::string& id, int width, int height);
 
 // One pixel of band 1 read with plain GDAL (the independent check); NaN when unreadable.
 double gdalPixel(const std::string& path, int x, int y);

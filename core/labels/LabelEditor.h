@@ -1,0 +1,130 @@
+#pragma once
+// An editing session on one label set, behind every labelling tool (map, CLI, tests). Tool
+// geometry is in scene pixel coordinates ((0,0) = top-left corner of the top-left pixel).
+// Every edit is saved in its own transaction before the call returns; a brush stroke collects
+// its dabs in memory and is saved as one edit when it ends, so a killed program loses at most
+// the stroke in progress. Each saved edit can be undone and redone (each undo or redo is a
+// saved edit too). The editor keeps the composed label raster of the whole scene in memory
+// for drawing, updated per edit.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/labels/LabelStore.h"
+#include "core/scene/Scene.h"
+
+namespace prithvi {
+
+struct PixelPoint {
+  double x = 0;
+  double y = 0;
+};
+
+// A region of pixels: `inside` holds window.width * window.height bytes, non-zero inside.
+struct PixelRegion {
+  Window window;
+  std::vector<uint8_t> inside;
+};
+
+class LabelEditor {
+ public:
+  // Mask tools paint this instead of a class value to erase labels.
+  static constexpr int kErase = -1;
+
+  LabelEditor(LabelStore& store, int64_t labelSetId);
+
+  const LabelSet& labelSet() const { return mSet; }
+  const ClassScheme& scheme() const { return mScheme; }
+  const Scene& scene() const { return mScene; }
+  int width() const { return mScene.width; }
+  int height() const { return mScene.height; }
+  // Composed class values of the whole scene grid, row-major; the ignore value where unlabelled.
+  const std::vector<uint8_t>& raster() const { return mRaster; }
+  uint8_t valueAt(int x, int y) const { return mRaster[size_t(y) * size_t(mScene.width) + size_t(x)]; }
+  const std::vector<LabelPolygon>& polygons() const { return mPolygons; }
+  // Reloads from the project (after another program changed the set); clears undo and redo.
+  void reload();
+
+  // Called after every change of the raster with the changed window of the scene grid.
+  std::function<void(const Window&)> onChanged;
+  // Called after every saved edit, undo and redo.
+  std::function<void()> onSaved;
+
+  // Polygon, rectangle and lasso: vertices snap to pixel corners, and the polygon covers the
+  // pixels whose centres it contains (GDAL's rule). Error(BadInput) when it covers no pixel
+  // centre once snapped. Returns the polygon's fid.
+  int64_t addPolygon(int classValue, const std::vector<PixelPoint>& vertices);
+  int64_t addRectangle(int classValue, PixelPoint corner, PixelPoint oppositeCorner);
+  void deletePolygon(int64_t fid);
+  // The topmost polygon whose pixels include (x, y), or 0.
+  int64_t polygonAt(double x, double y) const;
+
+  // Labels (or erases, with kErase) every pixel of a region: magic wand, superpixel, imports.
+  void fillRegion(int classValue, const PixelRegion& region, const std::string& description = "fill");
+
+  // Brush and eraser: round dabs of `radius` pixels along the path.
+  void beginStroke(int classValue, double radius);
+  void strokeTo(PixelPoint point);
+  bool strokeActive() const { return mStroke.has_value(); }
+  void endStroke();     // saves the stroke as one edit
+  void cancelStroke();  // drops it
+
+  bool canUndo() const { return !mUndo.empty(); }
+  bool canRedo() const { return !mRedo.empty(); }
+  std::string undoText() const;  // "brush stroke", "polygon", ... ("" when none)
+  std::string redoText() const;
+  void undo();
+  void redo();
+  // True while a stroke is being drawn: everything else is already in the project.
+  bool hasUnsavedChanges() const { return strokeActive(); }
+  // How many edits, undos and redos this session saved.
+  int64_t savedEdits() const { return mSavedEdits; }
+
+ private:
+  struct Step {
+    std::string text;
+    LabelEdit forward;
+    LabelEdit backward;
+    Window dirty;
+  };
+  struct Stroke {
+    int classValue;
+    double radius;
+    std::optional<PixelPoint> last;
+    std::map<std::pair<int, int>, std::vector<uint8_t>> tiles;  // edited copies
+    Window dirty{0, 0, 0, 0};
+  };
+
+  void validateClass(int classValue) const;
+  std::vector<uint8_t>& cachedTile(std::map<std::pair<int, int>, std::vector<uint8_t>>& tiles, int row, int col);
+  std::vector<uint8_t> savedTile(int row, int col) const;
+  // Saves one edit and records it for undo (or replays an undo/redo step).
+  void save(LabelEdit edit, std::vector<int64_t>* fids);
+  void applyToCache(const LabelEdit& edit);
+  void recompose(const Window& window);
+  void dab(PixelPoint centre);
+  Step maskStep(const std::string& text, const std::map<std::pair<int, int>, std::vector<uint8_t>>& edited,
+                const Window& dirty) const;
+
+  LabelStore& mStore;
+  LabelSet mSet;
+  ClassScheme mScheme;
+  Scene mScene;
+  std::vector<LabelPolygon> mPolygons;
+  std::map<std::pair<int, int>, std::vector<uint8_t>> mTiles;  // saved mask tiles by (row, col)
+  std::vector<uint8_t> mRaster;
+  std::optional<Stroke> mStroke;
+  std::vector<Step> mUndo;
+  std::vector<Step> mRedo;
+  int64_t mSavedEdits = 0;
+};
+
+// Pixel windows: the smallest window holding both (empty windows are ignored).
+Window unionOf(const Window& a, const Window& b);
+
+}  // namespace prithvi
