@@ -13,43 +13,17 @@
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
 #include "core/raster/GdalErrors.h"
+#include "core/raster/ZarrStore.h"
 #include "core/scene/SceneReader.h"
 
 namespace prithvi {
+
+using zarr::DatasetPtr;
 
 namespace {
 constexpr int kCubeVersion = 1;
 constexpr int kBands = 6;
 
-using DatasetPtr = std::unique_ptr<GDALDataset>;
-
-QString jsonList(const std::vector<std::string>& items) {
-  QJsonArray array;
-  for (const auto& item : items) array.append(QString::fromStdString(item));
-  return QString::fromUtf8(QJsonDocument(array).toJson(QJsonDocument::Compact));
-}
-
-std::vector<std::string> parseJsonList(const std::string& text) {
-  std::vector<std::string> items;
-  for (const auto& value : QJsonDocument::fromJson(QByteArray::fromStdString(text)).array())
-    items.push_back(value.toString().toStdString());
-  return items;
-}
-
-void writeStringAttribute(GDALGroup& group, const std::string& name, const std::string& value) {
-  auto attribute = group.CreateAttribute(name, {}, GDALExtendedDataType::CreateString());
-  if (!attribute || !attribute->Write(value.c_str())) throwIo("cannot write cube attribute " + name);
-}
-
-std::string readStringAttribute(const GDALGroup& group, const std::string& name) {
-  auto attribute = group.GetAttribute(name);
-  if (!attribute) return {};
-  const char* value = attribute->ReadAsString();
-  return value ? value : "";
-}
-
-// Removes a folder tree (a Zarr store is a folder).
-void removeTree(const std::string& path) { QDir(QString::fromStdString(path)).removeRecursively(); }
 }  // namespace
 
 std::string cubePathFor(const std::string& projectPath, const std::string& tile) {
@@ -69,14 +43,8 @@ void buildTileCube(const std::vector<Scene>& granules, const std::string& path, 
   const int rows = std::max(chunk, options.rowsPerPass / chunk * chunk);
 
   const std::string partial = path + ".partial";
-  removeTree(partial);
-  QDir().mkpath(QFileInfo(QString::fromStdString(path)).absolutePath());
+  DatasetPtr dataset = zarr::create(partial);
   GdalErrorCapture errors;
-  GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("Zarr");
-  if (!driver) throwIo("this GDAL has no Zarr driver");
-  const char* createOptions[] = {"FORMAT=ZARR_V2", nullptr};
-  DatasetPtr dataset(driver->CreateMultiDimensional(partial.c_str(), nullptr, createOptions));
-  if (!dataset) throwIo("cannot create the cube at " + partial + ": " + errors.message());
   auto root = dataset->GetRootGroup();
   auto bandDim = root->CreateDimension("band", "", "", kBands);
   auto timeDim = root->CreateDimension("time", "TEMPORAL", "", dates);
@@ -103,16 +71,16 @@ void buildTileCube(const std::vector<Scene>& granules, const std::string& path, 
     sensors.push_back(scene.sensor);
   }
   for (BandRole role : kPrithviBands) bandNames.push_back(bandRoleName(role));
-  writeStringAttribute(*root, "prithvi_cube_version", std::to_string(kCubeVersion));
-  writeStringAttribute(*root, "tile", first.tile);
-  writeStringAttribute(*root, "epsg", std::to_string(first.epsg));
-  writeStringAttribute(*root, "crs_wkt", first.crsWkt);
-  writeStringAttribute(*root, "geotransform", first.geoTransform.toString());
-  writeStringAttribute(*root, "granules", jsonList(ids).toStdString());
-  writeStringAttribute(*root, "dates", jsonList(datesIso).toStdString());
-  writeStringAttribute(*root, "sensors", jsonList(sensors).toStdString());
-  writeStringAttribute(*root, "bands", jsonList(bandNames).toStdString());
-  writeStringAttribute(*root, "scale", "0.0001");
+  zarr::writeString(*root, "prithvi_cube_version", std::to_string(kCubeVersion));
+  zarr::writeString(*root, "tile", first.tile);
+  zarr::writeString(*root, "epsg", std::to_string(first.epsg));
+  zarr::writeString(*root, "crs_wkt", first.crsWkt);
+  zarr::writeString(*root, "geotransform", first.geoTransform.toString());
+  zarr::writeString(*root, "granules", zarr::jsonList(ids));
+  zarr::writeString(*root, "dates", zarr::jsonList(datesIso));
+  zarr::writeString(*root, "sensors", zarr::jsonList(sensors));
+  zarr::writeString(*root, "bands", zarr::jsonList(bandNames));
+  zarr::writeString(*root, "scale", "0.0001");
 
   std::vector<std::unique_ptr<SceneReader>> readers;
   for (const Scene& scene : granules) readers.push_back(std::make_unique<SceneReader>(scene));
@@ -150,9 +118,7 @@ void buildTileCube(const std::vector<Scene>& granules, const std::string& path, 
   root.reset();
   dataset.reset();  // flushes
   if (!errors.errors().empty()) throwIo("writing the cube failed: " + errors.message());
-  removeTree(path);
-  if (!QDir().rename(QString::fromStdString(partial), QString::fromStdString(path)))
-    throwIo("cannot move the finished cube into place at " + path);
+  zarr::publish(partial, path);
   reportProgress(feedback, passes, passes, "cube written");
 }
 
@@ -171,27 +137,23 @@ TileCube::TileCube() : mImpl(std::make_unique<Impl>()) {}
 TileCube::~TileCube() = default;
 
 std::unique_ptr<TileCube> TileCube::open(const std::string& path) {
-  ensureGdalRegistered();
-  GdalErrorCapture errors;
   std::unique_ptr<TileCube> cube(new TileCube());
   Impl& impl = *cube->mImpl;
-  const char* drivers[] = {"Zarr", nullptr};
-  impl.dataset.reset(GDALDataset::Open(path.c_str(), GDAL_OF_MULTIDIM_RASTER | GDAL_OF_READONLY, drivers));
-  if (!impl.dataset) throwBadInput("cannot open the cube " + path + ": " + errors.message("not a Zarr store"));
+  impl.dataset = zarr::open(path, "cube");
   auto root = impl.dataset->GetRootGroup();
-  if (!root || readStringAttribute(*root, "prithvi_cube_version") != std::to_string(kCubeVersion))
+  if (!root || zarr::readString(*root, "prithvi_cube_version") != std::to_string(kCubeVersion))
     throwBadInput(path + " is not a cube written by this program (rebuild it with 'prithvi cube build')");
   impl.reflectance = root->OpenMDArray("reflectance");
   impl.fmask = root->OpenMDArray("fmask");
   if (!impl.reflectance || !impl.fmask || impl.reflectance->GetDimensionCount() != 4)
     throwBadInput(path + " lacks the reflectance or fmask array");
-  impl.tile = readStringAttribute(*root, "tile");
-  impl.epsg = std::atoi(readStringAttribute(*root, "epsg").c_str());
-  impl.granules = parseJsonList(readStringAttribute(*root, "granules"));
-  impl.dates = parseJsonList(readStringAttribute(*root, "dates"));
-  impl.sensors = parseJsonList(readStringAttribute(*root, "sensors"));
+  impl.tile = zarr::readString(*root, "tile");
+  impl.epsg = std::atoi(zarr::readString(*root, "epsg").c_str());
+  impl.granules = zarr::parseJsonList(zarr::readString(*root, "granules"));
+  impl.dates = zarr::parseJsonList(zarr::readString(*root, "dates"));
+  impl.sensors = zarr::parseJsonList(zarr::readString(*root, "sensors"));
   std::array<double, 6> coefficients{};
-  std::istringstream transform(readStringAttribute(*root, "geotransform"));
+  std::istringstream transform(zarr::readString(*root, "geotransform"));
   for (double& c : coefficients) transform >> c;
   impl.geoTransform = GeoTransform(coefficients);
   const auto& dims = impl.reflectance->GetDimensions();
