@@ -102,7 +102,10 @@ std::vector<Source> labelledSources(ProjectStore& project, LabelStore& labels, c
                                     DatasetSummary& summary) {
   std::vector<Source> sources;
   for (ReviewState state : options.states) {
-    for (const LabelSet& set : labels.labelSets({.tile = options.tile, .state = state})) {
+    LabelSetFilter filter;
+    filter.tile = options.tile;
+    filter.state = state;
+    for (const LabelSet& set : labels.labelSets(filter)) {
       const ClassScheme setScheme = labels.scheme(set.scheme);
       if (setScheme.task != options.task) continue;
       const std::string name = "label set " + std::to_string(set.id);

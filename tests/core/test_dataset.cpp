@@ -37,47 +37,16 @@ class TestDataset : public QObject {
   std::string mProjectPath;
   std::vector<Scene> mScenes;
   std::vector<uint8_t> mWater;
-  std::vector<int64_t> mValidated;
 
   std::string outPath(const char* name) { return mDir.filePath(name).toStdString(); }
 
  private Q_SLOTS:
   void initTestCase() {
-    HlsSynthOptions synth;
-    synth.size = kSize;
-    synth.dates = 6;
-    synth.outDir = mDir.filePath("hls").toStdString();
-    const HlsSynthResult result = synthesizeHlsTile(synth);
-    mScenes = scanForScenes({synth.outDir}).scenes;
-    QCOMPARE(mScenes.size(), size_t(6));
-    mProjectPath = outPath("project.gpkg");
-    auto project = ProjectStore::create(mProjectPath);
-    project->addScenes(mScenes);
-    mScenes = project->scenes();
-
-    GDALDatasetH truth = GDALOpen((result.truthDir + "/T13REN.water.tif").c_str(), GA_ReadOnly);
-    QVERIFY(truth);
-    mWater.resize(size_t(kSize) * kSize);
-    QCOMPARE(GDALRasterIO(GDALGetRasterBand(truth, 1), GF_Read, 0, 0, kSize, kSize, mWater.data(), kSize, kSize,
-                          GDT_Byte, 0, 0),
-             CE_None);
-    GDALClose(truth);
-
     // Three validated flood label sets painted from the truth, one draft that must stay out.
-    LabelStore labels(*project);
-    for (int i = 0; i < 4; ++i) {
-      const int64_t id = labels.createLabelSet(mScenes[size_t(i)].id, "flood", "ana");
-      LabelEditor editor(labels, id);
-      for (int value : {0, 1}) {
-        PixelRegion region{{0, 0, kSize, kSize}, std::vector<uint8_t>(mWater.size())};
-        for (size_t p = 0; p < mWater.size(); ++p) region.inside[p] = mWater[p] == value;
-        editor.fillRegion(value, region);
-      }
-      if (i == 3) continue;
-      labels.review(id, ReviewAction::Submit, "ana");
-      labels.review(id, ReviewAction::Validate, "rev");
-      mValidated.push_back(id);
-    }
+    const test::FloodProject made = test::makeFloodProject(mDir.path(), kSize, 6, 4, 3);
+    mProjectPath = made.path;
+    mScenes = made.scenes;
+    mWater = made.water;
   }
 
   void chipsMatchTheScenesAndTheLabels() {

@@ -162,8 +162,11 @@ class TestLabels : public QObject {
 
     // The catalog and the label set list filter by state: training takes validated sets.
     const int64_t other = mStore->createLabelSet("scene-b", "flood", "bo");
-    QCOMPARE(mStore->labelSets({.state = ReviewState::Validated}).size(), size_t(1));
-    QCOMPARE(mStore->labelSets({.state = ReviewState::Draft}).front().id, other);
+    LabelSetFilter byState;
+    byState.state = ReviewState::Validated;
+    QCOMPARE(mStore->labelSets(byState).size(), size_t(1));
+    byState.state = ReviewState::Draft;
+    QCOMPARE(mStore->labelSets(byState).front().id, other);
     SceneFilter filter;
     filter.labelState = "validated";
     const std::vector<Scene> scenes = mProject->scenes(filter);

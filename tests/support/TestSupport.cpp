@@ -16,7 +16,12 @@
 #include <gdal.h>
 #include <ogr_srs_api.h>
 
+#include "core/labels/LabelEditor.h"
+#include "core/labels/LabelStore.h"
+#include "core/project/ProjectStore.h"
 #include "core/raster/GdalErrors.h"
+#include "core/scene/SceneScanner.h"
+#include "core/synth/HlsSynth.h"
 
 namespace prithvi::test {
 
@@ -77,6 +82,44 @@ Scene gridOnlyScene(const std::string& id, int width, int height) {
   scene.epsg = 32613;
   scene.crsWkt = utm13Wkt();
   return scene;
+}
+
+FloodProject makeFloodProject(const QString& dir, int size, int dates, int labelled, int validated) {
+  HlsSynthOptions synth;
+  synth.size = size;
+  synth.dates = dates;
+  synth.outDir = (dir + "/hls").toStdString();
+  const HlsSynthResult result = synthesizeHlsTile(synth);
+  FloodProject made;
+  made.path = (dir + "/project.gpkg").toStdString();
+  auto project = ProjectStore::create(made.path);
+  project->addScenes(scanForScenes({synth.outDir}).scenes);
+  made.scenes = project->scenes();
+
+  GDALDatasetH truth = GDALOpen((result.truthDir + "/T13REN.water.tif").c_str(), GA_ReadOnly);
+  if (!truth) qFatal("no water truth in %s", result.truthDir.c_str());
+  made.water.resize(size_t(size) * size);
+  if (GDALRasterIO(GDALGetRasterBand(truth, 1), GF_Read, 0, 0, size, size, made.water.data(), size, size, GDT_Byte, 0,
+                   0) != CE_None)
+    qFatal("cannot read the water truth");
+  GDALClose(truth);
+
+  LabelStore labels(*project);
+  for (int i = 0; i < labelled; ++i) {
+    const int64_t id = labels.createLabelSet(made.scenes[size_t(i)].id, "flood", "ana");
+    LabelEditor editor(labels, id);
+    for (int value : {0, 1}) {
+      PixelRegion region{{0, 0, size, size}, std::vector<uint8_t>(made.water.size())};
+      for (size_t p = 0; p < made.water.size(); ++p) region.inside[p] = made.water[p] == value;
+      editor.fillRegion(value, region);
+    }
+    if (i < validated) {
+      labels.review(id, ReviewAction::Submit, "ana");
+      labels.review(id, ReviewAction::Validate, "rev");
+    }
+    made.labelSets.push_back(id);
+  }
+  return made;
 }
 
 double gdalPixel(const std::string& path, int x, int y) {

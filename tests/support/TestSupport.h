@@ -30,6 +30,17 @@ std::string utm13Wkt();
 // 2021-06-01, with no band files: enough for catalog and label tests.
 Scene gridOnlyScene(const std::string& id, int width, int height);
 
+// A project with a synthetic HLS tile time series (T13REN, `size` pixels a side, `dates`
+// dates) whose first `labelled` scenes carry flood label sets painted from the water truth
+// mask; the first `validated` of those are validated, the rest stay drafts.
+struct FloodProject {
+  std::string path;
+  std::vector<Scene> scenes;   // as stored, by date
+  std::vector<uint8_t> water;  // truth, size x size
+  std::vector<int64_t> labelSets;
+};
+FloodProject makeFloodProject(const QString& dir, int size, int dates, int labelled, int validated);
+
 // One pixel of band 1 read with plain GDAL (the independent check); NaN when unreadable.
 double gdalPixel(const std::string& path, int x, int y);
 
