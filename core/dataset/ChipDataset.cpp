@@ -501,6 +501,7 @@ struct ChipDataset::Impl {
   std::optional<ClassScheme> scheme;
   std::array<double, 6> mean{}, std{};
   std::vector<DataSplit> splits;
+  QJsonObject classPixels;
 };
 
 ChipDataset::ChipDataset() : mImpl(std::make_unique<Impl>()) {}
@@ -528,6 +529,7 @@ std::unique_ptr<ChipDataset> ChipDataset::open(const std::string& path) {
     impl.mean[size_t(b)] = means.at(b).toDouble();
     impl.std[size_t(b)] = stds.at(b).toDouble();
   }
+  impl.classPixels = QJsonDocument::fromJson(QByteArray::fromStdString(zarr::readString(*root, "class_pixels"))).object();
   impl.image = root->OpenMDArray("image");
   impl.mask = root->OpenMDArray("mask");
   impl.year = root->OpenMDArray("year");
@@ -561,6 +563,13 @@ int ChipDataset::ignoreValue() const { return mImpl->ignoreValue; }
 const std::array<double, 6>& ChipDataset::bandMean() const { return mImpl->mean; }
 const std::array<double, 6>& ChipDataset::bandStd() const { return mImpl->std; }
 const std::vector<DataSplit>& ChipDataset::splits() const { return mImpl->splits; }
+
+std::map<int, int64_t> ChipDataset::classPixels(DataSplit split) const {
+  std::map<int, int64_t> result;
+  const QJsonObject perClass = mImpl->classPixels.value(dataSplitName(split)).toObject();
+  for (auto it = perClass.begin(); it != perClass.end(); ++it) result[it.key().toInt()] = int64_t(it.value().toDouble());
+  return result;
+}
 
 std::vector<int64_t> ChipDataset::indices(DataSplit split) const {
   std::vector<int64_t> result;

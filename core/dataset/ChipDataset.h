@@ -99,6 +99,8 @@ class ChipDataset {
   const std::array<double, 6>& bandMean() const;
   const std::array<double, 6>& bandStd() const;
   const std::vector<DataSplit>& splits() const;
+  // Labelled pixels per class value in a split (from the store's class_pixels attribute).
+  std::map<int, int64_t> classPixels(DataSplit split) const;
   std::vector<int64_t> indices(DataSplit split) const;
   // Raw values (band, time, y, x): 6 * frames * chipSize^2.
   void readImage(int64_t chip, int16_t* out) const;

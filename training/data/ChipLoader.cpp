@@ -23,6 +23,9 @@ ChipLoader::ChipLoader(const std::string& datasetPath, const LoaderOptions& opti
     : mOptions(options), mPath(datasetPath), mInfo(ChipDataset::open(datasetPath)) {
   if (options.batchSize < 1) throwUsage("the batch size must be at least 1");
   if (options.workers < 1) throwUsage("the loader needs at least one worker");
+  if (options.worldSize < 1 || options.rank < 0 || options.rank >= options.worldSize)
+    throwUsage("rank " + std::to_string(options.rank) + " is outside a world of " + std::to_string(options.worldSize));
+  if (options.worldSize > 1 && !options.dropLast) throwUsage("sharded loading drops the short last batch");
   for (double value : options.std)
     if (!(value > 0)) throwUsage("normalisation standard deviations must be positive");
   mChips = mInfo->indices(options.split);
@@ -37,7 +40,8 @@ ChipLoader::~ChipLoader() { stopWorkers(); }
 
 int64_t ChipLoader::batchesPerEpoch() const {
   const int64_t chips = int64_t(mChips.size());
-  return mOptions.dropLast ? chips / mOptions.batchSize : (chips + mOptions.batchSize - 1) / mOptions.batchSize;
+  const int64_t global = int64_t(mOptions.batchSize) * mOptions.worldSize;
+  return mOptions.dropLast ? chips / global : (chips + global - 1) / global;
 }
 
 int ChipLoader::classCount() const { return mInfo->scheme() ? int(mInfo->scheme()->classes.size()) : 0; }
@@ -120,7 +124,7 @@ std::optional<Batch> ChipLoader::next() {
 }
 
 Batch ChipLoader::load(const ChipDataset& dataset, int64_t epoch, int64_t index) const {
-  const int64_t first = index * mOptions.batchSize;
+  const int64_t first = index * mOptions.batchSize * mOptions.worldSize + int64_t(mOptions.rank) * mOptions.batchSize;
   const int64_t count = std::min<int64_t>(mOptions.batchSize, int64_t(mOrder.size()) - first);
   const int frames = dataset.frames(), size = dataset.chipSize();
   const int64_t plane = int64_t(size) * size;
@@ -136,6 +140,7 @@ Batch ChipLoader::load(const ChipDataset& dataset, int64_t epoch, int64_t index)
   for (int64_t i = 0; i < count; ++i) {
     const int64_t chip = mOrder[size_t(first + i)];
     batch.chips.push_back(chip);
+    batch.positions.push_back(first + i);
     dataset.readImage(chip, raw.data());
     torch::Tensor image = torch::from_blob(raw.data(), {6, frames, size, size}, torch::kInt16).to(torch::kFloat32);
     image.masked_fill_(image == float(kHlsFill), 0.0f);

@@ -36,6 +36,10 @@ struct LoaderOptions {
   std::array<double, 6> mean{};
   std::array<double, 6> std{1, 1, 1, 1, 1, 1};
   int64_t ignoreIndex = -1;  // mask pixels with the scheme's ignore value
+  // Data parallel: a global batch is batchSize x worldSize chips of the epoch's order, and
+  // rank r takes the r-th slice, so N ranks see what one process with N times the batch sees.
+  int rank = 0;
+  int worldSize = 1;
 };
 
 struct Batch {
@@ -44,6 +48,7 @@ struct Batch {
   torch::Tensor temporal;  // float (B, T, 2): year, day of year (0-based), for temporal encodings
   torch::Tensor location;  // float (B, 2): latitude, longitude of the chip centre
   std::vector<int64_t> chips;
+  std::vector<int64_t> positions;  // each sample's place in the epoch's order (for per-sample draws)
   int64_t epoch = 0;
   int64_t index = 0;       // batch number within the epoch
 };

@@ -17,6 +17,7 @@
 #include "core/base/Feedback.h"
 #include "core/base/JobEvents.h"
 #include "training/data/ChipLoader.h"
+#include "training/distributed/Communicator.h"
 #include "training/engine/FusedAdamW.h"
 #include "training/model/Checkpoint.h"
 #include "training/model/Heads.h"
@@ -68,15 +69,36 @@ struct Network {
     if (config.locationEncoding) coords.location = batch.location.to(device);
     return coords;
   }
-  // Loss of a batch; `confusion` (segmentation, when given) collects the predictions.
-  torch::Tensor loss(const Batch& batch, const torch::Device& device, ConfusionMatrix* confusion = nullptr) {
+  // Masking noise drawn per sample from its place in the epoch, so a sample is masked alike
+  // however the batch is split across ranks, and a resumed run masks as the first one did.
+  torch::Tensor maskNoise(const Batch& batch, uint64_t seed) const {
+    const int64_t tokens = config.grid().tokens();
+    std::vector<torch::Tensor> rows;
+    for (int64_t position : batch.positions) {
+      torch::Generator generator = at::detail::createCPUGenerator(
+          uint64_t(position) * 0x9E3779B97F4A7C15ull ^ (seed + uint64_t(batch.epoch) * 0xBF58476D1CE4E5B9ull));
+      rows.push_back(torch::rand({tokens}, generator));
+    }
+    return torch::stack(rows);
+  }
+  // Loss of a batch as this rank's share of the global batch's loss: the shares of all ranks
+  // add up to the loss one process would compute over the whole global batch.
+  // `confusion` (segmentation, when given) collects the predictions.
+  torch::Tensor loss(const Batch& batch, const torch::Device& device, ConfusionMatrix* confusion = nullptr,
+                     distributed::Communicator* world = nullptr, uint64_t seed = 0) {
     const torch::Tensor pixels = batch.image.to(device);
-    if (pretraining) return mae->forward(pixels, coords(batch, device), maskRatio).loss;
+    if (pretraining) {
+      const torch::Tensor value = mae->forward(pixels, coords(batch, device), maskRatio, maskNoise(batch, seed).to(device)).loss;
+      return world ? value / double(world->worldSize()) : value;
+    }
     const torch::Tensor logits = segmentation->forward(pixels, coords(batch, device)).to(torch::kFloat32);
     const torch::Tensor target = batch.mask.to(device);
     const torch::Tensor valid = target >= 0;
-    // Summed over labelled pixels then divided by their count: a batch with none adds nothing.
-    const int64_t labelled = valid.sum().item<int64_t>();
+    // Summed over labelled pixels then divided by their count (over all ranks): a batch with
+    // none adds nothing.
+    std::vector<torch::Tensor> count{valid.sum().to(torch::kFloat64).cpu().reshape({1})};
+    if (world) world->allReduceSum(count);
+    const int64_t labelled = int64_t(count[0].item<double>());
     auto options = torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1).reduction(torch::kSum);
     if (classWeights.defined()) options.weight(classWeights.to(device));
     torch::Tensor value = torch::nn::functional::cross_entropy(logits, target, options) / double(std::max<int64_t>(1, labelled));
@@ -90,6 +112,26 @@ struct Network {
     return value;
   }
 };
+
+// Inverse class frequency of the training split, scaled to a mean of 1 (absent classes get 1):
+// rare classes such as water count as much as common ones.
+torch::Tensor balancedWeights(const ChipLoader& loader) {
+  const auto& classes = loader.dataset().scheme()->classes;
+  const std::map<int, int64_t> pixels = loader.dataset().classPixels(DataSplit::Train);
+  int64_t total = 0;
+  for (const auto& [value, count] : pixels) total += count;
+  std::vector<double> weights;
+  for (const LabelClass& labelClass : classes) {
+    auto found = pixels.find(labelClass.value);
+    weights.push_back(found == pixels.end() || found->second == 0 || total == 0
+                          ? 1.0
+                          : double(total) / (double(classes.size()) * double(found->second)));
+  }
+  double mean = 0;
+  for (double weight : weights) mean += weight / double(weights.size());
+  for (double& weight : weights) weight /= mean;
+  return torch::tensor(weights, torch::kFloat32);
+}
 
 Network buildNetwork(const PrithviConfig& base, const ChipLoader& loader, const TrainOptions& options) {
   Network network;
@@ -106,12 +148,16 @@ Network buildNetwork(const PrithviConfig& base, const ChipLoader& loader, const 
     segmentation.arch = options.head == "fcn" ? model::SegmentationArch::FcnV1 : model::SegmentationArch::UperNet;
     if (options.head != "fcn" && options.head != "upernet") throwUsage("head must be upernet or fcn");
     segmentation.numClasses = loader.classCount();
+    segmentation.decoderChannels = options.decoderChannels;
+    segmentation.fcnChannels = options.decoderChannels;
     segmentation.freezeEncoder = options.freezeEncoder;
     network.segmentation = model::SegmentationModel(network.config, segmentation);
     if (!options.classWeights.empty()) {
       if (int(options.classWeights.size()) != loader.classCount())
         throwUsage("give one class weight per class (" + std::to_string(loader.classCount()) + ")");
       network.classWeights = torch::tensor(options.classWeights, torch::kFloat32);
+    } else if (options.balanceClasses) {
+      network.classWeights = balancedWeights(loader);
     }
   }
   return network;
@@ -159,6 +205,7 @@ std::string optionsJson(const TrainOptions& options, const PrithviConfig& config
                      {"weights", QString::fromStdString(options.weights)},
                      {"freeze_encoder", options.freezeEncoder},
                      {"head", QString::fromStdString(options.head)},
+                     {"decoder_channels", options.decoderChannels},
                      {"steps", double(options.steps)},
                      {"batch_size", options.batchSize},
                      {"accumulate", options.accumulate},
@@ -171,6 +218,7 @@ std::string optionsJson(const TrainOptions& options, const PrithviConfig& config
                      {"eval_every", double(options.evalEvery)},
                      {"patience", options.patience},
                      {"class_weights", weights},
+                     {"balance_classes", options.balanceClasses},
                      {"mask_ratio", options.maskRatio},
                      {"seed", QString::number(options.seed)},
                      {"model_config", QJsonDocument::fromJson(QByteArray::fromStdString(config.toJson())).object()}};
@@ -191,18 +239,20 @@ void writeTextAtomically(const std::string& path, const std::string& text) {
 // Events go to the run folder and to the caller's writer.
 class RunEvents {
  public:
-  RunEvents(const std::string& path, JobEventWriter* caller) : mCaller(caller) {
+  // Ranks other than 0 write nothing.
+  RunEvents(const std::string& path, JobEventWriter* caller, bool writer) : mCaller(writer ? caller : nullptr) {
+    if (!writer) return;
     mFile = std::fopen(path.c_str(), "a");
     if (!mFile) throwIo("cannot write " + path);
     mOwn = std::make_unique<JobEventWriter>(mFile, "train");
   }
   ~RunEvents() {
     mOwn.reset();
-    std::fclose(mFile);
+    if (mFile) std::fclose(mFile);
   }
   template <typename F>
   void each(F&& call) {
-    call(*mOwn);
+    if (mOwn) call(*mOwn);
     if (mCaller) call(*mCaller);
   }
 
@@ -243,8 +293,15 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
   if (options.accumulate < 1) throwUsage("accumulate at least one batch per step");
   if (options.evalEvery < 1) throwUsage("evaluate every one or more steps");
   if (options.runDir.empty()) throwUsage("choose a run folder");
-  const torch::Device device = deviceFor(options.device);
-  QDir().mkpath(QString::fromStdString(options.runDir + "/checkpoints"));
+  const distributed::DistributedEnv env = distributed::DistributedEnv::fromEnvironment();
+  torch::Device device = deviceFor(options.device);
+  if (device.is_cuda()) device = torch::Device(torch::kCUDA, env.localRank % std::max<int>(1, int(torch::cuda::device_count())));
+  std::unique_ptr<distributed::Communicator> world;
+  if (env.enabled()) world = distributed::Communicator::create(env, device);
+  distributed::Communicator* const worldPtr = world.get();
+  // Rank 0 writes the run folder; the others only compute.
+  const bool writer = env.rank == 0;
+  if (writer) QDir().mkpath(QString::fromStdString(options.runDir + "/checkpoints"));
   const std::string lastPath = options.runDir + "/checkpoints/" + kLastName;
   const std::string bestPath = options.runDir + "/checkpoints/" + kBestName;
 
@@ -255,31 +312,43 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
   trainLoading.workers = options.workers;
   trainLoading.seed = options.seed;
   trainLoading.augment = options.augment;
+  trainLoading.rank = env.rank;
+  trainLoading.worldSize = env.worldSize;
   trainLoading.mean = config.mean;
   trainLoading.std = config.std;
   ChipLoader trainLoader(options.dataset, trainLoading);
   Network network = buildNetwork(config, trainLoader, options);
   std::unique_ptr<ChipLoader> validationLoader;
   if (!trainLoader.dataset().indices(DataSplit::Validation).empty()) {
+    // Every rank evaluates the whole split, so all agree on the metric and on stopping.
     LoaderOptions validationLoading = trainLoading;
     validationLoading.split = DataSplit::Validation;
+    validationLoading.rank = 0;
+    validationLoading.worldSize = 1;
     validationLoading.shuffle = validationLoading.augment = validationLoading.dropLast = false;
     validationLoader = std::make_unique<ChipLoader>(options.dataset, validationLoading);
   }
   if (trainLoader.batchesPerEpoch() < 1)
-    throwBadInput(options.dataset + " has fewer training chips than one batch of " + std::to_string(options.batchSize));
+    throwBadInput(options.dataset + " has fewer training chips than one batch of " +
+                  std::to_string(options.batchSize * env.worldSize));
   const bool segmentation = !network.pretraining;
   const bool higherIsBetter = segmentation && validationLoader;
   TrainResult result;
   result.monitor = validationLoader ? (segmentation ? "val_miou" : "val_loss") : "train_loss";
 
-  RunEvents events(options.runDir + "/events.jsonl", callerEvents);
+  RunEvents events(options.runDir + "/events.jsonl", callerEvents, writer);
   events.each([](JobEventWriter& writer) { writer.started(); });
   if (!options.weights.empty() && !QFileInfo::exists(QString::fromStdString(lastPath))) {
     const std::string report = loadPretrained(network, options.weights);
     events.each([&](JobEventWriter& writer) { writer.log("info", "pretrained weights: " + report); });
   }
   network.module().to(device);
+  if (world) {
+    std::vector<torch::Tensor> initial = network.module().parameters();
+    for (torch::Tensor& buffer : network.module().buffers()) initial.push_back(buffer);
+    torch::NoGradGuard noGrad;
+    world->broadcast(initial, 0);
+  }
   FusedAdamW optimizer(trainableParameters(network.module()), {options.lr, 0.9, 0.999, 1e-8, options.weightDecay});
 
   RunState state;
@@ -317,7 +386,7 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
                                 record["val_loss"].toDouble(), record["metric"].toDouble()});
     }
     events.each([&](JobEventWriter& writer) { writer.log("info", "resumed at step " + std::to_string(state.step)); });
-  } else {
+  } else if (writer) {
     writeTextAtomically(options.runDir + "/config.json", optionsJson(options, network.config));
   }
 
@@ -332,6 +401,7 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
     return QJsonDocument(array).toJson(QJsonDocument::Compact).toStdString();
   };
   auto saveCheckpoint = [&](const std::string& path, const std::string& metricsJson) {
+    if (!writer) return;
     model::StateDict optimizerState;
     for (const auto& [name, tensor] : optimizer.state()) optimizerState.set(name, tensor.cpu());
     torch::Generator generator = at::detail::getDefaultCPUGenerator();
@@ -399,9 +469,9 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
 
   QFile csv(QString::fromStdString(options.runDir + "/metrics.csv"));
   const bool newCsv = !csv.exists() || state.step == 0;
-  if (!csv.open(newCsv ? (QIODevice::WriteOnly | QIODevice::Truncate) : QIODevice::Append))
+  if (writer && !csv.open(newCsv ? (QIODevice::WriteOnly | QIODevice::Truncate) : QIODevice::Append))
     throwIo("cannot write " + options.runDir + "/metrics.csv");
-  if (newCsv) csv.write("step,lr,train_loss,val_loss,metric\n");
+  if (writer && newCsv) csv.write("step,lr,train_loss,val_loss,metric\n");
 
   network.module().train();
   std::vector<torch::Tensor> parameters = trainableParameters(network.module());
@@ -410,7 +480,14 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
   int64_t stepsSinceEval = 0;
   result.status = "finished";
   while (state.step < options.steps) {
-    if (isCanceled(feedback)) {
+    bool stop = isCanceled(feedback);
+    if (world) {
+      // Every rank stops at the same step, whichever of them got the signal.
+      std::vector<torch::Tensor> flag{torch::full({1}, stop ? 1.0 : 0.0, torch::kFloat64)};
+      world->allReduceSum(flag);
+      stop = flag[0].item<double>() > 0;
+    }
+    if (stop) {
       saveCheckpoint(lastPath, "{}");
       result.status = "canceled";
       break;
@@ -428,10 +505,19 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
       torch::Tensor loss;
       {
         model::CudaBf16Autocast autocast(device);
-        loss = network.loss(*batch, device) / double(options.accumulate);
+        loss = network.loss(*batch, device, nullptr, worldPtr, options.seed) / double(options.accumulate);
       }
       loss.backward();
       stepLoss += loss.item<double>();
+    }
+    if (world) {
+      std::vector<torch::Tensor> gradients;
+      for (const torch::Tensor& parameter : parameters)
+        if (parameter.grad().defined()) gradients.push_back(parameter.mutable_grad());
+      world->allReduceSum(gradients);
+      std::vector<torch::Tensor> total{torch::full({1}, stepLoss, torch::kFloat64)};
+      world->allReduceSum(total);
+      stepLoss = total[0].item<double>();
     }
     if (!std::isfinite(stepLoss))
       throwBadInput("the training loss became " + std::to_string(stepLoss) + " at step " + std::to_string(state.step) +
@@ -453,14 +539,14 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
       lossSinceEval = 0;
       stepsSinceEval = 0;
       const EvalRecord& record = result.history.back();
-      csv.write(QStringLiteral("%1,%2,%3,%4,%5\n")
+      if (writer) csv.write(QStringLiteral("%1,%2,%3,%4,%5\n")
                     .arg(record.step)
                     .arg(record.lr, 0, 'g', 8)
                     .arg(record.trainLoss, 0, 'g', 8)
                     .arg(record.valLoss, 0, 'g', 8)
                     .arg(record.metric, 0, 'g', 8)
                     .toUtf8());
-      csv.flush();
+      if (writer) csv.flush();
       if (better(metric, state.bestMetric, higherIsBetter)) {
         state.bestMetric = metric;
         state.bestStep = state.step;
@@ -499,6 +585,7 @@ EvaluationResult evaluateCheckpoint(const std::string& checkpointPath, const std
   const QJsonObject saved = QJsonDocument::fromJson(QByteArray::fromStdString(checkpoint.configJson)).object();
   TrainOptions options;
   options.head = saved.value("head").toString("upernet").toStdString();
+  options.decoderChannels = saved.value("decoder_channels").toInt(256);
   options.maskRatio = saved.value("mask_ratio").toDouble(0.75);
   const PrithviConfig config =
       PrithviConfig::fromJson(QJsonDocument(saved.value("model_config").toObject()).toJson().toStdString());

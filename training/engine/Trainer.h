@@ -31,6 +31,7 @@ struct TrainOptions {
   std::string weights;                 // pretrained weights; empty: random initialisation
   bool freezeEncoder = false;
   std::string head = "upernet";        // upernet | fcn
+  int decoderChannels = 256;           // UperNet width (TerraTorch's 256); FCN head width
   int64_t steps = 500;                 // optimiser steps
   int batchSize = 8;
   int accumulate = 1;                  // micro-batches per optimiser step
@@ -44,6 +45,7 @@ struct TrainOptions {
   int64_t evalEvery = 50;              // evaluation and `last` checkpoint cadence
   int patience = 0;                    // evaluations without improvement before stopping; 0: never
   std::vector<double> classWeights;    // cross-entropy weights per class; empty: equal
+  bool balanceClasses = false;         // weights from the training split's class frequencies
   double maskRatio = 0.75;             // pretraining
   uint64_t seed = 1;
   std::string device = "auto";         // auto | cpu | cuda
