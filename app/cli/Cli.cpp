@@ -12,6 +12,7 @@
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
 #include "core/base/JobEvents.h"
+#include "core/project/ProjectStore.h"
 
 namespace prithvi::cli {
 
@@ -36,6 +37,7 @@ const Subcommand kSubcommands[] = {
     {"model", commandModel, "one MAE forward pass on a safetensors input (model forward)"},
     {"embed", commandEmbed, "Prithvi encoder features of a scene, as a GeoTIFF"},
     {"reconstruct", commandReconstruct, "mask a scene and reconstruct it with the MAE"},
+    {"labels", commandLabels, "list, create, review, export and import label sets"},
     {"demo", commandDemo, "create the demo project from the sample data"},
 };
 
@@ -191,6 +193,10 @@ void printLine(const std::string& text) {
 }
 
 void printError(const std::string& text) { std::fprintf(stderr, "prithvi: %s\n", text.c_str()); }
+
+void printStoreWarnings(const ProjectStore& store) {
+  for (const auto& warning : store.warnings()) printError("warning: " + warning);
+}
 
 int run(const QStringList& arguments) {
   if (arguments.size() < 2 || arguments[1] == QStringLiteral("--help") || arguments[1] == QStringLiteral("-h") ||

@@ -11,6 +11,7 @@
 
 namespace prithvi {
 class Feedback;
+class ProjectStore;
 }
 
 namespace prithvi::cli {
@@ -54,6 +55,8 @@ int runCommand(const std::function<int()>& work);
 void printJson(const QJsonValue& value);
 void printLine(const std::string& text);
 void printError(const std::string& text);
+// Why using an opened project may be unsafe (network filesystem, ...), on stderr.
+void printStoreWarnings(const ProjectStore& store);
 
 int commandInfo(const QStringList& arguments);
 int commandSynth(const QStringList& arguments);
@@ -68,5 +71,6 @@ int commandWeights(const QStringList& arguments);
 int commandModel(const QStringList& arguments);
 int commandEmbed(const QStringList& arguments);
 int commandReconstruct(const QStringList& arguments);
+int commandLabels(const QStringList& arguments);
 
 }  // namespace prithvi::cli

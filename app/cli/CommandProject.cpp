@@ -13,10 +13,6 @@ namespace prithvi::cli {
 
 namespace {
 QString qs(const std::string& text) { return QString::fromStdString(text); }
-
-void printStoreWarnings(const ProjectStore& store) {
-  for (const auto& warning : store.warnings()) printError("warning: " + warning);
-}
 }  // namespace
 
 int commandProject(const QStringList& arguments) {

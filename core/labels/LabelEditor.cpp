@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "core/base/Error.h"
 #include "core/project/ProjectStore.h"
@@ -42,6 +43,29 @@ Window unionOf(const Window& a, const Window& b) {
   const int x0 = std::min(a.x, b.x), y0 = std::min(a.y, b.y);
   const int x1 = std::max(a.x + a.width, b.x + b.width), y1 = std::max(a.y + a.height, b.y + b.height);
   return {x0, y0, x1 - x0, y1 - y0};
+}
+
+PixelRegion polygonPixels(const std::vector<Ring>& rings, const GeoTransform& grid, int width, int height) {
+  double minX = 1e300, minY = 1e300, maxX = -1e300, maxY = -1e300;
+  for (const Ring& ring : rings)
+    for (const MapPoint& point : ring)
+      if (std::optional<MapPoint> pixel = grid.mapToPixel(point.x, point.y)) {
+        minX = std::min(minX, pixel->x), maxX = std::max(maxX, pixel->x);
+        minY = std::min(minY, pixel->y), maxY = std::max(maxY, pixel->y);
+      }
+  PixelRegion region;
+  if (minX > maxX) return region;
+  // Clamp before converting: an imported polygon may reach far beyond the grid.
+  const double x0 = std::clamp(std::floor(minX), 0.0, double(width)), x1 = std::clamp(std::ceil(maxX), 0.0, double(width));
+  const double y0 = std::clamp(std::floor(minY), 0.0, double(height)), y1 = std::clamp(std::ceil(maxY), 0.0, double(height));
+  const Window box{int(x0), int(y0), int(x1 - x0), int(y1 - y0)};
+  if (isEmpty(box)) return region;
+  std::vector<uint8_t> covered(size_t(box.width) * size_t(box.height));
+  composeLabels({{0, 1, rings}}, {}, grid, box, 0, covered.data());
+  if (std::find(covered.begin(), covered.end(), 1) == covered.end()) return region;
+  region.window = box;
+  region.inside = std::move(covered);
+  return region;
 }
 
 LabelEditor::LabelEditor(LabelStore& store, int64_t labelSetId) : mStore(store) {
@@ -125,6 +149,20 @@ void LabelEditor::save(LabelEdit edit, std::vector<int64_t>* fids) {
   ++mSavedEdits;
 }
 
+std::vector<int64_t> LabelEditor::commitStep(Step step) {
+  std::vector<int64_t> fids;
+  save(step.forward, &fids);
+  for (size_t i = 0; i < fids.size(); ++i) {
+    step.forward.addPolygons[i].fid = fids[i];  // a redo re-inserts them under the same fids
+    step.backward.removePolygons.push_back(fids[i]);
+  }
+  recompose(step.dirty);
+  mUndo.push_back(std::move(step));
+  mRedo.clear();
+  if (onSaved) onSaved();
+  return fids;
+}
+
 LabelEditor::Step LabelEditor::maskStep(const std::string& text,
                                         const std::map<std::pair<int, int>, std::vector<uint8_t>>& edited,
                                         const Window& dirty) const {
@@ -163,37 +201,42 @@ int64_t LabelEditor::addPolygon(int classValue, const std::vector<PixelPoint>& v
     snapped.pop_back();
   if (snapped.size() < 3 || maxX <= minX || maxY <= minY)
     throwBadInput("the polygon covers no pixel once its corners snap to the pixel grid: draw it larger");
+  return addPolygons({LabelPolygon{0, classValue, {snapped}}}, "polygon").front();
+}
 
-  LabelPolygon polygon{0, classValue, {snapped}};
-  const Window box = clipToScene({int(minX), int(minY), int(maxX - minX), int(maxY - minY)}, mScene.width,
-                                 mScene.height);
-  std::vector<uint8_t> covered(size_t(std::max(0, box.width)) * size_t(std::max(0, box.height)));
-  if (!covered.empty()) composeLabels({{0, 1, polygon.rings}}, {}, mScene.geoTransform, box, 0, covered.data());
-  if (std::find(covered.begin(), covered.end(), 1) == covered.end())
-    throwBadInput("the polygon covers no pixel centre of the scene: draw it larger or inside the scene");
-
+std::vector<int64_t> LabelEditor::addPolygons(std::vector<LabelPolygon> polygons, const std::string& description) {
+  if (strokeActive()) throwUsage("finish the brush stroke before adding polygons");
+  if (polygons.empty()) throwUsage("no polygons to add");
+  Step step{description, {}, {}, {}};
   // A polygon is the newest edit under it: clear the mask codes that would cover it.
   std::map<std::pair<int, int>, std::vector<uint8_t>> edited;
-  for (int y = 0; y < box.height; ++y)
-    for (int x = 0; x < box.width; ++x) {
-      if (!covered[size_t(y) * box.width + x]) continue;
-      const int px = box.x + x, py = box.y + y;
-      const int row = py / kMaskTileSize, col = px / kMaskTileSize;
-      if (!mTiles.count({row, col})) continue;
-      cachedTile(edited, row, col)[size_t(py % kMaskTileSize) * kMaskTileSize + px % kMaskTileSize] =
-          mask_code::kUntouched;
-    }
-  Step step = maskStep("polygon", edited, box);
-  step.forward.addPolygons.push_back(polygon);
-  std::vector<int64_t> fids;
-  save(step.forward, &fids);
-  step.forward.addPolygons.front().fid = fids.front();
-  step.backward.removePolygons.push_back(fids.front());
-  recompose(box);
-  mUndo.push_back(std::move(step));
-  mRedo.clear();
-  if (onSaved) onSaved();
-  return fids.front();
+  for (size_t i = 0; i < polygons.size(); ++i) {
+    LabelPolygon& polygon = polygons[i];
+    if (polygon.classValue == kErase) throwBadInput("polygons label a class: use the eraser to erase");
+    validateClass(polygon.classValue);
+    const PixelRegion covered = polygonPixels(polygon.rings, mScene.geoTransform, mScene.width, mScene.height);
+    if (isEmpty(covered.window))
+      throwBadInput((polygons.size() == 1 ? std::string("the polygon")
+                                          : "polygon " + std::to_string(i + 1) + " of " + std::to_string(polygons.size())) +
+                    " covers no pixel centre of the scene: draw it larger or inside the scene");
+    const Window& box = covered.window;
+    for (int y = 0; y < box.height; ++y)
+      for (int x = 0; x < box.width; ++x) {
+        if (!covered.inside[size_t(y) * box.width + x]) continue;
+        const int px = box.x + x, py = box.y + y;
+        const int row = py / kMaskTileSize, col = px / kMaskTileSize;
+        if (!mTiles.count({row, col})) continue;
+        cachedTile(edited, row, col)[size_t(py % kMaskTileSize) * kMaskTileSize + px % kMaskTileSize] =
+            mask_code::kUntouched;
+      }
+    step.dirty = unionOf(step.dirty, box);
+    polygon.fid = 0;
+  }
+  Step masks = maskStep(description, edited, step.dirty);
+  step.forward = std::move(masks.forward);
+  step.backward = std::move(masks.backward);
+  step.forward.addPolygons = std::move(polygons);
+  return commitStep(std::move(step));
 }
 
 int64_t LabelEditor::addRectangle(int classValue, PixelPoint corner, PixelPoint opposite) {
@@ -217,11 +260,7 @@ void LabelEditor::deletePolygon(int64_t fid) {
                 int(std::ceil(maxY) - std::floor(minY)) + 1};
   step.forward.removePolygons.push_back(fid);
   step.backward.addPolygons.push_back(*found);
-  save(step.forward, nullptr);
-  recompose(step.dirty);
-  mUndo.push_back(std::move(step));
-  mRedo.clear();
-  if (onSaved) onSaved();
+  commitStep(std::move(step));
 }
 
 int64_t LabelEditor::polygonAt(double x, double y) const {
@@ -236,22 +275,51 @@ void LabelEditor::fillRegion(int classValue, const PixelRegion& region, const st
   validateClass(classValue);
   if (region.inside.size() != size_t(std::max(0, region.window.width)) * size_t(std::max(0, region.window.height)))
     throwBadInput("a region's mask must hold one byte per pixel of its window");
-  const uint8_t code = classValue == kErase ? mask_code::kErased : mask_code::forClass(classValue);
-  const Window window = clipToScene(region.window, mScene.width, mScene.height);
+  std::vector<int16_t> values(region.inside.size(), int16_t(kKeep));
+  for (size_t i = 0; i < values.size(); ++i)
+    if (region.inside[i]) values[i] = int16_t(classValue);
+  paintValues(region.window, values, description);
+}
+
+void LabelEditor::paintValues(const Window& requested, const std::vector<int16_t>& values,
+                              const std::string& description) {
+  if (strokeActive()) throwUsage("finish the brush stroke before painting labels");
+  if (values.size() != size_t(std::max(0, requested.width)) * size_t(std::max(0, requested.height)))
+    throwBadInput("painting a window needs one value per pixel of it");
+  // One code per possible value, checked against the scheme once (imports hold millions of pixels).
+  std::vector<int> codes(size_t(1) << 16, -1);
+  auto slot = [](int16_t value) { return size_t(int(value) + 32768); };
+  codes[slot(int16_t(kKeep))] = -2;
+  codes[slot(int16_t(kErase))] = mask_code::kErased;
+  for (const LabelClass& labelClass : mScheme.classes) codes[slot(int16_t(labelClass.value))] = mask_code::forClass(labelClass.value);
+  std::set<int> unknown;
+  for (int16_t value : values)
+    if (codes[slot(value)] == -1) unknown.insert(value);
+  if (!unknown.empty()) {
+    std::string list;
+    for (int value : unknown) list += (list.empty() ? "" : ", ") + std::to_string(value);
+    throwBadInput("value(s) " + list + " are not classes of class scheme '" + mScheme.name + "'");
+  }
+
+  const Window window = clipToScene(requested, mScene.width, mScene.height);
   std::map<std::pair<int, int>, std::vector<uint8_t>> edited;
-  for (int py = window.y; py < window.y + window.height; ++py)
-    for (int px = window.x; px < window.x + window.width; ++px) {
-      if (!region.inside[size_t(py - region.window.y) * region.window.width + (px - region.window.x)]) continue;
-      cachedTile(edited, py / kMaskTileSize, px / kMaskTileSize)[size_t(py % kMaskTileSize) * kMaskTileSize +
-                                                                  px % kMaskTileSize] = code;
+  // Tile by tile: one tile lookup per tile rather than per pixel.
+  for (int row = window.y / kMaskTileSize; !isEmpty(window) && row <= (window.y + window.height - 1) / kMaskTileSize; ++row)
+    for (int col = window.x / kMaskTileSize; col <= (window.x + window.width - 1) / kMaskTileSize; ++col) {
+      const int x0 = std::max(window.x, col * kMaskTileSize), x1 = std::min(window.x + window.width, (col + 1) * kMaskTileSize);
+      const int y0 = std::max(window.y, row * kMaskTileSize), y1 = std::min(window.y + window.height, (row + 1) * kMaskTileSize);
+      std::vector<uint8_t>* tile = nullptr;
+      for (int py = y0; py < y1; ++py)
+        for (int px = x0; px < x1; ++px) {
+          const int code = codes[slot(values[size_t(py - requested.y) * requested.width + (px - requested.x)])];
+          if (code < 0) continue;
+          if (!tile) tile = &cachedTile(edited, row, col);
+          (*tile)[size_t(py % kMaskTileSize) * kMaskTileSize + px % kMaskTileSize] = uint8_t(code);
+        }
     }
   Step step = maskStep(description, edited, window);
   if (step.forward.isEmpty()) return;
-  save(step.forward, nullptr);
-  recompose(window);
-  mUndo.push_back(std::move(step));
-  mRedo.clear();
-  if (onSaved) onSaved();
+  commitStep(std::move(step));
 }
 
 void LabelEditor::beginStroke(int classValue, double radius) {

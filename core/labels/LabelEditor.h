@@ -35,9 +35,12 @@ class LabelEditor {
  public:
   // Mask tools paint this instead of a class value to erase labels.
   static constexpr int kErase = -1;
+  // paintValues leaves a pixel holding this value as it is.
+  static constexpr int kKeep = -2;
 
   LabelEditor(LabelStore& store, int64_t labelSetId);
 
+  LabelStore& store() { return mStore; }
   const LabelSet& labelSet() const { return mSet; }
   const ClassScheme& scheme() const { return mScheme; }
   const Scene& scene() const { return mScene; }
@@ -60,12 +63,20 @@ class LabelEditor {
   // centre once snapped. Returns the polygon's fid.
   int64_t addPolygon(int classValue, const std::vector<PixelPoint>& vertices);
   int64_t addRectangle(int classValue, PixelPoint corner, PixelPoint oppositeCorner);
+  // Polygons in the scene's CRS (imports), saved as one edit with their vertices as given: no
+  // snapping. Error(BadInput) when one covers no pixel centre of the scene (polygonPixels), or
+  // its class is not in the scheme. Returns the fids in the order given.
+  std::vector<int64_t> addPolygons(std::vector<LabelPolygon> polygons, const std::string& description = "polygons");
   void deletePolygon(int64_t fid);
   // The topmost polygon whose pixels include (x, y), or 0.
   int64_t polygonAt(double x, double y) const;
 
   // Labels (or erases, with kErase) every pixel of a region: magic wand, superpixel, imports.
   void fillRegion(int classValue, const PixelRegion& region, const std::string& description = "fill");
+  // Labels each pixel of `window` with its own value, row-major, window.width * window.height
+  // values: a class value, kErase, or kKeep to leave the pixel as it is. One edit (mask imports);
+  // pixels outside the scene are ignored. Error(BadInput) listing the values not in the scheme.
+  void paintValues(const Window& window, const std::vector<int16_t>& values, const std::string& description = "paint");
 
   // Brush and eraser: round dabs of `radius` pixels along the path.
   void beginStroke(int classValue, double radius);
@@ -106,6 +117,9 @@ class LabelEditor {
   // Saves one edit and records it for undo (or replays an undo/redo step).
   void save(LabelEdit edit, std::vector<int64_t>* fids);
   void applyToCache(const LabelEdit& edit);
+  // Saves a new undoable step, redraws its dirty window and returns the fids of its added
+  // polygons (the step's backward edit then removes them).
+  std::vector<int64_t> commitStep(Step step);
   void recompose(const Window& window);
   void dab(PixelPoint centre);
   Step maskStep(const std::string& text, const std::map<std::pair<int, int>, std::vector<uint8_t>>& edited,
@@ -126,5 +140,10 @@ class LabelEditor {
 
 // Pixel windows: the smallest window holding both (empty windows are ignored).
 Window unionOf(const Window& a, const Window& b);
+
+// The pixels of a width x height grid whose centres a polygon (map coordinates of `grid`)
+// covers, by the one rasteriser (composeLabels): the window is the polygon's bounding box
+// clipped to the grid, or empty (0 x 0) when no pixel centre is covered.
+PixelRegion polygonPixels(const std::vector<Ring>& rings, const GeoTransform& grid, int width, int height);
 
 }  // namespace prithvi

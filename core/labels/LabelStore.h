@@ -37,7 +37,7 @@ std::optional<ReviewState> reviewStateFromName(const std::string& name);
 // draft/rejected --Submit--> submitted --Validate--> validated
 //                            submitted --Reject----> rejected
 // submitted/validated/rejected --Reopen--> draft
-// Only draft and rejected label sets take edits; editing a rejected one makes it a draft again.
+// Only draft and rejected label sets take edits (a rejected set is corrected, then submitted again).
 enum class ReviewAction { Submit, Validate, Reject, Reopen };
 const char* reviewActionName(ReviewAction action);  // "submit", "validate", "reject", "reopen"
 std::optional<ReviewAction> reviewActionFromName(const std::string& name);

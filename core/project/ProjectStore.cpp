@@ -3,24 +3,20 @@
 #include <sqlite3.h>
 
 #include <array>
-#include <atomic>
-#include <cerrno>
 #include <charconv>
 #include <concepts>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <iterator>
 #include <set>
 
 #include <QFileInfo>
 
-#include <fcntl.h>
-#include <unistd.h>
 #ifdef __linux__
 #include <sys/vfs.h>
 #endif
 
+#include "core/base/AtomicFile.h"
 #include "core/base/Error.h"
 #include "core/project/GeoPackage.h"
 #include "core/project/Sqlite.h"
@@ -182,55 +178,7 @@ CREATE TABLE label_polygon_tables (
 };
 
 // ---------------------------------------------------------------------------------------------
-// Files
-
-// Makes a finished temporary file appear under `finalPath`, never replacing what is there:
-// link() fails when the name is taken, which an exists-then-rename check cannot promise.
-void publishNewFile(const std::string& temporaryPath, const std::string& finalPath) {
-  std::error_code ignored;
-  if (::link(temporaryPath.c_str(), finalPath.c_str()) != 0) {
-    int error = errno;
-    if (error == EEXIST) {
-      fs::remove(temporaryPath, ignored);
-      throwUsage(finalPath + " already exists: choose another name");
-    }
-    // Filesystems without hard links (FAT, some network shares) get a plain rename.
-    if (fs::exists(finalPath, ignored) ||
-        std::rename(temporaryPath.c_str(), finalPath.c_str()) != 0) {
-      fs::remove(temporaryPath, ignored);
-      throwIo("cannot create " + finalPath + ": " + std::strerror(error));
-    }
-  } else {
-    ::unlink(temporaryPath.c_str());
-  }
-  // The new name is only durable once the folder itself is synced.
-  const std::string folder = fs::absolute(finalPath).parent_path().string();
-  int descriptor = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY);
-  if (descriptor >= 0) {
-    ::fsync(descriptor);
-    ::close(descriptor);
-  }
-}
-
-// A unique name next to `finalPath`, so the final link or rename stays on one filesystem.
-std::string temporaryPathFor(const std::string& finalPath) {
-  static std::atomic<int> counter{0};
-  return finalPath + ".part-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-}
-
-void removeDatabaseFiles(const std::string& path) {
-  std::error_code ignored;
-  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) fs::remove(path + suffix, ignored);
-}
-
-void refuseExistingPath(const std::string& path) {
-  std::error_code ignored;
-  if (fs::exists(fs::symlink_status(path, ignored)))
-    throwUsage(path + " already exists: choose another name");
-  const fs::path folder = fs::absolute(path).parent_path();
-  if (!fs::is_directory(folder, ignored))
-    throwUsage("cannot create " + path + ": folder " + folder.string() + " does not exist");
-}
+// Files (creating them: core/base/AtomicFile.h)
 
 std::string notAnSqliteDatabase(const std::string& path) {
   return path + " is not a Prithvi Studio project: it is not an SQLite database " +

@@ -25,6 +25,27 @@ OGRSpatialReference spatialReference(const std::string& crs) {
 
 }  // namespace
 
+CrsTransform::CrsTransform(const std::string& from, const std::string& to) {
+  OGRSpatialReference source = spatialReference(from);
+  OGRSpatialReference target = spatialReference(to);
+  GdalErrorCapture capture;
+  mTransform.reset(OGRCreateCoordinateTransformation(&source, &target));
+  if (!mTransform) throwBadInput("cannot transform between the two coordinate reference systems: " + capture.message());
+}
+
+CrsTransform::~CrsTransform() = default;
+
+std::optional<MapPoint> CrsTransform::transform(const MapPoint& point) const {
+  double x = point.x, y = point.y;
+  GdalErrorCapture quiet;
+  if (!mTransform->Transform(1, &x, &y)) return std::nullopt;
+  return MapPoint{x, y};
+}
+
+std::unique_ptr<OGRSpatialReference> ogrSpatialReference(const std::string& crs) {
+  return std::make_unique<OGRSpatialReference>(spatialReference(crs));
+}
+
 struct LonLatTransform::Impl {
   std::unique_ptr<OGRCoordinateTransformation> toLonLat;
   std::unique_ptr<OGRCoordinateTransformation> fromLonLat;

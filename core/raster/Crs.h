@@ -8,6 +8,9 @@
 
 #include "core/raster/GeoTransform.h"
 
+class OGRCoordinateTransformation;
+class OGRSpatialReference;
+
 namespace prithvi {
 
 struct LonLat {
@@ -31,6 +34,28 @@ class LonLatTransform {
   struct Impl;
   std::unique_ptr<Impl> mImpl;
 };
+
+// Transforms map coordinates between two CRSs (WKT or "EPSG:n"), always in x/y (lon/lat)
+// order on both sides whatever their axis order says (the axis-order trap of EPSG:4326).
+class CrsTransform {
+ public:
+  // Throws Error(BadInput) on a bad CRS or when PROJ knows no way between them.
+  CrsTransform(const std::string& from, const std::string& to);
+  ~CrsTransform();
+  CrsTransform(const CrsTransform&) = delete;
+  CrsTransform& operator=(const CrsTransform&) = delete;
+
+  std::optional<MapPoint> transform(const MapPoint& point) const;
+  // For OGRGeometry::transform.
+  OGRCoordinateTransformation& ogr() const { return *mTransform; }
+
+ private:
+  std::unique_ptr<OGRCoordinateTransformation> mTransform;
+};
+
+// A CRS (WKT, "EPSG:n", ...) as OGR's object for layers and datasets, with x/y (lon/lat) axis
+// order. Throws Error(BadInput) for a definition OGR does not understand.
+std::unique_ptr<OGRSpatialReference> ogrSpatialReference(const std::string& crs);
 
 // True when two CRS definitions (WKT or "EPSG:n") describe the same system, axis order aside.
 bool sameCrs(const std::string& a, const std::string& b);

@@ -6,6 +6,8 @@
 #include <cpl_error.h>
 #include <gdal.h>
 
+#include "core/base/Feedback.h"
+
 namespace prithvi {
 
 struct GdalErrorSink {
@@ -41,6 +43,15 @@ void ensureGdalRegistered() {
     CPLSetConfigOption("CPL_VSIL_CURL_ALLOWED_EXTENSIONS", "none");
     GDALAllRegister();
   });
+}
+
+int CPL_STDCALL gdalProgress(double complete, const char*, void* argument) {
+  const auto* progress = static_cast<const GdalProgress*>(argument);
+  if (!progress || !progress->feedback) return TRUE;
+  const double clamped = complete < 0 ? 0 : complete > 1 ? 1 : complete;
+  progress->feedback->setProgress(progress->first + int64_t(clamped * double(progress->count)), progress->total,
+                                  progress->message);
+  return progress->feedback->isCanceled() ? FALSE : TRUE;
 }
 
 }  // namespace prithvi

@@ -2,30 +2,22 @@
 
 #include <QFile>
 #include <QFileInfo>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cpl_string.h>
 #include <gdal.h>
 
+#include "core/base/AtomicFile.h"
 #include "core/base/Error.h"
 #include "core/raster/GdalErrors.h"
 #include "core/raster/GdalTypes.h"
 
 namespace prithvi {
 
-namespace {
-void syncFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-}  // namespace
-
 void writeRaster(const std::string& path, int width, int height, int bands, DataType type, const void* data,
                  const GeoTransform& transform, const std::string& crsWkt, const RasterWriteOptions& options) {
+  if (!options.palette.empty() && (bands != 1 || (type != DataType::Byte && type != DataType::UInt16)))
+    throwUsage("a colour table needs a one-band Byte or UInt16 raster, not " + std::to_string(bands) + " band(s) of " +
+               dataTypeName(type));
   ensureGdalRegistered();
   GdalErrorCapture errors;
   GDALDriverH memory = GDALGetDriverByName("MEM");
@@ -45,6 +37,18 @@ void writeRaster(const std::string& path, int width, int height, int bands, Data
     if (options.nodata) GDALSetRasterNoDataValue(band, *options.nodata);
     if (b < int(options.bandDescriptions.size())) GDALSetDescription(band, options.bandDescriptions[b].c_str());
   }
+  if (!options.palette.empty()) {
+    GDALColorTableH table = GDALCreateColorTable(GPI_RGB);
+    for (size_t i = 0; i < options.palette.size(); ++i) {
+      const PaletteEntry& entry = options.palette[i];
+      const GDALColorEntry color{entry.red, entry.green, entry.blue, entry.alpha};
+      GDALSetColorEntry(table, int(i), &color);
+    }
+    GDALRasterBandH band = GDALGetRasterBand(source, 1);
+    GDALSetRasterColorTable(band, table);
+    GDALSetRasterColorInterpretation(band, GCI_PaletteIndex);
+    GDALDestroyColorTable(table);
+  }
   const std::string temporary = QFileInfo(QString::fromStdString(path)).absolutePath().toStdString() + "/." +
                                 QFileInfo(QString::fromStdString(path)).fileName().toStdString() + ".partial";
   CPLStringList createOptions;
@@ -62,12 +66,7 @@ void writeRaster(const std::string& path, int width, int height, int bands, Data
     QFile::remove(QString::fromStdString(temporary));
     throwIo("cannot write " + path + " (is the disk full?): " + errors.message());
   }
-  syncFile(temporary);
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    QFile::remove(QString::fromStdString(temporary));
-    throwIo("cannot move the finished raster into place at " + path);
-  }
-  syncFile(QFileInfo(QString::fromStdString(path)).absolutePath().toStdString());
+  replaceFile(temporary, path);
 }
 
 }  // namespace prithvi

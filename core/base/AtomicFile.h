@@ -1,0 +1,33 @@
+#pragma once
+// Files that appear complete under their name or not at all: build under a temporary name in
+// the same folder, sync, then link or rename into place and sync the folder. Shared by the
+// project file, rasters, exports.
+
+#include <string>
+
+namespace prithvi {
+
+// Error(Usage) when `path` exists (even as a dangling link) or its folder does not.
+void refuseExistingPath(const std::string& path);
+
+// A unique name next to `finalPath`, so the final link or rename stays on one filesystem.
+std::string temporaryPathFor(const std::string& finalPath);
+
+// fsync of a file or folder; a path that cannot be opened is left alone. Never call it on a
+// project file this process has open: closing any descriptor of a file drops the POSIX locks
+// SQLite holds on it (ProjectStore.h).
+void syncPath(const std::string& path);
+
+// Syncs a finished temporary file and makes it appear under `finalPath`, never replacing what
+// is there (link() fails when the name is taken, which an exists-then-rename check cannot
+// promise): Error(Usage) when the name is taken; the temporary file is removed either way.
+void publishNewFile(const std::string& temporaryPath, const std::string& finalPath);
+
+// Syncs a finished temporary file and renames it over `finalPath` (replacing an older file).
+// Error(Io) when that fails; the temporary file is removed then.
+void replaceFile(const std::string& temporaryPath, const std::string& finalPath);
+
+// Removes an SQLite database file (a project, a GeoPackage) with its -journal, -wal and -shm.
+void removeDatabaseFiles(const std::string& path);
+
+}  // namespace prithvi
