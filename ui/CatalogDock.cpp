@@ -1,5 +1,6 @@
 #include "ui/CatalogDock.h"
 
+#include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QIcon>
@@ -64,15 +65,25 @@ CatalogDock::CatalogDock(QWidget* parent) : QWidget(parent) {
   mMaxCloud->setValue(100);
   mMaxCloud->setSuffix(QStringLiteral(" %"));
   mMaxCloud->setToolTip(tr("Hide scenes cloudier than this"));
+  mLabelState = new QComboBox(this);
+  mLabelState->setObjectName(QStringLiteral("labelStateFilter"));
+  mLabelState->addItem(tr("any"), QString());
+  for (const char* state : {"draft", "submitted", "validated", "rejected"})
+    mLabelState->addItem(tr(state), QString::fromLatin1(state));
+  mLabelState->setToolTip(tr("Show only scenes with a label set in this review state"));
   auto* filter = new QHBoxLayout;
   filter->addWidget(new QLabel(tr("Max cloud"), this));
   filter->addWidget(mMaxCloud);
+  filter->addSpacing(8);
+  filter->addWidget(new QLabel(tr("Labels"), this));
+  filter->addWidget(mLabelState);
   filter->addStretch();
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
   layout->addLayout(filter);
   layout->addWidget(mTree);
   connect(mMaxCloud, &QSpinBox::valueChanged, this, &CatalogDock::rebuild);
+  connect(mLabelState, &QComboBox::currentIndexChanged, this, &CatalogDock::labelStateFilterChanged);
   connect(mTree, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem* item) {
     const QString id = item->data(0, kSceneIdRole).toString();
     if (!id.isEmpty()) Q_EMIT sceneActivated(id);
@@ -82,6 +93,13 @@ CatalogDock::CatalogDock(QWidget* parent) : QWidget(parent) {
 CatalogDock::~CatalogDock() {
   mPool.clear();
   mPool.waitForDone();
+}
+
+std::string CatalogDock::labelStateFilter() const { return mLabelState->currentData().toString().toStdString(); }
+
+void CatalogDock::setLabelStateFilter(const std::string& state) {
+  const int index = mLabelState->findData(QString::fromStdString(state));
+  if (index >= 0) mLabelState->setCurrentIndex(index);
 }
 
 void CatalogDock::setScenes(const std::vector<Scene>& scenes) {

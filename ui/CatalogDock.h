@@ -3,10 +3,12 @@
 
 #include <QThreadPool>
 #include <QWidget>
+#include <string>
 #include <vector>
 
 #include "core/scene/Scene.h"
 
+class QComboBox;
 class QTreeWidget;
 class QTreeWidgetItem;
 class QSpinBox;
@@ -22,16 +24,22 @@ class CatalogDock : public QWidget {
   int sceneCount() const { return int(mScenes.size()); }
   int pendingThumbnails() const { return mPendingThumbnails; }
   QTreeWidget* tree() const { return mTree; }
+  // The label review state scenes must have a label set in ("" = any): the owner lists the
+  // scenes through ProjectStore's SceneFilter::labelState.
+  std::string labelStateFilter() const;
+  void setLabelStateFilter(const std::string& state);
 
  Q_SIGNALS:
   void sceneActivated(const QString& sceneId);  // double-click or Enter
   void thumbnailsDone();
+  void labelStateFilterChanged();
 
  private:
   void rebuild();
   void requestThumbnail(const Scene& scene);
   QTreeWidget* mTree;
   QSpinBox* mMaxCloud;
+  QComboBox* mLabelState;
   std::vector<Scene> mScenes;
   QThreadPool mPool;
   int mPendingThumbnails = 0;

@@ -1,5 +1,6 @@
 #include "ui/LayersDock.h"
 
+#include <QAction>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
@@ -36,9 +37,14 @@ LayersDock::LayersDock(LayerStack* layers, QWidget* parent) : QWidget(parent), m
   mList->setToolTip(tr("Top of the list is drawn on top. Untick to hide; double-click to zoom to the layer."));
   auto* up = toolButton(QStringLiteral("▲"), tr("Move up (draw above)"), this);
   auto* down = toolButton(QStringLiteral("▼"), tr("Move down (draw below)"), this);
-  auto* remove = toolButton(QStringLiteral("✕"), tr("Remove the layer (Delete)"), this);
+  auto* remove = toolButton(QStringLiteral("✕"), tr("Remove the layer (Delete in the list)"), this);
   auto* zoom = toolButton(QStringLiteral("⤢"), tr("Zoom to the layer"), this);
-  remove->setShortcut(QKeySequence::Delete);
+  // Delete removes a layer only from the list: on the map it deletes the selected label polygon.
+  auto* removeKey = new QAction(mList);
+  removeKey->setShortcut(QKeySequence::Delete);
+  removeKey->setShortcutContext(Qt::WidgetShortcut);
+  mList->addAction(removeKey);
+  connect(removeKey, &QAction::triggered, remove, &QToolButton::click);
   mOpacity = new QSlider(Qt::Horizontal, this);
   mOpacity->setRange(0, 100);
   mOpacity->setValue(100);

@@ -32,6 +32,7 @@
 #include "core/raster/RasterSource.h"
 #include "ui/Async.h"
 #include "ui/CatalogDock.h"
+#include "ui/LabelDock.h"
 #include "ui/LayersDock.h"
 #include "ui/TimeSeriesDock.h"
 #include "viewers/MapCanvas.h"
@@ -122,15 +123,51 @@ MainWindow::MainWindow() {
     mFmask->clear();
   });
   connect(mCanvas, &MapCanvas::clicked, this, [this](double x, double y) {
+    if (mLabels->tool() == LabelTool::Select) mLabels->selectAt({x, y});
     identifyAt({x, y});
     const MapLayer* top = mLayers.topVisible();
     mTimeSeries->showPixel({x, y}, mCanvas->mapCrs(), top ? top->scene.tile : std::string());
   });
+  // One polygon tool, two uses: a label polygon while the label tool is on, else an area
+  // whose time series to average (one polygon per use, then back to the select tool).
   connect(mCanvas, &MapCanvas::polygonFinished, this, [this](const std::vector<MapPoint>& ring) {
+    if (!mAreaAction->isChecked() && mLabels->tool() == LabelTool::Polygon) {
+      mLabels->polygonDrawn(ring);
+      return;
+    }
+    {
+      const QSignalBlocker blocker(mAreaAction);
+      mAreaAction->setChecked(false);
+    }
+    mLabels->setTool(LabelTool::Select);
     const MapLayer* top = mLayers.topVisible();
     mTimeSeries->showArea(ring, mCanvas->mapCrs(), top ? top->scene.tile : std::string());
     if (auto* dock = findChild<QDockWidget*>(QStringLiteral("timeSeriesDock"))) dock->raise();
   });
+  connect(mLabels, &LabelDock::toolChosen, this, [this](LabelTool tool) {
+    const QSignalBlocker blocker(mAreaAction);
+    mAreaAction->setChecked(false);
+    if (tool != LabelTool::Select)
+      if (auto* dock = findChild<QDockWidget*>(QStringLiteral("labelDock"))) dock->raise();
+  });
+  connect(mLabels->newLabelSetAction(), &QAction::triggered, this, [this] {
+    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("labelDock"))) dock->raise();
+  });
+  connect(mLabels, &LabelDock::message, this, [this](const QString& level, const QString& text) {
+    log(level, text);
+    if (level != QLatin1String("info")) statusBar()->showMessage(text, 10000);
+  });
+  connect(mLabels, &LabelDock::saveStateChanged, this, [this](const QString& text) {
+    mLabelSaveState->setText(text);
+    // Saved reads calm; a stroke in progress stands out until it is saved.
+    mLabelSaveState->setStyleSheet(mLabels->editor() && mLabels->editor()->hasUnsavedChanges()
+                                       ? QStringLiteral("color: #b9770e; font-weight: bold; padding: 0 10px;")
+                                       : QStringLiteral("color: #1e8449; padding: 0 10px;"));
+  });
+  connect(mLabels, &LabelDock::labelSetsChanged, this, [this] {
+    if (!mCatalog->labelStateFilter().empty()) refreshCatalogList();
+  });
+  connect(mCatalog, &CatalogDock::labelStateFilterChanged, this, &MainWindow::refreshCatalogList);
   connect(mTimeSeries, &TimeSeriesDock::dateActivated, this, [this](const QString& id) { showDate(id); });
   // Date chips follow the map's band combination.
   connect(&mLayers, &LayerStack::layerChanged, this, [this] {
@@ -156,6 +193,7 @@ MainWindow::MainWindow() {
 }
 
 MainWindow::~MainWindow() {
+  mLabels->setProject(nullptr);  // its label store uses mStore
   if (mOverviewFeedback) mOverviewFeedback->cancel();
   mWorkers.clear();
   mWorkers.waitForDone();
@@ -188,16 +226,27 @@ void MainWindow::buildDocks() {
   styleScroll->setFrameShape(QFrame::NoFrame);
   auto* styleDock = dock(tr("Style"), QStringLiteral("styleDock"), styleScroll, Qt::RightDockWidgetArea);
   auto* identifyDock = dock(tr("Identify"), QStringLiteral("identifyDock"), mIdentify, Qt::RightDockWidgetArea);
+  mLabels = new LabelDock(mCanvas, &mLayers, this);
+  auto* labelsScroll = new QScrollArea(this);
+  labelsScroll->setWidget(mLabels);
+  labelsScroll->setWidgetResizable(true);
+  labelsScroll->setFrameShape(QFrame::NoFrame);
+  auto* labelsDock = dock(tr("Labels"), QStringLiteral("labelDock"), labelsScroll, Qt::RightDockWidgetArea);
   auto* logDock = dock(tr("Messages"), QStringLiteral("logDock"), mLog, Qt::BottomDockWidgetArea);
   mTimeSeries = new TimeSeriesDock(this);
   auto* timeSeriesDock = dock(tr("Time series"), QStringLiteral("timeSeriesDock"), mTimeSeries, Qt::BottomDockWidgetArea);
   splitDockWidget(catalogDock, layersDock, Qt::Vertical);
+  // Labels get the right column's full height as a tab; the tab comes forward when a label
+  // tool or a new label set is chosen.
+  tabifyDockWidget(identifyDock, labelsDock);
   tabifyDockWidget(identifyDock, styleDock);
   tabifyDockWidget(logDock, timeSeriesDock);
-  resizeDocks({catalogDock, styleDock}, {380, 310}, Qt::Horizontal);
+  // The right column runs to the bottom of the window: the label tools need the height.
+  setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+  resizeDocks({catalogDock, styleDock}, {380, 370}, Qt::Horizontal);
   resizeDocks({logDock}, {260}, Qt::Vertical);
   // Views menu entries come from the docks themselves.
-  for (auto* d : {catalogDock, layersDock, styleDock, identifyDock, logDock, timeSeriesDock})
+  for (auto* d : {catalogDock, layersDock, labelsDock, styleDock, identifyDock, logDock, timeSeriesDock})
     d->toggleViewAction()->setObjectName(d->objectName());
 }
 
@@ -237,6 +286,12 @@ void MainWindow::buildMenus() {
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  edit->addAction(mLabels->undoAction());
+  edit->addAction(mLabels->redoAction());
+  edit->addSeparator();
+  edit->addAction(mLabels->deletePolygonAction());
+
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->addAction(tr("Zoom to &Full"), QKeySequence(tr("Ctrl+Shift+F")), mCanvas, &MapCanvas::zoomToFull);
   view->addAction(tr("Zoom to &Layer"), QKeySequence(tr("Ctrl+L")), this, [this] {
@@ -245,14 +300,19 @@ void MainWindow::buildMenus() {
   view->addAction(tr("Zoom &1:1 (one pixel per pixel)"), QKeySequence(tr("Ctrl+1")), mCanvas, &MapCanvas::zoomOneToOne);
   view->addAction(tr("Zoom &In"), QKeySequence::ZoomIn, this, [this] { mCanvas->zoomBy(1.41421356237, mCanvas->rect().center()); });
   view->addAction(tr("Zoom &Out"), QKeySequence::ZoomOut, this, [this] { mCanvas->zoomBy(1 / 1.41421356237, mCanvas->rect().center()); });
+  // A (area); P is the label polygon tool.
   QAction* area = view->addAction(tr("&Area Time Series (draw a polygon)"));
-  area->setShortcut(QKeySequence(tr("P")));
+  mAreaAction = area;
+  area->setShortcut(QKeySequence(tr("A")));
   area->setCheckable(true);
   connect(area, &QAction::toggled, this, [this](bool on) {
-    mCanvas->setTool(on ? MapCanvas::Tool::Polygon : MapCanvas::Tool::Identify);
-    if (on) log(QStringLiteral("info"), tr("click the polygon's corners on the map; double-click or Enter to finish, Esc to drop"));
+    mLabels->setTool(LabelTool::Select);  // the map's polygon tool now draws an area
+    if (on) {
+      mCanvas->setTool(MapCanvas::Tool::Polygon);
+      mCanvas->setFocus();
+      log(QStringLiteral("info"), tr("click the polygon's corners on the map; double-click or Enter to finish, Esc to drop"));
+    }
   });
-  connect(mCanvas, &MapCanvas::polygonFinished, area, [area] { area->setChecked(false); });
   view->addAction(tr("&Build Time-Series Cube of the Tile"), this, [this] { mTimeSeries->buildCube(); });
   view->addSeparator();
   QAction* fmask = view->addAction(tr("Fmask &Overlay (cloud, shadow)"));
@@ -274,12 +334,29 @@ void MainWindow::buildMenus() {
   view->addSeparator();
   for (auto* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
 
+  QMenu* label = menuBar()->addMenu(tr("&Label"));
+  label->addAction(mLabels->newLabelSetAction());
+  label->addAction(mLabels->deleteLabelSetAction());
+  label->addAction(mLabels->editSchemeAction());
+  label->addSeparator();
+  label->addActions(mLabels->toolActions());
+  label->addSeparator();
+  label->addActions(mLabels->brushSizeActions());
+  label->addMenu(mLabels->classMenu());
+  label->addAction(mLabels->showLabelsAction());
+  label->addSeparator();
+  label->addActions(mLabels->reviewActions());
+
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&About Prithvi Studio"), this, [this] {
     QMessageBox::about(this, tr("About Prithvi Studio"),
                        tr("<b>Prithvi Studio %1</b><br>A workbench for HLS imagery and the Prithvi foundation model."
                           "<br>GPL-3.0-or-later.<br><br>Mouse: drag to pan, wheel to zoom, click to identify.<br>"
-                          "Keys: arrows pan, +/- zoom, Home full extent, Ctrl+1 one-to-one, F Fmask overlay.")
+                          "Keys: arrows pan, +/- zoom, Home full extent, Ctrl+1 one-to-one, F Fmask overlay, "
+                          "A area time series.<br><br>Labels: V select, P polygon, R rectangle, L lasso, B brush, "
+                          "E eraser, W magic wand, S superpixel; 1…9, 0 pick a class; [ ] brush size; "
+                          "H show or hide labels; Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo; Esc drops a "
+                          "drawing, Delete removes the selected polygon.")
                            .arg(QStringLiteral(PRITHVI_VERSION)));
   });
 }
@@ -296,6 +373,10 @@ void MainWindow::buildStatusBar() {
   mLonLat = label(QStringLiteral("lonlat"), 190);
   mValues = label(QStringLiteral("values"), 300);
   mFmask = label(QStringLiteral("fmask"), 120);
+  mLabelSaveState = new QLabel(this);
+  mLabelSaveState->setObjectName(QStringLiteral("labelSaveState"));
+  mLabelSaveState->setToolTip(tr("Every label edit is saved in the project as it is made; a brush stroke when it ends"));
+  statusBar()->addPermanentWidget(mLabelSaveState);
   mScale = new QLabel(this);
   mScale->setObjectName(QStringLiteral("scale"));
   statusBar()->addPermanentWidget(mScale);
@@ -348,11 +429,13 @@ bool MainWindow::openProject(const QString& path) {
     return false;
   }
   for (const auto& warning : store->warnings()) log(QStringLiteral("warning"), q(warning));
+  mLabels->setProject(nullptr);  // before the store it uses goes
   mStore = std::move(store);
   mProjectPath = QFileInfo(path).absoluteFilePath();
   setWindowTitle(tr("%1 — Prithvi Studio").arg(QFileInfo(path).fileName()));
   rememberRecent(mProjectPath);
   mLayers.clear();
+  mLabels->setProject(mStore.get());  // the old project's layers are gone: labels follow the new ones
   reloadCatalog();
   // Start with what a user looks at first: the clearest HLS granule (latest on ties), else a
   // scene with Prithvi's bands, else anything.
@@ -390,8 +473,24 @@ void MainWindow::openDemoProject(const QString& demoDir, const QString& sampleDi
 
 void MainWindow::reloadCatalog() {
   mScenes = mStore ? mStore->scenes() : std::vector<Scene>{};
-  mCatalog->setScenes(mScenes);
+  refreshCatalogList();
   mTimeSeries->setProject(mProjectPath.toStdString(), mScenes);
+}
+
+void MainWindow::refreshCatalogList() {
+  // mScenes keeps every scene (layers and dates find theirs there); the list may show fewer.
+  const std::string state = mCatalog->labelStateFilter();
+  if (state.empty() || !mStore) {
+    mCatalog->setScenes(mScenes);
+    return;
+  }
+  SceneFilter filter;
+  filter.labelState = state;
+  try {
+    mCatalog->setScenes(mStore->scenes(filter));
+  } catch (const Error& error) {
+    log(QStringLiteral("error"), tr("catalog: %1").arg(q(error.what())));
+  }
 }
 
 bool MainWindow::showDate(const QString& sceneId) {
@@ -569,7 +668,10 @@ void MainWindow::identifyAt(const MapPoint& point) {
           if (probe.fmask) new QTreeWidgetItem(layerItem, {tr("Fmask flags"), q(fmaskText(*probe.fmask))});
         }
         mIdentify->expandAll();
-        if (auto* dock = findChild<QDockWidget*>(QStringLiteral("identifyDock"))) dock->raise();
+        // While labels are being edited in front, a click selects polygons: leave them in front.
+        const auto* labels = findChild<QDockWidget*>(QStringLiteral("labelDock"));
+        const bool labelling = mLabels->editor() && labels && !labels->visibleRegion().isEmpty();
+        if (auto* dock = findChild<QDockWidget*>(QStringLiteral("identifyDock")); dock && !labelling) dock->raise();
         Q_EMIT identifyFinished();
       });
 }

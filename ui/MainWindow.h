@@ -1,6 +1,7 @@
 #pragma once
-// The window a scientist lives in: the map in the middle; catalog, layers, style, identify and
-// log docks around it; a status bar with the cursor's position, band values and Fmask flags.
+// The window a scientist lives in: the map in the middle; catalog, layers, labels, style,
+// identify and log docks around it; a status bar with the cursor's position, band values,
+// Fmask flags and whether label edits are saved.
 
 #include <QHash>
 #include <QMainWindow>
@@ -20,6 +21,7 @@ class QTreeWidget;
 namespace prithvi {
 
 class CatalogDock;
+class LabelDock;
 class LayersDock;
 class TimeSeriesDock;
 class MapCanvas;
@@ -51,6 +53,7 @@ class MainWindow : public QMainWindow {
   CatalogDock* catalog() const { return mCatalog; }
   LayersDock* layersDock() const { return mLayersDock; }
   TimeSeriesDock* timeSeries() const { return mTimeSeries; }
+  LabelDock* labelDock() const { return mLabels; }
   // Shows another date of the top layer's tile on the map (same style), or adds the scene.
   bool showDate(const QString& sceneId);
   QTreeWidget* identifyTree() const { return mIdentify; }
@@ -80,6 +83,7 @@ class MainWindow : public QMainWindow {
   void rememberRecent(const QString& path);
   void rebuildRecentMenu();
   void reloadCatalog();
+  void refreshCatalogList();
   void applyStyle(const StyleRequest& request);
   void onCursorMoved(const MapPoint& point);
   void runCursorProbe();
@@ -93,6 +97,8 @@ class MainWindow : public QMainWindow {
   LayersDock* mLayersDock = nullptr;
   StyleDock* mStyle = nullptr;
   TimeSeriesDock* mTimeSeries = nullptr;
+  LabelDock* mLabels = nullptr;
+  QAction* mAreaAction = nullptr;
   QTreeWidget* mIdentify = nullptr;
   QPlainTextEdit* mLog = nullptr;
   QMenu* mRecentMenu = nullptr;
@@ -101,6 +107,7 @@ class MainWindow : public QMainWindow {
   QLabel* mValues = nullptr;
   QLabel* mFmask = nullptr;
   QLabel* mScale = nullptr;
+  QLabel* mLabelSaveState = nullptr;
 
   std::unique_ptr<ProjectStore> mStore;
   QString mProjectPath;

@@ -67,6 +67,7 @@ StyleDock::StyleDock(LayerStack* layers, QWidget* parent) : QWidget(parent), mLa
 
   // Band choices: RGB combos, or one band / index with a colour map.
   mBandPages = new QStackedWidget(this);
+  mBandPages->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);  // one row, however tall the dock
   auto* rgbPage = new QWidget(mBandPages);
   auto* rgbLayout = new QHBoxLayout(rgbPage);
   rgbLayout->setContentsMargins(0, 0, 0, 0);

@@ -342,36 +342,113 @@ void MapCanvas::drawScaleBar(QPainter& painter) {
 }
 
 void MapCanvas::setTool(Tool tool) {
+  cancelGesture();
   mTool = tool;
-  mPolygon.clear();
-  setCursor(tool == Tool::Polygon ? Qt::CrossCursor : Qt::ArrowCursor);
+  switch (tool) {
+    case Tool::Identify: setCursor(Qt::ArrowCursor); break;
+    case Tool::Pick: setCursor(Qt::PointingHandCursor); break;
+    default: setCursor(Qt::CrossCursor); break;
+  }
   update();
 }
 
+bool MapCanvas::gestureInProgress() const { return !mPolygon.empty() || mRectangleStart || mStroking; }
+
+void MapCanvas::cancelGesture() {
+  const bool stroking = mStroking;
+  mPolygon.clear();
+  mRectangleStart.reset();
+  mStroking = false;
+  if (mPressButton == Qt::LeftButton) mPressPoint.reset();  // the release that follows is no click
+  update();
+  if (stroking) Q_EMIT strokeCanceled();
+}
+
+void MapCanvas::setBrush(double radius, const QColor& color) {
+  mBrushRadius = radius;
+  mBrushColor = color;
+  update();
+}
+
+void MapCanvas::setSnapGrid(const std::optional<GeoTransform>& grid) {
+  mSnapGrid = grid;
+  update();
+}
+
+void MapCanvas::addOverlay(MapOverlay* overlay) {
+  if (std::find(mOverlays.begin(), mOverlays.end(), overlay) == mOverlays.end()) mOverlays.push_back(overlay);
+  update();
+}
+
+void MapCanvas::removeOverlay(MapOverlay* overlay) {
+  std::erase(mOverlays, overlay);
+  update();
+}
+
+MapPoint MapCanvas::snapped(const MapPoint& point) const {
+  if (!mSnapGrid) return point;
+  const std::optional<MapPoint> pixel = mSnapGrid->mapToPixel(point.x, point.y);
+  if (!pixel) return point;
+  // std::round, as LabelEditor snaps vertices to pixel corners.
+  return mSnapGrid->pixelToMap(std::round(pixel->x), std::round(pixel->y));
+}
+
 void MapCanvas::finishPolygon() {
-  // One polygon per use of the tool: clicks identify again afterwards.
   const std::vector<MapPoint> ring = std::move(mPolygon);
-  setTool(Tool::Identify);
+  mPolygon.clear();
+  update();
   if (ring.size() >= 3) Q_EMIT polygonFinished(ring);
 }
 
-void MapCanvas::drawPolygon(QPainter& painter) {
+void MapCanvas::drawGesture(QPainter& painter) {
+  const QColor accent(255, 165, 0);
+  painter.setRenderHint(QPainter::Antialiasing);
+  if (mTool == Tool::Brush && mHoverScreen && mBrushRadius > 0) {
+    // The circle covers the pixels a dab at the cursor would paint.
+    const double radius = mBrushRadius / mResolution;
+    const QPointF centre = *mHoverScreen + QPointF(0.5, 0.5);
+    painter.setBrush(Qt::NoBrush);
+    painter.setPen(QPen(QColor(0, 0, 0, 160), 3));
+    painter.drawEllipse(centre, radius, radius);
+    painter.setPen(QPen(mBrushColor, 1.5));
+    painter.drawEllipse(centre, radius, radius);
+  }
+  if (mRectangleStart && mHoverPoint) {
+    const QPointF a = mapToPaint(snapped(*mRectangleStart)), b = mapToPaint(snapped(*mHoverPoint));
+    painter.setBrush(QColor(255, 165, 0, 50));
+    painter.setPen(QPen(accent, 2));
+    painter.drawRect(QRectF(a, b).normalized());
+  }
   if (mPolygon.empty()) return;
   QPolygonF outline;
-  for (const MapPoint& point : mPolygon) outline << mapToScreen(point);
-  if (mHoverPoint) outline << mapToScreen(*mHoverPoint);
-  painter.setRenderHint(QPainter::Antialiasing);
+  for (const MapPoint& point : mPolygon) outline << mapToPaint(snapped(point));
+  if (mTool == Tool::Polygon && mHoverPoint) outline << mapToPaint(snapped(*mHoverPoint));
+  if (mTool == Tool::Lasso && mSnapGrid) {
+    // The path as drawn, faint, under the snapped outline that will be stored.
+    QPolygonF raw;
+    for (const MapPoint& point : mPolygon) raw << mapToPaint(point);
+    painter.setPen(QPen(QColor(255, 255, 255, 120), 1, Qt::DashLine));
+    painter.setBrush(Qt::NoBrush);
+    painter.drawPolyline(raw);
+  }
   painter.setBrush(QColor(255, 165, 0, 50));
-  painter.setPen(QPen(QColor(255, 165, 0), 2));
+  painter.setPen(QPen(accent, 2));
   painter.drawPolygon(outline);
-  painter.setBrush(QColor(255, 165, 0));
-  for (const MapPoint& point : mPolygon) painter.drawEllipse(mapToScreen(point), 3, 3);
+  if (mTool == Tool::Polygon) {
+    painter.setBrush(accent);
+    for (const MapPoint& point : mPolygon) painter.drawEllipse(mapToPaint(snapped(point)), 3, 3);
+  }
 }
 
 void MapCanvas::mouseDoubleClickEvent(QMouseEvent* event) {
-  if (mTool == Tool::Polygon) finishPolygon();
-  else
+  if (mTool == Tool::Polygon && event->button() == Qt::LeftButton) {
+    // The first click of the double-click placed the last vertex; the release after this
+    // event is not a new one.
+    mPressPoint.reset();
+    finishPolygon();
+  } else {
     QWidget::mouseDoubleClickEvent(event);
+  }
 }
 
 void MapCanvas::drawLegend(QPainter& painter) {
@@ -400,8 +477,10 @@ void MapCanvas::paintEvent(QPaintEvent*) {
   painter.fillRect(rect(), QColor(0x2b, 0x2f, 0x36));
   drawLayers(painter, true);
   drawScaleBar(painter);
+  for (MapOverlay* overlay : mOverlays) overlay->paint(painter, *this);
+  painter.setOpacity(1.0);
   drawLegend(painter);
-  drawPolygon(painter);
+  drawGesture(painter);
   if (mLayers->layers().empty()) {
     painter.setPen(QColor(0xc8, 0xcc, 0xd2));
     painter.drawText(rect(), Qt::AlignCenter,
@@ -412,21 +491,59 @@ void MapCanvas::paintEvent(QPaintEvent*) {
 
 void MapCanvas::resizeEvent(QResizeEvent*) { scheduleRefresh(); }
 
+namespace {
+bool dragDraws(MapCanvas::Tool tool) {
+  return tool == MapCanvas::Tool::Rectangle || tool == MapCanvas::Tool::Lasso || tool == MapCanvas::Tool::Brush;
+}
+}  // namespace
+
 void MapCanvas::mousePressEvent(QMouseEvent* event) {
-  if (event->button() != Qt::LeftButton) return;
+  if (event->button() == Qt::RightButton && mTool == Tool::Polygon) {
+    finishPolygon();
+    return;
+  }
+  if (event->button() != Qt::LeftButton && event->button() != Qt::MiddleButton) return;
+  mPressButton = event->button();
   mPressPoint = event->position();
   mLastDragPoint = event->position();
   mDragged = false;
+  if (event->button() != Qt::LeftButton || !dragDraws(mTool)) return;
+  const MapPoint map = screenToMap(event->position());
+  mHoverPoint = map;
+  mHoverScreen = event->position();
+  switch (mTool) {
+    case Tool::Rectangle: mRectangleStart = map; break;
+    case Tool::Lasso: mPolygon = {map}; break;
+    case Tool::Brush:
+      mStroking = true;
+      Q_EMIT strokeStarted(map);
+      break;
+    default: break;
+  }
+  update();
 }
 
 void MapCanvas::mouseMoveEvent(QMouseEvent* event) {
   const MapPoint map = screenToMap(event->position());
   Q_EMIT cursorMoved(map.x, map.y);
-  if (mTool == Tool::Polygon && !mPolygon.empty()) {
-    mHoverPoint = map;
-    update();
-  }
+  const bool hoverShown = (mTool == Tool::Polygon && !mPolygon.empty()) || mRectangleStart || mTool == Tool::Brush;
+  mHoverPoint = map;
+  mHoverScreen = event->position();
+  if (hoverShown) update();
   if (!mPressPoint) return;
+  if (mPressButton == Qt::LeftButton && dragDraws(mTool)) {
+    if (mTool == Tool::Lasso && !mPolygon.empty()) {
+      // A point every few screen pixels follows the hand without thousands of vertices.
+      if (std::hypot(event->position().x() - mLastDragPoint.x(), event->position().y() - mLastDragPoint.y()) >= 2) {
+        mPolygon.push_back(map);
+        mLastDragPoint = event->position();
+        update();
+      }
+    } else if (mTool == Tool::Brush && mStroking) {
+      Q_EMIT strokeMoved(map);
+    }
+    return;
+  }
   if ((event->position() - *mPressPoint).manhattanLength() > 3) mDragged = true;
   if (mDragged) {
     panByPixels(event->position() - mLastDragPoint);
@@ -435,17 +552,48 @@ void MapCanvas::mouseMoveEvent(QMouseEvent* event) {
 }
 
 void MapCanvas::mouseReleaseEvent(QMouseEvent* event) {
-  if (event->button() != Qt::LeftButton || !mPressPoint) return;
-  if (!mDragged) {
-    const MapPoint map = screenToMap(event->position());
-    if (mTool == Tool::Polygon) {
-      mPolygon.push_back(map);
-      update();
-    } else {
-      Q_EMIT clicked(map.x, map.y);
-    }
-  }
+  if (event->button() != mPressButton || !mPressPoint) return;
   mPressPoint.reset();
+  mPressButton = Qt::NoButton;
+  if (event->button() != Qt::LeftButton) return;
+  const MapPoint map = screenToMap(event->position());
+  if (dragDraws(mTool)) {
+    switch (mTool) {
+      case Tool::Rectangle:
+        if (mRectangleStart) {
+          const MapPoint start = *mRectangleStart;
+          mRectangleStart.reset();
+          update();
+          Q_EMIT rectangleFinished(start, map);
+        }
+        break;
+      case Tool::Lasso: {
+        std::vector<MapPoint> ring = std::move(mPolygon);
+        mPolygon.clear();
+        if (!ring.empty()) ring.push_back(map);
+        update();
+        if (ring.size() >= 3) Q_EMIT lassoFinished(ring);
+        break;
+      }
+      case Tool::Brush:
+        if (mStroking) {
+          mStroking = false;
+          Q_EMIT strokeFinished();
+        }
+        break;
+      default: break;
+    }
+    return;
+  }
+  if (mDragged) return;
+  if (mTool == Tool::Polygon) {
+    mPolygon.push_back(map);
+    update();
+  } else if (mTool == Tool::Pick) {
+    Q_EMIT pointPicked(map);
+  } else {
+    Q_EMIT clicked(map.x, map.y);
+  }
 }
 
 void MapCanvas::wheelEvent(QWheelEvent* event) {
@@ -469,14 +617,21 @@ void MapCanvas::keyPressEvent(QKeyEvent* event) {
     case Qt::Key_Enter:
       if (mTool == Tool::Polygon) finishPolygon();
       break;
-    case Qt::Key_Escape:
-      mPolygon.clear();
-      update();
+    case Qt::Key_Backspace:
+      if (mTool == Tool::Polygon && !mPolygon.empty()) {
+        mPolygon.pop_back();
+        update();
+      }
       break;
+    case Qt::Key_Escape: cancelGesture(); break;
     default: QWidget::keyPressEvent(event);
   }
 }
 
-void MapCanvas::leaveEvent(QEvent*) { Q_EMIT cursorLeft(); }
+void MapCanvas::leaveEvent(QEvent*) {
+  mHoverScreen.reset();  // no brush circle where the mouse is not
+  if (mTool == Tool::Brush) update();
+  Q_EMIT cursorLeft();
+}
 
 }  // namespace prithvi

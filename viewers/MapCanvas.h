@@ -21,6 +21,16 @@
 
 namespace prithvi {
 
+class MapCanvas;
+
+// Something drawn above the layers (labels, masks): painted on the GUI thread with every frame,
+// so it must draw only what the view shows.
+class MapOverlay {
+ public:
+  virtual ~MapOverlay() = default;
+  virtual void paint(QPainter& painter, const MapCanvas& canvas) = 0;
+};
+
 struct MapExtent {
   double minX = 0, minY = 0, maxX = 0, maxY = 0;
   bool isEmpty() const { return !(maxX > minX && maxY > minY); }
@@ -42,8 +52,13 @@ class MapCanvas : public QWidget {
   MapPoint center() const { return mCenter; }
   double resolution() const { return mResolution; }  // map units per screen pixel
   void setView(const MapPoint& center, double resolution);
+  // Widget positions name pixels (a mouse event's position): screenToMap gives the map point
+  // under the centre of that pixel, mapToScreen the pixel a map point falls in (fractional).
   MapPoint screenToMap(const QPointF& point) const;
   QPointF mapToScreen(const MapPoint& point) const;
+  // Where a map point lies for QPainter, whose coordinates run along pixel edges: half a pixel
+  // right of and below mapToScreen.
+  QPointF mapToPaint(const MapPoint& point) const { return mapToScreen(point) + QPointF(0.5, 0.5); }
 
   // The extent of a layer in the map CRS (from its footprint), empty when unknown.
   MapExtent layerExtent(int layerId) const;
@@ -55,12 +70,32 @@ class MapCanvas : public QWidget {
   void zoomBy(double factor, const QPointF& anchor);
   void panByPixels(const QPointF& delta);
 
-  // Click identifies (default); the polygon tool adds a vertex per click and finishes on a
-  // double-click or Enter (Escape drops it), then returns to identify.
-  enum class Tool { Identify, Polygon };
+  // What the left button does; the canvas only reports gestures (map CRS), callers decide what
+  // they mean. The middle button pans with every tool; Escape drops the gesture in progress.
+  enum class Tool {
+    Identify,   // click: clicked(); drag pans
+    Polygon,    // click adds a vertex; double-click, right-click or Enter: polygonFinished();
+                // Backspace removes the last vertex; drag pans
+    Rectangle,  // drag: rectangleFinished()
+    Lasso,      // drag: lassoFinished() with the freehand outline
+    Brush,      // drag: strokeStarted(), strokeMoved()..., strokeFinished(); a circle cursor
+    Pick,       // click: pointPicked(); drag pans
+  };
   void setTool(Tool tool);
   Tool tool() const { return mTool; }
   const std::vector<MapPoint>& polygon() const { return mPolygon; }
+  bool gestureInProgress() const;
+  void cancelGesture();
+  // The brush cursor: a circle of `radius` map units (it follows the zoom) in `color`.
+  void setBrush(double radius, const QColor& color);
+  double brushRadius() const { return mBrushRadius; }
+  // A pixel grid (map CRS) whose corners the drawing preview snaps to, as the label editor will
+  // snap the result; none shows the outline as drawn.
+  void setSnapGrid(const std::optional<GeoTransform>& grid);
+
+  // Overlays are drawn above the layers in the order added; the canvas does not own them.
+  void addOverlay(MapOverlay* overlay);
+  void removeOverlay(MapOverlay* overlay);
 
   // True when every visible tile of every ready layer is in the cache.
   bool isRenderComplete() const { return mPending.isEmpty() && !mRefreshTimer.isActive() && allLayersReady(); }
@@ -73,6 +108,13 @@ class MapCanvas : public QWidget {
   void cursorLeft();
   void clicked(double x, double y);  // map CRS, a click without a drag
   void polygonFinished(const std::vector<prithvi::MapPoint>& ring);  // map CRS, not closed
+  void rectangleFinished(const prithvi::MapPoint& corner, const prithvi::MapPoint& oppositeCorner);
+  void lassoFinished(const std::vector<prithvi::MapPoint>& ring);  // not closed
+  void strokeStarted(const prithvi::MapPoint& point);
+  void strokeMoved(const prithvi::MapPoint& point);
+  void strokeFinished();
+  void strokeCanceled();
+  void pointPicked(const prithvi::MapPoint& point);
   void viewChanged();
   void renderComplete();
 
@@ -107,7 +149,8 @@ class MapCanvas : public QWidget {
   void onTileReady(const TileKey& key, const QImage& image);
   void drawLayers(QPainter& painter, bool withFallback);
   void drawScaleBar(QPainter& painter);
-  void drawPolygon(QPainter& painter);
+  void drawGesture(QPainter& painter);
+  MapPoint snapped(const MapPoint& point) const;
   void drawLegend(QPainter& painter);
   void finishPolygon();
   void captureLastFrame();
@@ -128,10 +171,18 @@ class MapCanvas : public QWidget {
   MapPoint mLastCenter;
   double mLastResolution = 0;
   Tool mTool = Tool::Identify;
-  std::vector<MapPoint> mPolygon;
+  std::vector<MapPoint> mPolygon;  // polygon vertices, or the lasso's path
   std::optional<MapPoint> mHoverPoint;
-  // Mouse dragging.
+  std::optional<QPointF> mHoverScreen;  // the brush cursor's centre
+  std::optional<MapPoint> mRectangleStart;
+  bool mStroking = false;
+  double mBrushRadius = 0;
+  QColor mBrushColor = Qt::white;
+  std::optional<GeoTransform> mSnapGrid;
+  std::vector<MapOverlay*> mOverlays;
+  // Mouse dragging: panning with the left button (Identify, Polygon, Pick) or the middle one.
   std::optional<QPointF> mPressPoint;
+  Qt::MouseButton mPressButton = Qt::NoButton;
   QPointF mLastDragPoint;
   bool mDragged = false;
 };

@@ -365,27 +365,6 @@ int overviewLevelFor(const RasterInfo& info, const Window& window, int readWidth
   return level;
 }
 
-// DN -> reflectance for one band of a scene: value * scale + offset, NaN for nodata and fill.
-struct Conversion {
-  float scale = 1, offset = 0;
-  bool hasNodata = false;
-  float nodata = 0;
-  bool hlsFill = false;
-  explicit Conversion(const Scene& scene, const SceneBand& band) {
-    scale = float(band.scale);
-    offset = float(band.offset);
-    if (band.nodata && std::isfinite(*band.nodata)) {
-      hasNodata = true;
-      nodata = float(*band.nodata);
-    }
-    hlsFill = scene.kind == SceneKind::HlsGranule;
-  }
-  float operator()(float dn) const {
-    if ((hasNodata && dn == nodata) || (hlsFill && dn == float(kHlsFill)) || !std::isfinite(dn)) return kNaN;
-    return dn * scale + offset;
-  }
-};
-
 // The style's bands (and Fmask) sampled on an output grid, as reflectance (NaN = nothing).
 struct GridBands {
   std::vector<std::vector<float>> bands;
@@ -412,7 +391,7 @@ GridBands sampleOnGrid(const SceneReader& reader, const std::vector<BandRole>& r
 
   const size_t count = size_t(grid.width) * grid.height;
   const int32_t* source = sampling.source.data();
-  auto place = [&](const float* block, const Conversion& convert, std::vector<float>& out) {
+  auto place = [&](const float* block, const ReflectanceConversion& convert, std::vector<float>& out) {
     out.assign(count, kNaN);
     for (size_t i = 0; i < count; ++i)
       if (source[i] >= 0) out[i] = convert(block[source[i]]);
@@ -428,7 +407,7 @@ GridBands sampleOnGrid(const SceneReader& reader, const std::vector<BandRole>& r
       }
       const RasterBlock block = reader.readResampled(sampling.window, sampling.readWidth, sampling.readHeight,
                                                      {roles[b]}, DataType::Float32, Resampling::Average);
-      place(block.band<float>(0), Conversion(scene, *scene.band(roles[b])), result.bands[b]);
+      place(block.band<float>(0), ReflectanceConversion(scene, *scene.band(roles[b])), result.bands[b]);
     }
   } else {
     // Large reads go through the parallel path, all bands at once.
@@ -439,7 +418,7 @@ GridBands sampleOnGrid(const SceneReader& reader, const std::vector<BandRole>& r
         result.canceled = true;
         return result;
       }
-      place(block.band<float>(int(b)), Conversion(scene, *scene.band(roles[b])), result.bands[b]);
+      place(block.band<float>(int(b)), ReflectanceConversion(scene, *scene.band(roles[b])), result.bands[b]);
     }
   }
 
@@ -513,7 +492,7 @@ std::vector<BandStatistics> sceneStatistics(const SceneReader& reader, const Lay
   const size_t count = size_t(readWidth) * readHeight;
   std::vector<std::vector<float>> bands(roles.size(), std::vector<float>(count));
   for (size_t b = 0; b < roles.size(); ++b) {
-    const Conversion convert(scene, *scene.band(roles[b]));
+    const ReflectanceConversion convert(scene, *scene.band(roles[b]));
     const float* values = block.band<float>(int(b));
     for (size_t i = 0; i < count; ++i) bands[b][i] = convert(values[i]);
   }

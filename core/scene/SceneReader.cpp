@@ -5,6 +5,14 @@
 
 namespace prithvi {
 
+ReflectanceConversion::ReflectanceConversion(const Scene& scene, const SceneBand& band)
+    : scale(float(band.scale)), offset(float(band.offset)), hlsFill(scene.kind == SceneKind::HlsGranule) {
+  if (band.nodata && std::isfinite(*band.nodata)) {
+    hasNodata = true;
+    nodata = float(*band.nodata);
+  }
+}
+
 SceneReader::SceneReader(const Scene& scene) : mScene(scene) {
   for (const auto& band : scene.bands) {
     if (mSources.count(band.path)) continue;
@@ -59,6 +67,17 @@ RasterBlock SceneReader::read(const Window& window, const std::vector<BandRole>&
     mSources.at(bands[i]->path)
         ->readBandInto(window, bands[i]->bandIndex, block.type(), window.width, window.height, block.bandData(i));
   });
+  return block;
+}
+
+RasterBlock SceneReader::readReflectance(const Window& window, const std::vector<BandRole>& roles) const {
+  RasterBlock block = read(window, roles, DataType::Float32);
+  const size_t count = size_t(window.width) * size_t(window.height);
+  for (size_t b = 0; b < roles.size(); ++b) {
+    const ReflectanceConversion convert(mScene, *mScene.band(roles[b]));
+    float* values = block.band<float>(int(b));
+    for (size_t i = 0; i < count; ++i) values[i] = convert(values[i]);
+  }
   return block;
 }
 

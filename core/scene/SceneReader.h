@@ -2,6 +2,8 @@
 // Reads a scene's bands by role into one block, whatever files hold them: the band files are
 // opened once and read in parallel on the global thread pool.
 
+#include <cmath>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -11,6 +13,22 @@
 #include "core/scene/Scene.h"
 
 namespace prithvi {
+
+// DN -> reflectance for one band of a scene: value * scale + offset, NaN for the band's nodata,
+// the HLS fill value (granules) and non-finite values. The one rule behind map tiles,
+// statistics and the labelling region tools.
+struct ReflectanceConversion {
+  float scale = 1, offset = 0;
+  bool hasNodata = false;
+  float nodata = 0;
+  bool hlsFill = false;
+  ReflectanceConversion(const Scene& scene, const SceneBand& band);
+  float operator()(float dn) const {
+    if ((hasNodata && dn == nodata) || (hlsFill && dn == float(kHlsFill)) || !std::isfinite(dn))
+      return std::numeric_limits<float>::quiet_NaN();
+    return dn * scale + offset;
+  }
+};
 
 class SceneReader {
  public:
@@ -37,6 +55,10 @@ class SceneReader {
   // access pattern). Results are in the order of `windows`.
   std::vector<RasterBlock> readMany(const std::vector<Window>& windows, const std::vector<BandRole>& roles,
                                     std::optional<DataType> type = std::nullopt) const;
+
+  // The bands of `roles` over a full-resolution window as reflectance (Float32, NaN = nodata),
+  // converted with ReflectanceConversion.
+  RasterBlock readReflectance(const Window& window, const std::vector<BandRole>& roles) const;
 
   // Every band of the scene in scene().bands order, roles repeated or not (identify, probes).
   RasterBlock readBands(const Window& window, std::optional<DataType> type = std::nullopt) const;
