@@ -38,6 +38,12 @@ const Subcommand kSubcommands[] = {
     {"embed", commandEmbed, "Prithvi encoder features of a scene, as a GeoTIFF"},
     {"reconstruct", commandReconstruct, "mask a scene and reconstruct it with the MAE"},
     {"labels", commandLabels, "list, create, review, export and import label sets"},
+    {"dataset", commandDataset, "export training chips from validated labels into a Zarr store (dataset build)"},
+    {"finetune", commandFinetune, "fine-tune Prithvi on a segmentation task"},
+    {"pretrain", commandPretrain, "pretrain the Prithvi masked autoencoder"},
+    {"evaluate", commandEvaluate, "a checkpoint's accuracy on a dataset split"},
+    {"experiment", commandExperiment, "pretrained vs random init; data efficiency (tables and plots)"},
+    {"launch", commandLaunch, "run a training command as N data-parallel processes"},
     {"demo", commandDemo, "create the demo project from the sample data"},
 };
 
@@ -134,6 +140,15 @@ std::optional<int> CommandLine::parse(const QStringList& arguments, int minPosit
   return std::nullopt;
 }
 
+double CommandLine::doubleValue(const QString& name, double min, double max) const {
+  bool ok = false;
+  const double value = mParser.value(name).toDouble(&ok);
+  if (!ok || !(value >= min && value <= max))
+    throwUsage("--" + name.toStdString() + " takes a number from " + std::to_string(min) + " to " + std::to_string(max) +
+               ", not '" + mParser.value(name).toStdString() + "'");
+  return value;
+}
+
 long long CommandLine::intValue(const QString& name, long long min, long long max) const {
   bool ok = false;
   const long long value = mParser.value(name).toLongLong(&ok);
@@ -156,6 +171,10 @@ int runCommand(const std::function<int()>& work) {
 }
 
 int runJob(const std::string& job, bool jsonEvents, const std::function<int(Feedback&)>& work) {
+  return runJob(job, jsonEvents, [&](Feedback& feedback, JobEventWriter*) { return work(feedback); });
+}
+
+int runJob(const std::string& job, bool jsonEvents, const std::function<int(Feedback&, JobEventWriter*)>& work) {
   Feedback feedback;
   JobEventWriter events(stdout, job);
   if (jsonEvents) {
@@ -169,7 +188,7 @@ int runJob(const std::string& job, bool jsonEvents, const std::function<int(Feed
   std::signal(SIGTERM, cancelOnSignal);
   const int code = runCommand([&] {
     try {
-      return work(feedback);
+      return work(feedback, jsonEvents ? &events : nullptr);
     } catch (const Error& error) {
       if (jsonEvents) events.finished(error.kind() == ErrorKind::Canceled ? "canceled" : "failed", error.what());
       throw;

@@ -11,6 +11,7 @@
 
 namespace prithvi {
 class Feedback;
+class JobEventWriter;
 class ProjectStore;
 }
 
@@ -39,6 +40,8 @@ class CommandLine {
   QStringList positional() const { return mParser.positionalArguments(); }
   // An integer option in [min, max]; throws Error(Usage) naming the option otherwise.
   long long intValue(const QString& name, long long min, long long max) const;
+  // A number option in [min, max]; throws Error(Usage) naming the option otherwise.
+  double doubleValue(const QString& name, double min, double max) const;
 
  private:
   QString mCommand;
@@ -49,6 +52,9 @@ class CommandLine {
 // Runs `work` with a Feedback: a progress bar on a terminal, JSON Lines events with
 // --events jsonl, cancel on Ctrl-C/SIGTERM. Maps errors to exit codes and one-line messages.
 int runJob(const std::string& job, bool jsonEvents, const std::function<int(Feedback&)>& work);
+// The same, for jobs that write their own events (metrics, artifacts) to the writer; it is
+// null unless --events jsonl was given.
+int runJob(const std::string& job, bool jsonEvents, const std::function<int(Feedback&, JobEventWriter*)>& work);
 // Maps errors of quick commands to exit codes and one-line messages.
 int runCommand(const std::function<int()>& work);
 
@@ -72,5 +78,11 @@ int commandModel(const QStringList& arguments);
 int commandEmbed(const QStringList& arguments);
 int commandReconstruct(const QStringList& arguments);
 int commandLabels(const QStringList& arguments);
+int commandDataset(const QStringList& arguments);
+int commandFinetune(const QStringList& arguments);
+int commandPretrain(const QStringList& arguments);
+int commandEvaluate(const QStringList& arguments);
+int commandExperiment(const QStringList& arguments);
+int commandLaunch(const QStringList& arguments);
 
 }  // namespace prithvi::cli

@@ -88,9 +88,9 @@ const std::vector<ClassScheme>& presetClassSchemes() {
   static const std::vector<ClassScheme> presets = [] {
     std::vector<ClassScheme> schemes;
     // Sen1Floods11 and hls_burn_scars are binary; 255 keeps the ignore value clear of them.
-    schemes.push_back({"flood", "flood", {{0, "No water", "#d9d9b8"}, {1, "Water", "#1f78d1"}}, 255, false});
+    schemes.push_back({"flood", "flood", {{0, "No water", "#f2d14b"}, {1, "Water", "#1f78d1"}}, 255, false});
     schemes.push_back(
-        {"burn_scars", "burn_scars", {{0, "Unburned", "#9cbf75"}, {1, "Burn scar", "#c0392b"}}, 255, false});
+        {"burn_scars", "burn_scars", {{0, "Unburned", "#5ab4ac"}, {1, "Burn scar", "#c0392b"}}, 255, false});
     // Multi-temporal crop classification: CDL reclassified to 13 classes, 0 = no data.
     schemes.push_back({"crop",
                        "crop",

@@ -215,13 +215,13 @@ class TestLabelExchange : public QObject {
     QVERIFY(sameCrs(mask.wkt, mGrid.crsWkt));
     QCOMPARE(mask.nodata, std::optional<double>(255));
     QCOMPARE(bytesOf(mask), mStore->rasterize(id, {0, 0, kWidth, kHeight}));
-    // flood: 0 "#d9d9b8", 1 "#1f78d1"; the ignore value is transparent.
+    // flood: 0 "#f2d14b", 1 "#1f78d1"; the ignore value is transparent.
     QCOMPARE(mask.palette.size(), size_t(256));
     QCOMPARE(mask.palette[1].c1, short(0x1f));
     QCOMPARE(mask.palette[1].c2, short(0x78));
     QCOMPARE(mask.palette[1].c3, short(0xd1));
     QCOMPARE(mask.palette[1].c4, short(255));
-    QCOMPARE(mask.palette[0].c1, short(0xd9));
+    QCOMPARE(mask.palette[0].c1, short(0xf2));
     QCOMPARE(mask.palette[255].c4, short(0));
     QCOMPARE(mask.metadata.at("PRITHVI_LABEL_SET_ID"), std::to_string(id));
     QCOMPARE(mask.metadata.at("PRITHVI_SCENE_ID"), std::string("grid"));

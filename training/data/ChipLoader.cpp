@@ -1,6 +1,7 @@
 #include "training/data/ChipLoader.h"
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 #include "core/base/Error.h"
@@ -29,6 +30,14 @@ ChipLoader::ChipLoader(const std::string& datasetPath, const LoaderOptions& opti
   for (double value : options.std)
     if (!(value > 0)) throwUsage("normalisation standard deviations must be positive");
   mChips = mInfo->indices(options.split);
+  if (!(options.fraction > 0 && options.fraction <= 1)) throwUsage("the share of chips used must be in (0, 1]");
+  if (options.fraction < 1) {
+    // Nested subsets: the 10 % chips are among the 25 %, which are among the 50 %.
+    std::mt19937_64 random(mix(options.seed ^ 0x5EED5EEDull));
+    std::shuffle(mChips.begin(), mChips.end(), random);
+    mChips.resize(std::max<size_t>(1, size_t(std::llround(double(mChips.size()) * options.fraction))));
+    std::sort(mChips.begin(), mChips.end());
+  }
   if (mChips.empty())
     throwBadInput(datasetPath + " has no " + dataSplitName(options.split) + " chips: rebuild it with other split fractions");
   mClassIndex.fill(options.ignoreIndex);

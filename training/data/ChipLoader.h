@@ -40,6 +40,9 @@ struct LoaderOptions {
   // rank r takes the r-th slice, so N ranks see what one process with N times the batch sees.
   int rank = 0;
   int worldSize = 1;
+  // Use only this share of the split's chips (a seeded choice, the same for every epoch): the
+  // data-efficiency experiments train on 100, 50, 25 and 10 % of the labels.
+  double fraction = 1.0;
 };
 
 struct Batch {

@@ -210,6 +210,7 @@ std::string optionsJson(const TrainOptions& options, const PrithviConfig& config
                      {"batch_size", options.batchSize},
                      {"accumulate", options.accumulate},
                      {"augment", options.augment},
+                     {"train_fraction", options.trainFraction},
                      {"lr", options.lr},
                      {"weight_decay", options.weightDecay},
                      {"warmup_steps", double(options.warmupSteps)},
@@ -254,6 +255,11 @@ class RunEvents {
   void each(F&& call) {
     if (mOwn) call(*mOwn);
     if (mCaller) call(*mCaller);
+  }
+  // started/finished: the caller's writer reports its own job's start and end.
+  template <typename F>
+  void ownOnly(F&& call) {
+    if (mOwn) call(*mOwn);
   }
 
  private:
@@ -312,6 +318,7 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
   trainLoading.workers = options.workers;
   trainLoading.seed = options.seed;
   trainLoading.augment = options.augment;
+  trainLoading.fraction = options.trainFraction;
   trainLoading.rank = env.rank;
   trainLoading.worldSize = env.worldSize;
   trainLoading.mean = config.mean;
@@ -325,6 +332,7 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
     validationLoading.split = DataSplit::Validation;
     validationLoading.rank = 0;
     validationLoading.worldSize = 1;
+    validationLoading.fraction = 1.0;
     validationLoading.shuffle = validationLoading.augment = validationLoading.dropLast = false;
     validationLoader = std::make_unique<ChipLoader>(options.dataset, validationLoading);
   }
@@ -337,7 +345,7 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
   result.monitor = validationLoader ? (segmentation ? "val_miou" : "val_loss") : "train_loss";
 
   RunEvents events(options.runDir + "/events.jsonl", callerEvents, writer);
-  events.each([](JobEventWriter& writer) { writer.started(); });
+  events.ownOnly([](JobEventWriter& writer) { writer.started(); });
   if (!options.weights.empty() && !QFileInfo::exists(QString::fromStdString(lastPath))) {
     const std::string report = loadPretrained(network, options.weights);
     events.each([&](JobEventWriter& writer) { writer.log("info", "pretrained weights: " + report); });
@@ -571,10 +579,8 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
   result.bestStep = state.bestStep;
   result.bestCheckpoint = QFileInfo::exists(QString::fromStdString(bestPath)) ? bestPath : "";
   result.lastCheckpoint = lastPath;
-  events.each([&](JobEventWriter& writer) {
-    writer.artifact(lastPath, "checkpoint");
-    writer.finished(result.status == "canceled" ? "canceled" : "ok");
-  });
+  events.each([&](JobEventWriter& writer) { writer.artifact(lastPath, "checkpoint"); });
+  events.ownOnly([&](JobEventWriter& writer) { writer.finished(result.status == "canceled" ? "canceled" : "ok"); });
   return result;
 }
 

@@ -37,6 +37,7 @@ struct TrainOptions {
   int accumulate = 1;                  // micro-batches per optimiser step
   int workers = 2;
   bool augment = true;                 // random flips and 90-degree rotations
+  double trainFraction = 1.0;          // share of the training chips used (data-efficiency runs)
   double lr = 5e-4;
   double weightDecay = 0.05;
   int64_t warmupSteps = 20;

@@ -1,0 +1,194 @@
+// The training commands end to end: dataset build, finetune, evaluate, experiments, a 2-rank
+// Gloo run through 'prithvi launch' that equals a 1-rank run with the same global batch, and
+// a run killed with SIGKILL that resumes to the weights of an uninterrupted one.
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+#include <torch/torch.h>
+
+#include "tests/support/TestSupport.h"
+#include "training/model/Checkpoint.h"
+
+using namespace prithvi;
+
+namespace {
+
+// Largest absolute difference between the model tensors of two training checkpoints.
+double maxDifference(const std::string& a, const std::string& b) {
+  const model::TrainingCheckpoint first = model::loadTrainingCheckpoint(a);
+  const model::TrainingCheckpoint second = model::loadTrainingCheckpoint(b);
+  if (first.model.size() != second.model.size()) return INFINITY;
+  double worst = 0;
+  for (size_t i = 0; i < first.model.size(); ++i) {
+    if (first.model.tensors[i].first != second.model.tensors[i].first) return INFINITY;
+    const torch::Tensor x = first.model.tensors[i].second.to(torch::kFloat64);
+    const torch::Tensor y = second.model.tensors[i].second.to(torch::kFloat64);
+    if (x.numel()) worst = std::max(worst, (x - y).abs().max().item<double>());
+  }
+  return worst;
+}
+
+}  // namespace
+
+class TestTrainCli : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir mDir;
+  std::string mProject;
+  QString mFlood, mPretrain;
+
+  QString path(const char* name) { return mDir.filePath(name); }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    mProject = test::makeFloodProject(mDir.path(), 128, 3, 3, 3).path;
+    mFlood = path("flood.zarr");
+    const test::ProcessRun built = test::runPrithvi({"dataset", "build", QString::fromStdString(mProject), "--task", "flood",
+                                                     "--out", mFlood, "--chip", "32", "--min-labelled", "0", "--max-cloud",
+                                                     "1", "--block", "2", "--val", "0.25", "--test", "0", "--seed", "2", "--json"});
+    QVERIFY2(built.code == 0, built.err.constData());
+    const QJsonObject summary = built.json();
+    QVERIFY(summary["chips"].toInt() > 0);
+    QVERIFY(summary["splits"].toObject()["val"].toInt() > 0);
+    mPretrain = path("pretrain.zarr");
+    const test::ProcessRun unlabelled = test::runPrithvi({"dataset", "build", QString::fromStdString(mProject), "--task",
+                                                          "pretrain", "--out", mPretrain, "--chip", "32", "--frames", "1",
+                                                          "--max-cloud", "1", "--val", "0", "--test", "0"});
+    QVERIFY2(unlabelled.code == 0, unlabelled.err.constData());
+  }
+
+  void badUsageIsExplained() {
+    test::ProcessRun run = test::runPrithvi({"dataset", "build", QString::fromStdString(mProject), "--task", "burn_scars",
+                                             "--out", path("none.zarr")});
+    QCOMPARE(run.code, 3);
+    QVERIFY2(run.err.contains("no validated label set of task 'burn_scars'"), run.err.constData());
+    run = test::runPrithvi({"finetune", "--data", mFlood});
+    QCOMPARE(run.code, 2);
+    QVERIFY2(run.err.contains("--data and --run are required"), run.err.constData());
+    run = test::runPrithvi({"launch", "--nproc", "2"});
+    QCOMPARE(run.code, 2);
+  }
+
+  void finetunesAndEvaluates() {
+    const test::ProcessRun run = test::runPrithvi({"finetune", "--task", "flood", "--data", mFlood, "--run", path("ft"),
+                                                   "--model", "tiny_test", "--decoder-channels", "16", "--steps", "6",
+                                                   "--batch", "4", "--eval-every", "3", "--lr", "1e-3", "--threads", "1",
+                                                   "--events", "jsonl"});
+    QVERIFY2(run.code == 0, run.err.constData());
+    int metrics = 0, finished = 0;
+    for (const QByteArray& line : run.out.split('\n')) {
+      if (line.isEmpty()) continue;
+      const QJsonObject event = QJsonDocument::fromJson(line).object();
+      QVERIFY2(!event.isEmpty(), line.constData());
+      metrics += event["event"] == "metric";
+      finished += event["event"] == "finished";
+    }
+    QVERIFY(metrics >= 4);
+    QCOMPARE(finished, 1);
+    const test::ProcessRun evaluation = test::runPrithvi({"evaluate", "--model", path("ft/checkpoints/best.safetensors"),
+                                                          "--data", mFlood, "--split", "val", "--json"});
+    QVERIFY2(evaluation.code == 0, evaluation.err.constData());
+    const QJsonObject result = evaluation.json();
+    QCOMPARE(result["classes"].toInt(), 2);
+    QCOMPARE(result["class_names"].toArray()[1].toString(), QString("Water"));
+    QVERIFY(result["overall_accuracy"].toDouble() > 0);
+  }
+
+  void twoGlooRanksEqualOneProcess() {
+    // Summation order differs (two half batches, then an all-reduce), and Adam's division by
+    // sqrt(v) magnifies rounding in near-zero gradients in proportion to the learning rate.
+    const QStringList common = {"--data", mPretrain, "--model", "tiny_test", "--steps", "5", "--eval-every", "5",
+                                "--lr", "1e-4", "--warmup", "1", "--threads", "1", "--workers", "1"};
+    const test::ProcessRun one = test::runPrithvi(QStringList{"pretrain", "--run", path("one"), "--batch", "4"} + common);
+    QVERIFY2(one.code == 0, one.err.constData());
+    const test::ProcessRun two = test::runPrithvi(QStringList{"launch", "--backend", "local", "--nproc", "2", "--", "pretrain",
+                                                              "--run", path("two"), "--batch", "2"} + common);
+    QVERIFY2(two.code == 0, two.err.constData());
+    const double difference = maxDifference(path("one/checkpoints/last.safetensors").toStdString(),
+                                            path("two/checkpoints/last.safetensors").toStdString());
+    qInfo("largest weight difference, 2 ranks x 2 vs 1 rank x 4: %.3g", difference);
+    QVERIFY2(difference < 1e-5, qPrintable(QString::number(difference)));
+    // The batches were really split: a 1-rank run with the per-rank batch differs.
+    const test::ProcessRun small = test::runPrithvi(QStringList{"pretrain", "--run", path("small"), "--batch", "2"} + common);
+    QVERIFY(maxDifference(path("one/checkpoints/last.safetensors").toStdString(),
+                          path("small/checkpoints/last.safetensors").toStdString()) > 1e-4);
+  }
+
+  void aKilledRunResumesToTheSameWeights() {
+    const QStringList common = {"--task", "flood", "--data", mFlood, "--model", "tiny_test", "--decoder-channels", "16",
+                                "--steps", "12", "--batch", "4", "--eval-every", "3", "--lr", "1e-3", "--threads", "1",
+                                "--workers", "1"};
+    const test::ProcessRun straight = test::runPrithvi(QStringList{"finetune", "--run", path("straight")} + common);
+    QVERIFY2(straight.code == 0, straight.err.constData());
+
+    // Kill at step 7 (after the step-6 checkpoint), then run the same command again.
+    QProcess victim;
+    victim.start(QStringLiteral(PRITHVI_BIN_DIR "/prithvi"),
+                 QStringList{"finetune", "--run", path("killed"), "--events", "jsonl"} + common);
+    QVERIFY(victim.waitForStarted());
+    bool killed = false;
+    QByteArray buffer;
+    while (!killed && victim.state() != QProcess::NotRunning && victim.waitForReadyRead(60000)) {
+      buffer += victim.readAllStandardOutput();
+      int newline;
+      while ((newline = int(buffer.indexOf('\n'))) >= 0) {
+        const QJsonObject event = QJsonDocument::fromJson(buffer.left(newline)).object();
+        buffer.remove(0, newline + 1);
+        if (event["event"] == "progress" && event["step"].toInt() >= 7) {
+          ::kill(pid_t(victim.processId()), SIGKILL);
+          killed = true;
+          break;
+        }
+      }
+    }
+    victim.waitForFinished();
+    QVERIFY2(killed, "the run ended before it could be killed");
+    QCOMPARE(victim.exitStatus(), QProcess::CrashExit);
+    const test::ProcessRun resumed = test::runPrithvi(QStringList{"finetune", "--run", path("killed"), "--json"} + common);
+    QVERIFY2(resumed.code == 0, resumed.err.constData());
+    QCOMPARE(resumed.json()["steps"].toInt(), 12);
+    const double difference = maxDifference(path("straight/checkpoints/last.safetensors").toStdString(),
+                                            path("killed/checkpoints/last.safetensors").toStdString());
+    QCOMPARE(difference, 0.0);
+  }
+
+  void experimentsWriteTablesAndPlots() {
+    const QStringList common = {"--task", "flood", "--data", mFlood, "--model", "tiny_test", "--decoder-channels", "16",
+                                "--steps", "4", "--batch", "4", "--eval-every", "2", "--threads", "1"};
+    const test::ProcessRun fractions =
+        test::runPrithvi(QStringList{"experiment", "data-efficiency", "--run", path("efficiency"), "--fractions", "100,50"} + common);
+    QVERIFY2(fractions.code == 0, fractions.err.constData());
+    QFile table(path("efficiency/data_efficiency.csv"));
+    QVERIFY(table.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = table.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 3);
+    QVERIFY(lines[1].startsWith("100.000000,") && lines[2].startsWith("50.000000,"));
+    QFile plot(path("efficiency/data_efficiency.svg"));
+    QVERIFY(plot.open(QIODevice::ReadOnly));
+    QVERIFY(plot.readAll().contains("<polyline"));
+
+    // Pretrained weights from our own pretraining run (twoGlooRanksEqualOneProcess).
+    const test::ProcessRun comparison = test::runPrithvi(QStringList{"experiment", "pretrained-vs-random", "--run",
+                                                                     path("init"), "--weights",
+                                                                     path("one/checkpoints/last.safetensors")} + common);
+    QVERIFY2(comparison.code == 0, comparison.err.constData());
+    QVERIFY(QFile::exists(path("init/pretrained_vs_random.md")));
+    QVERIFY(QFile::exists(path("init/pretrained/checkpoints/last.safetensors")));
+    QVERIFY(QFile::exists(path("init/random/checkpoints/last.safetensors")));
+    // The two runs started from different weights.
+    QVERIFY(maxDifference(path("init/pretrained/checkpoints/last.safetensors").toStdString(),
+                          path("init/random/checkpoints/last.safetensors").toStdString()) > 1e-3);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestTrainCli)
+#include "test_train_cli.moc"
