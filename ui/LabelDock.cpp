@@ -3,6 +3,7 @@
 #include <QAction>
 #include <QActionGroup>
 #include <QComboBox>
+#include <QDateEdit>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
@@ -653,6 +654,7 @@ void LabelDock::refreshReview() {
     details += QStringLiteral("<tr><td style='color:#666; padding-right:8px;'>%1</td><td>%2</td></tr>").arg(name, value);
   };
   row(tr("Author"), q(set.author).toHtmlEscaped());
+  row(tr("Labels describe"), set.labelDate.isValid() ? set.labelDate.toUTC().date().toString(Qt::ISODate) : QStringLiteral("–"));
   row(tr("Reviewer"), set.reviewer.empty() ? QStringLiteral("–") : q(set.reviewer).toHtmlEscaped());
   row(tr("Created"), timeText(set.created));
   row(tr("Modified"), timeText(set.modified));
@@ -1014,10 +1016,25 @@ void LabelDock::newLabelSetDialog() {
   auto* author = new QLineEdit(defaultUserName(), &dialog);
   author->setObjectName(QStringLiteral("authorEdit"));
   author->setToolTip(tr("Recorded with the label set; remembered for next time"));
+  // Multi-temporal tasks (crop) label a season through several dates: the set records which
+  // date its labels describe, the scene's own by default.
+  auto* date = new QDateEdit(&dialog);
+  date->setObjectName(QStringLiteral("labelDateEdit"));
+  date->setCalendarPopup(true);
+  date->setDisplayFormat(QStringLiteral("yyyy-MM-dd"));
+  std::optional<Scene> shown;
+  try {
+    shown = mStore->project().scene(mSceneId);
+  } catch (const std::exception&) {
+  }
+  const QDate acquired = shown && shown->acquired.isValid() ? shown->acquired.toUTC().date() : QDate::currentDate();
+  date->setDate(acquired);
+  date->setToolTip(tr("The date the labels describe; the scene's acquisition date unless you choose another"));
   auto* form = new QFormLayout;
   form->addRow(tr("Scene"), new QLabel(q(mSceneId), &dialog));
   form->addRow(tr("Class scheme"), scheme);
   form->addRow(QString(), classes);
+  form->addRow(tr("Labels describe"), date);
   form->addRow(tr("Author"), author);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
   buttons->button(QDialogButtonBox::Ok)->setText(tr("Create"));
@@ -1031,13 +1048,16 @@ void LabelDock::newLabelSetDialog() {
   check();
   if (dialog.exec() != QDialog::Accepted) return;
   QSettings().setValue(QStringLiteral("labels/scheme"), scheme->currentData());
-  createLabelSet(scheme->currentData().toString(), author->text().trimmed());
+  createLabelSet(scheme->currentData().toString(), author->text().trimmed(),
+                 date->date() == acquired ? QDate() : date->date());
 }
 
-int64_t LabelDock::createLabelSet(const QString& scheme, const QString& author) {
+int64_t LabelDock::createLabelSet(const QString& scheme, const QString& author, const QDate& labelDate) {
   if (!mStore || mSceneId.empty()) return 0;
   int64_t id = 0;
-  if (!guarded(tr("New label set"), [&] { id = mStore->createLabelSet(mSceneId, scheme.toStdString(), author.toStdString()); }))
+  const QDateTime when = labelDate.isValid() ? QDateTime(labelDate, QTime(12, 0), Qt::UTC) : QDateTime();
+  if (!guarded(tr("New label set"),
+               [&] { id = mStore->createLabelSet(mSceneId, scheme.toStdString(), author.toStdString(), when); }))
     return 0;
   QSettings().setValue(QStringLiteral("labels/author"), author);
   Q_EMIT message(QStringLiteral("info"), tr("created label set #%1 (%2) on %3").arg(id).arg(scheme, q(mSceneId)));

@@ -49,7 +49,8 @@ class LabelDock : public QWidget {
 
   // A new draft label set of the shown scene, opened for editing; 0 (after saying why) when
   // it cannot be created. The author is remembered as this user's name.
-  int64_t createLabelSet(const QString& scheme, const QString& author);
+  // `labelDate` invalid: the labels describe the scene's own date.
+  int64_t createLabelSet(const QString& scheme, const QString& author, const QDate& labelDate = {});
   void openLabelSet(int64_t id);  // 0 closes the editor
   LabelEditor* editor() const { return mEditor.get(); }
   const std::string& sceneId() const { return mSceneId; }

@@ -8,6 +8,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QDateEdit>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDockWidget>
@@ -160,6 +161,8 @@ class TestLabeling : public QObject {
       QVERIFY(flood >= 0);
       schemes->setCurrentIndex(flood);
       dialog->findChild<QLineEdit*>(QStringLiteral("authorEdit"))->setText(QStringLiteral("ana"));
+      auto* date = dialog->findChild<QDateEdit*>(QStringLiteral("labelDateEdit"));
+      QCOMPARE(date->date(), scene().acquired.toUTC().date());  // the scene's own date by default
       test::keepScreenshot(dialog, "labeling-new-set-dialog.png");
       dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
       answered = true;
@@ -173,6 +176,7 @@ class TestLabeling : public QObject {
     QCOMPARE(stored.scheme, std::string("flood"));
     QCOMPARE(stored.author, std::string("ana"));
     QCOMPARE(stored.state, ReviewState::Draft);
+    QCOMPARE(stored.labelDate, scene().acquired.toUTC());
     QCOMPARE(dock()->findChild<QTreeWidget*>(QStringLiteral("labelSets"))->topLevelItemCount(), 1);
     QVERIFY(dock()->toolAction(LabelTool::Polygon)->isEnabled());
     QCOMPARE(mWindow->findChild<QLabel*>(QStringLiteral("labelSaveState"))->text(), QStringLiteral("All label edits saved"));
