@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
     options.validationFraction = options.testFraction = 0;
     buildChipDataset(*project, dataset, options);
   }
+  torch::set_num_threads(QThread::idealThreadCount());
   const int threads = torch::get_num_threads();
   std::printf("chip loader, 224x224x6 chips (normalised, flipped, rotated), %d cores:\n", QThread::idealThreadCount());
   const double one = loaderChipsPerSecond(dataset, 1, seconds / 2);
