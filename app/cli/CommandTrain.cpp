@@ -68,7 +68,7 @@ int datasetBuild(const QStringList& arguments) {
                   QStringLiteral("Export training chips (image, mask, dates, location) from a project's scenes and "
                                  "validated labels into a chunked Zarr store, with spatially separated splits."));
   cli.addPositional(QStringLiteral("project"), QStringLiteral("the project (.gpkg)"));
-  cli.addOption({QStringLiteral("task")}, QStringLiteral("flood, burn_scars, crop, cloud, land_cover or pretrain"), QStringLiteral("task"));
+  cli.addOption({QStringLiteral("task")}, QStringLiteral("flood, burn_scars, crop, cloud, land_cover, pretrain or cloud_gap"), QStringLiteral("task"));
   cli.addOption({QStringLiteral("preset")}, QStringLiteral("task preset name or file (default: the task's, when there is one)"), QStringLiteral("preset"));
   cli.addOption({QStringLiteral("out")}, QStringLiteral("the store to write (a .zarr folder)"), QStringLiteral("dir"));
   cli.addOption({QStringLiteral("tile")}, QStringLiteral("only this MGRS tile"), QStringLiteral("tile"));
@@ -217,8 +217,9 @@ int runTraining(const CommandLine& cli, const std::string& job, engine::TrainOpt
 int finetune(const QStringList& arguments) {
   CommandLine cli(QStringLiteral("finetune"),
                   QStringLiteral("Fine-tune Prithvi on a segmentation task (flood, burn_scars, crop, or a dataset of your "
-                                 "own scheme), from pretrained weights or random initialisation."));
-  cli.addOption({QStringLiteral("task")}, QStringLiteral("flood, burn_scars or crop (picks the preset)"), QStringLiteral("task"));
+                                 "own scheme) or on cloud-gap imputation (cloud_gap), from pretrained weights or random "
+                                 "initialisation."));
+  cli.addOption({QStringLiteral("task")}, QStringLiteral("flood, burn_scars, crop or cloud_gap (picks the preset)"), QStringLiteral("task"));
   cli.addOption({QStringLiteral("head")}, QStringLiteral("upernet or fcn"), QStringLiteral("head"));
   cli.addOption({QStringLiteral("decoder-channels")}, QStringLiteral("decoder width"), QStringLiteral("n"));
   cli.addOption({QStringLiteral("freeze-encoder")}, QStringLiteral("train the decoder and head only"));
@@ -347,6 +348,24 @@ int commandEvaluate(const QStringList& arguments) {
     const engine::EvaluationResult result = engine::evaluateCheckpoint(
         cli.value(QStringLiteral("model")).toStdString(), cli.value(QStringLiteral("data")).toStdString(), split,
         cli.value(QStringLiteral("device")).toStdString(), int(cli.intValue(QStringLiteral("batch"), 1, 4096)));
+    if (result.imputation.pixels() > 0) {
+      if (cli.json()) {
+        QJsonObject object = QJsonDocument::fromJson(QByteArray::fromStdString(result.imputation.toJson())).object();
+        object.insert("task", qs(result.task));
+        object.insert("split", splitName);
+        object.insert("chips", double(result.chips));
+        object.insert("loss", result.loss);
+        printJson(object);
+      } else {
+        char line[200];
+        std::snprintf(line, sizeof line, "%s on %lld %s chips, %lld hidden cloud pixels: SSIM %.4f  PSNR %.2f dB  MAE %.4f  loss %.4f",
+                      result.task.c_str(), static_cast<long long>(result.chips), splitName.toUtf8().constData(),
+                      static_cast<long long>(result.imputation.pixels()), result.imputation.ssim(), result.imputation.psnr(),
+                      result.imputation.meanAbsoluteError(), result.loss);
+        printLine(line);
+      }
+      return int(kOk);
+    }
     if (cli.json()) {
       QJsonObject object = QJsonDocument::fromJson(QByteArray::fromStdString(result.confusion.toJson(result.classNames))).object();
       object.insert("task", qs(result.task));

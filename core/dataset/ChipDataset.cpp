@@ -167,7 +167,7 @@ std::vector<Source> unlabelledSources(const std::vector<Scene>& scenes, const Da
 }
 
 void validate(const DatasetBuildOptions& options) {
-  if (options.task.empty()) throwUsage("choose a task: flood, burn_scars, crop, cloud, land_cover or pretrain");
+  if (options.task.empty()) throwUsage("choose a task: flood, burn_scars, crop, cloud, land_cover, pretrain or cloud_gap");
   if (options.chipSize < 16 || options.chipSize > 2048) throwUsage("chip size must be 16..2048 pixels");
   if (options.stride < 0) throwUsage("the stride must be positive");
   if (options.frames < 1 || options.frames > 16) throwUsage("frames must be 1..16");
@@ -189,7 +189,9 @@ const char* dataSplitName(DataSplit split) {
 DatasetSummary buildChipDataset(ProjectStore& project, const std::string& outPath, const DatasetBuildOptions& options,
                                 Feedback* feedback) {
   validate(options);
-  const bool pretraining = options.task == "pretrain";
+  // Cloud-gap imputation trains the MAE on clear chips, hiding real cloud shapes.
+  const bool cloudGap = options.task == "cloud_gap";
+  const bool pretraining = options.task == "pretrain" || cloudGap;
   const int size = options.chipSize;
   const int stride = options.stride > 0 ? options.stride : size;
   DatasetSummary summary;
@@ -319,7 +321,43 @@ DatasetSummary buildChipDataset(ProjectStore& project, const std::string& outPat
                   std::to_string(int(options.minLabelledFraction * 100)) + " % labelled pixels, at most " +
                   std::to_string(int(options.maxCloudFraction * 100)) + " % cloud and no fill away from split borders");
 
-  // 4. Write the store.
+  // 4. Cloud-gap datasets: a pool of real cloud shapes (Fmask cloud bit) from every chip window
+  // of the project's scenes that is between 1 % and 100 % cloudy and has no fill.
+  struct CloudShape {
+    const Scene* scene;
+    int x, y;
+    float fraction;
+  };
+  std::vector<CloudShape> shapes;
+  if (cloudGap) {
+    for (const Scene& scene : scenes) {
+      throwIfCanceled(feedback);
+      if (!scene.band(BandRole::Fmask)) continue;
+      const RasterBlock block = SceneReader(scene).read({0, 0, scene.width, scene.height}, {BandRole::Fmask}, DataType::Byte);
+      const uint8_t* fmask = block.band<uint8_t>(0);
+      for (int y = 0; y + size <= scene.height; y += size)
+        for (int x = 0; x + size <= scene.width; x += size) {
+          int64_t cloudy = 0;
+          bool fill = false;
+          for (int row = y; row < y + size && !fill; ++row)
+            for (int col = x; col < x + size; ++col) {
+              const uint8_t value = fmask[size_t(row) * scene.width + col];
+              fill |= value == kFmaskFill;
+              cloudy += decodeFmask(value).cloud;
+            }
+          const double fraction = double(cloudy) / (double(size) * size);
+          if (!fill && fraction >= 0.01) shapes.push_back({&scene, x, y, float(fraction)});
+        }
+    }
+    if (shapes.empty())
+      throwBadInput("no cloudy chip window in the project to take cloud shapes from: import dates with clouds (Fmask)");
+    // At most 1024 shapes, spread over the cloud fractions by a seeded shuffle.
+    std::mt19937_64 random(options.seed ^ 0xC10Dull);
+    std::shuffle(shapes.begin(), shapes.end(), random);
+    if (shapes.size() > 1024) shapes.resize(1024);
+  }
+
+  // 5. Write the store.
   const int64_t count = int64_t(kept.size());
   const int frames = options.frames;
   const std::string partial = outPath + ".partial";
@@ -430,6 +468,24 @@ DatasetSummary buildChipDataset(ProjectStore& project, const std::string& outPat
           valid[size_t(b)] ? std::sqrt(std::max(0.0, sumSquares[size_t(b)] / double(valid[size_t(b)]) - mean * mean)) : 0;
     }
 
+    if (cloudGap) {
+      auto shapeDim = root->CreateDimension("cloud_shape", "", "", GUInt64(shapes.size()));
+      auto cloudMasks = createArray(*root, "cloud_masks", {shapeDim, yDim, xDim}, GDT_Byte, "1," + s + "," + s);
+      std::vector<float> fractions;
+      std::vector<uint8_t> shape(size_t(size) * size);
+      for (size_t m = 0; m < shapes.size(); ++m) {
+        const RasterBlock block = SceneReader(*shapes[m].scene).read({shapes[m].x, shapes[m].y, size, size}, {BandRole::Fmask},
+                                                                     DataType::Byte);
+        for (size_t p = 0; p < shape.size(); ++p) shape[p] = decodeFmask(block.band<uint8_t>(0)[p]).cloud ? 1 : 0;
+        const GUInt64 start[] = {GUInt64(m), 0, 0};
+        const size_t count[] = {1, size_t(size), size_t(size)};
+        if (!cloudMasks->Write(start, count, nullptr, nullptr, GDALExtendedDataType::Create(GDT_Byte), shape.data()))
+          throwIo("cannot write cloud shape " + std::to_string(m) + ": " + errors.message());
+        fractions.push_back(shapes[m].fraction);
+      }
+      auto fractionArray = createArray(*root, "cloud_mask_fraction", {shapeDim}, GDT_Float32, std::to_string(shapes.size()));
+      writeWhole(*fractionArray, GDT_Float32, fractions);
+    }
     auto split = createArray(*root, "split", {chipDim}, GDT_Byte, n);
     auto year = createArray(*root, "year", {chipDim, timeDim}, GDT_Int16, n + "," + t);
     auto doy = createArray(*root, "doy", {chipDim, timeDim}, GDT_Int16, n + "," + t);
@@ -494,7 +550,8 @@ DatasetSummary buildChipDataset(ProjectStore& project, const std::string& outPat
 
 struct ChipDataset::Impl {
   zarr::DatasetPtr dataset;
-  std::shared_ptr<GDALMDArray> image, mask, year, doy, location;
+  std::shared_ptr<GDALMDArray> image, mask, year, doy, location, cloudMasks;
+  int64_t cloudMaskCount = 0;
   std::string path, task;
   int64_t size = 0;
   int chipSize = 0, frames = 0, ignoreValue = -1;
@@ -535,6 +592,8 @@ std::unique_ptr<ChipDataset> ChipDataset::open(const std::string& path) {
   impl.year = root->OpenMDArray("year");
   impl.doy = root->OpenMDArray("doy");
   impl.location = root->OpenMDArray("location");
+  impl.cloudMasks = root->OpenMDArray("cloud_masks");
+  if (impl.cloudMasks) impl.cloudMaskCount = int64_t(impl.cloudMasks->GetDimensions()[0]->GetSize());
   auto split = root->OpenMDArray("split");
   if (!impl.image || !split || !impl.year || !impl.doy || !impl.location || impl.image->GetDimensionCount() != 5 ||
       (impl.scheme && !impl.mask))
@@ -563,6 +622,17 @@ int ChipDataset::ignoreValue() const { return mImpl->ignoreValue; }
 const std::array<double, 6>& ChipDataset::bandMean() const { return mImpl->mean; }
 const std::array<double, 6>& ChipDataset::bandStd() const { return mImpl->std; }
 const std::vector<DataSplit>& ChipDataset::splits() const { return mImpl->splits; }
+
+int64_t ChipDataset::cloudMaskCount() const { return mImpl->cloudMaskCount; }
+
+void ChipDataset::readCloudMask(int64_t index, uint8_t* out) const {
+  if (index < 0 || index >= mImpl->cloudMaskCount)
+    throwUsage("cloud shape " + std::to_string(index) + " is not in " + mImpl->path);
+  const GUInt64 start[] = {GUInt64(index), 0, 0};
+  const size_t count[] = {1, size_t(mImpl->chipSize), size_t(mImpl->chipSize)};
+  if (!mImpl->cloudMasks->Read(start, count, nullptr, nullptr, GDALExtendedDataType::Create(GDT_Byte), out))
+    throwBadInput("cannot read cloud shape " + std::to_string(index) + " of " + mImpl->path + ": rebuild the dataset");
+}
 
 std::map<int, int64_t> ChipDataset::classPixels(DataSplit split) const {
   std::map<int, int64_t> result;

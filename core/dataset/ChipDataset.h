@@ -13,6 +13,9 @@
 //   origin    int32   (chip, xy=2)     top-left pixel of the chip in its scene grid
 //   location  float64 (chip, xy=2)     chip centre longitude, latitude
 //   cloud     float32 (chip)           fraction of pixel-frames flagged cloud or cloud shadow
+//   cloud_masks uint8 (cloud_shape, y, x)  cloud_gap only: real cloud shapes (Fmask cloud bit)
+//                                      cut from the project's cloudy chip windows, at most 1024
+//   cloud_mask_fraction float32 (cloud_shape)
 //   root attributes (strings): prithvi_dataset_version, task, chip_size, frames, bands (JSON),
 //     scheme (JSON, "" for pretraining), ignore_value, scenes (JSON), label_sets (JSON),
 //     band_mean and band_std (JSON, raw values over valid training pixels), class_pixels (JSON
@@ -45,7 +48,8 @@ const char* dataSplitName(DataSplit split);  // "train", "val", "test"
 
 struct DatasetBuildOptions {
   // flood | burn_scars | crop | cloud | land_cover (label sets whose scheme has that task), or
-  // pretrain (no labels: every scene with the six bands).
+  // pretrain (no labels: every scene with the six bands), or cloud_gap (clear chips as for
+  // pretraining, plus real cloud shapes to hide).
   std::string task;
   std::string tile;               // only this tile when set
   int chipSize = 224;
@@ -106,6 +110,9 @@ class ChipDataset {
   void readImage(int64_t chip, int16_t* out) const;
   // chipSize^2 class values; Error(Usage) for a pretraining dataset.
   void readMask(int64_t chip, uint8_t* out) const;
+  // Cloud-gap datasets: the pool of cloud shapes (chipSize^2 bytes, 1 = cloud).
+  int64_t cloudMaskCount() const;
+  void readCloudMask(int64_t index, uint8_t* out) const;
   // Year and day of year of each frame.
   std::vector<std::pair<int, int>> dates(int64_t chip) const;
   std::array<double, 2> location(int64_t chip) const;  // lon, lat

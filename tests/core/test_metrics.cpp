@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "core/metrics/ConfusionMatrix.h"
+#include "core/metrics/ImageMetrics.h"
 
 using namespace prithvi;
 
@@ -48,6 +49,38 @@ class TestMetrics : public QObject {
     QVERIFY(std::abs(matrix.meanIou() - (5.0 / 6 + 3.0 / 4) / 2) < 1e-12);
     const QJsonObject json = QJsonDocument::fromJson(QByteArray::fromStdString(matrix.toJson())).object();
     QVERIFY(json["iou"].toArray()[2].isNull());
+  }
+
+  void imageMetricsOverMaskedPixels() {
+    const int w = 32, h = 32;
+    std::vector<float> truth(w * h), same(w * h), shifted(w * h);
+    std::vector<uint8_t> mask(w * h, 0);
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) {
+        truth[size_t(y * w + x)] = 0.1f + 0.3f * float((x / 4 + y / 4) % 2);
+        same[size_t(y * w + x)] = truth[size_t(y * w + x)];
+        shifted[size_t(y * w + x)] = truth[size_t(y * w + x)] + (x < 16 ? 0.05f : 0.0f);
+        mask[size_t(y * w + x)] = y >= 8 && y < 24;  // half the rows
+      }
+    ImageMetrics perfect;
+    perfect.addPlane(same.data(), truth.data(), mask.data(), w, h);
+    QCOMPARE(perfect.pixels(), int64_t(16 * 32));
+    QCOMPARE(perfect.meanAbsoluteError(), 0.0);
+    QVERIFY(std::abs(perfect.ssim() - 1.0) < 1e-12);
+    QVERIFY(std::isinf(perfect.psnr()));
+    // Half the masked pixels are 0.05 off: MAE 0.025, MSE 0.00125, PSNR 29.03 dB.
+    ImageMetrics off;
+    off.addPlane(shifted.data(), truth.data(), mask.data(), w, h);
+    QVERIFY(std::abs(off.meanAbsoluteError() - 0.025) < 1e-6);
+    QVERIFY(std::abs(off.meanSquaredError() - 0.00125) < 1e-7);
+    QVERIFY(std::abs(off.psnr() - 10 * std::log10(1 / 0.00125)) < 1e-3);
+    QVERIFY(off.ssim() < 0.999 && off.ssim() > 0.5);
+    // Unmasked pixels do not count, however wrong.
+    std::vector<float> wrongOutside = same;
+    for (int i = 0; i < w * 8; ++i) wrongOutside[size_t(i)] = 5.0f;
+    ImageMetrics outside;
+    outside.addPlane(wrongOutside.data(), truth.data(), mask.data(), w, h);
+    QCOMPARE(outside.meanAbsoluteError(), 0.0);
   }
 };
 

@@ -13,6 +13,7 @@
 #include "core/dataset/ChipDataset.h"
 #include "core/project/ProjectStore.h"
 #include "tests/support/TestSupport.h"
+#include "training/data/ChipLoader.h"
 #include "training/engine/Trainer.h"
 #include "training/model/Checkpoint.h"
 
@@ -202,6 +203,61 @@ class TestTrainer : public QObject {
     qInfo("held-out water IoU %.3f (background %.3f), validation mIoU %.3f at step %lld", test.confusion.iou(1),
           test.confusion.iou(0), result.bestMetric, (long long)result.bestStep);
     QVERIFY2(test.confusion.iou(1) >= 0.8, qPrintable(QString::number(test.confusion.iou(1))));
+  }
+
+  // Cloud-gap imputation: real cloud shapes from the tile's Fmask hide whole tokens of one to
+  // all frames, the MAE learns to fill them, and SSIM, PSNR and MAE are measured on the cloud
+  // pixels.
+  void cloudGapFillsRealCloudShapes() {
+    const test::FloodProject made = test::makeFloodProject(mDir.filePath("p4"), 128, 6, 0, 0);
+    auto store = ProjectStore::open(made.path);
+    DatasetBuildOptions build;
+    build.task = "cloud_gap";
+    build.chipSize = 32;
+    build.frames = 2;
+    build.maxCloudFraction = 0.2;
+    build.maxFillFraction = 1;
+    build.validationFraction = 0.3;
+    build.testFraction = 0;
+    build.blockChips = 2;
+    const std::string path = mDir.filePath("gap.zarr").toStdString();
+    const DatasetSummary summary = buildChipDataset(*store, path, build);
+    auto dataset = ChipDataset::open(path);
+    QVERIFY(dataset->cloudMaskCount() > 0);
+    QVERIFY(!dataset->hasMask());
+    qInfo("cloud gap: %lld chips, %lld cloud shapes", (long long)summary.chips, (long long)dataset->cloudMaskCount());
+    std::vector<uint8_t> shape(32 * 32);
+    dataset->readCloudMask(0, shape.data());
+    const int64_t cloudy = std::count(shape.begin(), shape.end(), 1);
+    QVERIFY(cloudy >= 10 && cloudy <= 32 * 32);  // at least 1 % cloud
+
+    LoaderOptions loading;
+    loading.batchSize = 4;
+    loading.augment = false;
+    ChipLoader loader(path, loading);
+    loader.start(0);
+    const Batch batch = *loader.next();
+    QCOMPARE(batch.cloudMask.sizes(), (std::vector<int64_t>{4, 2, 32, 32}));
+    for (int i = 0; i < 4; ++i) QVERIFY(batch.cloudMask[i].sum().item<int64_t>() > 0);  // some frame is hidden
+
+    TrainOptions options = baseOptions("gap");
+    options.dataset = path;
+    options.model = "tiny_test";
+    options.steps = 30;
+    options.evalEvery = 15;
+    const TrainResult result = train(options);
+    QCOMPARE(result.monitor, std::string("val_ssim"));
+    QCOMPARE(result.history.size(), size_t(2));
+    QVERIFY(result.history.back().trainLoss < result.history.front().trainLoss * 1.5);
+    // Same batch size as the run's validation: samples of a batch hide equal token counts.
+    const EvaluationResult evaluation =
+        evaluateCheckpoint(result.bestCheckpoint, path, int(DataSplit::Validation), "cpu", options.batchSize);
+    qInfo("validation on %lld cloud pixels: SSIM %.3f PSNR %.2f dB MAE %.4f", (long long)evaluation.imputation.pixels(),
+          evaluation.imputation.ssim(), evaluation.imputation.psnr(), evaluation.imputation.meanAbsoluteError());
+    QVERIFY(evaluation.imputation.pixels() > 0);
+    QVERIFY(evaluation.imputation.ssim() > 0 && evaluation.imputation.ssim() <= 1);
+    QVERIFY(evaluation.imputation.meanAbsoluteError() < 0.5);
+    QCOMPARE(evaluation.imputation.ssim(), result.bestMetric);
   }
 
   void refusesAnotherRunsFolder() {

@@ -176,6 +176,16 @@ Batch ChipLoader::load(const ChipDataset& dataset, int64_t epoch, int64_t index)
         if (labels.defined()) labels = torch::flip(labels, {1});
       }
     }
+    if (dataset.cloudMaskCount() > 0) {
+      if (!batch.cloudMask.defined()) batch.cloudMask = torch::zeros({count, frames, size, size}, torch::kUInt8);
+      const uint64_t draw = mix(mOptions.seed ^ 0xC10Dull ^ mix(uint64_t(epoch) * 1000003ull + uint64_t(first + i)));
+      const uint64_t subset = 1 + draw % ((1ull << frames) - 1);  // a non-empty set of frames
+      for (int f = 0; f < frames; ++f) {
+        if (!((subset >> f) & 1)) continue;
+        dataset.readCloudMask(int64_t(mix(draw + uint64_t(f)) % uint64_t(dataset.cloudMaskCount())), mask.data());
+        std::copy_n(mask.data(), mask.size(), batch.cloudMask[i][f].data_ptr<uint8_t>());
+      }
+    }
     batch.image[i].copy_(image);
     if (labels.defined()) batch.mask[i].copy_(labels);
     const auto dates = dataset.dates(chip);

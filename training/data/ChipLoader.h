@@ -50,6 +50,10 @@ struct Batch {
   torch::Tensor mask;      // int64 (B, H, W): class index (scheme order) or ignoreIndex; undefined when unlabelled
   torch::Tensor temporal;  // float (B, T, 2): year, day of year (0-based), for temporal encodings
   torch::Tensor location;  // float (B, 2): latitude, longitude of the chip centre
+  // Cloud-gap datasets: uint8 (B, T, H, W), 1 where a real cloud shape hides the pixel. Each
+  // sample hides a non-empty set of its frames (drawn from its position), each frame under a
+  // cloud shape drawn from the dataset's pool.
+  torch::Tensor cloudMask;
   std::vector<int64_t> chips;
   std::vector<int64_t> positions;  // each sample's place in the epoch's order (for per-sample draws)
   int64_t epoch = 0;

@@ -16,6 +16,7 @@
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
 #include "core/base/JobEvents.h"
+#include "core/metrics/ImageMetrics.h"
 #include "training/data/ChipLoader.h"
 #include "training/distributed/Communicator.h"
 #include "training/engine/FusedAdamW.h"
@@ -31,6 +32,9 @@ using model::PrithviConfig;
 
 constexpr const char* kLastName = "last.safetensors";
 constexpr const char* kBestName = "best.safetensors";
+// Evaluation draws (which clouds hide which frames) do not depend on the training seed, so a
+// checkpoint's evaluation repeats its run's validation exactly.
+constexpr uint64_t kEvaluationSeed = 0;
 
 PrithviConfig configFor(const std::string& model) {
   if (QFileInfo(QString::fromStdString(model)).isFile()) {
@@ -54,6 +58,7 @@ torch::Device deviceFor(const std::string& name) {
 // The network of a run: a segmentation model or the MAE, with its loss.
 struct Network {
   bool pretraining = false;
+  bool cloudGap = false;  // MAE hiding real cloud shapes (the batch's cloudMask) instead of random patches
   PrithviConfig config;
   model::SegmentationModel segmentation{nullptr};
   model::PrithviMae mae{nullptr};
@@ -81,12 +86,62 @@ struct Network {
     }
     return torch::stack(rows);
   }
+  // Tokens to hide for cloud-gap imputation, (B, L) with 1 = hidden: a token is hidden when any
+  // of its pixels is under a cloud (spec §5.4). The MAE needs the same count in every sample,
+  // so samples with fewer get extra tokens and samples with more give some back, chosen by the
+  // per-sample noise; at least one token stays visible.
+  torch::Tensor cloudTokens(const Batch& batch, uint64_t seed) const {
+    const model::TokenGrid grid = config.grid();
+    const int64_t b = batch.cloudMask.size(0), tubelet = config.tubeletSize, patch = config.patchSize;
+    torch::Tensor hidden = batch.cloudMask.to(torch::kFloat32)
+                               .reshape({b, grid.t, tubelet, grid.h, patch, grid.w, patch})
+                               .amax({2, 4, 6})
+                               .reshape({b, grid.tokens()});
+    const torch::Tensor counts = hidden.sum(1);
+    const int64_t target = std::min<int64_t>(int64_t(counts.max().item<float>()), grid.tokens() - 1);
+    const torch::Tensor noise = maskNoise(batch, seed);
+    for (int64_t i = 0; i < b; ++i) {
+      const int64_t have = int64_t(counts[i].item<float>());
+      if (have == target) continue;
+      // Lowest noise first among the tokens that must change.
+      const bool add = have < target;
+      torch::Tensor candidates = (hidden[i] == (add ? 0.0f : 1.0f)).nonzero().squeeze(1);
+      torch::Tensor order = noise[i].index_select(0, candidates).argsort();
+      torch::Tensor chosen = candidates.index_select(0, order.slice(0, 0, std::abs(target - have)));
+      hidden[i].index_fill_(0, chosen, add ? 1.0f : 0.0f);
+    }
+    return hidden;
+  }
+  // Reconstruction accuracy on the cloud pixels, in reflectance (spec §5.4: de-normalise to HLS
+  // values, then x 0.0001).
+  void addImputationMetrics(const Batch& batch, const model::MaeOutput& out, ImageMetrics& metrics) const {
+    const torch::Tensor mean = torch::tensor(std::vector<double>(config.mean.begin(), config.mean.end()), torch::kFloat32)
+                                   .reshape({1, 6, 1, 1, 1});
+    const torch::Tensor std = torch::tensor(std::vector<double>(config.std.begin(), config.std.end()), torch::kFloat32)
+                                  .reshape({1, 6, 1, 1, 1});
+    const torch::Tensor predicted =
+        ((mae->unpatchify(out.pred.detach().to(torch::kCPU, torch::kFloat32), out.grid) * std + mean) * 1e-4f).contiguous();
+    const torch::Tensor truth = ((batch.image * std + mean) * 1e-4f).contiguous();
+    const torch::Tensor cloud = batch.cloudMask.contiguous();
+    const int64_t frames = truth.size(2), height = truth.size(3), width = truth.size(4);
+    for (int64_t i = 0; i < truth.size(0); ++i)
+      for (int64_t band = 0; band < 6; ++band)
+        for (int64_t t = 0; t < frames; ++t)
+          metrics.addPlane(predicted[i][band][t].data_ptr<float>(), truth[i][band][t].data_ptr<float>(),
+                           cloud[i][t].data_ptr<uint8_t>(), int(width), int(height));
+  }
   // Loss of a batch as this rank's share of the global batch's loss: the shares of all ranks
   // add up to the loss one process would compute over the whole global batch.
   // `confusion` (segmentation, when given) collects the predictions.
   torch::Tensor loss(const Batch& batch, const torch::Device& device, ConfusionMatrix* confusion = nullptr,
-                     distributed::Communicator* world = nullptr, uint64_t seed = 0) {
+                     distributed::Communicator* world = nullptr, uint64_t seed = 0, ImageMetrics* imputation = nullptr) {
     const torch::Tensor pixels = batch.image.to(device);
+    if (cloudGap) {
+      const model::MaeOutput out = mae->forwardMasked(pixels, model::MaskSpec::fromTokens(cloudTokens(batch, seed).to(device)),
+                                                      coords(batch, device));
+      if (imputation) addImputationMetrics(batch, out, *imputation);
+      return world ? out.loss / double(world->worldSize()) : out.loss;
+    }
     if (pretraining) {
       const torch::Tensor value = mae->forward(pixels, coords(batch, device), maskRatio, maskNoise(batch, seed).to(device)).loss;
       return world ? value / double(world->worldSize()) : value;
@@ -136,6 +191,7 @@ torch::Tensor balancedWeights(const ChipLoader& loader) {
 Network buildNetwork(const PrithviConfig& base, const ChipLoader& loader, const TrainOptions& options) {
   Network network;
   network.pretraining = !loader.dataset().hasMask();
+  network.cloudGap = loader.dataset().cloudMaskCount() > 0;
   network.config = base;
   network.config.imgSize = loader.dataset().chipSize();
   network.config.numFrames = loader.dataset().frames();
@@ -333,6 +389,7 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
     validationLoading.rank = 0;
     validationLoading.worldSize = 1;
     validationLoading.fraction = 1.0;
+    validationLoading.seed = kEvaluationSeed;
     validationLoading.shuffle = validationLoading.augment = validationLoading.dropLast = false;
     validationLoader = std::make_unique<ChipLoader>(options.dataset, validationLoading);
   }
@@ -340,9 +397,12 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
     throwBadInput(options.dataset + " has fewer training chips than one batch of " +
                   std::to_string(options.batchSize * env.worldSize));
   const bool segmentation = !network.pretraining;
-  const bool higherIsBetter = segmentation && validationLoader;
+  // Segmentation watches validation mIoU, cloud-gap imputation validation SSIM (both higher is
+  // better); pretraining watches the loss.
+  const bool cloudGap = network.cloudGap;
+  const bool higherIsBetter = (segmentation || cloudGap) && validationLoader;
   TrainResult result;
-  result.monitor = validationLoader ? (segmentation ? "val_miou" : "val_loss") : "train_loss";
+  result.monitor = validationLoader ? (segmentation ? "val_miou" : cloudGap ? "val_ssim" : "val_loss") : "train_loss";
 
   RunEvents events(options.runDir + "/events.jsonl", callerEvents, writer);
   events.ownOnly([](JobEventWriter& writer) { writer.started(); });
@@ -446,21 +506,25 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
       torch::NoGradGuard noGrad;
       network.module().eval();
       ConfusionMatrix confusion(trainLoader.classCount());
+      ImageMetrics imputation;
       double lossSum = 0;
       int64_t batches = 0;
       validationLoader->start(0);
       while (auto batch = validationLoader->next()) {
         model::CudaBf16Autocast autocast(device);
-        lossSum += network.loss(*batch, device, segmentation ? &confusion : nullptr).item<double>();
+        lossSum += network.loss(*batch, device, segmentation ? &confusion : nullptr, nullptr, 0, cloudGap ? &imputation : nullptr)
+                       .item<double>();
         ++batches;
       }
       network.module().train();
       record.valLoss = lossSum / double(std::max<int64_t>(1, batches));
-      record.metric = segmentation ? confusion.meanIou() : record.valLoss;
+      record.metric = segmentation ? confusion.meanIou() : cloudGap ? imputation.ssim() : record.valLoss;
       if (segmentation) {
         std::vector<std::string> names;
         for (const LabelClass& labelClass : trainLoader.dataset().scheme()->classes) names.push_back(labelClass.name);
         metricsJson = confusion.toJson(names);
+      } else if (cloudGap) {
+        metricsJson = imputation.toJson();
       }
     } else {
       record.valLoss = std::nan("");
@@ -471,6 +535,7 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
       writer.metric("loss", record.trainLoss, record.step, "train");
       if (validationLoader) writer.metric("loss", record.valLoss, record.step, "val");
       if (segmentation && validationLoader) writer.metric("miou", record.metric, record.step, "val");
+      if (cloudGap && validationLoader) writer.metric("ssim", record.metric, record.step, "val");
     });
     return std::pair(record.metric, metricsJson);
   };
@@ -599,6 +664,7 @@ EvaluationResult evaluateCheckpoint(const std::string& checkpointPath, const std
   loading.split = DataSplit(split);
   loading.batchSize = batchSize;
   loading.shuffle = loading.augment = loading.dropLast = false;
+  loading.seed = kEvaluationSeed;
   loading.mean = config.mean;
   loading.std = config.std;
   ChipLoader loader(dataset, loading);
@@ -619,7 +685,10 @@ EvaluationResult evaluateCheckpoint(const std::string& checkpointPath, const std
   loader.start(0);
   while (auto batch = loader.next()) {
     model::CudaBf16Autocast autocast(device);
-    lossSum += network.loss(*batch, device, network.pretraining ? nullptr : &result.confusion).item<double>();
+    lossSum += network
+                   .loss(*batch, device, network.pretraining ? nullptr : &result.confusion, nullptr, 0,
+                         network.cloudGap ? &result.imputation : nullptr)
+                   .item<double>();
     result.chips += int64_t(batch->chips.size());
     ++batches;
   }

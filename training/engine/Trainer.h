@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/metrics/ConfusionMatrix.h"
+#include "core/metrics/ImageMetrics.h"
 
 namespace prithvi {
 class Feedback;
@@ -58,13 +59,13 @@ struct EvalRecord {
   double lr = 0;
   double trainLoss = 0;
   double valLoss = 0;
-  double metric = 0;  // validation mIoU (segmentation) or loss (pretraining)
+  double metric = 0;  // validation mIoU (segmentation), SSIM (cloud gap) or loss (pretraining)
 };
 
 struct TrainResult {
   std::string status;  // finished | early_stopped | canceled
   int64_t steps = 0;
-  std::string monitor;  // val_miou or val_loss
+  std::string monitor;  // val_miou, val_ssim or val_loss
   double bestMetric = 0;
   int64_t bestStep = 0;
   std::string bestCheckpoint;
@@ -79,10 +80,14 @@ struct EvaluationResult {
   double loss = 0;
   int64_t chips = 0;
   ConfusionMatrix confusion;          // segmentation
+  ImageMetrics imputation;            // cloud-gap imputation: on the hidden cloud pixels
   std::vector<std::string> classNames;
 };
 
-// A checkpoint of train() on a split of a dataset ("test" by default in the CLI).
+// A checkpoint of train() on a split of a dataset ("test" by default in the CLI). Cloud-gap
+// results depend on the batch size a little: the MAE hides the same number of tokens in every
+// sample of a batch, so samples with fewer cloudy tokens hide a few more (spec §5.4 notes the
+// reference code's same simplification).
 EvaluationResult evaluateCheckpoint(const std::string& checkpoint, const std::string& dataset, int split,
                                     const std::string& device = "auto", int batchSize = 8);
 
