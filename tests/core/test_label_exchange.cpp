@@ -27,6 +27,7 @@
 #include "tests/support/TestSupport.h"
 
 using namespace prithvi;
+using test::expectError;
 
 namespace {
 
@@ -35,18 +36,6 @@ constexpr int kHeight = 520;
 constexpr int kBandsSize = 300;
 
 int bandPattern(int band, int x, int y) { return band * 1000 + (x * 7 + y * 13) % 997; }
-
-template <typename F>
-void expectError(ErrorKind kind, F&& action, const char* fragment) {
-  try {
-    action();
-  } catch (const Error& error) {
-    QCOMPARE(error.kind(), kind);
-    QVERIFY2(QString::fromStdString(error.what()).contains(fragment), error.what());
-    return;
-  }
-  QFAIL(qPrintable(QString("expected an error containing '%1'").arg(fragment)));
-}
 
 struct Raster {
   int width = 0;

@@ -16,6 +16,7 @@
 #include "tests/support/TestSupport.h"
 
 using namespace prithvi;
+using test::expectError;
 
 namespace {
 
@@ -41,18 +42,6 @@ Snapshot snapshot(LabelStore& store, int64_t id) {
   for (const MaskTile& tile : store.maskTiles(id)) result.tiles.emplace_back(tile.row, tile.col, tile.codes);
   result.raster = store.rasterize(id, {0, 0, kWidth, kHeight});
   return result;
-}
-
-template <typename F>
-void expectError(ErrorKind kind, F&& action, const char* fragment) {
-  try {
-    action();
-  } catch (const Error& error) {
-    QCOMPARE(error.kind(), kind);
-    QVERIFY2(QString::fromStdString(error.what()).contains(fragment), error.what());
-    return;
-  }
-  QFAIL(qPrintable(QString("expected an error containing '%1'").arg(fragment)));
 }
 
 int64_t countValue(const std::vector<uint8_t>& raster, uint8_t value) {

@@ -16,19 +16,11 @@
 #include "tests/support/TestSupport.h"
 
 using namespace prithvi;
+using test::expectError;
 
 namespace {
 int ramp(int band, int x, int y) { return band * 1000 + (x * 7 + y * 3) % 997; }
 
-std::string expectError(ErrorKind kind, const std::function<void()>& work) {
-  try {
-    work();
-  } catch (const Error& error) {
-    if (error.kind() != kind) qWarning("unexpected kind for: %s", error.what());
-    return error.kind() == kind ? std::string(error.what()) : std::string();
-  }
-  return {};
-}
 }  // namespace
 
 class TestRaster : public QObject {

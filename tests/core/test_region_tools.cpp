@@ -12,8 +12,10 @@
 
 #include "core/base/Error.h"
 #include "core/labels/RegionTools.h"
+#include "tests/support/TestSupport.h"
 
 using namespace prithvi;
+using test::expectError;
 
 namespace {
 
@@ -32,16 +34,6 @@ SpectralWindow makeWindow(int width, int height, int bands, const std::function<
   return window;
 }
 
-// The message of the Error of `kind` that work throws; empty when it throws nothing or another kind.
-std::string expectError(ErrorKind kind, const std::function<void()>& work) {
-  try {
-    work();
-  } catch (const Error& error) {
-    if (error.kind() != kind) qWarning("unexpected kind for: %s", error.what());
-    return error.kind() == kind ? std::string(error.what()) : std::string();
-  }
-  return {};
-}
 
 int countSet(const std::vector<uint8_t>& mask) {
   int n = 0;

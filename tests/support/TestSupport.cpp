@@ -36,6 +36,22 @@ QString samplePath(const QString& relative) {
   return path;
 }
 
+std::string expectError(ErrorKind kind, const std::function<void()>& work) {
+  try {
+    work();
+  } catch (const Error& error) {
+    if (error.kind() != kind) qWarning("unexpected kind for: %s", error.what());
+    return error.kind() == kind ? std::string(error.what()) : std::string();
+  }
+  return {};
+}
+
+void expectError(ErrorKind kind, const std::function<void()>& work, const char* fragment) {
+  const std::string message = expectError(kind, work);
+  QVERIFY2(!message.empty(), qPrintable(QString("expected an error containing '%1'").arg(fragment)));
+  QVERIFY2(QString::fromStdString(message).contains(QString::fromUtf8(fragment)), message.c_str());
+}
+
 std::string utm13Wkt() {
   OGRSpatialReferenceH srs = OSRNewSpatialReference(nullptr);
   OSRImportFromEPSG(srs, 32613);

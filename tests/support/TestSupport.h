@@ -1,6 +1,7 @@
 #pragma once
 // Helpers shared by the Qt Test executables: sample data, scratch rasters and bad files.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include <QString>
 #include <QStringList>
 
+#include "core/base/Error.h"
 #include "core/raster/RasterSource.h"
 #include "core/scene/Scene.h"
 
@@ -23,6 +25,12 @@ bool haveSamples();
 // Writes a GeoTIFF with `bands` bands of int16 values f(band, x, y) in UTM 13N at 30 m.
 void writeInt16Tiff(const std::string& path, int width, int height, int bands,
                     int (*value)(int band, int x, int y), const char* options = "TILED=YES");
+
+// The message of the Error of `kind` that `work` throws; empty (with a warning naming the
+// other kind) when it throws nothing or another kind.
+std::string expectError(ErrorKind kind, const std::function<void()>& work);
+// Fails the current test unless `work` throws an Error of `kind` whose message contains `fragment`.
+void expectError(ErrorKind kind, const std::function<void()>& work, const char* fragment);
 
 // WKT of EPSG:32613 (UTM 13N), the CRS writeInt16Tiff uses.
 std::string utm13Wkt();
