@@ -7,6 +7,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -159,6 +160,38 @@ class TestTrainCli : public QObject {
     const double difference = maxDifference(path("straight/checkpoints/last.safetensors").toStdString(),
                                             path("killed/checkpoints/last.safetensors").toStdString());
     QCOMPARE(difference, 0.0);
+  }
+
+  // SIGTERM (a scheduler's preemption, Ctrl-C) checkpoints and exits 130; the next run resumes.
+  void sigtermCheckpointsAndExitsCanceled() {
+    const QStringList command = {"finetune", "--run", path("term"), "--task", "flood", "--data", mFlood, "--model",
+                                 "tiny_test", "--decoder-channels", "16", "--steps", "200", "--batch", "4",
+                                 "--eval-every", "100", "--threads", "1", "--events", "jsonl"};
+    QProcess job;
+    job.start(QStringLiteral(PRITHVI_BIN_DIR "/prithvi"), command);
+    QVERIFY(job.waitForStarted());
+    QByteArray output;
+    bool signalled = false;
+    while (!signalled && job.state() != QProcess::NotRunning && job.waitForReadyRead(60000)) {
+      output += job.readAllStandardOutput();
+      static const QRegularExpression stepPattern(QStringLiteral("\"event\":\"progress\"[^\n]*\"step\":(\\d+)"));
+      int step = 0;
+      for (auto match = stepPattern.globalMatch(QString::fromUtf8(output)); match.hasNext();)
+        step = std::max(step, match.next().captured(1).toInt());
+      if (step >= 3) {
+        ::kill(pid_t(job.processId()), SIGTERM);
+        signalled = true;
+      }
+    }
+    QVERIFY(job.waitForFinished(60000));
+    output += job.readAllStandardOutput();
+    QVERIFY(signalled);
+    QCOMPARE(job.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(job.exitCode(), 130);
+    QVERIFY2(output.contains("\"status\":\"canceled\""), output.right(400).constData());
+    const model::TrainingCheckpoint checkpoint = model::loadTrainingCheckpoint(path("term/checkpoints/last.safetensors").toStdString());
+    const int step = std::stoi(checkpoint.extra.at("step"));
+    QVERIFY(step >= 3 && step < 200);
   }
 
   void experimentsWriteTablesAndPlots() {

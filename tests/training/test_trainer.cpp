@@ -260,6 +260,65 @@ class TestTrainer : public QObject {
     QCOMPARE(evaluation.imputation.ssim(), result.bestMetric);
   }
 
+  // Two micro-batches of 2 per step make the same update as one batch of 4 (MAE: no batch norm,
+  // masking drawn per sample).
+  void accumulationEqualsALargerBatch() {
+    const test::FloodProject made = test::makeFloodProject(mDir.filePath("p5"), 64, 2, 0, 0);
+    auto store = ProjectStore::open(made.path);
+    DatasetBuildOptions build;
+    build.task = "pretrain";
+    build.chipSize = 32;
+    build.frames = 1;
+    build.maxCloudFraction = 1;
+    build.maxFillFraction = 1;
+    build.validationFraction = build.testFraction = 0;
+    const std::string path = mDir.filePath("mae.zarr").toStdString();
+    buildChipDataset(*store, path, build);
+    TrainOptions whole = baseOptions("whole");
+    whole.dataset = path;
+    whole.steps = 3;
+    whole.lr = 1e-4;
+    TrainOptions halves = whole;
+    halves.runDir = mDir.filePath("halves").toStdString();
+    halves.batchSize = 2;
+    halves.accumulate = 2;
+    const model::TrainingCheckpoint a = model::loadTrainingCheckpoint(train(whole).lastCheckpoint);
+    const model::TrainingCheckpoint b = model::loadTrainingCheckpoint(train(halves).lastCheckpoint);
+    double worst = 0, moved = 0;
+    for (size_t i = 0; i < a.model.size(); ++i)
+      worst = std::max(worst, (a.model.tensors[i].second - b.model.tensors[i].second).abs().max().item<double>());
+    for (const auto& [name, tensor] : a.optimizer.tensors) moved = std::max(moved, tensor.abs().max().item<double>());
+    qInfo("accumulated vs whole batch: largest weight difference %.3g", worst);
+    QVERIFY(moved > 0);
+    QVERIFY2(worst < 1e-5, qPrintable(QString::number(worst)));
+  }
+
+  // A frozen encoder keeps its pretrained weights; the decoder and head learn.
+  void frozenEncoderKeepsItsWeights() {
+    TrainOptions pretrained = baseOptions("straight");  // a finished run of this test case
+    const std::string weights = pretrained.runDir + "/checkpoints/last.safetensors";
+    QVERIFY(QFile::exists(QString::fromStdString(weights)));
+    TrainOptions options = baseOptions("frozen");
+    options.weights = weights;
+    options.freezeEncoder = true;
+    options.steps = 4;
+    const model::TrainingCheckpoint after = model::loadTrainingCheckpoint(train(options).lastCheckpoint);
+    const model::TrainingCheckpoint before = model::loadTrainingCheckpoint(weights);
+    int encoder = 0, changed = 0;
+    for (const auto& [name, tensor] : after.model.tensors) {
+      const torch::Tensor* original = before.model.find(name);
+      QVERIFY(original);
+      if (name.rfind("encoder.", 0) == 0 && name.find("pos_embed") == std::string::npos) {
+        QVERIFY2(torch::equal(tensor, *original), name.c_str());
+        ++encoder;
+      } else if (!torch::equal(tensor, *original)) {
+        ++changed;
+      }
+    }
+    QVERIFY(encoder > 10);
+    QVERIFY(changed > 0);
+  }
+
   void refusesAnotherRunsFolder() {
     TrainOptions options = baseOptions("straight");
     options.dataset = mOneBatch;
