@@ -12,6 +12,8 @@
 
 namespace prithvi {
 
+class Feedback;
+
 struct PaletteEntry {
   uint8_t red = 0;
   uint8_t green = 0;
@@ -34,5 +36,29 @@ struct RasterWriteOptions {
 // `data` holds `bands` planes of width x height values of `type`, band-sequential.
 void writeRaster(const std::string& path, int width, int height, int bands, DataType type, const void* data,
                  const GeoTransform& transform, const std::string& crsWkt, const RasterWriteOptions& options = {});
+
+// A raster written a band of rows at a time, for results larger than memory (whole-scene
+// inference): rows go to an uncompressed scratch GeoTIFF beside `path`, and finish() copies it
+// to `path` (COG or tiled GeoTIFF, atomically). Destroyed unfinished, it leaves nothing.
+class RasterStreamWriter {
+ public:
+  RasterStreamWriter(const std::string& path, int width, int height, int bands, DataType type,
+                     const GeoTransform& transform, const std::string& crsWkt, const RasterWriteOptions& options = {});
+  ~RasterStreamWriter();
+  RasterStreamWriter(const RasterStreamWriter&) = delete;
+  RasterStreamWriter& operator=(const RasterStreamWriter&) = delete;
+
+  // `data` holds `bands` planes of width x rows values, band-sequential.
+  void writeRows(int y, int rows, const void* data);
+  void finish(Feedback* feedback = nullptr);
+
+ private:
+  std::string mPath;
+  std::string mScratch;
+  int mWidth, mHeight, mBands;
+  DataType mType;
+  RasterWriteOptions mOptions;
+  void* mDataset = nullptr;  // GDALDatasetH
+};
 
 }  // namespace prithvi

@@ -295,9 +295,9 @@ class TestTrainer : public QObject {
 
   // A frozen encoder keeps its pretrained weights; the decoder and head learn.
   void frozenEncoderKeepsItsWeights() {
-    TrainOptions pretrained = baseOptions("straight");  // a finished run of this test case
-    const std::string weights = pretrained.runDir + "/checkpoints/last.safetensors";
-    QVERIFY(QFile::exists(QString::fromStdString(weights)));
+    TrainOptions source = baseOptions("frozen-source");
+    source.steps = 2;
+    const std::string weights = train(source).lastCheckpoint;
     TrainOptions options = baseOptions("frozen");
     options.weights = weights;
     options.freezeEncoder = true;

@@ -20,6 +20,7 @@
 #include "training/data/ChipLoader.h"
 #include "training/distributed/Communicator.h"
 #include "training/engine/FusedAdamW.h"
+#include "training/engine/Network.h"
 #include "training/model/Checkpoint.h"
 #include "training/model/Heads.h"
 #include "training/model/Weights.h"
@@ -35,189 +36,6 @@ constexpr const char* kBestName = "best.safetensors";
 // Evaluation draws (which clouds hide which frames) do not depend on the training seed, so a
 // checkpoint's evaluation repeats its run's validation exactly.
 constexpr uint64_t kEvaluationSeed = 0;
-
-PrithviConfig configFor(const std::string& model) {
-  if (QFileInfo(QString::fromStdString(model)).isFile()) {
-    QFile file(QString::fromStdString(model));
-    if (!file.open(QIODevice::ReadOnly)) throwBadInput("cannot read model config " + model);
-    return PrithviConfig::fromJson(file.readAll().toStdString());
-  }
-  return PrithviConfig::byName(model);
-}
-
-torch::Device deviceFor(const std::string& name) {
-  if (name == "cpu") return torch::kCPU;
-  if (name == "cuda") {
-    if (!torch::cuda::is_available()) throwUsage("--device cuda: no CUDA device is available here");
-    return torch::kCUDA;
-  }
-  if (name != "auto") throwUsage("device must be auto, cpu or cuda");
-  return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-}
-
-// The network of a run: a segmentation model or the MAE, with its loss.
-struct Network {
-  bool pretraining = false;
-  bool cloudGap = false;  // MAE hiding real cloud shapes (the batch's cloudMask) instead of random patches
-  PrithviConfig config;
-  model::SegmentationModel segmentation{nullptr};
-  model::PrithviMae mae{nullptr};
-  torch::Tensor classWeights;
-  double maskRatio = 0.75;
-
-  torch::nn::Module& module() {
-    return pretraining ? static_cast<torch::nn::Module&>(*mae) : static_cast<torch::nn::Module&>(*segmentation);
-  }
-  model::Coords coords(const Batch& batch, const torch::Device& device) const {
-    model::Coords coords;
-    if (config.temporalEncoding) coords.temporal = batch.temporal.to(device);
-    if (config.locationEncoding) coords.location = batch.location.to(device);
-    return coords;
-  }
-  // Masking noise drawn per sample from its place in the epoch, so a sample is masked alike
-  // however the batch is split across ranks, and a resumed run masks as the first one did.
-  torch::Tensor maskNoise(const Batch& batch, uint64_t seed) const {
-    const int64_t tokens = config.grid().tokens();
-    std::vector<torch::Tensor> rows;
-    for (int64_t position : batch.positions) {
-      torch::Generator generator = at::detail::createCPUGenerator(
-          uint64_t(position) * 0x9E3779B97F4A7C15ull ^ (seed + uint64_t(batch.epoch) * 0xBF58476D1CE4E5B9ull));
-      rows.push_back(torch::rand({tokens}, generator));
-    }
-    return torch::stack(rows);
-  }
-  // Tokens to hide for cloud-gap imputation, (B, L) with 1 = hidden: a token is hidden when any
-  // of its pixels is under a cloud (spec §5.4). The MAE needs the same count in every sample,
-  // so samples with fewer get extra tokens and samples with more give some back, chosen by the
-  // per-sample noise; at least one token stays visible.
-  torch::Tensor cloudTokens(const Batch& batch, uint64_t seed) const {
-    const model::TokenGrid grid = config.grid();
-    const int64_t b = batch.cloudMask.size(0), tubelet = config.tubeletSize, patch = config.patchSize;
-    torch::Tensor hidden = batch.cloudMask.to(torch::kFloat32)
-                               .reshape({b, grid.t, tubelet, grid.h, patch, grid.w, patch})
-                               .amax({2, 4, 6})
-                               .reshape({b, grid.tokens()});
-    const torch::Tensor counts = hidden.sum(1);
-    const int64_t target = std::min<int64_t>(int64_t(counts.max().item<float>()), grid.tokens() - 1);
-    const torch::Tensor noise = maskNoise(batch, seed);
-    for (int64_t i = 0; i < b; ++i) {
-      const int64_t have = int64_t(counts[i].item<float>());
-      if (have == target) continue;
-      // Lowest noise first among the tokens that must change.
-      const bool add = have < target;
-      torch::Tensor candidates = (hidden[i] == (add ? 0.0f : 1.0f)).nonzero().squeeze(1);
-      torch::Tensor order = noise[i].index_select(0, candidates).argsort();
-      torch::Tensor chosen = candidates.index_select(0, order.slice(0, 0, std::abs(target - have)));
-      hidden[i].index_fill_(0, chosen, add ? 1.0f : 0.0f);
-    }
-    return hidden;
-  }
-  // Reconstruction accuracy on the cloud pixels, in reflectance (spec §5.4: de-normalise to HLS
-  // values, then x 0.0001).
-  void addImputationMetrics(const Batch& batch, const model::MaeOutput& out, ImageMetrics& metrics) const {
-    const torch::Tensor mean = torch::tensor(std::vector<double>(config.mean.begin(), config.mean.end()), torch::kFloat32)
-                                   .reshape({1, 6, 1, 1, 1});
-    const torch::Tensor std = torch::tensor(std::vector<double>(config.std.begin(), config.std.end()), torch::kFloat32)
-                                  .reshape({1, 6, 1, 1, 1});
-    const torch::Tensor predicted =
-        ((mae->unpatchify(out.pred.detach().to(torch::kCPU, torch::kFloat32), out.grid) * std + mean) * 1e-4f).contiguous();
-    const torch::Tensor truth = ((batch.image * std + mean) * 1e-4f).contiguous();
-    const torch::Tensor cloud = batch.cloudMask.contiguous();
-    const int64_t frames = truth.size(2), height = truth.size(3), width = truth.size(4);
-    for (int64_t i = 0; i < truth.size(0); ++i)
-      for (int64_t band = 0; band < 6; ++band)
-        for (int64_t t = 0; t < frames; ++t)
-          metrics.addPlane(predicted[i][band][t].data_ptr<float>(), truth[i][band][t].data_ptr<float>(),
-                           cloud[i][t].data_ptr<uint8_t>(), int(width), int(height));
-  }
-  // Loss of a batch as this rank's share of the global batch's loss: the shares of all ranks
-  // add up to the loss one process would compute over the whole global batch.
-  // `confusion` (segmentation, when given) collects the predictions.
-  torch::Tensor loss(const Batch& batch, const torch::Device& device, ConfusionMatrix* confusion = nullptr,
-                     distributed::Communicator* world = nullptr, uint64_t seed = 0, ImageMetrics* imputation = nullptr) {
-    const torch::Tensor pixels = batch.image.to(device);
-    if (cloudGap) {
-      const model::MaeOutput out = mae->forwardMasked(pixels, model::MaskSpec::fromTokens(cloudTokens(batch, seed).to(device)),
-                                                      coords(batch, device));
-      if (imputation) addImputationMetrics(batch, out, *imputation);
-      return world ? out.loss / double(world->worldSize()) : out.loss;
-    }
-    if (pretraining) {
-      const torch::Tensor value = mae->forward(pixels, coords(batch, device), maskRatio, maskNoise(batch, seed).to(device)).loss;
-      return world ? value / double(world->worldSize()) : value;
-    }
-    const torch::Tensor logits = segmentation->forward(pixels, coords(batch, device)).to(torch::kFloat32);
-    const torch::Tensor target = batch.mask.to(device);
-    const torch::Tensor valid = target >= 0;
-    // Summed over labelled pixels then divided by their count (over all ranks): a batch with
-    // none adds nothing.
-    std::vector<torch::Tensor> count{valid.sum().to(torch::kFloat64).cpu().reshape({1})};
-    if (world) world->allReduceSum(count);
-    const int64_t labelled = int64_t(count[0].item<double>());
-    auto options = torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1).reduction(torch::kSum);
-    if (classWeights.defined()) options.weight(classWeights.to(device));
-    torch::Tensor value = torch::nn::functional::cross_entropy(logits, target, options) / double(std::max<int64_t>(1, labelled));
-    if (confusion) {
-      const int64_t classes = logits.size(1);
-      const torch::Tensor predicted = logits.argmax(1);
-      const torch::Tensor cells = (target.masked_select(valid) * classes + predicted.masked_select(valid)).cpu();
-      const torch::Tensor counts = torch::bincount(cells, {}, classes * classes).to(torch::kInt64);
-      confusion->addCounts(std::vector<int64_t>(counts.data_ptr<int64_t>(), counts.data_ptr<int64_t>() + counts.numel()));
-    }
-    return value;
-  }
-};
-
-// Inverse class frequency of the training split, scaled to a mean of 1 (absent classes get 1):
-// rare classes such as water count as much as common ones.
-torch::Tensor balancedWeights(const ChipLoader& loader) {
-  const auto& classes = loader.dataset().scheme()->classes;
-  const std::map<int, int64_t> pixels = loader.dataset().classPixels(DataSplit::Train);
-  int64_t total = 0;
-  for (const auto& [value, count] : pixels) total += count;
-  std::vector<double> weights;
-  for (const LabelClass& labelClass : classes) {
-    auto found = pixels.find(labelClass.value);
-    weights.push_back(found == pixels.end() || found->second == 0 || total == 0
-                          ? 1.0
-                          : double(total) / (double(classes.size()) * double(found->second)));
-  }
-  double mean = 0;
-  for (double weight : weights) mean += weight / double(weights.size());
-  for (double& weight : weights) weight /= mean;
-  return torch::tensor(weights, torch::kFloat32);
-}
-
-Network buildNetwork(const PrithviConfig& base, const ChipLoader& loader, const TrainOptions& options) {
-  Network network;
-  network.pretraining = !loader.dataset().hasMask();
-  network.cloudGap = loader.dataset().cloudMaskCount() > 0;
-  network.config = base;
-  network.config.imgSize = loader.dataset().chipSize();
-  network.config.numFrames = loader.dataset().frames();
-  network.config.validate();
-  network.maskRatio = options.maskRatio;
-  if (network.pretraining) {
-    network.mae = model::PrithviMae(network.config);
-  } else {
-    model::SegmentationOptions segmentation;
-    segmentation.arch = options.head == "fcn" ? model::SegmentationArch::FcnV1 : model::SegmentationArch::UperNet;
-    if (options.head != "fcn" && options.head != "upernet") throwUsage("head must be upernet or fcn");
-    segmentation.numClasses = loader.classCount();
-    segmentation.decoderChannels = options.decoderChannels;
-    segmentation.fcnChannels = options.decoderChannels;
-    segmentation.freezeEncoder = options.freezeEncoder;
-    network.segmentation = model::SegmentationModel(network.config, segmentation);
-    if (!options.classWeights.empty()) {
-      if (int(options.classWeights.size()) != loader.classCount())
-        throwUsage("give one class weight per class (" + std::to_string(loader.classCount()) + ")");
-      network.classWeights = torch::tensor(options.classWeights, torch::kFloat32);
-    } else if (options.balanceClasses) {
-      network.classWeights = balancedWeights(loader);
-    }
-  }
-  return network;
-}
 
 // Pretrained encoder weights (and the MAE decoder for pretraining runs).
 std::string loadPretrained(Network& network, const std::string& path) {
@@ -380,7 +198,7 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
   trainLoading.mean = config.mean;
   trainLoading.std = config.std;
   ChipLoader trainLoader(options.dataset, trainLoading);
-  Network network = buildNetwork(config, trainLoader, options);
+  Network network = buildNetwork(config, shapeOf(trainLoader), options, &trainLoader);
   std::unique_ptr<ChipLoader> validationLoader;
   if (!trainLoader.dataset().indices(DataSplit::Validation).empty()) {
     // Every rank evaluates the whole split, so all agree on the metric and on stopping.
@@ -493,7 +311,8 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
                                    {"bad_evaluations", std::to_string(state.badEvaluations)},
                                    {"rng_cpu", base64Of(rng)},
                                    {"history", historyJson()},
-                                   {"task", trainLoader.dataset().task()}});
+                                   {"task", trainLoader.dataset().task()},
+                                   {"scheme", trainLoader.dataset().scheme() ? trainLoader.dataset().scheme()->toJson() : ""}});
   };
 
   auto evaluate = [&](double trainLoss) {
@@ -652,28 +471,22 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
 EvaluationResult evaluateCheckpoint(const std::string& checkpointPath, const std::string& dataset, int split,
                                     const std::string& deviceName, int batchSize) {
   const torch::Device device = deviceFor(deviceName);
-  const model::TrainingCheckpoint checkpoint = model::loadTrainingCheckpoint(checkpointPath);
-  const QJsonObject saved = QJsonDocument::fromJson(QByteArray::fromStdString(checkpoint.configJson)).object();
-  TrainOptions options;
-  options.head = saved.value("head").toString("upernet").toStdString();
-  options.decoderChannels = saved.value("decoder_channels").toInt(256);
-  options.maskRatio = saved.value("mask_ratio").toDouble(0.75);
-  const PrithviConfig config =
-      PrithviConfig::fromJson(QJsonDocument(saved.value("model_config").toObject()).toJson().toStdString());
+  LoadedRun run = loadRun(checkpointPath, device);
+  Network& network = run.network;
   LoaderOptions loading;
   loading.split = DataSplit(split);
   loading.batchSize = batchSize;
   loading.shuffle = loading.augment = loading.dropLast = false;
   loading.seed = kEvaluationSeed;
-  loading.mean = config.mean;
-  loading.std = config.std;
+  loading.mean = network.config.mean;
+  loading.std = network.config.std;
   ChipLoader loader(dataset, loading);
-  Network network = buildNetwork(config, loader, options);
-  model::CheckpointLoadOptions strict;
-  strict.strict = true;
-  model::loadIntoModule(network.module(), checkpoint.model, strict);
-  network.module().to(device);
-  network.module().eval();
+  const NetworkShape shape = shapeOf(loader);
+  if (shape.pretraining != network.pretraining || shape.cloudGap != network.cloudGap ||
+      (!shape.pretraining && shape.classes != network.segmentation->opts.numClasses) ||
+      shape.chipSize != int(network.config.imgSize) || shape.frames != int(network.config.numFrames))
+    throwBadInput("the checkpoint " + checkpointPath + " was trained for other data than " + dataset +
+                  " (task, classes, chip size or frames differ)");
   torch::NoGradGuard noGrad;
   EvaluationResult result;
   result.task = loader.dataset().task();
