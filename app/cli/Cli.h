@@ -84,5 +84,6 @@ int commandPretrain(const QStringList& arguments);
 int commandEvaluate(const QStringList& arguments);
 int commandExperiment(const QStringList& arguments);
 int commandLaunch(const QStringList& arguments);
+int commandInfer(const QStringList& arguments);
 
 }  // namespace prithvi::cli

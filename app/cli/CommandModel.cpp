@@ -11,6 +11,7 @@
 #include "core/base/Feedback.h"
 #include "core/scene/SceneScanner.h"
 #include "training/engine/SceneInference.h"
+#include "training/engine/TiledInference.h"
 #include "training/model/Weights.h"
 
 namespace prithvi::cli {
@@ -249,6 +250,58 @@ int commandReconstruct(const QStringList& arguments) {
     if (!cli.jsonEvents()) {
       for (const auto& file : files.reconstructions) printLine("wrote " + file);
       printLine("wrote " + files.mask);
+    }
+    return int(kOk);
+  });
+}
+
+int commandInfer(const QStringList& arguments) {
+  CommandLine cli(QStringLiteral("infer"),
+                  QStringLiteral("Run a fine-tuned model (a checkpoint of 'prithvi finetune') over whole scenes in "
+                                 "blended sliding windows; writes a class map (with the scheme's colours) or class "
+                                 "probabilities as a COG on the input's grid."));
+  cli.addOption({QStringLiteral("model")}, QStringLiteral("checkpoint (a run's checkpoints/best.safetensors)"), QStringLiteral("file"));
+  cli.addOption({QStringLiteral("input")}, QStringLiteral("raster, granule or folder (repeat for the dates of multi-date models)"), QStringLiteral("path"));
+  cli.addOption({QStringLiteral("out")}, QStringLiteral("output GeoTIFF (COG)"), QStringLiteral("file"));
+  cli.addOption({QStringLiteral("window")}, QStringLiteral("window size in pixels (default: the training chip size)"), QStringLiteral("n"), QStringLiteral("0"));
+  cli.addOption({QStringLiteral("overlap")}, QStringLiteral("share of a window its neighbour repeats"), QStringLiteral("f"), QStringLiteral("0.25"));
+  cli.addOption({QStringLiteral("blend")}, QStringLiteral("cosine, gaussian or none"), QStringLiteral("blend"), QStringLiteral("cosine"));
+  cli.addOption({QStringLiteral("output")}, QStringLiteral("classes or probabilities"), QStringLiteral("kind"), QStringLiteral("classes"));
+  cli.addOption({QStringLiteral("mask-clouds")}, QStringLiteral("no prediction under Fmask cloud and cloud shadow"));
+  cli.addOption({QStringLiteral("batch")}, QStringLiteral("windows per forward pass"), QStringLiteral("n"), QStringLiteral("4"));
+  cli.addOption({QStringLiteral("device")}, QStringLiteral("auto, cpu or cuda"), QStringLiteral("device"), QStringLiteral("auto"));
+  cli.addOption({QStringLiteral("threads")}, QStringLiteral("CPU threads (default: all cores)"), QStringLiteral("n"), QStringLiteral("0"));
+  cli.addJsonOption();
+  cli.addEventsOption();
+  if (auto code = cli.parse(arguments, 0, 0)) return *code;
+  return runJob("infer", cli.jsonEvents(), [&](Feedback& feedback) {
+    if (!cli.isSet(QStringLiteral("model")) || !cli.isSet(QStringLiteral("input")) || !cli.isSet(QStringLiteral("out")))
+      throwUsage("--model, --input and --out are required");
+    if (const int threads = int(cli.intValue(QStringLiteral("threads"), 0, 1024)); threads > 0) model::setIntraOpThreads(threads);
+    engine::InferenceOptions options;
+    options.window = int(cli.intValue(QStringLiteral("window"), 0, 8192));
+    options.overlap = cli.doubleValue(QStringLiteral("overlap"), 0, 0.9);
+    options.blend = cli.value(QStringLiteral("blend")).toStdString();
+    options.output = cli.value(QStringLiteral("output")).toStdString();
+    options.maskClouds = cli.isSet(QStringLiteral("mask-clouds"));
+    options.batch = int(cli.intValue(QStringLiteral("batch"), 1, 1024));
+    options.device = cli.value(QStringLiteral("device")).toStdString();
+    const auto scenes = inputScenes(cli.parser().values(QStringLiteral("input")));
+    const engine::InferenceResult result =
+        engine::inferScenes(cli.value(QStringLiteral("model")).toStdString(), scenes, cli.value(QStringLiteral("out")).toStdString(),
+                            options, &feedback);
+    if (cli.json()) {
+      QJsonArray names;
+      for (const auto& name : result.classNames) names.append(qs(name));
+      printJson(QJsonObject{{QStringLiteral("path"), qs(result.path)},
+                            {QStringLiteral("width"), result.width},
+                            {QStringLiteral("height"), result.height},
+                            {QStringLiteral("windows"), double(result.windows)},
+                            {QStringLiteral("predicted_pixels"), double(result.predictedPixels)},
+                            {QStringLiteral("classes"), names}});
+    } else if (!cli.jsonEvents()) {
+      printLine("wrote " + result.path + " (" + std::to_string(result.width) + "x" + std::to_string(result.height) + ", " +
+                std::to_string(result.windows) + " windows, " + std::to_string(result.predictedPixels) + " pixels predicted)");
     }
     return int(kOk);
   });

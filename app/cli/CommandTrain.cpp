@@ -19,6 +19,7 @@
 #include "core/base/Feedback.h"
 #include "core/base/JobEvents.h"
 #include "core/dataset/ChipDataset.h"
+#include "core/metrics/RasterAccuracy.h"
 #include "core/project/ProjectStore.h"
 #include "training/engine/Experiments.h"
 #include "training/engine/TaskPreset.h"
@@ -333,12 +334,42 @@ int commandEvaluate(const QStringList& arguments) {
                                  "precision, recall, F1, overall accuracy and the confusion matrix."));
   cli.addOption({QStringLiteral("model")}, QStringLiteral("checkpoint (a run's checkpoints/best.safetensors)"), QStringLiteral("file"));
   cli.addOption({QStringLiteral("data")}, QStringLiteral("a store from 'prithvi dataset build'"), QStringLiteral("dir"));
+  cli.addOption({QStringLiteral("pred")}, QStringLiteral("instead of --model: a class raster (e.g. from 'prithvi infer')"), QStringLiteral("file"));
+  cli.addOption({QStringLiteral("truth")}, QStringLiteral("with --pred: the reference class raster on the same grid"), QStringLiteral("file"));
+  cli.addOption({QStringLiteral("classes")}, QStringLiteral("with --pred: class count (default: from the values)"), QStringLiteral("n"), QStringLiteral("0"));
   cli.addOption({QStringLiteral("split")}, QStringLiteral("train, val or test"), QStringLiteral("split"), QStringLiteral("test"));
   cli.addOption({QStringLiteral("batch")}, QStringLiteral("chips per forward pass"), QStringLiteral("n"), QStringLiteral("8"));
   cli.addOption({QStringLiteral("device")}, QStringLiteral("auto, cpu or cuda"), QStringLiteral("device"), QStringLiteral("auto"));
   cli.addJsonOption();
   if (auto code = cli.parse(arguments, 0, 0)) return *code;
   return runCommand([&] {
+    if (cli.isSet(QStringLiteral("pred")) || cli.isSet(QStringLiteral("truth"))) {
+      if (!cli.isSet(QStringLiteral("pred")) || !cli.isSet(QStringLiteral("truth"))) throwUsage("--pred and --truth go together");
+      RasterAccuracyOptions options;
+      options.classes = int(cli.intValue(QStringLiteral("classes"), 0, 255));
+      const RasterAccuracy accuracy = compareClassRasters(cli.value(QStringLiteral("pred")).toStdString(),
+                                                          cli.value(QStringLiteral("truth")).toStdString(), options);
+      if (cli.json()) {
+        QJsonObject object = QJsonDocument::fromJson(QByteArray::fromStdString(accuracy.confusion.toJson())).object();
+        object.insert("compared_pixels", double(accuracy.comparedPixels));
+        object.insert("unpredicted_pixels", double(accuracy.unpredictedPixels));
+        printJson(object);
+      } else {
+        for (int c = 0; c < accuracy.confusion.classes(); ++c) {
+          char line[160];
+          std::snprintf(line, sizeof line, "  class %-3d IoU %.4f  precision %.4f  recall %.4f  F1 %.4f", c,
+                        accuracy.confusion.iou(c), accuracy.confusion.precision(c), accuracy.confusion.recall(c),
+                        accuracy.confusion.f1(c));
+          printLine(line);
+        }
+        char line[200];
+        std::snprintf(line, sizeof line, "  mIoU %.4f  overall accuracy %.4f  (%lld pixels compared, %lld without a prediction)",
+                      accuracy.confusion.meanIou(), accuracy.confusion.overallAccuracy(),
+                      static_cast<long long>(accuracy.comparedPixels), static_cast<long long>(accuracy.unpredictedPixels));
+        printLine(line);
+      }
+      return int(kOk);
+    }
     if (!cli.isSet(QStringLiteral("model")) || !cli.isSet(QStringLiteral("data"))) throwUsage("--model and --data are required");
     const QString splitName = cli.value(QStringLiteral("split"));
     int split = -1;

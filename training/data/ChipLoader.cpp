@@ -20,6 +20,19 @@ uint64_t mix(uint64_t value) {
 
 }  // namespace
 
+torch::Tensor normaliseChip(const torch::Tensor& dn, const std::array<double, 6>& mean, const std::array<double, 6>& std) {
+  torch::Tensor values = dn.to(torch::kFloat32).clone();
+  values.masked_fill_(values.isnan() | (values == float(kHlsFill)), 0.0f);
+  const std::vector<int64_t> shape = [&] {
+    std::vector<int64_t> dims(size_t(values.dim()), 1);
+    dims[0] = 6;
+    return dims;
+  }();
+  const torch::Tensor m = torch::tensor(std::vector<double>(mean.begin(), mean.end()), torch::kFloat32).reshape(shape);
+  const torch::Tensor s = torch::tensor(std::vector<double>(std.begin(), std.end()), torch::kFloat32).reshape(shape);
+  return (values - m) / s;
+}
+
 ChipLoader::ChipLoader(const std::string& datasetPath, const LoaderOptions& options)
     : mOptions(options), mPath(datasetPath), mInfo(ChipDataset::open(datasetPath)) {
   if (options.batchSize < 1) throwUsage("the batch size must be at least 1");
@@ -151,10 +164,8 @@ Batch ChipLoader::load(const ChipDataset& dataset, int64_t epoch, int64_t index)
     batch.chips.push_back(chip);
     batch.positions.push_back(first + i);
     dataset.readImage(chip, raw.data());
-    torch::Tensor image = torch::from_blob(raw.data(), {6, frames, size, size}, torch::kInt16).to(torch::kFloat32);
-    image.masked_fill_(image == float(kHlsFill), 0.0f);
-    for (int b = 0; b < 6; ++b)
-      image[b].sub_(float(mOptions.mean[size_t(b)])).div_(float(mOptions.std[size_t(b)]));
+    torch::Tensor image = normaliseChip(torch::from_blob(raw.data(), {6, frames, size, size}, torch::kInt16).to(torch::kFloat32),
+                                        mOptions.mean, mOptions.std);
     torch::Tensor labels;
     if (dataset.hasMask()) {
       dataset.readMask(chip, mask.data());

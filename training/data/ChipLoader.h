@@ -60,6 +60,11 @@ struct Batch {
   int64_t index = 0;       // batch number within the epoch
 };
 
+// Raw HLS values (6 bands first; fill -9999 or NaN) to model input: fill becomes 0 before the
+// z-score, as the reference fine-tuning pipelines do (spec §3). One rule for training chips and
+// for whole-scene inference.
+torch::Tensor normaliseChip(const torch::Tensor& dn, const std::array<double, 6>& mean, const std::array<double, 6>& std);
+
 class ChipLoader {
  public:
   ChipLoader(const std::string& datasetPath, const LoaderOptions& options);

@@ -1,0 +1,236 @@
+// Whole-scene inference with the demo flood model: one window equals a direct forward pass,
+// blended windows leave no seams, outputs keep the input's grid, fill gets no prediction, and
+// the raster comparison of 'prithvi evaluate --pred --truth' counts what it should.
+
+#include <QFileInfo>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <gdal.h>
+
+#include <torch/torch.h>
+
+#include "core/metrics/RasterAccuracy.h"
+#include "core/raster/Crs.h"
+#include "core/raster/GdalErrors.h"
+#include "core/raster/RasterWriter.h"
+#include "core/scene/SceneScanner.h"
+#include "core/synth/HlsSynth.h"
+#include "tests/support/TestSupport.h"
+#include "training/data/ChipLoader.h"
+#include "training/engine/Network.h"
+#include "training/engine/SceneInference.h"
+#include "training/engine/TiledInference.h"
+
+using namespace prithvi;
+using namespace prithvi::engine;
+
+namespace {
+
+const std::string kModel = PRITHVI_SOURCE_DIR "/assets/models/demo-flood.safetensors";
+
+struct Raster {
+  int width = 0, height = 0, bands = 0;
+  std::array<double, 6> transform{};
+  std::string wkt;
+  std::vector<float> values;  // band-sequential
+  float at(int band, int x, int y) const { return values[(size_t(band) * height + y) * width + x]; }
+};
+
+Raster readRaster(const std::string& path) {
+  ensureGdalRegistered();
+  GDALDatasetH dataset = GDALOpen(path.c_str(), GA_ReadOnly);
+  if (!dataset) qFatal("cannot open %s", path.c_str());
+  Raster raster;
+  raster.width = GDALGetRasterXSize(dataset);
+  raster.height = GDALGetRasterYSize(dataset);
+  raster.bands = GDALGetRasterCount(dataset);
+  GDALGetGeoTransform(dataset, raster.transform.data());
+  raster.wkt = GDALGetProjectionRef(dataset);
+  raster.values.resize(size_t(raster.width) * raster.height * raster.bands);
+  for (int b = 0; b < raster.bands; ++b)
+    if (GDALRasterIO(GDALGetRasterBand(dataset, b + 1), GF_Read, 0, 0, raster.width, raster.height,
+                     raster.values.data() + size_t(b) * raster.width * raster.height, raster.width, raster.height,
+                     GDT_Float32, 0, 0) != CE_None)
+      qFatal("cannot read %s", path.c_str());
+  GDALClose(dataset);
+  return raster;
+}
+
+// Mean absolute change of water probability between neighbouring columns x-1 and x.
+double columnStep(const Raster& raster, int x) {
+  double sum = 0;
+  int count = 0;
+  for (int y = 0; y < raster.height; ++y) {
+    const float a = raster.at(1, x - 1, y), b = raster.at(1, x, y);
+    if (std::isnan(a) || std::isnan(b)) continue;
+    sum += std::abs(a - b);
+    ++count;
+  }
+  return count ? sum / count : 0;
+}
+
+}  // namespace
+
+class TestInference : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir mDir;
+  Scene mSmall;  // 64 x 64
+  Scene mLarge;  // 256 x 256
+
+  Scene firstScene(int size, const char* name) {
+    HlsSynthOptions synth;
+    synth.size = size;
+    synth.dates = 3;
+    synth.outDir = mDir.filePath(name).toStdString();
+    synthesizeHlsTile(synth);
+    ScanOptions scan;
+    std::vector<Scene> scenes = scanForScenes({synth.outDir}, scan).scenes;
+    // The least cloudy date.
+    std::sort(scenes.begin(), scenes.end(), [](const Scene& a, const Scene& b) {
+      return a.cloudCoverPercent.value_or(100) < b.cloudCoverPercent.value_or(100);
+    });
+    return scenes.front();
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    torch::set_num_threads(1);
+    mSmall = firstScene(64, "small");
+    mLarge = firstScene(256, "large");
+  }
+
+  void oneWindowEqualsADirectForwardPass() {
+    InferenceOptions options;
+    options.output = "probabilities";
+    options.window = 64;
+    const std::string out = mDir.filePath("small-prob.tif").toStdString();
+    const InferenceResult result = inferScenes(kModel, {mSmall}, out, options);
+    QCOMPARE(result.windows, int64_t(1));
+    const Raster tiled = readRaster(out);
+    QCOMPARE(tiled.bands, 2);
+
+    LoadedRun run = loadRun(kModel, torch::kCPU);
+    torch::NoGradGuard noGrad;
+    const torch::Tensor dn = readDates({mSmall}, {0, 0, 64, 64});
+    const torch::Tensor input = normaliseChip(dn, run.network.config.mean, run.network.config.std).unsqueeze(0);
+    const torch::Tensor direct = torch::softmax(run.network.segmentation->forward(input), 1)[0];
+    const torch::Tensor valid = dn.isfinite().all(0).all(0);
+    double worst = 0;
+    int compared = 0;
+    for (int y = 0; y < 64; ++y)
+      for (int x = 0; x < 64; ++x) {
+        if (!valid[y][x].item<bool>()) {
+          QVERIFY(std::isnan(tiled.at(0, x, y)));
+          continue;
+        }
+        for (int c = 0; c < 2; ++c) worst = std::max(worst, std::abs(double(tiled.at(c, x, y)) - direct[c][y][x].item<double>()));
+        ++compared;
+      }
+    qInfo("one window vs direct forward: largest difference %.3g over %d pixels", worst, compared);
+    QVERIFY(compared > 1000);
+    QVERIFY2(worst < 1e-4, qPrintable(QString::number(worst)));
+  }
+
+  void blendedWindowsLeaveNoSeams() {
+    auto run = [&](const char* name, double overlap, const char* blend) {
+      InferenceOptions options;
+      options.output = "probabilities";
+      options.window = 64;
+      options.overlap = overlap;
+      options.blend = blend;
+      const std::string out = mDir.filePath(name).toStdString();
+      inferScenes(kModel, {mLarge}, out, options);
+      return readRaster(out);
+    };
+    const Raster hard = run("hard.tif", 0, "none"), blended = run("blended.tif", 0.5, "cosine");
+    // Window borders of the unblended run: columns 64, 128, 192. Elsewhere: every other column.
+    auto seamRatio = [&](const Raster& raster) {
+      double seams = 0, others = 0;
+      int otherCount = 0;
+      for (int x = 1; x < 256; ++x) {
+        if (x % 64 == 0)
+          seams += columnStep(raster, x) / 3;
+        else
+          others += columnStep(raster, x), ++otherCount;
+      }
+      return seams / (others / otherCount);
+    };
+    const double hardRatio = seamRatio(hard), blendedRatio = seamRatio(blended);
+    qInfo("probability step at window borders / elsewhere: %.2f without blending, %.2f with cosine blending", hardRatio,
+          blendedRatio);
+    QVERIFY2(blendedRatio < 1.5, qPrintable(QString::number(blendedRatio)));
+    QVERIFY(blendedRatio < hardRatio);
+  }
+
+  void classMapsKeepTheGridAndSkipFill() {
+    InferenceOptions options;
+    const std::string out = mDir.filePath("classes.tif").toStdString();
+    const InferenceResult result = inferScenes(kModel, {mLarge}, out, options);
+    const Raster classes = readRaster(out);
+    QCOMPARE(classes.width, mLarge.width);
+    QCOMPARE(classes.transform, mLarge.geoTransform.coefficients());
+    QVERIFY(sameCrs(classes.wkt, mLarge.crsWkt));
+    const torch::Tensor dn = readDates({mLarge}, {0, 0, 256, 256});
+    const torch::Tensor valid = dn.isfinite().all(0).all(0);
+    int64_t fill = 0;
+    for (int y = 0; y < 256; ++y)
+      for (int x = 0; x < 256; ++x) {
+        const float value = classes.at(0, x, y);
+        if (!valid[y][x].item<bool>()) {
+          QCOMPARE(value, 255.0f);
+          ++fill;
+        } else {
+          QVERIFY(value == 0 || value == 1);
+        }
+      }
+    QCOMPARE(result.predictedPixels, int64_t(256 * 256) - fill);
+    // Against the synthetic truth: the demo model finds the water.
+    const RasterAccuracy accuracy =
+        compareClassRasters(out, QFileInfo(QString::fromStdString(mLarge.bands[0].path)).absolutePath().toStdString() +
+                                     "/truth/T13REN.water.tif");
+    qInfo("demo model on a 256-pixel tile: water IoU %.3f, overall accuracy %.3f, %lld pixels without a prediction",
+          accuracy.confusion.iou(1), accuracy.confusion.overallAccuracy(), (long long)accuracy.unpredictedPixels);
+    QCOMPARE(accuracy.unpredictedPixels, fill);
+    QVERIFY(accuracy.confusion.iou(1) > 0.5);
+  }
+
+  void rasterAccuracyCountsByHand() {
+    // prediction 0 1 1 255 / truth 0 1 0 1 with truth nodata 9 at the end.
+    const std::vector<uint8_t> predicted{0, 1, 1, 255, 1}, truth{0, 1, 0, 1, 9};
+    RasterWriteOptions writePredicted, writeTruth;
+    writePredicted.nodata = 255;
+    writeTruth.nodata = 9;
+    const GeoTransform grid({500000, 30, 0, 3300000, 0, -30});
+    const std::string p = mDir.filePath("p.tif").toStdString(), t = mDir.filePath("t.tif").toStdString();
+    writeRaster(p, 5, 1, 1, DataType::Byte, predicted.data(), grid, test::utm13Wkt(), writePredicted);
+    writeRaster(t, 5, 1, 1, DataType::Byte, truth.data(), grid, test::utm13Wkt(), writeTruth);
+    const RasterAccuracy accuracy = compareClassRasters(p, t);
+    QCOMPARE(accuracy.confusion.classes(), 2);
+    QCOMPARE(accuracy.comparedPixels, int64_t(4));
+    QCOMPARE(accuracy.unpredictedPixels, int64_t(1));
+    QCOMPARE(accuracy.confusion.at(0, 0), int64_t(1));
+    QCOMPARE(accuracy.confusion.at(0, 1), int64_t(1));
+    QCOMPARE(accuracy.confusion.at(1, 1), int64_t(1));
+    QCOMPARE(accuracy.confusion.iou(1), 0.5);
+    const std::vector<uint8_t> shorter{0, 1};
+    const std::string s = mDir.filePath("s.tif").toStdString();
+    writeRaster(s, 2, 1, 1, DataType::Byte, shorter.data(), grid, test::utm13Wkt(), writeTruth);
+    QVERIFY(test::expectError(ErrorKind::BadInput, [&] { compareClassRasters(p, s); }).find("one grid") != std::string::npos);
+  }
+
+  void refusesWhatItCannotRun() {
+    InferenceOptions options;
+    const std::string out = mDir.filePath("never.tif").toStdString();
+    QVERIFY(test::expectError(ErrorKind::Usage, [&] { inferScenes(kModel, {mLarge, mLarge}, out, options); })
+                .find("1 date(s)") != std::string::npos);
+    options.blend = "wavy";
+    QVERIFY(!test::expectError(ErrorKind::Usage, [&] { inferScenes(kModel, {mLarge}, out, options); }).empty());
+    QVERIFY(!QFileInfo::exists(QString::fromStdString(out)));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestInference)
+#include "test_inference.moc"
