@@ -45,7 +45,7 @@ void writeTable(ExperimentTable& table, const std::string& folder, const std::st
     markdown += "|";
     for (size_t c = 0; c < row.size(); ++c) {
       csv += (c ? "," : "") + number(row[c], 6);
-      markdown += " " + number(row[c], c == 0 && row[c] == std::floor(row[c]) ? 0 : 4) + " |";
+      markdown += " " + number(row[c], row[c] == std::floor(row[c]) ? 0 : 4) + " |";
     }
     csv += "\n";
     markdown += "\n";
@@ -94,10 +94,20 @@ std::string svgLineChart(const std::string& title, const std::string& xLabel, co
          number(height - bottom, 0) + "\" stroke=\"black\"/>\n";
   svg += "<line x1=\"" + number(left, 0) + "\" y1=\"" + number(top, 0) + "\" x2=\"" + number(left, 0) + "\" y2=\"" +
          number(height - bottom, 0) + "\" stroke=\"black\"/>\n";
-  for (int i = 0; i <= 5; ++i) {
-    const double x = minX + (maxX - minX) * i / 5, y = minY + (maxY - minY) * i / 5;
+  // x ticks at the data's own x values when there are few (label shares, steps), else five steps.
+  std::vector<double> xTicks;
+  for (const auto& [name, points] : series)
+    for (const auto& point : points)
+      if (std::find(xTicks.begin(), xTicks.end(), point.first) == xTicks.end()) xTicks.push_back(point.first);
+  if (xTicks.size() > 10 || xTicks.empty()) {
+    xTicks.clear();
+    for (int i = 0; i <= 5; ++i) xTicks.push_back(minX + (maxX - minX) * i / 5);
+  }
+  for (double x : xTicks)
     svg += "<text x=\"" + number(px(x), 1) + "\" y=\"" + number(height - bottom + 16, 0) + "\" text-anchor=\"middle\">" +
-           number(x, std::abs(maxX - minX) >= 10 ? 0 : 2) + "</text>\n";
+           number(x, x == std::floor(x) ? 0 : 2) + "</text>\n";
+  for (int i = 0; i <= 5; ++i) {
+    const double y = minY + (maxY - minY) * i / 5;
     svg += "<text x=\"" + number(left - 6, 0) + "\" y=\"" + number(py(y) + 4, 1) + "\" text-anchor=\"end\">" + number(y, 3) + "</text>\n";
     svg += "<line x1=\"" + number(left, 0) + "\" y1=\"" + number(py(y), 1) + "\" x2=\"" + number(width - right, 0) + "\" y2=\"" +
            number(py(y), 1) + "\" stroke=\"#e0e0e0\"/>\n";
