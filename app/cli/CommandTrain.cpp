@@ -315,6 +315,27 @@ int experiment(const QStringList& arguments) {
   });
 }
 
+// A metrics object's JSON with the command's own fields added.
+void printMetricsJson(const std::string& metricsJson, const QJsonObject& extra) {
+  QJsonObject object = QJsonDocument::fromJson(QByteArray::fromStdString(metricsJson)).object();
+  for (auto it = extra.begin(); it != extra.end(); ++it) object.insert(it.key(), it.value());
+  printJson(object);
+}
+
+// One line per class, then the means.
+void printConfusion(const ConfusionMatrix& confusion, const std::vector<std::string>& classNames, const std::string& footer) {
+  for (int c = 0; c < confusion.classes(); ++c) {
+    const std::string name = c < int(classNames.size()) ? classNames[size_t(c)] : "class " + std::to_string(c);
+    char line[200];
+    std::snprintf(line, sizeof line, "  %-24s IoU %.4f  precision %.4f  recall %.4f  F1 %.4f", name.c_str(), confusion.iou(c),
+                  confusion.precision(c), confusion.recall(c), confusion.f1(c));
+    printLine(line);
+  }
+  char line[120];
+  std::snprintf(line, sizeof line, "  mIoU %.4f  overall accuracy %.4f", confusion.meanIou(), confusion.overallAccuracy());
+  printLine(line + footer);
+}
+
 }  // namespace
 
 int commandExperiment(const QStringList& arguments) { return experiment(arguments); }
@@ -349,25 +370,13 @@ int commandEvaluate(const QStringList& arguments) {
       options.classes = int(cli.intValue(QStringLiteral("classes"), 0, 255));
       const RasterAccuracy accuracy = compareClassRasters(cli.value(QStringLiteral("pred")).toStdString(),
                                                           cli.value(QStringLiteral("truth")).toStdString(), options);
-      if (cli.json()) {
-        QJsonObject object = QJsonDocument::fromJson(QByteArray::fromStdString(accuracy.confusion.toJson())).object();
-        object.insert("compared_pixels", double(accuracy.comparedPixels));
-        object.insert("unpredicted_pixels", double(accuracy.unpredictedPixels));
-        printJson(object);
-      } else {
-        for (int c = 0; c < accuracy.confusion.classes(); ++c) {
-          char line[160];
-          std::snprintf(line, sizeof line, "  class %-3d IoU %.4f  precision %.4f  recall %.4f  F1 %.4f", c,
-                        accuracy.confusion.iou(c), accuracy.confusion.precision(c), accuracy.confusion.recall(c),
-                        accuracy.confusion.f1(c));
-          printLine(line);
-        }
-        char line[200];
-        std::snprintf(line, sizeof line, "  mIoU %.4f  overall accuracy %.4f  (%lld pixels compared, %lld without a prediction)",
-                      accuracy.confusion.meanIou(), accuracy.confusion.overallAccuracy(),
-                      static_cast<long long>(accuracy.comparedPixels), static_cast<long long>(accuracy.unpredictedPixels));
-        printLine(line);
-      }
+      if (cli.json())
+        printMetricsJson(accuracy.confusion.toJson(), {{"compared_pixels", double(accuracy.comparedPixels)},
+                                                       {"unpredicted_pixels", double(accuracy.unpredictedPixels)}});
+      else
+        printConfusion(accuracy.confusion, {},
+                       "  (" + std::to_string(accuracy.comparedPixels) + " pixels compared, " +
+                           std::to_string(accuracy.unpredictedPixels) + " without a prediction)");
       return int(kOk);
     }
     if (!cli.isSet(QStringLiteral("model")) || !cli.isSet(QStringLiteral("data"))) throwUsage("--model and --data are required");
@@ -379,14 +388,10 @@ int commandEvaluate(const QStringList& arguments) {
     const engine::EvaluationResult result = engine::evaluateCheckpoint(
         cli.value(QStringLiteral("model")).toStdString(), cli.value(QStringLiteral("data")).toStdString(), split,
         cli.value(QStringLiteral("device")).toStdString(), int(cli.intValue(QStringLiteral("batch"), 1, 4096)));
+    const QJsonObject extra{{"task", qs(result.task)}, {"split", splitName}, {"chips", double(result.chips)}, {"loss", result.loss}};
     if (result.imputation.pixels() > 0) {
       if (cli.json()) {
-        QJsonObject object = QJsonDocument::fromJson(QByteArray::fromStdString(result.imputation.toJson())).object();
-        object.insert("task", qs(result.task));
-        object.insert("split", splitName);
-        object.insert("chips", double(result.chips));
-        object.insert("loss", result.loss);
-        printJson(object);
+        printMetricsJson(result.imputation.toJson(), extra);
       } else {
         char line[200];
         std::snprintf(line, sizeof line, "%s on %lld %s chips, %lld hidden cloud pixels: SSIM %.4f  PSNR %.2f dB  MAE %.4f  loss %.4f",
@@ -395,29 +400,12 @@ int commandEvaluate(const QStringList& arguments) {
                       result.imputation.meanAbsoluteError(), result.loss);
         printLine(line);
       }
-      return int(kOk);
-    }
-    if (cli.json()) {
-      QJsonObject object = QJsonDocument::fromJson(QByteArray::fromStdString(result.confusion.toJson(result.classNames))).object();
-      object.insert("task", qs(result.task));
-      object.insert("split", splitName);
-      object.insert("chips", double(result.chips));
-      object.insert("loss", result.loss);
-      printJson(object);
+    } else if (cli.json()) {
+      printMetricsJson(result.confusion.toJson(result.classNames), extra);
     } else {
       printLine(result.task + " on " + std::to_string(result.chips) + " " + splitName.toStdString() + " chips: loss " +
                 std::to_string(result.loss));
-      for (int c = 0; c < result.confusion.classes(); ++c) {
-        char line[200];
-        std::snprintf(line, sizeof line, "  %-24s IoU %.4f  precision %.4f  recall %.4f  F1 %.4f",
-                      c < int(result.classNames.size()) ? result.classNames[size_t(c)].c_str() : "?", result.confusion.iou(c),
-                      result.confusion.precision(c), result.confusion.recall(c), result.confusion.f1(c));
-        printLine(line);
-      }
-      char line[120];
-      std::snprintf(line, sizeof line, "  mIoU %.4f  overall accuracy %.4f", result.confusion.meanIou(),
-                    result.confusion.overallAccuracy());
-      printLine(line);
+      printConfusion(result.confusion, result.classNames, "");
     }
     return int(kOk);
   });
