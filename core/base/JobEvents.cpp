@@ -71,6 +71,32 @@ void JobEventWriter::finished(const std::string& status, const std::string& erro
   write(line(object));
 }
 
+std::optional<JobEvent> parseJobEvent(const std::string& line) {
+  QJsonParseError error{};
+  const QJsonDocument document = QJsonDocument::fromJson(QByteArray::fromStdString(line), &error);
+  if (error.error != QJsonParseError::NoError || !document.isObject()) return std::nullopt;
+  const QJsonObject object = document.object();
+  auto text = [&](const char* key) { return object.value(QLatin1String(key)).toString().toStdString(); };
+  JobEvent event;
+  event.type = text("event");
+  if (event.type.empty()) return std::nullopt;
+  event.job = text("job");
+  event.step = object.value(QLatin1String("step")).toInteger();
+  event.total = object.value(QLatin1String("total")).toInteger();
+  if (object.contains(QLatin1String("eta_s"))) event.etaSeconds = object.value(QLatin1String("eta_s")).toDouble();
+  event.message = text("message");
+  event.name = text("name");
+  event.split = text("split");
+  event.value = object.value(QLatin1String("value")).toDouble();
+  event.level = text("level");
+  event.text = text("text");
+  event.path = text("path");
+  event.kind = text("kind");
+  event.status = text("status");
+  event.error = text("error");
+  return event;
+}
+
 void JobEventWriter::attach(Feedback& feedback) {
   feedback.setProgressCallback([this](int64_t step, int64_t total, const std::string& message) {
     const auto now = std::chrono::steady_clock::now();

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace prithvi {
@@ -35,5 +36,21 @@ class JobEventWriter {
   std::chrono::steady_clock::time_point mStart;
   std::chrono::steady_clock::time_point mLastProgress;
 };
+
+// One event read back (the GUI's side of the protocol). Fields not in the event keep defaults.
+struct JobEvent {
+  std::string type;  // started | progress | metric | log | artifact | finished
+  std::string job;
+  int64_t step = 0, total = 0;  // progress, metric (step)
+  std::optional<double> etaSeconds;
+  std::string message;                 // progress
+  std::string name, split;             // metric
+  double value = 0;
+  std::string level, text;             // log
+  std::string path, kind;              // artifact
+  std::string status, error;           // finished
+};
+// nullopt for a line that is not a JSON event (a stray print), so readers can log it instead.
+std::optional<JobEvent> parseJobEvent(const std::string& line);
 
 }  // namespace prithvi

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "core/labels/ClassScheme.h"
 
 #include <QJsonArray>
@@ -10,6 +11,31 @@
 #include "core/base/Error.h"
 
 namespace prithvi {
+
+PaletteEntry LabelClass::paletteEntry() const {
+  const unsigned long rgb = std::stoul(color.substr(1), nullptr, 16);
+  return {uint8_t(rgb >> 16), uint8_t(rgb >> 8), uint8_t(rgb), 255};
+}
+
+namespace {
+int largestValue(const ClassScheme& scheme) {
+  int last = scheme.ignoreValue;
+  for (const LabelClass& labelClass : scheme.classes) last = std::max(last, labelClass.value);
+  return last;
+}
+}  // namespace
+
+std::vector<PaletteEntry> ClassScheme::palette() const {
+  std::vector<PaletteEntry> entries(size_t(largestValue(*this)) + 1, PaletteEntry{0, 0, 0, 0});
+  for (const LabelClass& labelClass : classes) entries[size_t(labelClass.value)] = labelClass.paletteEntry();
+  return entries;
+}
+
+std::vector<std::string> ClassScheme::categoryNames() const {
+  std::vector<std::string> names(size_t(largestValue(*this)) + 1);
+  for (const LabelClass& labelClass : classes) names[size_t(labelClass.value)] = labelClass.name;
+  return names;
+}
 
 const LabelClass* ClassScheme::find(int value) const {
   for (const LabelClass& labelClass : classes)

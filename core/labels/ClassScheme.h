@@ -8,12 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "core/raster/RasterSource.h"
+
 namespace prithvi {
 
 struct LabelClass {
   int value = 0;      // 0..kMaxClassValue, the value exported masks hold
   std::string name;
   std::string color;  // "#rrggbb"
+  // The colour as an opaque palette entry (the colour must be valid "#rrggbb").
+  PaletteEntry paletteEntry() const;
 };
 
 struct ClassScheme {
@@ -31,6 +35,11 @@ struct ClassScheme {
   // Error(BadInput) naming the first problem: empty name, no class, a value out of range or
   // used twice, the ignore value used by a class, a colour that is not #rrggbb.
   void validate() const;
+
+  // A raster colour table and category names indexed by class value; other values (the ignore
+  // value among them) are transparent and unnamed.
+  std::vector<PaletteEntry> palette() const;
+  std::vector<std::string> categoryNames() const;
 
   std::string toJson() const;
   // Error(BadInput) for malformed JSON or a scheme that does not validate.

@@ -23,6 +23,8 @@
 #include "core/project/ProjectStore.h"
 #include "core/raster/Crs.h"
 #include "core/raster/GdalErrors.h"
+#include "core/raster/GdalTypes.h"
+#include "core/raster/Polygonize.h"
 #include "core/raster/RasterWriter.h"
 #include "core/scene/SceneReader.h"
 
@@ -32,10 +34,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct GdalCloser {
-  void operator()(GDALDataset* dataset) const { GDALClose(GDALDataset::ToHandle(dataset)); }
-};
-using DatasetPtr = std::unique_ptr<GDALDataset, GdalCloser>;
+using DatasetPtr = GdalDatasetPtr;
 
 // Rows composed or warped per step: one row of mask tiles, so progress and cancel stay lively
 // without re-reading the polygons too often.
@@ -95,24 +94,15 @@ std::vector<uint8_t> composeScene(LabelStore& store, int64_t labelSetId, const S
   return raster;
 }
 
-std::vector<PaletteEntry> paletteOf(const ClassScheme& scheme) {
-  int last = scheme.ignoreValue;
-  for (const LabelClass& labelClass : scheme.classes) last = std::max(last, labelClass.value);
-  std::vector<PaletteEntry> palette(size_t(last) + 1, PaletteEntry{0, 0, 0, 0});  // transparent
-  for (const LabelClass& labelClass : scheme.classes) {
-    // validate() guarantees "#rrggbb".
-    const unsigned long rgb = std::stoul(labelClass.color.substr(1), nullptr, 16);
-    palette[size_t(labelClass.value)] = {uint8_t(rgb >> 16), uint8_t(rgb >> 8), uint8_t(rgb), 255};
-  }
-  return palette;
-}
-
 // How every label raster we write describes itself: one way for masks and mask chips.
 RasterWriteOptions maskWriteOptions(const LabelSet& set, const ClassScheme& scheme, bool cog) {
   RasterWriteOptions options;
   options.cog = cog;
   options.nodata = scheme.ignoreValue;
-  options.palette = paletteOf(scheme);
+  options.palette = scheme.palette();
+  // Names need a .aux.xml sidecar beside a GeoTIFF: worth it for a mask, not for every chip
+  // (the chips' index and scheme metadata name the classes).
+  if (cog) options.categoryNames = scheme.categoryNames();
   options.bandDescriptions = {"labels (" + scheme.name + ")"};
   options.metadata = {{kTruthMaskMetadataKey, scheme.name},
                       {"PRITHVI_LABEL_SET_ID", std::to_string(set.id)},
@@ -260,19 +250,9 @@ PolygonExportResult exportLabelPolygons(LabelStore& store, const std::vector<int
       if (band->RasterIO(GF_Write, 0, 0, source.scene.width, source.scene.height, const_cast<uint8_t*>(raster.data()),
                          source.scene.width, source.scene.height, GDT_Byte, 0, 0, nullptr) != CE_None)
         throwIo("cannot fill the label raster: " + errors.message());
-      DatasetPtr regions(GetGDALDriverManager()->GetDriverByName("Memory")->Create("", 0, 0, 0, GDT_Unknown, nullptr));
-      OGRLayer* regionLayer = regions->CreateLayer("regions", nullptr, wkbPolygon, nullptr);
-      OGRFieldDefn valueField("class_value", OFTInteger);
-      regionLayer->CreateField(&valueField);
       GdalProgress polygonizing{feedback, progress.done, 1, progress.total,
                                 "polygonising set " + std::to_string(source.set.id)};
-      const CPLErr polygonized = GDALPolygonize(GDALRasterBand::ToHandle(band), GDALGetMaskBand(GDALRasterBand::ToHandle(band)),
-                                                OGRLayer::ToHandle(regionLayer), 0, nullptr, gdalProgress, &polygonizing);
-      throwIfCanceled(feedback);
-      if (polygonized != CE_None) throwIo("cannot polygonise label set " + std::to_string(source.set.id) + ": " + errors.message());
-      regionLayer->ResetReading();
-      for (auto& region : *regionLayer)
-        if (const OGRGeometry* geometry = region->GetGeometryRef()) write(*geometry, region->GetFieldAsInteger(0));
+      polygonizeBand(*band, write, &polygonizing);
       progress.step("polygonised set " + std::to_string(source.set.id));
     }
     if (out->CommitTransaction() != OGRERR_NONE) throwIo("cannot write " + gpkgPath + ": " + errors.message());

@@ -1,13 +1,21 @@
 #pragma once
 // DataType <-> GDAL's pixel types, for the files that talk to GDAL directly.
 
+#include <memory>
 #include <optional>
 
 #include <gdal.h>
+#include <gdal_priv.h>
 
 #include "core/raster/RasterSource.h"
 
 namespace prithvi {
+
+// An owned GDAL dataset, closed through GDALClose (which also flushes what was written).
+struct GdalCloser {
+  void operator()(GDALDataset* dataset) const { GDALClose(GDALDataset::ToHandle(dataset)); }
+};
+using GdalDatasetPtr = std::unique_ptr<GDALDataset, GdalCloser>;
 
 inline GDALDataType toGdal(DataType type) {
   switch (type) {

@@ -36,4 +36,12 @@ class GeoTransform {
   std::array<double, 6> mCoefficients;
 };
 
+// Two rasters on one pixel lattice (same pixel size, origins whole pixels apart, north-up): the
+// column and row of `other`'s top-left pixel in `base`'s pixels. nullopt otherwise.
+struct PixelOffset {
+  int x = 0;
+  int y = 0;
+};
+std::optional<PixelOffset> latticeOffset(const GeoTransform& base, const GeoTransform& other);
+
 }  // namespace prithvi

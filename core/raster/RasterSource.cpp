@@ -136,6 +136,15 @@ std::shared_ptr<RasterSource> RasterSource::open(const std::string& path, const 
     if (hasOffset) bandInfo.offset = offset;
     if (const char* description = GDALGetDescription(band)) bandInfo.description = description;
     bandInfo.colorInterpretation = GDALGetColorInterpretationName(GDALGetRasterColorInterpretation(band));
+    if (GDALColorTableH table = GDALGetRasterColorTable(band)) {
+      for (int i = 0; i < GDALGetColorEntryCount(table); ++i) {
+        GDALColorEntry entry{};
+        GDALGetColorEntryAsRGB(table, i, &entry);
+        bandInfo.palette.push_back({uint8_t(entry.c1), uint8_t(entry.c2), uint8_t(entry.c3), uint8_t(entry.c4)});
+      }
+    }
+    if (char** names = GDALGetRasterCategoryNames(band))
+      for (int i = 0; names[i]; ++i) bandInfo.categoryNames.emplace_back(names[i]);
     GDALGetBlockSize(band, &bandInfo.blockWidth, &bandInfo.blockHeight);
     bandInfo.overviewCount = GDALGetOverviewCount(band);
     if (b == 1) {

@@ -25,6 +25,14 @@ enum class DataType { Byte, UInt16, Int16, UInt32, Int32, Float32, Float64 };
 const char* dataTypeName(DataType type);
 int dataTypeSize(DataType type);
 
+// One colour of a raster's colour table (entry i colours value i).
+struct PaletteEntry {
+  uint8_t red = 0;
+  uint8_t green = 0;
+  uint8_t blue = 0;
+  uint8_t alpha = 255;
+};
+
 struct BandInfo {
   int index = 0;  // 1-based, as GDAL counts
   DataType type = DataType::Byte;
@@ -33,6 +41,8 @@ struct BandInfo {
   double offset = 0.0;
   std::string description;
   std::string colorInterpretation;
+  std::vector<PaletteEntry> palette;       // the colour table; empty when the band has none
+  std::vector<std::string> categoryNames;  // name of value i (class maps); empty when none
   int blockWidth = 0;
   int blockHeight = 0;
   int overviewCount = 0;

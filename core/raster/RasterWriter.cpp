@@ -36,6 +36,12 @@ void describe(GDALDatasetH dataset, int bands, const RasterWriteOptions& options
     GDALSetRasterColorInterpretation(band, GCI_PaletteIndex);
     GDALDestroyColorTable(table);
   }
+  if (!options.categoryNames.empty()) {
+    std::vector<const char*> names;
+    for (const std::string& name : options.categoryNames) names.push_back(name.c_str());
+    names.push_back(nullptr);
+    GDALSetRasterCategoryNames(GDALGetRasterBand(dataset, 1), const_cast<char**>(names.data()));
+  }
 }
 
 void checkPalette(int bands, DataType type, const RasterWriteOptions& options) {
@@ -77,11 +83,19 @@ void copyOut(GDALDatasetH source, const std::string& path, int bands, DataType t
   GDALClose(source);
   const bool ok = written && errors.errors().empty();
   if (written) GDALClose(written);
+  // GeoTIFF keeps what TIFF tags cannot hold (category names) in a .aux.xml sidecar, which
+  // must follow the file under its final name, and must not outlive an older version of it.
+  const QString sidecar = QString::fromStdString(temporary + ".aux.xml");
   if (!ok) {
     QFile::remove(QString::fromStdString(temporary));
+    QFile::remove(sidecar);
     throwIfCanceled(feedback);
     throwIo("cannot write " + path + " (is the disk full?): " + errors.message());
   }
+  if (QFile::exists(sidecar))
+    replaceFile(sidecar.toStdString(), path + ".aux.xml");
+  else
+    QFile::remove(QString::fromStdString(path + ".aux.xml"));
   replaceFile(temporary, path);
 }
 

@@ -14,13 +14,6 @@ namespace prithvi {
 
 class Feedback;
 
-struct PaletteEntry {
-  uint8_t red = 0;
-  uint8_t green = 0;
-  uint8_t blue = 0;
-  uint8_t alpha = 255;
-};
-
 struct RasterWriteOptions {
   bool cog = true;               // Cloud-Optimized GeoTIFF (tiled, overviews); else a tiled GeoTIFF
   std::string compression = "DEFLATE";
@@ -31,6 +24,7 @@ struct RasterWriteOptions {
   // such as QGIS then draw as classes; Error(Usage) for other rasters. COG overviews of a
   // paletted raster are resampled by nearest neighbour, so they keep class values.
   std::vector<PaletteEntry> palette;
+  std::vector<std::string> categoryNames;  // band 1's value names (a class map's legend)
 };
 
 // `data` holds `bands` planes of width x height values of `type`, band-sequential.

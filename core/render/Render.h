@@ -61,8 +61,17 @@ const std::array<uint32_t, 256>& colorTable(ColorMapName map);
 
 // ---- layer styles --------------------------------------------------------------------------
 
+// One class of a class map (a model's segmentation, a label mask): its value, colour and name.
+struct StyleClass {
+  int value = 0;
+  uint32_t argb = 0;  // 0xAARRGGBB
+  std::string name;
+};
+
 struct LayerStyle {
-  enum class Kind { Rgb, SingleBand, Index };
+  // Classes: a class map drawn with one colour per value (sampled by nearest neighbour, never
+  // averaged), values without a class transparent.
+  enum class Kind { Rgb, SingleBand, Index, Classes };
   Kind kind = Kind::Rgb;
   std::array<BandRole, 3> rgb = {BandRole::Red, BandRole::Green, BandRole::Blue};
   BandRole band = BandRole::NIR;           // SingleBand
@@ -70,11 +79,19 @@ struct LayerStyle {
   ColorMapName colorMap = ColorMapName::Gray;  // SingleBand and Index
   std::array<ChannelStretch, 3> stretch{};     // Rgb: R, G, B; otherwise [0]
   double gamma = 1.0;                          // applied after the stretch: out = t^(1/gamma)
+  std::vector<StyleClass> classes;             // Classes, in legend order
   uint8_t fmaskOverlay = 0;  // Fmask bits (fmask::kCloud | ...) drawn over the image
   // The bands to read, in the order render() takes them.
   std::vector<BandRole> bandsToRead() const;
   bool needsFmask() const { return fmaskOverlay != 0; }
+  // Rgb, SingleBand and Index stretch values to colours; Classes has no stretch.
+  bool hasStretch() const { return kind != Kind::Classes; }
 };
+
+// The Classes style of a one-band class map that carries a colour table (our inference outputs
+// and label masks, QGIS paletted rasters): the table's opaque entries, named by the band's
+// category names where it has them. nullopt for scenes that are not class maps.
+std::optional<LayerStyle> classStyleOf(const SceneReader& reader);
 
 // Named band combinations, with stretches left at defaults (set them from statistics).
 struct StylePreset {

@@ -8,6 +8,7 @@
 
 #include "core/base/Error.h"
 #include "core/render/Render.h"
+#include "core/scene/SceneReader.h"
 
 namespace prithvi {
 
@@ -16,8 +17,50 @@ std::vector<BandRole> LayerStyle::bandsToRead() const {
     case Kind::Rgb: return {rgb[0], rgb[1], rgb[2]};
     case Kind::SingleBand: return {band};
     case Kind::Index: return indexBands(index);
+    case Kind::Classes: return {band};
   }
   return {};
+}
+
+std::optional<LayerStyle> classStyleOf(const SceneReader& reader) {
+  const Scene& scene = reader.scene();
+  if (scene.bands.size() != 1) return std::nullopt;
+  const SceneBand& band = scene.bands.front();
+  const BandInfo& info = reader.rasterInfo(band.role).bands.at(size_t(band.bandIndex - 1));
+  if (info.palette.empty()) return std::nullopt;
+  // GeoTIFF colour tables hold 256 opaque entries whatever the classes: the legend lists the
+  // values that are named, or else those that occur (read from a small overview).
+  std::vector<bool> listed(info.palette.size(), false);
+  bool named = false;
+  for (size_t value = 0; value < info.categoryNames.size() && value < listed.size(); ++value)
+    if (!info.categoryNames[value].empty()) listed[value] = named = true;
+  if (!named) {
+    constexpr int kSampleSide = 512;
+    const double shrink = std::min(1.0, double(kSampleSide) / std::max(1, std::max(scene.width, scene.height)));
+    const int w = std::max(1, int(scene.width * shrink)), h = std::max(1, int(scene.height * shrink));
+    const RasterBlock sample = reader.readResampled({0, 0, scene.width, scene.height}, w, h, {band.role},
+                                                    DataType::Float32, Resampling::Nearest);
+    const float* values = sample.band<float>(0);
+    for (size_t i = 0; i < size_t(w) * size_t(h); ++i)
+      if (values[i] >= 0 && values[i] < float(listed.size()) && values[i] == std::floor(values[i]))
+        listed[size_t(values[i])] = true;
+  }
+  LayerStyle style;
+  style.kind = LayerStyle::Kind::Classes;
+  style.band = band.role;
+  for (size_t value = 0; value < info.palette.size(); ++value) {
+    const PaletteEntry& entry = info.palette[value];
+    if (!listed[value] || entry.alpha == 0 || (info.nodata && *info.nodata == double(value))) continue;
+    StyleClass styleClass;
+    styleClass.value = int(value);
+    styleClass.argb = 0xff000000u | uint32_t(entry.red) << 16 | uint32_t(entry.green) << 8 | entry.blue;
+    styleClass.name = value < info.categoryNames.size() && !info.categoryNames[value].empty()
+                          ? info.categoryNames[value]
+                          : "class " + std::to_string(value);
+    style.classes.push_back(styleClass);
+  }
+  if (style.classes.empty()) return std::nullopt;
+  return style;
 }
 
 const std::vector<StylePreset>& stylePresets() {
@@ -195,6 +238,19 @@ void renderMappedLoop(const LayerStyle& style, const float* values, size_t count
   }
 }
 
+void renderClasses(const LayerStyle& style, const float* values, size_t count, uint32_t* out) {
+  int last = 0;
+  for (const StyleClass& styleClass : style.classes) last = std::max(last, styleClass.value);
+  std::vector<uint32_t> lookup(size_t(last) + 1, 0u);
+  for (const StyleClass& styleClass : style.classes)
+    if (styleClass.value >= 0) lookup[size_t(styleClass.value)] = styleClass.argb;
+  for (size_t i = 0; i < count; ++i) {
+    const float v = values[i];
+    // NaN (nodata) and values outside the table fail the range check.
+    out[i] = v >= 0 && v <= float(last) ? lookup[size_t(v + 0.5f)] : 0u;
+  }
+}
+
 void renderMapped(const LayerStyle& style, const float* values, size_t count, uint32_t* out) {
   if (const GammaLut* gamma = GammaLut::forGamma(style.gamma))
     renderMappedLoop<true>(style, values, count, out, gamma);
@@ -279,6 +335,9 @@ void renderPixels(const LayerStyle& style, const std::vector<const float*>& band
       break;
     case LayerStyle::Kind::SingleBand:
       renderMapped(style, bands[0], count, out);
+      break;
+    case LayerStyle::Kind::Classes:
+      renderClasses(style, bands[0], count, out);
       break;
     case LayerStyle::Kind::Index: {
       // Row by row through one reused buffer: the index never needs a full-size array.

@@ -374,8 +374,8 @@ struct GridBands {
   int overviewLevel = 0;
 };
 
-GridBands sampleOnGrid(const SceneReader& reader, const std::vector<BandRole>& roles, bool withFmask,
-                       const MapGrid& grid, const std::atomic<bool>* cancel) {
+GridBands sampleOnGrid(const SceneReader& reader, const std::vector<BandRole>& roles, Resampling resampling,
+                       bool withFmask, const MapGrid& grid, const std::atomic<bool>* cancel) {
   GridBands result;
   const Scene& scene = reader.scene();
   for (BandRole role : roles)
@@ -406,13 +406,13 @@ GridBands sampleOnGrid(const SceneReader& reader, const std::vector<BandRole>& r
         return result;
       }
       const RasterBlock block = reader.readResampled(sampling.window, sampling.readWidth, sampling.readHeight,
-                                                     {roles[b]}, DataType::Float32, Resampling::Average);
+                                                     {roles[b]}, DataType::Float32, resampling);
       place(block.band<float>(0), ReflectanceConversion(scene, *scene.band(roles[b])), result.bands[b]);
     }
   } else {
     // Large reads go through the parallel path, all bands at once.
     const RasterBlock block = reader.readResampled(sampling.window, sampling.readWidth, sampling.readHeight, roles,
-                                                   DataType::Float32, Resampling::Average);
+                                                   DataType::Float32, resampling);
     for (size_t b = 0; b < roles.size(); ++b) {
       if (isCanceled(cancel)) {
         result.canceled = true;
@@ -463,7 +463,9 @@ TileRenderResult renderSceneTile(const SceneReader& reader, const LayerStyle& st
     return result;
   }
   const bool withFmask = style.needsFmask() && reader.scene().band(BandRole::Fmask);
-  GridBands sampled = sampleOnGrid(reader, style.bandsToRead(), withFmask, grid, cancel);
+  // Class values must not be averaged into values of other classes.
+  const Resampling resampling = style.kind == LayerStyle::Kind::Classes ? Resampling::Nearest : Resampling::Average;
+  GridBands sampled = sampleOnGrid(reader, style.bandsToRead(), resampling, withFmask, grid, cancel);
   result.overviewLevel = sampled.overviewLevel;
   if (sampled.canceled || isCanceled(cancel)) {
     result.canceled = true;
@@ -516,7 +518,7 @@ std::vector<BandStatistics> viewStatistics(const SceneReader& reader, const Laye
     coarse.transform = GeoTransform(c);
   }
   const std::vector<BandRole> roles = style.bandsToRead();
-  GridBands sampled = sampleOnGrid(reader, roles, false, coarse, nullptr);
+  GridBands sampled = sampleOnGrid(reader, roles, Resampling::Average, false, coarse, nullptr);
   const size_t count = size_t(std::max(0, coarse.width)) * std::max(0, coarse.height);
   if (sampled.empty) {
     // Nothing of the scene in view: statistics of nothing (count 0), one per expected band.

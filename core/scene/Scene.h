@@ -44,6 +44,8 @@ struct Scene {
   std::vector<LonLat> footprint;  // closed ring in lon/lat
 
   const SceneBand* band(BandRole role) const;
+  // The CRS to draw and transform in: "EPSG:n" when the scene has a code, else its WKT.
+  std::string crs() const { return epsg ? "EPSG:" + std::to_string(epsg) : crsWkt; }
   // True when all six Prithvi input bands have a role.
   bool hasPrithviBands() const;
 };

@@ -282,6 +282,18 @@ std::optional<Scene> sceneOfRaster(const std::shared_ptr<RasterSource>& raster, 
 
 }  // namespace
 
+Scene sceneOfFile(const std::string& path) {
+  ScanOptions options;
+  options.computeCloudCover = false;
+  options.recursive = false;
+  options.includeTruthMasks = true;
+  ScanResult scan = scanForScenes({path}, options);
+  if (scan.scenes.size() != 1)
+    throwBadInput(path + " is not a raster this program reads" +
+                  (scan.skipped.empty() ? std::string() : ": " + scan.skipped.front().reason));
+  return scan.scenes.front();
+}
+
 std::vector<BandRole> parseBandRoles(const std::string& text) {
   std::vector<BandRole> roles;
   size_t start = 0;
@@ -350,7 +362,7 @@ ScanResult scanForScenes(const std::vector<std::string>& paths, const ScanOption
       if (group.files.empty()) group = candidate;
       group.files.push_back({path, band, landsatRole(candidate.sensor, band), raster});
     } else if (auto truth = raster->info().metadata.find(std::string(kTruthMaskMetadataKey));
-               truth != raster->info().metadata.end()) {
+               truth != raster->info().metadata.end() && !options.includeTruthMasks) {
       result.skipped.push_back({path, "a " + truth->second + " truth mask, not imagery (labels are imported as labels)"});
     } else {
       plain.push_back(raster);

@@ -29,12 +29,20 @@ struct ScanOptions {
   // Band roles for plain rasters, in band order ("Blue,Green,Red,NIR,SWIR1,SWIR2"); empty: infer.
   std::vector<BandRole> bandRoles;
   bool computeCloudCover = true;
+  // Take truth and label masks (PRITHVI_TRUTH_MASK) as one-band scenes too: comparisons and map
+  // layers want them; imports of imagery skip them.
+  bool includeTruthMasks = false;
 };
 
 // Scans `paths`: files, folders, or granules named by their id in their folder
 // ("DIR/HLS.L30.T13REN.2021150T173909.v2.0"). Throws Error(Canceled) when `feedback` is canceled.
 ScanResult scanForScenes(const std::vector<std::string>& paths, const ScanOptions& options = {},
                          Feedback* feedback = nullptr);
+
+// One raster file as a scene (a model result, a mask, a plain image; truth masks included), for
+// layers and comparisons that take a file rather than a project's scene. Error(BadInput) when
+// the file is not a raster this program reads.
+Scene sceneOfFile(const std::string& path);
 
 // Parses "Blue,Green,Red,NIR,SWIR1,SWIR2" (Other for "-" or "other"); throws Error(Usage).
 std::vector<BandRole> parseBandRoles(const std::string& text);

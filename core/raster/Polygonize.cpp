@@ -1,0 +1,122 @@
+#include "core/raster/Polygonize.h"
+
+#include <gdal_alg.h>
+#include <gdal_priv.h>
+#include <ogr_spatialref.h>
+#include <ogrsf_frmts.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "core/base/AtomicFile.h"
+#include "core/base/Error.h"
+#include "core/base/Feedback.h"
+#include "core/raster/Crs.h"
+#include "core/raster/GdalErrors.h"
+#include "core/raster/GdalTypes.h"
+#include "core/raster/RasterSource.h"
+
+namespace prithvi {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using DatasetPtr = GdalDatasetPtr;
+
+bool isIntegerType(DataType type) { return type != DataType::Float32 && type != DataType::Float64; }
+
+}  // namespace
+
+void polygonizeBand(GDALRasterBand& band, const ClassRegionSink& sink, GdalProgress* progress) {
+  ensureGdalRegistered();
+  GdalErrorCapture errors;
+  // Regions are collected in memory first: GDALPolygonize writes one field, and callers add
+  // their own (class names, label set, author) as they copy the regions out.
+  DatasetPtr regions(GetGDALDriverManager()->GetDriverByName("Memory")->Create("", 0, 0, 0, GDT_Unknown, nullptr));
+  if (!regions) throwIo("cannot create the in-memory polygon layer: " + errors.message());
+  OGRLayer* regionLayer = regions->CreateLayer("regions", nullptr, wkbPolygon, nullptr);
+  OGRFieldDefn valueField("class_value", OFTInteger);
+  if (!regionLayer || regionLayer->CreateField(&valueField) != OGRERR_NONE)
+    throwIo("cannot create the in-memory polygon layer: " + errors.message());
+  GDALRasterBandH handle = GDALRasterBand::ToHandle(&band);
+  const CPLErr polygonized = GDALPolygonize(handle, GDALGetMaskBand(handle), OGRLayer::ToHandle(regionLayer), 0, nullptr,
+                                            progress ? gdalProgress : nullptr, progress);
+  throwIfCanceled(progress ? progress->feedback : nullptr);
+  if (polygonized != CE_None) throwIo("cannot polygonise the class raster: " + errors.message());
+  regionLayer->ResetReading();
+  for (auto& region : *regionLayer)
+    if (const OGRGeometry* geometry = region->GetGeometryRef()) sink(*geometry, region->GetFieldAsInteger(0));
+}
+
+ClassPolygonResult polygonizeClassRaster(const std::string& rasterPath, const std::string& gpkgPath,
+                                         const ClassPolygonOptions& options, Feedback* feedback) {
+  if (fs::path(gpkgPath).extension() != ".gpkg")
+    throwUsage("polygons are written to a GeoPackage: give " + gpkgPath + " the extension .gpkg");
+  refuseExistingPath(gpkgPath);
+  const std::shared_ptr<RasterSource> source = RasterSource::open(rasterPath);
+  const RasterInfo& info = source->info();
+  const std::string name = fs::path(rasterPath).filename().string();
+  if (options.band < 1 || options.band > int(info.bands.size()))
+    throwBadInput(name + " has no band " + std::to_string(options.band) + " (it has " + std::to_string(info.bands.size()) +
+                  ")");
+  const BandInfo& bandInfo = info.bands[size_t(options.band) - 1];
+  if (!isIntegerType(bandInfo.type))
+    throwBadInput(name + " holds " + dataTypeName(bandInfo.type) +
+                  " values, not classes: polygonise a class map (whole-number values such as a model's output)");
+  if (!info.hasGeoTransform)
+    throwBadInput(name + " has no georeferencing (geotransform): its polygons would have no place on the map");
+
+  ClassPolygonResult result;
+  result.layerName = options.layerName.empty() ? fs::path(rasterPath).stem().string() : options.layerName;
+  ensureGdalRegistered();
+  // GDAL's GPKG driver warns about any other extension.
+  const std::string temporary = temporaryPathFor(gpkgPath) + ".gpkg";
+  removeDatabaseFiles(temporary);
+  try {
+    GdalErrorCapture errors;
+    GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
+    if (!driver) throwIo("this GDAL has no GeoPackage driver");
+    DatasetPtr out(driver->Create(temporary.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    if (!out) throwIo("cannot create " + gpkgPath + ": " + errors.message());
+    std::unique_ptr<OGRSpatialReference> srs;
+    if (!info.crsWkt.empty()) srs = ogrSpatialReference(info.crsWkt);
+    const char* layerOptions[] = {"FID=fid", "GEOMETRY_NAME=geom", "SPATIAL_INDEX=YES", nullptr};
+    OGRLayer* layer = out->CreateLayer(result.layerName.c_str(), srs.get(), wkbPolygon, const_cast<char**>(layerOptions));
+    if (!layer) throwIo("cannot create layer " + result.layerName + " in " + gpkgPath + ": " + errors.message());
+    for (auto [field, type] : {std::pair{"class_value", OFTInteger}, {"class_name", OFTString}}) {
+      OGRFieldDefn definition(field, type);
+      if (layer->CreateField(&definition) != OGRERR_NONE)
+        throwIo("cannot add field " + std::string(field) + " to " + gpkgPath + ": " + errors.message());
+    }
+
+    GDALDataset* dataset = GDALDataset::FromHandle(source->handleForThisThread());
+    GdalProgress progress{feedback, 0, 900, 1000, "polygonising " + name};
+    out->StartTransaction();
+    polygonizeBand(*dataset->GetRasterBand(options.band), [&](const OGRGeometry& polygon, int classValue) {
+      OGRFeature feature(layer->GetLayerDefn());
+      feature.SetField("class_value", classValue);
+      if (classValue >= 0 && size_t(classValue) < bandInfo.categoryNames.size())
+        feature.SetField("class_name", bandInfo.categoryNames[size_t(classValue)].c_str());
+      else
+        feature.SetField("class_name", "");
+      feature.SetGeometry(&polygon);
+      if (layer->CreateFeature(&feature) != OGRERR_NONE)
+        throwIo("cannot write a feature to " + gpkgPath + " (is the disk full?): " + errors.message());
+      ++result.features;
+      ++result.featuresPerClass[classValue];
+    }, &progress);
+    throwIfCanceled(feedback);
+    if (out->CommitTransaction() != OGRERR_NONE) throwIo("cannot write " + gpkgPath + ": " + errors.message());
+    out.reset();  // closing writes the rest
+    if (!errors.errors().empty()) throwIo("cannot write " + gpkgPath + " (is the disk full?): " + errors.message());
+  } catch (...) {
+    removeDatabaseFiles(temporary);
+    throw;
+  }
+  publishNewFile(temporary, gpkgPath);
+  reportProgress(feedback, 1000, 1000, "wrote " + std::to_string(result.features) + " polygons to " + gpkgPath);
+  return result;
+}
+
+}  // namespace prithvi
