@@ -1,4 +1,5 @@
 #include "viewers/MapCanvas.h"
+#include "viewers/MapDecorations.h"
 
 #include <QCoreApplication>
 #include <QKeyEvent>
@@ -28,13 +29,6 @@ bool isGeographic(const std::string& crs) {
   return reference.IsGeographic();
 }
 
-// A "nice" length (1, 2 or 5 times a power of ten) not longer than `limit`.
-double niceLength(double limit) {
-  const double power = std::pow(10.0, std::floor(std::log10(limit)));
-  for (double factor : {5.0, 2.0, 1.0})
-    if (factor * power <= limit) return factor * power;
-  return power;
-}
 }  // namespace
 
 MapCanvas::MapCanvas(LayerStack* layers, QWidget* parent) : QWidget(parent), mLayers(layers) {
@@ -167,8 +161,7 @@ void MapCanvas::panByPixels(const QPointF& delta) {
 }
 
 double MapCanvas::scaleDenominator() const {
-  const double metresPerUnit = mGeographic ? 111320.0 * std::cos(mCenter.y * M_PI / 180.0) : 1.0;
-  const double metresPerPixel = mResolution * metresPerUnit;
+  const double metresPerPixel = mResolution * metresPerMapUnit();
   const double dpi = logicalDpiX() > 0 ? logicalDpiX() : 96;
   return metresPerPixel * dpi / 0.0254;
 }
@@ -201,8 +194,20 @@ MapGrid MapCanvas::tileGrid(int tx, int ty) const {
 
 bool MapCanvas::allLayersReady() const {
   for (const auto& layer : mLayers->layers())
-    if (layer.visible && !layer.statisticsReady) return false;
+    if (drawnOpacity(layer) > 0 && !layer.statisticsReady) return false;
   return true;
+}
+
+double MapCanvas::drawnOpacity(const MapLayer& layer) const {
+  if (!layer.visible || mComparison.hidden.contains(layer.id)) return 0.0;
+  return mComparison.opacity.value(layer.id, layer.opacity);
+}
+
+void MapCanvas::setComparison(const Comparison& comparison) {
+  mComparison = comparison;
+  mComparison.swipePosition = std::clamp(mComparison.swipePosition, 0.0, 1.0);
+  scheduleRefresh();
+  update();
 }
 
 void MapCanvas::scheduleRefresh() {
@@ -215,7 +220,7 @@ void MapCanvas::refresh() {
     const QRect tiles = visibleTiles();
     const qint64 zoom = zoomKey();
     for (const auto& layer : mLayers->layers()) {
-      if (!layer.visible || !layer.statisticsReady || layer.opacity <= 0) continue;
+      if (!layer.statisticsReady || drawnOpacity(layer) <= 0) continue;
       for (int ty = tiles.top(); ty <= tiles.bottom(); ++ty)
         for (int tx = tiles.left(); tx <= tiles.right(); ++tx) {
           const TileKey key{layer.id, layer.styleVersion, zoom, tx, ty};
@@ -295,14 +300,21 @@ void MapCanvas::drawLayers(QPainter& painter, bool withFallback) {
   const QPointF origin = tileOrigin();
   const qint64 zoom = zoomKey();
   for (const auto& layer : mLayers->layers()) {
-    if (!layer.visible || layer.opacity <= 0) continue;
-    painter.setOpacity(layer.opacity);
+    const double opacity = drawnOpacity(layer);
+    if (opacity <= 0) continue;
+    painter.setOpacity(opacity);
+    const bool swiped = layer.id == mComparison.swipeLayer;
+    if (swiped) {
+      const int bar = int(std::lround(swipeX()));
+      painter.setClipRect(mComparison.swipeKeepsLeft ? QRect(0, 0, bar, height()) : QRect(bar, 0, width() - bar, height()));
+    }
     for (int ty = tiles.top(); ty <= tiles.bottom(); ++ty)
       for (int tx = tiles.left(); tx <= tiles.right(); ++tx) {
         const QImage* tile = mCache.object({layer.id, layer.styleVersion, zoom, tx, ty});
         if (tile && !tile->isNull())
           painter.drawImage(QPointF(origin.x() + tx * kTileSize, origin.y() + ty * kTileSize), *tile);
       }
+    if (swiped) painter.setClipping(false);
   }
   painter.setOpacity(1.0);
 }
@@ -318,38 +330,55 @@ void MapCanvas::captureLastFrame() {
   mLastResolution = mResolution;
 }
 
+void MapCanvas::drawSwipeBar(QPainter& painter) {
+  if (!mComparison.swipeLayer || !mLayers->layer(mComparison.swipeLayer)) return;
+  const double x = swipeX();
+  painter.save();
+  painter.setRenderHint(QPainter::Antialiasing, true);
+  painter.setPen(QPen(QColor(0, 0, 0, 160), 4));
+  painter.drawLine(QPointF(x, 0), QPointF(x, height()));
+  painter.setPen(QPen(Qt::white, 2));
+  painter.drawLine(QPointF(x, 0), QPointF(x, height()));
+  // A handle in the middle says the bar can be dragged.
+  const QPointF centre(x, height() / 2.0);
+  painter.setBrush(Qt::white);
+  painter.setPen(QPen(QColor(0x30, 0x30, 0x30), 1.5));
+  painter.drawEllipse(centre, 13, 13);
+  painter.setBrush(QColor(0x30, 0x30, 0x30));
+  painter.drawPolygon(QPolygonF({centre + QPointF(-3, -5), centre + QPointF(-9, 0), centre + QPointF(-3, 5)}));
+  painter.drawPolygon(QPolygonF({centre + QPointF(3, -5), centre + QPointF(9, 0), centre + QPointF(3, 5)}));
+  painter.restore();
+}
+
 void MapCanvas::drawScaleBar(QPainter& painter) {
   if (mMapCrs.empty()) return;
-  const double metresPerUnit = mGeographic ? 111320.0 * std::cos(mCenter.y * M_PI / 180.0) : 1.0;
-  const double metresPerPixel = mResolution * metresPerUnit;
-  const double metres = niceLength(metresPerPixel * std::min(160, width() / 3));
-  const int length = int(std::lround(metres / metresPerPixel));
-  const QString label = metres >= 1000 ? QStringLiteral("%1 km").arg(metres / 1000) : QStringLiteral("%1 m").arg(metres);
-  const QPoint base(14, height() - 16);
-  painter.setRenderHint(QPainter::Antialiasing, false);
-  painter.setPen(QPen(Qt::black, 5));
-  painter.drawLine(base, base + QPoint(length, 0));
-  painter.setPen(QPen(Qt::white, 3));
-  painter.drawLine(base, base + QPoint(length, 0));
-  QFont font = painter.font();
-  font.setBold(true);
-  painter.setFont(font);
-  const QRect textRect(base.x(), base.y() - 22, length + 80, 18);
-  painter.setPen(Qt::black);
-  painter.drawText(textRect.translated(1, 1), Qt::AlignLeft | Qt::AlignBottom, label);
-  painter.setPen(Qt::white);
-  painter.drawText(textRect, Qt::AlignLeft | Qt::AlignBottom, label);
+  const DecorationMetrics metrics = DecorationMetrics::of(*this);
+  const double metresPerPixel = mResolution * metresPerMapUnit();
+  // The bar is laid out for the width it may take (drawn left-aligned), as it was measured.
+  const double maxWidth = std::max(120.0, std::min(240.0, width() / 3.0));
+  const QSizeF size = scaleBarSize(metrics, metresPerPixel, maxWidth);
+  prithvi::drawScaleBar(painter, QRectF(12, height() - 12 - size.height(), maxWidth, size.height()), metrics,
+                        metresPerPixel, DecorationTheme::overMap());
+}
+
+double MapCanvas::metresPerMapUnit() const {
+  // Degrees shrink with latitude; at screen scales this estimate is as good as a geodesic.
+  return mGeographic ? 111320.0 * std::cos(mCenter.y * M_PI / 180.0) : 1.0;
 }
 
 void MapCanvas::setTool(Tool tool) {
   cancelGesture();
   mTool = tool;
-  switch (tool) {
-    case Tool::Identify: setCursor(Qt::ArrowCursor); break;
-    case Tool::Pick: setCursor(Qt::PointingHandCursor); break;
-    default: setCursor(Qt::CrossCursor); break;
-  }
+  setCursor(toolCursor());
   update();
+}
+
+Qt::CursorShape MapCanvas::toolCursor() const {
+  switch (mTool) {
+    case Tool::Identify: return Qt::ArrowCursor;
+    case Tool::Pick: return Qt::PointingHandCursor;
+    default: return Qt::CrossCursor;
+  }
 }
 
 bool MapCanvas::gestureInProgress() const { return !mPolygon.empty() || mRectangleStart || mStroking; }
@@ -452,30 +481,26 @@ void MapCanvas::mouseDoubleClickEvent(QMouseEvent* event) {
 }
 
 void MapCanvas::drawLegend(QPainter& painter) {
-  // A colour bar for the top layer when it maps one value to colour (a band or an index).
-  const MapLayer* layer = mLayers->topVisible();
+  // The top layer's legend when its colours mean something (classes, a band, an index); a band
+  // combination needs none on screen.
+  const MapLayer* layer = nullptr;
+  for (const MapLayer& candidate : mLayers->layers())
+    if (drawnOpacity(candidate) > 0) layer = &candidate;  // what this canvas shows on top
   if (!layer || layer->style.kind == LayerStyle::Kind::Rgb || !layer->statisticsReady) return;
-  const auto& table = colorTable(layer->style.colorMap);
-  const QString title = layer->style.kind == LayerStyle::Kind::Index ? QLatin1String(spectralIndexName(layer->style.index))
-                                                                      : QLatin1String(bandRoleName(layer->style.band));
-  const QRect bar(width() - 34, height() - 170, 14, 130);
-  QImage ramp(1, 256, QImage::Format_ARGB32);
-  for (int i = 0; i < 256; ++i) ramp.setPixel(0, 255 - i, table[i]);
-  painter.fillRect(bar.adjusted(-52, -24, 8, 8), QColor(0, 0, 0, 140));
-  painter.drawImage(bar, ramp);
-  painter.setPen(Qt::white);
-  painter.drawRect(bar);
-  const ChannelStretch& stretch = layer->style.stretch[0];
-  const QRect labels(bar.left() - 50, bar.top() - 6, 46, bar.height() + 12);
-  painter.drawText(labels, Qt::AlignRight | Qt::AlignTop, QString::number(stretch.max, 'g', 3));
-  painter.drawText(labels, Qt::AlignRight | Qt::AlignBottom, QString::number(stretch.min, 'g', 3));
-  painter.drawText(QRect(bar.left() - 50, bar.top() - 22, 72, 16), Qt::AlignRight, title);
+  const DecorationMetrics metrics = DecorationMetrics::of(*this);
+  const DecorationTheme theme = DecorationTheme::overMap();
+  const QString heading = QString::fromStdString(layer->scene.id);
+  const double width = std::min(220.0, this->width() / 3.0);
+  const QSizeF size = layerLegendSize(metrics, heading, layer->style, width, theme);
+  const QRectF box(QPointF(this->width() - 12 - size.width(), height() - 12 - size.height()), size);
+  drawLayerLegend(painter, box, metrics, heading, layer->style, theme);
 }
 
 void MapCanvas::paintEvent(QPaintEvent*) {
   QPainter painter(this);
   painter.fillRect(rect(), QColor(0x2b, 0x2f, 0x36));
   drawLayers(painter, true);
+  drawSwipeBar(painter);
   drawScaleBar(painter);
   for (MapOverlay* overlay : mOverlays) overlay->paint(painter, *this);
   painter.setOpacity(1.0);
@@ -503,6 +528,10 @@ void MapCanvas::mousePressEvent(QMouseEvent* event) {
     return;
   }
   if (event->button() != Qt::LeftButton && event->button() != Qt::MiddleButton) return;
+  if (event->button() == Qt::LeftButton && mComparison.swipeLayer && std::abs(event->position().x() - swipeX()) <= 8) {
+    mSwipeDragging = true;  // the swipe bar wins over the tool near it
+    return;
+  }
   mPressButton = event->button();
   mPressPoint = event->position();
   mLastDragPoint = event->position();
@@ -530,6 +559,14 @@ void MapCanvas::mouseMoveEvent(QMouseEvent* event) {
   mHoverPoint = map;
   mHoverScreen = event->position();
   if (hoverShown) update();
+  if (mSwipeDragging) {
+    mComparison.swipePosition = std::clamp(event->position().x() / std::max(1, width()), 0.0, 1.0);
+    update();
+    Q_EMIT swipeMoved(mComparison.swipePosition);
+    return;
+  }
+  if (mComparison.swipeLayer)
+    setCursor(std::abs(event->position().x() - swipeX()) <= 8 ? Qt::SplitHCursor : toolCursor());
   if (!mPressPoint) return;
   if (mPressButton == Qt::LeftButton && dragDraws(mTool)) {
     if (mTool == Tool::Lasso && !mPolygon.empty()) {
@@ -552,6 +589,10 @@ void MapCanvas::mouseMoveEvent(QMouseEvent* event) {
 }
 
 void MapCanvas::mouseReleaseEvent(QMouseEvent* event) {
+  if (mSwipeDragging && event->button() == Qt::LeftButton) {
+    mSwipeDragging = false;
+    return;
+  }
   if (event->button() != mPressButton || !mPressPoint) return;
   mPressPoint.reset();
   mPressButton = Qt::NoButton;

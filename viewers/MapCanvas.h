@@ -5,6 +5,7 @@
 
 #include <QCache>
 #include <QHash>
+#include <QSet>
 #include <QImage>
 #include <QPointer>
 #include <QThreadPool>
@@ -93,6 +94,21 @@ class MapCanvas : public QWidget {
   // snap the result; none shows the outline as drawn.
   void setSnapGrid(const std::optional<GeoTransform>& grid);
 
+  // How this canvas departs from the layer stack while two layers are compared: layers it does
+  // not draw (side by side, flicker), one layer drawn on one side of a swipe bar only, and
+  // opacity overrides (blend). The stack is untouched, so the layers dock keeps its settings.
+  struct Comparison {
+    QSet<int> hidden;
+    int swipeLayer = 0;           // 0: no swipe bar
+    double swipePosition = 0.5;   // the bar, as a share of the width
+    bool swipeKeepsLeft = true;   // the swiped layer shows left of the bar (else right of it)
+    QHash<int, double> opacity;   // layer id -> opacity drawn instead of the layer's own
+  };
+  void setComparison(const Comparison& comparison);
+  const Comparison& comparison() const { return mComparison; }
+  // The opacity a layer is drawn with here (0 when hidden or invisible).
+  double drawnOpacity(const MapLayer& layer) const;
+
   // Overlays are drawn above the layers in the order added; the canvas does not own them.
   void addOverlay(MapOverlay* overlay);
   void removeOverlay(MapOverlay* overlay);
@@ -117,6 +133,7 @@ class MapCanvas : public QWidget {
   void pointPicked(const prithvi::MapPoint& point);
   void viewChanged();
   void renderComplete();
+  void swipeMoved(double position);  // the user dragged the swipe bar
 
  protected:
   void paintEvent(QPaintEvent* event) override;
@@ -149,6 +166,10 @@ class MapCanvas : public QWidget {
   void onTileReady(const TileKey& key, const QImage& image);
   void drawLayers(QPainter& painter, bool withFallback);
   void drawScaleBar(QPainter& painter);
+  void drawSwipeBar(QPainter& painter);
+  double swipeX() const { return mComparison.swipePosition * width(); }
+  Qt::CursorShape toolCursor() const;
+  double metresPerMapUnit() const;
   void drawGesture(QPainter& painter);
   MapPoint snapped(const MapPoint& point) const;
   void drawLegend(QPainter& painter);
@@ -180,6 +201,8 @@ class MapCanvas : public QWidget {
   QColor mBrushColor = Qt::white;
   std::optional<GeoTransform> mSnapGrid;
   std::vector<MapOverlay*> mOverlays;
+  Comparison mComparison;
+  bool mSwipeDragging = false;
   // Mouse dragging: panning with the left button (Identify, Polygon, Pick) or the middle one.
   std::optional<QPointF> mPressPoint;
   Qt::MouseButton mPressButton = Qt::NoButton;

@@ -43,6 +43,7 @@ const Subcommand kSubcommands[] = {
     {"pretrain", commandPretrain, "pretrain the Prithvi masked autoencoder"},
     {"evaluate", commandEvaluate, "accuracy of a checkpoint on a dataset split, or of a class raster"},
     {"infer", commandInfer, "run a fine-tuned model over whole scenes (class map or probabilities)"},
+    {"export", commandExport, "a map as PNG, PDF, SVG or GeoTIFF, or a class map's polygons (export map|polygons)"},
     {"experiment", commandExperiment, "pretrained vs random init; data efficiency (tables and plots)"},
     {"launch", commandLaunch, "run a training command as N data-parallel processes"},
     {"demo", commandDemo, "create the demo project from the sample data"},
@@ -213,6 +214,25 @@ void printLine(const std::string& text) {
 }
 
 void printError(const std::string& text) { std::fprintf(stderr, "prithvi: %s\n", text.c_str()); }
+
+int runAction(const char* command, const char* synopsis, const std::vector<Action>& actions, const QStringList& arguments) {
+  if (arguments.isEmpty() || arguments[0] == QStringLiteral("--help") || arguments[0] == QStringLiteral("-h")) {
+    std::string text = std::string("usage: prithvi ") + synopsis + "\n\nactions:\n";
+    for (const Action& action : actions) {
+      char line[200];
+      std::snprintf(line, sizeof line, "  %-12s %s\n", action.name, action.summary);
+      text += line;
+    }
+    text += std::string("\n'prithvi ") + command + " <action> --help' describes an action.\n";
+    std::fputs(text.c_str(), stdout);
+    return arguments.isEmpty() ? kUsage : kOk;
+  }
+  for (const Action& action : actions)
+    if (arguments[0] == QLatin1String(action.name)) return action.handler(arguments.mid(1));
+  printError("unknown " + std::string(command) + " action '" + arguments[0].toStdString() + "' (see 'prithvi " +
+             command + " --help')");
+  return kUsage;
+}
 
 void printStoreWarnings(const ProjectStore& store) {
   for (const auto& warning : store.warnings()) printError("warning: " + warning);

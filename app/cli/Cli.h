@@ -3,6 +3,7 @@
 // and running a long job with a progress bar or JSON Lines events.
 
 #include <functional>
+#include <vector>
 #include <string>
 
 #include <QCommandLineParser>
@@ -26,6 +27,7 @@ class CommandLine {
  public:
   CommandLine(const QString& command, const QString& description);
   QCommandLineParser& parser() { return mParser; }
+  const QCommandLineParser& parser() const { return mParser; }
   void addPositional(const QString& name, const QString& description, const QString& syntax = {});
   void addOption(const QStringList& names, const QString& description, const QString& valueName = {},
                  const QString& defaultValue = {});
@@ -61,6 +63,16 @@ int runCommand(const std::function<int()>& work);
 void printJson(const QJsonValue& value);
 void printLine(const std::string& text);
 void printError(const std::string& text);
+
+// A command made of actions ("labels list", "export map"): usage with --help or nothing, the
+// action's handler otherwise, exit code 2 for an unknown action.
+struct Action {
+  const char* name;
+  int (*handler)(const QStringList&);
+  const char* summary;
+};
+// `synopsis` follows "usage: prithvi ": "labels <action> PROJECT [options]".
+int runAction(const char* command, const char* synopsis, const std::vector<Action>& actions, const QStringList& arguments);
 // Why using an opened project may be unsafe (network filesystem, ...), on stderr.
 void printStoreWarnings(const ProjectStore& store);
 
@@ -85,5 +97,6 @@ int commandEvaluate(const QStringList& arguments);
 int commandExperiment(const QStringList& arguments);
 int commandLaunch(const QStringList& arguments);
 int commandInfer(const QStringList& arguments);
+int commandExport(const QStringList& arguments);
 
 }  // namespace prithvi::cli

@@ -445,13 +445,7 @@ int labelsSchemeSave(const QStringList& arguments) {
   });
 }
 
-struct Action {
-  const char* name;
-  int (*handler)(const QStringList&);
-  const char* summary;
-};
-
-const Action kActions[] = {
+const std::vector<Action> kActions = {
     {"list", labelsList, "list label sets (--state, --scene, --scheme)"},
     {"create", labelsCreate, "create a draft label set; prints its id"},
     {"review", labelsReview, "submit, validate, reject or reopen a label set"},
@@ -462,28 +456,10 @@ const Action kActions[] = {
     {"scheme-save", labelsSchemeSave, "save a class scheme from a JSON file"},
 };
 
-void printLabelsUsage() {
-  std::string text = "usage: prithvi labels <action> PROJECT [options]\n\nactions:\n";
-  for (const Action& action : kActions) {
-    char line[160];
-    std::snprintf(line, sizeof line, "  %-12s %s\n", action.name, action.summary);
-    text += line;
-  }
-  text += "\n'prithvi labels <action> --help' describes an action.\n";
-  std::fputs(text.c_str(), stdout);
-}
-
 }  // namespace
 
 int commandLabels(const QStringList& arguments) {
-  if (arguments.isEmpty() || arguments[0] == QStringLiteral("--help") || arguments[0] == QStringLiteral("-h")) {
-    printLabelsUsage();
-    return arguments.isEmpty() ? kUsage : kOk;
-  }
-  for (const Action& action : kActions)
-    if (arguments[0] == QLatin1String(action.name)) return action.handler(arguments.mid(1));
-  printError("unknown labels action '" + arguments[0].toStdString() + "' (see 'prithvi labels --help')");
-  return kUsage;
+  return runAction("labels", "labels <action> PROJECT [options]", kActions, arguments);
 }
 
 }  // namespace prithvi::cli

@@ -1,0 +1,209 @@
+// `prithvi export` end to end on a synthetic HLS project with a flood label mask: a PNG, PDF,
+// SVG and view GeoTIFF of a scene under its class map, the class map's polygons, JSON output and
+// job events; bad arguments end with exit code 2 and one line naming the problem.
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+#include <cmath>
+
+#include <gdal.h>
+#include <ogr_api.h>
+
+#include "core/raster/RasterSource.h"
+#include "tests/support/TestSupport.h"
+
+using namespace prithvi;
+
+namespace {
+using Run = test::ProcessRun;
+using test::runPrithvi;
+
+bool oneLineError(const Run& run) { return run.err.startsWith("prithvi: ") && run.err.count('\n') == 1; }
+
+// Width, height and pixels per metre of a PNG, read from its IHDR and pHYs chunks (the app
+// tests have no QtGui).
+struct PngHeader {
+  int width = 0, height = 0;
+  int pixelsPerMetre = 0;
+};
+PngHeader pngHeader(const QString& path) {
+  QFile file(path);
+  PngHeader header;
+  if (!file.open(QIODevice::ReadOnly)) return header;
+  const QByteArray data = file.readAll();
+  auto number = [&](qsizetype at) {
+    return int((uint8_t(data[at]) << 24) | (uint8_t(data[at + 1]) << 16) | (uint8_t(data[at + 2]) << 8) | uint8_t(data[at + 3]));
+  };
+  if (!data.startsWith("\x89PNG\r\n\x1a\n")) return header;
+  for (qsizetype at = 8; at + 8 <= data.size();) {
+    const int length = number(at);
+    const QByteArray type = data.mid(at + 4, 4);
+    if (type == "IHDR") {
+      header.width = number(at + 8);
+      header.height = number(at + 12);
+    } else if (type == "pHYs" && data[at + 16] == 1) {
+      header.pixelsPerMetre = number(at + 8);
+    } else if (type == "IDAT") {
+      break;
+    }
+    at += 12 + length;
+  }
+  return header;
+}
+
+QString describe(const Run& run) {
+  return QStringLiteral("exit %1\nstdout: %2\nstderr: %3").arg(run.code).arg(QString::fromUtf8(run.out), QString::fromUtf8(run.err));
+}
+}  // namespace
+
+class TestExportCli : public QObject {
+  Q_OBJECT
+ private:
+  QTemporaryDir mDir;
+  test::FloodProject mProject;
+  QString mScene;
+  QString mMask;
+  QString path(const QString& name) const { return mDir.filePath(name); }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QVERIFY(mDir.isValid());
+    mProject = test::makeFloodProject(mDir.path(), 96, 2, 1, 1);
+    mScene = QString::fromStdString(mProject.scenes.front().id);
+    mMask = path("flood_mask.tif");
+    const Run mask = runPrithvi({"labels", "export", QString::fromStdString(mProject.path),
+                                 QString::number(mProject.labelSets.front()), "--mask", mMask});
+    QVERIFY2(mask.code == 0, qPrintable(describe(mask)));
+  }
+
+  void helpAndUsage() {
+    QCOMPARE(runPrithvi({"--help"}).out.contains("export"), true);
+    const Run none = runPrithvi({"export"});
+    QCOMPARE(none.code, 2);
+    QVERIFY(none.out.contains("polygons"));
+    for (const char* action : {"map", "polygons"}) {
+      const Run help = runPrithvi({"export", action, "--help"});
+      QCOMPARE(help.code, 0);
+      QVERIFY2(help.out.contains("Usage:"), action);
+    }
+  }
+
+  void mapsInEveryFormat() {
+    const QString project = QString::fromStdString(mProject.path);
+    // A scene in colour infrared under the flood mask at 70 %.
+    const Run png = runPrithvi({"export", "map", "--out", path("flood.png"), "--project", project, "--layer", mScene + ":cir",
+                                "--layer", mMask + "@0.7", "--title", "Flood extent", "--size", "1600x1000", "--json"});
+    QVERIFY2(png.code == 0, qPrintable(describe(png)));
+    const QJsonObject summary = png.json();
+    QCOMPARE(summary["format"].toString(), QStringLiteral("png"));
+    QCOMPARE(summary["crs"].toString(), QStringLiteral("EPSG:32613"));
+    QCOMPARE(summary["layers"].toArray().size(), 2);
+    const PngHeader header = pngHeader(path("flood.png"));
+    QCOMPARE(header.width, 1600);
+    QCOMPARE(header.height, 1000);
+    QCOMPARE(header.pixelsPerMetre, int(std::lround(96 / 0.0254)));
+    const QByteArray shots = qgetenv("PRITHVI_TEST_SCREENSHOTS");
+    if (!shots.isEmpty()) {
+      QFile::remove(QString::fromLocal8Bit(shots) + "/cli-flood-1600x1000.png");
+      QFile::copy(path("flood.png"), QString::fromLocal8Bit(shots) + "/cli-flood-1600x1000.png");
+    }
+
+    // PDF on A4 at the default 300 DPI; SVG; the view as a GeoTIFF at the data's resolution.
+    const Run pdf = runPrithvi({"export", "map", "--out", path("flood.pdf"), "--project", project, "--layer", mScene,
+                                "--layer", mMask, "--title", "Flood extent", "--no-north"});
+    QVERIFY2(pdf.code == 0, qPrintable(describe(pdf)));
+    QFile pdfFile(path("flood.pdf"));
+    QVERIFY(pdfFile.open(QIODevice::ReadOnly) && pdfFile.read(5) == "%PDF-");
+    const Run svg = runPrithvi({"export", "map", "--out", path("flood.svg"), "--layer", mMask + ":classes", "--title", "Mask only"});
+    QVERIFY2(svg.code == 0, qPrintable(describe(svg)));
+    QFile svgFile(path("flood.svg"));
+    QVERIFY(svgFile.open(QIODevice::ReadOnly) && svgFile.readAll().contains("Mask only"));
+    const Run tif = runPrithvi({"export", "map", "--out", path("view.tif"), "--project", project, "--layer", mScene + ":ndvi",
+                                "--layer", mMask, "--events", "jsonl"});
+    QVERIFY2(tif.code == 0, qPrintable(describe(tif)));
+    const QList<QByteArray> lines = tif.out.trimmed().split('\n');
+    QVERIFY(QJsonDocument::fromJson(lines.last()).object()["status"].toString() == QStringLiteral("ok"));
+    QVERIFY(tif.out.contains("\"artifact\""));
+    const auto raster = RasterSource::open(path("view.tif").toStdString());
+    QCOMPARE(raster->info().width, 96);  // the scene's own 30 m pixels
+    QCOMPARE(raster->info().height, 96);
+    QCOMPARE(int(raster->info().bands.size()), 4);
+    QVERIFY(raster->info().geoTransform == mProject.scenes.front().geoTransform);
+
+    // A part of the scene by --extent, in another CRS.
+    const Run part = runPrithvi({"export", "map", "--out", path("part.png"), "--project", project, "--layer", mScene,
+                                 "--crs", "EPSG:4326", "--size", "800x600", "--dpi", "150"});
+    QVERIFY2(part.code == 0, qPrintable(describe(part)));
+    QCOMPARE(pngHeader(path("part.png")).pixelsPerMetre, int(std::lround(150 / 0.0254)));
+  }
+
+  void polygons() {
+    const Run run = runPrithvi({"export", "polygons", "--raster", mMask, "--out", path("flood.gpkg"), "--layer", "flood", "--json"});
+    QVERIFY2(run.code == 0, qPrintable(describe(run)));
+    QVERIFY(run.json()["features"].toInt() > 0);
+    GDALAllRegister();
+    GDALDatasetH dataset = GDALOpenEx(path("flood.gpkg").toUtf8().constData(), GDAL_OF_VECTOR, nullptr, nullptr, nullptr);
+    QVERIFY(dataset);
+    OGRLayerH layer = GDALDatasetGetLayerByName(dataset, "flood");
+    QVERIFY(layer);
+    QSet<QString> names;
+    double waterArea = 0;
+    OGR_L_ResetReading(layer);
+    while (OGRFeatureH feature = OGR_L_GetNextFeature(layer)) {
+      const QString name = QString::fromUtf8(OGR_F_GetFieldAsString(feature, OGR_F_GetFieldIndex(feature, "class_name")));
+      names.insert(name);
+      if (OGR_F_GetFieldAsInteger(feature, OGR_F_GetFieldIndex(feature, "class_value")) == 1)
+        waterArea += OGR_G_Area(OGR_F_GetGeometryRef(feature));
+      OGR_F_Destroy(feature);
+    }
+    GDALClose(dataset);
+    // The names come from the mask's category names, which `labels export --mask` writes.
+    QVERIFY(!RasterSource::open(mMask.toStdString())->info().bands.at(0).categoryNames.empty());
+    QVERIFY(names.contains(QStringLiteral("Water")));
+    int64_t waterPixels = 0;
+    for (uint8_t value : mProject.water) waterPixels += value == 1;
+    QCOMPARE(waterArea, double(waterPixels) * 30 * 30);
+
+    // Never over an existing file.
+    const Run again = runPrithvi({"export", "polygons", "--raster", mMask, "--out", path("flood.gpkg")});
+    QCOMPARE(again.code, 2);
+    QVERIFY(oneLineError(again) && again.err.contains("already exists"));
+  }
+
+  void badArgumentsNameTheProblem() {
+    const QString project = QString::fromStdString(mProject.path);
+    const QList<std::pair<QStringList, const char*>> cases = {
+        {{"export", "map", "--layer", mMask}, "--out"},
+        {{"export", "map", "--out", path("x.png")}, "--layer"},
+        {{"export", "map", "--out", path("x.jpg"), "--layer", mMask}, "cannot tell the format"},
+        {{"export", "map", "--out", path("x.png"), "--layer", mMask + ":sepia"}, "unknown style"},
+        {{"export", "map", "--out", path("x.png"), "--layer", mMask + "@2"}, "opacity"},
+        {{"export", "map", "--out", path("x.png"), "--layer", path("nothing.tif")}, "not a file"},
+        {{"export", "map", "--out", path("x.png"), "--project", project, "--layer", "no-such-scene"}, "neither a scene"},
+        {{"export", "map", "--out", path("x.png"), "--layer", mMask, "--size", "0x10"}, "--size"},
+        {{"export", "map", "--out", path("x.png"), "--layer", mMask, "--size", "30000x100"}, "20000"},
+        {{"export", "map", "--out", path("x.png"), "--layer", mMask, "--size", "B7"}, "paper size"},
+        {{"export", "map", "--out", path("x.png"), "--layer", mMask, "--extent", "1,2,3"}, "--extent"},
+        {{"export", "map", "--out", path("x.png"), "--layer", mMask, "--extent", "5,5,1,1"}, "empty"},
+        {{"export", "map", "--out", path("x.png"), "--layer", mMask, "--dpi", "5"}, "--dpi"},
+        {{"export", "map", "--out", path("x.png"), "--layer", mMask, "--crs", "EPSG:999999"}, "--crs"},
+        {{"export", "map", "--out", path("x.png"), "--layer", mMask + ":ndvi"}, "has no"},
+        {{"export", "map", "--out", path("missing/x.png"), "--layer", mMask}, "does not exist"},
+        {{"export", "polygons", "--out", path("y.gpkg")}, "--raster"},
+        {{"export", "polygons", "--raster", mMask, "--out", path("y.shp")}, ".gpkg"},
+        {{"export", "frobnicate"}, "unknown export action"},
+    };
+    for (const auto& [arguments, fragment] : cases) {
+      const Run run = runPrithvi(arguments);
+      QVERIFY2(run.code == 2, qPrintable(arguments.join(' ') + "\n" + describe(run)));
+      QVERIFY2(oneLineError(run) && run.err.contains(fragment), qPrintable(arguments.join(' ') + "\n" + describe(run)));
+    }
+    QVERIFY(!QFile::exists(path("x.png")));
+  }
+};
+
+QTEST_MAIN(TestExportCli)
+#include "test_export_cli.moc"
