@@ -15,6 +15,7 @@
 #include <QPlainTextEdit>
 #include <QProgressDialog>
 #include <QScrollArea>
+#include <QSplitter>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTimer>
@@ -44,11 +45,6 @@ namespace {
 constexpr int kMaxRecent = 8;
 
 QString q(const std::string& text) { return QString::fromStdString(text); }
-
-// The CRS string a scene is drawn in: its EPSG code when it has one.
-std::string crsOf(const Scene& scene) {
-  return scene.epsg ? "EPSG:" + std::to_string(scene.epsg) : scene.crsWkt;
-}
 
 // Short band names keep all six values readable in the status bar.
 QString shortRoleName(const ProbedBand& band) {
@@ -109,7 +105,16 @@ MainWindow::MainWindow() {
   mWorkers.setExpiryTimeout(-1);  // keeps GDAL handles per thread alive
   mCanvas = new MapCanvas(&mLayers, this);
   mCanvas->setObjectName(QStringLiteral("mapCanvas"));
-  setCentralWidget(mCanvas);
+  // Side-by-side comparison shows a second map of the same layers to the right.
+  mSecondCanvas = new MapCanvas(&mLayers, this);
+  mSecondCanvas->setObjectName(QStringLiteral("secondMapCanvas"));
+  mSecondCanvas->hide();
+  auto* maps = new QSplitter(Qt::Horizontal, this);
+  maps->setObjectName(QStringLiteral("mapSplitter"));
+  maps->addWidget(mCanvas);
+  maps->addWidget(mSecondCanvas);
+  maps->setChildrenCollapsible(false);
+  setCentralWidget(maps);
   buildDocks();
   buildMenus();
   buildStatusBar();
@@ -166,6 +171,7 @@ MainWindow::MainWindow() {
   });
   connect(mLabels, &LabelDock::labelSetsChanged, this, [this] {
     if (!mCatalog->labelStateFilter().empty()) refreshCatalogList();
+    updateLabelReferences();
   });
   connect(mCatalog, &CatalogDock::labelStateFilterChanged, this, &MainWindow::refreshCatalogList);
   connect(mTimeSeries, &TimeSeriesDock::dateActivated, this, [this](const QString& id) { showDate(id); });
@@ -233,6 +239,7 @@ void MainWindow::buildDocks() {
   labelsScroll->setFrameShape(QFrame::NoFrame);
   auto* labelsDock = dock(tr("Labels"), QStringLiteral("labelDock"), labelsScroll, Qt::RightDockWidgetArea);
   auto* logDock = dock(tr("Messages"), QStringLiteral("logDock"), mLog, Qt::BottomDockWidgetArea);
+  buildModelDocks(dock);
   mTimeSeries = new TimeSeriesDock(this);
   auto* timeSeriesDock = dock(tr("Time series"), QStringLiteral("timeSeriesDock"), mTimeSeries, Qt::BottomDockWidgetArea);
   splitDockWidget(catalogDock, layersDock, Qt::Vertical);
@@ -278,11 +285,12 @@ void MainWindow::buildMenus() {
     if (!dir.isEmpty()) importPaths({dir});
   });
   file->addSeparator();
-  file->addAction(tr("Save Map &Picture…"), QKeySequence(tr("Ctrl+Shift+S")), this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save map picture"), {}, tr("PNG images (*.png)"));
-    if (!path.isEmpty() && !mCanvas->grab().save(path))
-      QMessageBox::warning(this, tr("Save map picture"), tr("Could not write %1").arg(path));
-  });
+  QAction* exportMap = file->addAction(tr("&Export Map…"), QKeySequence(tr("Ctrl+E")), this,
+                                       [this] { openExportDialog(MapExportFormat::Png); });
+  exportMap->setObjectName(QStringLiteral("exportMapAction"));
+  file->addAction(tr("Export View as &GeoTIFF…"), QKeySequence(tr("Ctrl+Shift+E")), this,
+                  [this] { openExportDialog(MapExportFormat::GeoTiff); });
+  file->addAction(tr("&Polygonise Class Map…"), this, [this] { polygoniseLayer(mLayersDock->currentLayerId()); });
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
@@ -347,6 +355,8 @@ void MainWindow::buildMenus() {
   label->addSeparator();
   label->addActions(mLabels->reviewActions());
 
+  buildModelMenu();
+
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&About Prithvi Studio"), this, [this] {
     QMessageBox::about(this, tr("About Prithvi Studio"),
@@ -356,7 +366,9 @@ void MainWindow::buildMenus() {
                           "A area time series.<br><br>Labels: V select, P polygon, R rectangle, L lasso, B brush, "
                           "E eraser, W magic wand, S superpixel; 1…9, 0 pick a class; [ ] brush size; "
                           "H show or hide labels; Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo; Esc drops a "
-                          "drawing, Delete removes the selected polygon.")
+                          "drawing, Delete removes the selected polygon.<br><br>Models: Ctrl+R run a model; "
+                          "Ctrl+Alt+0…4 comparison off, side by side, swipe, blend, flicker; Ctrl+D difference map; "
+                          "Ctrl+E export the map.")
                            .arg(QStringLiteral(PRITHVI_VERSION)));
   });
 }
@@ -437,6 +449,7 @@ bool MainWindow::openProject(const QString& path) {
   mLayers.clear();
   mLabels->setProject(mStore.get());  // the old project's layers are gone: labels follow the new ones
   reloadCatalog();
+  updateLabelReferences();
   // Start with what a user looks at first: the clearest HLS granule (latest on ties), else a
   // scene with Prithvi's bands, else anything.
   auto rank = [](const Scene& scene) {
@@ -513,29 +526,35 @@ bool MainWindow::showDate(const QString& sceneId) {
 bool MainWindow::addSceneLayer(const QString& sceneId) {
   auto it = std::find_if(mScenes.begin(), mScenes.end(), [&](const Scene& s) { return q(s.id) == sceneId; });
   if (it == mScenes.end()) return false;
-  LayerStyle style;
-  if (!it->hasPrithviBands()) {
+  return addLayerFor(*it) != 0;
+}
+
+int MainWindow::addLayerFor(const Scene& scene, std::optional<LayerStyle> chosenStyle) {
+  LayerStyle style = chosenStyle.value_or(LayerStyle{});
+  if (!chosenStyle && !scene.hasPrithviBands()) {
     style.kind = LayerStyle::Kind::SingleBand;
-    style.band = it->bands.empty() ? BandRole::Other : it->bands.front().role;
+    style.band = scene.bands.empty() ? BandRole::Other : scene.bands.front().role;
   }
   int id = 0;
   try {
-    id = mLayers.add(*it, style);
+    id = mLayers.add(scene, style);
   } catch (const Error& error) {
     log(QStringLiteral("error"), q(error.what()));
     QMessageBox::warning(this, tr("Add layer"), q(error.what()));
-    return false;
+    return 0;
   }
+  // Class maps (model results, label masks) are drawn with their own colour table.
+  if (std::optional<LayerStyle> classes = classStyleOf(*mLayers.layer(id)->reader)) style = *classes;
   const bool firstLayer = mCanvas->mapCrs().empty();
-  if (firstLayer) mCanvas->setMapCrs(crsOf(*it));
+  if (firstLayer) mCanvas->setMapCrs(scene.crs());
   mLayersDock->setCurrentLayer(id);
   StyleRequest request;
   request.layerId = id;
   request.style = style;
   applyStyle(request);
   if (firstLayer) mCanvas->zoomToLayer(id);
-  log(QStringLiteral("info"), tr("added layer %1").arg(sceneId));
-  return true;
+  log(QStringLiteral("info"), tr("added layer %1").arg(q(scene.id)));
+  return id;
 }
 
 MapGrid MainWindow::viewGrid() const {
@@ -553,7 +572,7 @@ void MainWindow::applyStyle(const StyleRequest& request) {
   const MapLayer* layer = mLayers.layer(request.layerId);
   if (!layer) return;
   const int generation = ++mStyleGeneration[request.layerId];
-  if (!request.recomputeStretch && layer->statisticsReady) {
+  if ((!request.recomputeStretch && layer->statisticsReady) || !request.style.hasStretch()) {
     mLayers.setStyle(request.layerId, request.style, true);
     return;
   }

@@ -5,14 +5,18 @@
 
 #include <QHash>
 #include <QMainWindow>
+#include <QPointer>
 #include <QThreadPool>
+#include <functional>
 #include <memory>
 #include <optional>
 
 #include "core/raster/GeoTransform.h"
 #include "ui/StyleDock.h"
 #include "viewers/LayerStack.h"
+#include "viewers/MapExport.h"
 
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QPlainTextEdit;
@@ -20,7 +24,10 @@ class QTreeWidget;
 
 namespace prithvi {
 
+class AccuracyDock;
 class CatalogDock;
+class ComparisonDock;
+class InferenceDialog;
 class LabelDock;
 class LayersDock;
 class TimeSeriesDock;
@@ -43,11 +50,28 @@ class MainWindow : public QMainWindow {
   void importPaths(const QStringList& paths);
   // Adds the scene as the top layer in true colour (or its first band) and selects it.
   bool addSceneLayer(const QString& sceneId);
+  // Adds a raster file (a model result, a mask, a difference map) as the top layer: class maps
+  // in their colours, images in true colour, one-band rasters with `colorMap`. Returns the
+  // layer id, 0 after showing the error.
+  int addRasterLayer(const QString& path, ColorMapName colorMap = ColorMapName::Gray);
+  // Opens the Run Model dialog for the top layer's scene (one at a time).
+  InferenceDialog* openInferenceDialog();
+  // Writes the difference map of two layers into the results folder and adds it (background).
+  void makeDifferenceMap(int layerA, int layerB);
+  // The map export dialog for the current view (PNG, PDF, SVG or a GeoTIFF of the view).
+  void openExportDialog(MapExportFormat format);
+  // Writes a class-map layer's regions to a new GeoPackage layer (asks where; background).
+  void polygoniseLayer(int layerId);
+  // Where results are written: <project folder>/results (made on first use).
+  QString resultsFolder() const;
   // Once the project has loaded and the map and catalog have drawn, saves the window to
   // `file` and quits (exit code 0, or 1 when saving fails or nothing drew within 120 s).
   void setScreenshotTarget(const QString& file);
 
   MapCanvas* canvas() const { return mCanvas; }
+  MapCanvas* secondCanvas() const { return mSecondCanvas; }
+  ComparisonDock* comparisonDock() const { return mComparison; }
+  AccuracyDock* accuracyDock() const { return mAccuracy; }
   LayerStack* layers() { return &mLayers; }
   StyleDock* styleDock() const { return mStyle; }
   CatalogDock* catalog() const { return mCatalog; }
@@ -77,6 +101,11 @@ class MainWindow : public QMainWindow {
 
  private:
   void buildMenus();
+  void buildModelMenu();
+  void buildModelDocks(const std::function<QDockWidget*(const QString&, const QString&, QWidget*, Qt::DockWidgetArea)>& dock);
+  void showSideBySide(bool shown);
+  void updateLabelReferences();
+  int addLayerFor(const Scene& scene, std::optional<LayerStyle> style = std::nullopt);
   void buildDocks();
   void buildStatusBar();
   void restoreSettings();
@@ -93,6 +122,12 @@ class MainWindow : public QMainWindow {
 
   LayerStack mLayers;
   MapCanvas* mCanvas = nullptr;
+  MapCanvas* mSecondCanvas = nullptr;  // the right-hand map of side-by-side comparison
+  ComparisonDock* mComparison = nullptr;
+  AccuracyDock* mAccuracy = nullptr;
+  QPointer<InferenceDialog> mInference;
+  bool mDrawingInferenceArea = false;
+  bool mSyncingViews = false;
   CatalogDock* mCatalog = nullptr;
   LayersDock* mLayersDock = nullptr;
   StyleDock* mStyle = nullptr;

@@ -263,12 +263,15 @@ void StyleDock::loadFromLayer() {
     mPreset->setCurrentText(preset);
     mBandPages->setCurrentIndex(style.kind == LayerStyle::Kind::Rgb ? 0 : 1);
     mSingleBand->setEnabled(style.kind == LayerStyle::Kind::SingleBand);
+    mPreset->setEnabled(style.hasStretch());
     mChannel->setVisible(style.kind == LayerStyle::Kind::Rgb);
     mGamma->setValue(style.gamma);
     for (int i = 0; i < 4; ++i) mFmask[i]->setChecked(style.fmaskOverlay & kFmaskBits[i]);
     const bool hasFmask = layer->scene.band(BandRole::Fmask) != nullptr;
     for (auto* box : mFmask) box->setEnabled(hasFmask);
-    mNote->setText(layer->statisticsReady ? QString() : tr("Computing statistics…"));
+    mNote->setText(!style.hasStretch()        ? tr("A class map: drawn with its colour table.")
+                   : layer->statisticsReady ? QString()
+                                            : tr("Computing statistics…"));
   }
   mLoading = false;
   showHistogram();

@@ -1,0 +1,356 @@
+// The model side of the app in a real window (Xvfb): the Run Model dialog starts `prithvi infer`
+// as a job on the shown scene (whole, or a drawn area), its progress arrives, the class map
+// comes back as a layer in its colours; swipe, blend, flicker and side-by-side show the layers
+// they should where they should; the difference map counts the disagreeing pixels; the accuracy
+// dock's confusion matrix equals counts made here from the files, and clicking a cell lights up
+// exactly its pixels; a job can be canceled and leaves no output.
+#include <QDockWidget>
+#include <QElapsedTimer>
+#include <QLabel>
+#include <QProgressBar>
+#include <QTimer>
+#include <QFileInfo>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <cmath>
+
+#include "core/labels/LabelExchange.h"
+#include "core/labels/LabelStore.h"
+#include "core/project/ProjectStore.h"
+#include "core/raster/RasterSource.h"
+#include "core/base/Assets.h"
+#include "tests/support/GuiTestSupport.h"
+#include "tests/support/TestSupport.h"
+#include "ui/AccuracyDock.h"
+#include "ui/ComparisonDock.h"
+#include "ui/InferenceDialog.h"
+#include "ui/JobRunner.h"
+#include "ui/MainWindow.h"
+#include "viewers/LayerStack.h"
+#include "viewers/MapCanvas.h"
+
+using namespace prithvi;
+using namespace prithvi::test;
+
+namespace {
+
+constexpr int kSize = 256;
+
+int channelDistance(QRgb a, QRgb b) {
+  return std::max({std::abs(qRed(a) - qRed(b)), std::abs(qGreen(a) - qGreen(b)), std::abs(qBlue(a) - qBlue(b))});
+}
+
+std::vector<uint8_t> readBytes(const std::string& path) {
+  auto source = RasterSource::open(path);
+  const RasterBlock block = source->read({0, 0, source->info().width, source->info().height}, {1}, DataType::Byte);
+  const uint8_t* data = block.band<uint8_t>(0);
+  return {data, data + size_t(source->info().width) * size_t(source->info().height)};
+}
+
+}  // namespace
+
+class TestModelWorkbench : public QObject {
+  Q_OBJECT
+ private:
+  QTemporaryDir mDir;
+  FloodProject mFlood;
+  std::unique_ptr<MainWindow> mWindow;
+  QString mResult;
+  int mInputLayer = 0;
+  int mResultLayer = 0;
+
+  MapCanvas* canvas() { return mWindow->canvas(); }
+  bool waitForRender(MapCanvas* map) {
+    if (!QTest::qWaitFor([map] { return map->isRenderComplete(); }, 30000)) return false;
+    QTest::qWait(50);
+    return map->isRenderComplete();
+  }
+  QImage grabMap(MapCanvas* map) {
+    if (!waitForRender(map)) qWarning("the map did not finish drawing");
+    return map->grab().toImage().convertToFormat(QImage::Format_RGB32);
+  }
+  QString demoModel() { return QString::fromStdString(assetPath("models/demo-flood.safetensors")); }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QVERIFY(mDir.isValid());
+    QVERIFY(QFileInfo::exists(JobRunner::cliPath()));
+    QVERIFY2(QFileInfo::exists(demoModel()), qPrintable(demoModel()));
+    mFlood = makeFloodProject(mDir.path(), kSize, 2, 1, 1);
+    QStandardPaths::setTestModeEnabled(true);
+    mWindow = std::make_unique<MainWindow>();
+    mWindow->resize(1500, 950);
+    mWindow->show();
+    QVERIFY(QTest::qWaitForWindowExposed(mWindow.get()));
+    QVERIFY(mWindow->openProject(QString::fromStdString(mFlood.path)));
+    QVERIFY(waitForRender(canvas()));
+    mInputLayer = mWindow->layers()->topVisible()->id;
+  }
+
+  void runModelOnScene() {
+    InferenceDialog* dialog = mWindow->openInferenceDialog();
+    QVERIFY(dialog);
+    dialog->setModel(demoModel());
+    dialog->setWindow(64, 0.25);
+    dialog->setOutputPath(mDir.filePath(QStringLiteral("flood.tif")));
+    QString error;
+    const QStringList arguments = dialog->jobArguments(&error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QVERIFY(!arguments.contains(QStringLiteral("--bbox")));
+    QSignalSpy results(dialog, &InferenceDialog::resultReady);
+    auto* progress = dialog->findChild<QProgressBar*>(QStringLiteral("inferenceProgress"));
+    int highestProgress = 0;
+    QTimer watch;
+    connect(&watch, &QTimer::timeout, this, [&] { highestProgress = std::max(highestProgress, progress->value()); });
+    watch.start(5);
+    dialog->run();
+    QVERIFY(dialog->isRunning());
+    QVERIFY2(results.wait(180000), qPrintable(dialog->findChild<QLabel*>(QStringLiteral("inferenceStatus"))->text()));
+    QCOMPARE(results.first().at(1).toString(), QStringLiteral("class_map"));
+    mResult = results.first().at(0).toString();
+    QCOMPARE(QFileInfo(mResult).absoluteFilePath(), QFileInfo(mDir.filePath(QStringLiteral("flood.tif"))).absoluteFilePath());
+    QVERIFY(highestProgress > 0);
+    // The result is a layer drawn in the scheme's colours, compared with its input.
+    const MapLayer* top = mWindow->layers()->topVisible();
+    QVERIFY(top);
+    QCOMPARE(top->style.kind, LayerStyle::Kind::Classes);
+    QVERIFY(top->style.classes.size() >= 2);
+    mResultLayer = top->id;
+    QCOMPARE(mWindow->comparisonDock()->layerA(), mInputLayer);
+    QCOMPARE(mWindow->comparisonDock()->layerB(), mResultLayer);
+    // The model finds the water: most truth-water pixels are class 1.
+    const std::vector<uint8_t> predicted = readBytes(mResult.toStdString());
+    int64_t water = 0, found = 0;
+    for (size_t i = 0; i < predicted.size(); ++i)
+      if (mFlood.water[i] == 1) {
+        ++water;
+        found += predicted[i] == 1;
+      }
+    QVERIFY(water > 0);
+    QVERIFY2(double(found) / double(water) > 0.5, qPrintable(QStringLiteral("%1 of %2").arg(found).arg(water)));
+    dialog->close();
+  }
+
+  void drawnAreaMakesABox() {
+    InferenceDialog* dialog = mWindow->openInferenceDialog();
+    QVERIFY(dialog);
+    dialog->setModel(demoModel());
+    const GeoTransform& grid = mFlood.scenes.front().geoTransform;
+    // The map is in the scene's CRS here: the box must be the drawn rectangle itself.
+    const MapPoint a = grid.pixelToMap(32, 32), b = grid.pixelToMap(96, 160);
+    dialog->setDrawnArea({std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y)});
+    const QStringList arguments = dialog->jobArguments();
+    const int at = int(arguments.indexOf(QStringLiteral("--bbox")));
+    QVERIFY(at > 0);
+    const QStringList box = arguments[at + 1].split(QLatin1Char(','));
+    QCOMPARE(box.size(), 4);
+    QCOMPARE(box[0].toDouble(), std::min(a.x, b.x));
+    QCOMPARE(box[3].toDouble(), std::max(a.y, b.y));
+    dialog->setArea(InferenceDialog::Area::Scene);
+    QVERIFY(!dialog->jobArguments().contains(QStringLiteral("--bbox")));
+    dialog->close();
+  }
+
+  void swipeShowsEachLayerOnItsSide() {
+    ComparisonDock* compare = mWindow->comparisonDock();
+    compare->setLayers(mInputLayer, mResultLayer);
+    compare->setMode(ComparisonDock::Mode::Off);
+    const QImage both = grabMap(canvas());  // the result over the input
+    MapCanvas::Comparison inputOnly;
+    inputOnly.hidden = {mResultLayer};
+    canvas()->setComparison(inputOnly);
+    const QImage input = grabMap(canvas());
+    compare->setMode(ComparisonDock::Mode::Swipe);
+    compare->setAmount(0.5);
+    const QImage swiped = grabMap(canvas());
+    test::keepScreenshot(mWindow.get(), "model-swipe.png");
+    // A (the input) left of the bar, B (the result) right of it.
+    const int w = swiped.width(), h = swiped.height();
+    int leftInput = 0, rightResult = 0, samples = 0, differing = 0;
+    for (int y = h / 4; y < 3 * h / 4; y += 7)
+      for (int dx = 20; dx < w / 2 - 20; dx += 9) {
+        const int left = dx, right = w - 1 - dx;
+        ++samples;
+        leftInput += channelDistance(swiped.pixel(left, y), input.pixel(left, y)) <= 2;
+        rightResult += channelDistance(swiped.pixel(right, y), both.pixel(right, y)) <= 2;
+        differing += channelDistance(both.pixel(right, y), input.pixel(right, y)) > 10;
+      }
+    QVERIFY(differing > samples / 4);  // the two layers look different, so the test can tell
+    QCOMPARE(leftInput, samples);
+    QCOMPARE(rightResult, samples);
+    // Dragging the bar moves the slider.
+    QTest::mousePress(canvas(), Qt::LeftButton, {}, QPoint(w / 2, h / 2));
+    QTest::mouseMove(canvas(), QPoint(w / 4, h / 2));
+    QTest::mouseRelease(canvas(), Qt::LeftButton, {}, QPoint(w / 4, h / 2));
+    QVERIFY(std::abs(compare->amount() - 0.25) < 0.01);
+  }
+
+  void blendMixesTheLayers() {
+    ComparisonDock* compare = mWindow->comparisonDock();
+    compare->setMode(ComparisonDock::Mode::Off);
+    const QImage both = grabMap(canvas());
+    MapCanvas::Comparison inputOnly;
+    inputOnly.hidden = {mResultLayer};
+    canvas()->setComparison(inputOnly);
+    const QImage input = grabMap(canvas());
+    compare->setMode(ComparisonDock::Mode::Blend);
+    compare->setAmount(0.5);
+    const QImage blended = grabMap(canvas());
+    int checked = 0;
+    // Above the scale bar and legend, which follow what is on top.
+    for (int y = 40; y < blended.height() - 160; y += 11)
+      for (int x = 40; x < blended.width() - 40; x += 13) {
+        const QRgb a = input.pixel(x, y), b = both.pixel(x, y), m = blended.pixel(x, y);
+        if (channelDistance(a, b) < 40) continue;
+        ++checked;
+        QVERIFY2(std::abs(qRed(m) - (qRed(a) + qRed(b)) / 2) <= 3 && std::abs(qGreen(m) - (qGreen(a) + qGreen(b)) / 2) <= 3,
+                 qPrintable(QStringLiteral("(%1,%2)").arg(x).arg(y)));
+      }
+    QVERIFY(checked > 50);
+    compare->setAmount(0.0);
+    QVERIFY(channelDistance(grabMap(canvas()).pixel(canvas()->width() / 2, canvas()->height() / 2),
+                            input.pixel(canvas()->width() / 2, canvas()->height() / 2)) <= 2);
+  }
+
+  void flickerAlternates() {
+    ComparisonDock* compare = mWindow->comparisonDock();
+    compare->setMode(ComparisonDock::Mode::Flicker);
+    compare->setAmount(0.0);  // the fastest pace
+    QCOMPARE(compare->flickerIntervalMs(), 150);
+    QSet<int> hiddenSeen;
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < 1000) {
+      QTest::qWait(20);
+      for (int id : canvas()->comparison().hidden) hiddenSeen.insert(id);
+    }
+    QCOMPARE(hiddenSeen, (QSet<int>{mInputLayer, mResultLayer}));
+    compare->setMode(ComparisonDock::Mode::Off);
+    QVERIFY(canvas()->comparison().hidden.isEmpty());
+  }
+
+  void sideBySideFollowsTheView() {
+    ComparisonDock* compare = mWindow->comparisonDock();
+    compare->setMode(ComparisonDock::Mode::SideBySide);
+    MapCanvas* right = mWindow->secondCanvas();
+    QVERIFY(QTest::qWaitFor([right] { return right->isVisible(); }, 2000));
+    QCOMPARE(canvas()->comparison().hidden, QSet<int>{mResultLayer});
+    QCOMPARE(right->comparison().hidden, QSet<int>{mInputLayer});
+    canvas()->panByPixels(QPointF(40, -25));
+    canvas()->zoomBy(1.5, canvas()->rect().center());
+    QCOMPARE(right->center().x, canvas()->center().x);
+    QCOMPARE(right->center().y, canvas()->center().y);
+    QCOMPARE(right->resolution(), canvas()->resolution());
+    right->panByPixels(QPointF(-10, 10));
+    QCOMPARE(canvas()->center().x, right->center().x);
+    grabMap(canvas());
+    grabMap(right);
+    test::keepScreenshot(mWindow.get(), "model-side-by-side.png");
+    compare->setMode(ComparisonDock::Mode::Off);
+    QVERIFY(!right->isVisible());
+    canvas()->zoomToLayer(mInputLayer);
+  }
+
+  void accuracyMatchesCountsAndHighlightsCells() {
+    // The reference: the validated flood labels, exported here independently of the dock.
+    auto project = ProjectStore::open(mFlood.path);
+    LabelStore labels(*project);
+    const std::string truthPath = mDir.filePath(QStringLiteral("truth.tif")).toStdString();
+    exportLabelMask(labels, mFlood.labelSets.front(), truthPath);
+    const std::vector<uint8_t> truth = readBytes(truthPath), predicted = readBytes(mResult.toStdString());
+    int64_t counts[2][2] = {{0, 0}, {0, 0}};
+    for (size_t i = 0; i < truth.size(); ++i)
+      if (truth[i] <= 1 && predicted[i] <= 1) ++counts[truth[i]][predicted[i]];
+
+    AccuracyDock* accuracy = mWindow->accuracyDock();
+    if (auto* dock = mWindow->findChild<QDockWidget*>(QStringLiteral("accuracyDock"))) dock->raise();
+    accuracy->setPrediction(mResultLayer);
+    accuracy->setReference(-int(mFlood.labelSets.front()));
+    QSignalSpy computed(accuracy, &AccuracyDock::computed);
+    accuracy->compute();
+    QVERIFY(computed.wait(60000));
+    QVERIFY2(accuracy->classResult(), qPrintable(accuracy->findChild<QLabel*>(QStringLiteral("accuracySummary"))->text()));
+    const ConfusionMatrix& matrix = accuracy->classResult()->accuracy.confusion;
+    QVERIFY(matrix.classes() >= 2);
+    for (int t = 0; t < 2; ++t)
+      for (int p = 0; p < 2; ++p) QCOMPARE(matrix.at(t, p), counts[t][p]);
+    const double iou = double(counts[1][1]) / double(counts[1][1] + counts[0][1] + counts[1][0]);
+    QCOMPARE(accuracy->classTable()->item(1, 0)->text(), QString::number(iou, 'f', 3));
+
+    // A click on the "water predicted as no water" cell lights up exactly those pixels.
+    QTableWidget* table = accuracy->matrixTable();
+    const QRect cellRect = table->visualItemRect(table->item(1, 0));
+    QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, cellRect.center());
+    QCOMPARE(accuracy->highlightedPixels(), counts[1][0]);
+    accuracy->highlightCell(0, 1);
+    QCOMPARE(accuracy->highlightedPixels(), counts[0][1]);
+    const QImage map = grabMap(canvas());
+    int magenta = 0;
+    for (int y = 0; y < map.height(); y += 2)
+      for (int x = 0; x < map.width(); x += 2) {
+        const QRgb c = map.pixel(x, y);
+        magenta += qRed(c) > 200 && qBlue(c) > 200 && qGreen(c) < 90;
+      }
+    QVERIFY2(counts[0][1] == 0 || magenta > 0, "the highlighted pixels are not drawn");
+    test::keepScreenshot(mWindow.get(), "model-accuracy.png");
+    accuracy->clearHighlight();
+    QCOMPARE(accuracy->highlightedPixels(), 0);
+  }
+
+  void differenceMapCountsDisagreements() {
+    const int truthLayer = mWindow->addRasterLayer(mDir.filePath(QStringLiteral("truth.tif")));
+    QVERIFY(truthLayer);
+    const size_t before = mWindow->layers()->layers().size();
+    mWindow->makeDifferenceMap(truthLayer, mResultLayer);
+    QVERIFY(QTest::qWaitFor([&] { return mWindow->layers()->layers().size() == before + 1; }, 30000));
+    const MapLayer* difference = mWindow->layers()->topVisible();
+    QCOMPARE(difference->style.kind, LayerStyle::Kind::Classes);
+    const std::vector<uint8_t> truth = readBytes(mDir.filePath(QStringLiteral("truth.tif")).toStdString());
+    const std::vector<uint8_t> predicted = readBytes(mResult.toStdString());
+    const std::vector<uint8_t> map = readBytes(difference->scene.bands.front().path);
+    QCOMPARE(map.size(), truth.size());
+    for (size_t i = 0; i < map.size(); ++i) {
+      const bool compared = truth[i] <= 1 && predicted[i] <= 1;
+      QCOMPARE(int(map[i]), compared ? int(truth[i] != predicted[i]) : 255);
+    }
+  }
+
+  void cancelStopsTheJobAndWritesNothing() {
+    // Many windows (overlap 0.9) so the job is still running when the cancel arrives.
+    const QString out = mDir.filePath(QStringLiteral("canceled.tif"));
+    QStringList arguments{QStringLiteral("infer"), QStringLiteral("--model"), demoModel(), QStringLiteral("--out"), out,
+                          QStringLiteral("--window"), QStringLiteral("64"), QStringLiteral("--overlap"), QStringLiteral("0.9")};
+    for (const SceneBand& band : mFlood.scenes.front().bands)
+      arguments << QStringLiteral("--input") << QString::fromStdString(band.path);
+    JobRunner job(QStringLiteral("infer"), arguments);
+    QSignalSpy progress(&job, &JobRunner::progressed);
+    QSignalSpy finished(&job, &JobRunner::finished);
+    job.start();
+    QVERIFY(progress.wait(60000));
+    job.cancel();
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(job.status(), QStringLiteral("canceled"));
+    QVERIFY(!QFileInfo::exists(out));
+  }
+
+  void aFailingJobSaysWhy() {
+    QStringList arguments{QStringLiteral("infer"), QStringLiteral("--model"), mDir.filePath(QStringLiteral("missing.safetensors")),
+                          QStringLiteral("--out"), mDir.filePath(QStringLiteral("never.tif"))};
+    for (const SceneBand& band : mFlood.scenes.front().bands)
+      arguments << QStringLiteral("--input") << QString::fromStdString(band.path);
+    JobRunner job(QStringLiteral("infer"), arguments);
+    QSignalSpy finished(&job, &JobRunner::finished);
+    job.start();
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(job.status(), QStringLiteral("failed"));
+    QVERIFY2(job.error().contains(QStringLiteral("missing.safetensors")), qPrintable(job.error()));
+  }
+
+  void cleanupTestCase() { mWindow.reset(); }
+};
+
+QTEST_MAIN(TestModelWorkbench)
+#include "test_model_workbench.moc"

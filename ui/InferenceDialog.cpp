@@ -1,0 +1,382 @@
+#include "ui/InferenceDialog.h"
+
+#include <QButtonGroup>
+#include <QCheckBox>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QRegularExpression>
+#include <QSpinBox>
+#include <QToolButton>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
+
+#include "core/base/Error.h"
+#include "core/raster/Crs.h"
+#include "ui/JobRunner.h"
+
+namespace prithvi {
+
+namespace {
+
+QString q(const std::string& text) { return QString::fromStdString(text); }
+
+QString durationText(double seconds) {
+  if (seconds < 0) return {};
+  const int s = int(std::lround(seconds));
+  return s >= 3600 ? QStringLiteral("%1 h %2 min").arg(s / 3600).arg(s % 3600 / 60)
+         : s >= 60 ? QStringLiteral("%1 min %2 s").arg(s / 60).arg(s % 60)
+                   : QStringLiteral("%1 s").arg(s);
+}
+
+QString safeName(QString text) {
+  text.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("_"));
+  return text;
+}
+
+}  // namespace
+
+InferenceDialog::InferenceDialog(const InferenceContext& context, QWidget* parent)
+    : QDialog(parent), mContext(context) {
+  setWindowTitle(tr("Run Model"));
+  setObjectName(QStringLiteral("inferenceDialog"));
+
+  mModel = new QComboBox(this);
+  mModel->setObjectName(QStringLiteral("modelCombo"));
+  mModel->setEditable(true);
+  mModel->addItems(context.models);
+  mModel->setMinimumContentsLength(40);
+  mModel->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  mModel->setToolTip(tr("A fine-tuned checkpoint (a run's checkpoints/best.safetensors) or a cloud-gap MAE"));
+  auto* browse = new QToolButton(this);
+  browse->setText(tr("Browse…"));
+  connect(browse, &QToolButton::clicked, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Model checkpoint"), QFileInfo(mModel->currentText()).path(),
+                                                      tr("Checkpoints (*.safetensors *.pt *.pth)"));
+    if (!path.isEmpty()) setModel(path);
+  });
+  auto* modelRow = new QHBoxLayout;
+  modelRow->addWidget(mModel, 1);
+  modelRow->addWidget(browse);
+
+  const Scene& scene = context.scene;
+  auto* sceneLabel = new QLabel(q(scene.id) + (scene.acquired.isValid()
+                                                   ? QStringLiteral("  (%1)").arg(scene.acquired.toString(QStringLiteral("yyyy-MM-dd")))
+                                                   : QString()),
+                                this);
+  sceneLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  mFrames = new QSpinBox(this);
+  mFrames->setObjectName(QStringLiteral("framesSpin"));
+  mFrames->setRange(1, 1 + int(context.earlierDates.size()));
+  mFrames->setToolTip(tr("Dates the model takes as frames: this scene and the ones before it of the same tile. "
+                         "Multi-temporal models (crop types, multi-date cloud gap) need as many as they were trained on."));
+
+  mAreaScene = new QRadioButton(tr("Whole scene"), this);
+  mAreaView = new QRadioButton(tr("Current view"), this);
+  mAreaDrawn = new QRadioButton(tr("Drawn area"), this);
+  mAreaScene->setChecked(true);
+  mAreaDrawn->setEnabled(false);
+  mAreaGroup = new QButtonGroup(this);
+  mAreaGroup->addButton(mAreaScene, int(Area::Scene));
+  mAreaGroup->addButton(mAreaView, int(Area::View));
+  mAreaGroup->addButton(mAreaDrawn, int(Area::Drawn));
+  auto* draw = new QPushButton(tr("Draw on Map"), this);
+  draw->setObjectName(QStringLiteral("drawAreaButton"));
+  draw->setToolTip(tr("Drag a rectangle on the map; the model runs over it only"));
+  connect(draw, &QPushButton::clicked, this, &InferenceDialog::drawAreaRequested);
+  auto* areaRow = new QHBoxLayout;
+  for (QWidget* widget : {static_cast<QWidget*>(mAreaScene), static_cast<QWidget*>(mAreaView),
+                          static_cast<QWidget*>(mAreaDrawn), static_cast<QWidget*>(draw)})
+    areaRow->addWidget(widget);
+  areaRow->addStretch();
+
+  mWindow = new QSpinBox(this);
+  mWindow->setRange(0, 4096);
+  mWindow->setSingleStep(16);
+  mWindow->setSpecialValueText(tr("as trained"));
+  mWindow->setSuffix(tr(" px"));
+  mWindow->setToolTip(tr("Sliding-window size; a multiple of the model's patch size. 'as trained' uses its chip size."));
+  mOverlap = new QDoubleSpinBox(this);
+  mOverlap->setRange(0, 0.9);
+  mOverlap->setSingleStep(0.05);
+  mOverlap->setValue(0.25);
+  mOverlap->setToolTip(tr("Share of a window its neighbour repeats; overlapping predictions are blended"));
+  mBlend = new QComboBox(this);
+  mBlend->addItems({QStringLiteral("cosine"), QStringLiteral("gaussian"), QStringLiteral("none")});
+  auto* windowRow = new QHBoxLayout;
+  windowRow->addWidget(mWindow);
+  windowRow->addWidget(new QLabel(tr("overlap"), this));
+  windowRow->addWidget(mOverlap);
+  windowRow->addWidget(new QLabel(tr("blend"), this));
+  windowRow->addWidget(mBlend);
+  windowRow->addStretch();
+
+  mOutputKind = new QComboBox(this);
+  mOutputKind->setObjectName(QStringLiteral("outputKindCombo"));
+  mOutputKind->addItem(tr("as the model does (classes, or a filled image for cloud gap)"), QString());
+  mOutputKind->addItem(tr("class map"), QStringLiteral("classes"));
+  mOutputKind->addItem(tr("class probabilities"), QStringLiteral("probabilities"));
+  mOutputKind->addItem(tr("cloud-filled image"), QStringLiteral("filled"));
+  mMaskClouds = new QCheckBox(tr("No prediction under clouds and cloud shadow (Fmask)"), this);
+
+  mOutput = new QLineEdit(this);
+  mOutput->setObjectName(QStringLiteral("outputEdit"));
+  const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+  mOutput->setText(QDir(context.resultsFolder).filePath(safeName(q(scene.id)) + QStringLiteral("-") + stamp + QStringLiteral(".tif")));
+  auto* saveAs = new QToolButton(this);
+  saveAs->setText(tr("…"));
+  connect(saveAs, &QToolButton::clicked, this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Result"), mOutput->text(), tr("GeoTIFF (*.tif)"));
+    if (!path.isEmpty()) setOutputPath(path);
+  });
+  auto* outputRow = new QHBoxLayout;
+  outputRow->addWidget(mOutput, 1);
+  outputRow->addWidget(saveAs);
+
+  auto* form = new QFormLayout;
+  form->addRow(tr("Model"), modelRow);
+  form->addRow(tr("Scene"), sceneLabel);
+  form->addRow(tr("Frames"), mFrames);
+  form->addRow(tr("Area"), areaRow);
+  form->addRow(tr("Window"), windowRow);
+  form->addRow(tr("Output"), mOutputKind);
+  form->addRow(QString(), mMaskClouds);
+  form->addRow(tr("Save as"), outputRow);
+
+  mProgress = new QProgressBar(this);
+  mProgress->setObjectName(QStringLiteral("inferenceProgress"));
+  mProgress->setRange(0, 1000);
+  mProgress->setValue(0);
+  mStatus = new QLabel(this);
+  mStatus->setObjectName(QStringLiteral("inferenceStatus"));
+  mStatus->setWordWrap(true);
+  mLog = new QPlainTextEdit(this);
+  mLog->setReadOnly(true);
+  mLog->setMaximumBlockCount(500);
+  mLog->setFixedHeight(90);
+
+  auto* buttons = new QDialogButtonBox(this);
+  mRun = buttons->addButton(tr("Run"), QDialogButtonBox::AcceptRole);
+  mRun->setObjectName(QStringLiteral("runButton"));
+  mRun->setDefault(true);
+  mCancel = buttons->addButton(tr("Cancel Job"), QDialogButtonBox::ActionRole);
+  mCancel->setObjectName(QStringLiteral("cancelButton"));
+  QPushButton* close = buttons->addButton(QDialogButtonBox::Close);
+  connect(mRun, &QPushButton::clicked, this, &InferenceDialog::run);
+  connect(mCancel, &QPushButton::clicked, this, [this] {
+    if (!mJob) return;
+    mJob->cancel();
+    mStatus->setText(tr("Canceling…"));
+  });
+  connect(close, &QPushButton::clicked, this, &QDialog::close);
+
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(form);
+  layout->addWidget(mProgress);
+  layout->addWidget(mStatus);
+  layout->addWidget(mLog);
+  layout->addWidget(buttons);
+
+  connect(mModel, &QComboBox::currentTextChanged, this, &InferenceDialog::updateState);
+  connect(mAreaGroup, &QButtonGroup::idClicked, this, &InferenceDialog::updateState);
+  connect(mOutput, &QLineEdit::textChanged, this, &InferenceDialog::updateState);
+  updateState();
+}
+
+InferenceDialog::~InferenceDialog() = default;
+
+void InferenceDialog::setModel(const QString& path) {
+  if (mModel->findText(path) < 0) mModel->insertItem(0, path);
+  mModel->setCurrentText(path);
+}
+
+void InferenceDialog::setArea(Area area) {
+  if (QAbstractButton* button = mAreaGroup->button(int(area)); button && button->isEnabled()) button->setChecked(true);
+  updateState();
+}
+
+void InferenceDialog::setDrawnArea(const MapExtent& extent) {
+  mDrawn = extent;
+  mAreaDrawn->setEnabled(true);
+  mAreaDrawn->setChecked(true);
+  raise();
+  activateWindow();
+  updateState();
+}
+
+void InferenceDialog::setOutputKind(const QString& kind) {
+  const int index = mOutputKind->findData(kind);
+  if (index >= 0) mOutputKind->setCurrentIndex(index);
+}
+
+void InferenceDialog::setOutputPath(const QString& path) { mOutput->setText(path); }
+
+void InferenceDialog::setWindow(int pixels, double overlap) {
+  mWindow->setValue(pixels);
+  mOverlap->setValue(overlap);
+}
+
+QString InferenceDialog::outputPath() const { return mOutput->text(); }
+
+bool InferenceDialog::isRunning() const { return mJob && mJob->isRunning(); }
+
+QString InferenceDialog::bboxArgument(QString* error) const {
+  const auto id = Area(mAreaGroup->checkedId());
+  if (id == Area::Scene) return {};
+  const MapExtent extent = id == Area::View ? mContext.view : mDrawn.value_or(MapExtent{});
+  if (extent.isEmpty()) {
+    if (error) *error = tr("the area is empty; draw a rectangle on the map first");
+    return {};
+  }
+  // The CLI takes the area in the scene's CRS: the extent's outline, densified so a
+  // reprojected edge that bows outwards is still inside the box.
+  std::vector<MapPoint> outline;
+  constexpr int kSteps = 8;
+  for (int i = 0; i <= kSteps; ++i) {
+    const double t = double(i) / kSteps;
+    const double x = extent.minX + t * (extent.maxX - extent.minX), y = extent.minY + t * (extent.maxY - extent.minY);
+    outline.insert(outline.end(), {{x, extent.minY}, {x, extent.maxY}, {extent.minX, y}, {extent.maxX, y}});
+  }
+  const std::string target = mContext.scene.crs();
+  double minX = INFINITY, minY = INFINITY, maxX = -INFINITY, maxY = -INFINITY;
+  try {
+    std::optional<CrsTransform> transform;
+    if (!mContext.mapCrs.empty() && !target.empty() && !sameCrs(mContext.mapCrs, target)) transform.emplace(mContext.mapCrs, target);
+    for (const MapPoint& point : outline) {
+      const std::optional<MapPoint> scenePoint = transform ? transform->transform(point) : std::optional<MapPoint>(point);
+      if (!scenePoint) continue;
+      minX = std::min(minX, scenePoint->x), maxX = std::max(maxX, scenePoint->x);
+      minY = std::min(minY, scenePoint->y), maxY = std::max(maxY, scenePoint->y);
+    }
+  } catch (const Error& failure) {
+    if (error) *error = q(failure.what());
+    return {};
+  }
+  if (!(maxX > minX && maxY > minY)) {
+    if (error) *error = tr("the area cannot be placed in the scene's coordinates");
+    return {};
+  }
+  return QStringLiteral("%1,%2,%3,%4").arg(minX, 0, 'f', 3).arg(minY, 0, 'f', 3).arg(maxX, 0, 'f', 3).arg(maxY, 0, 'f', 3);
+}
+
+QStringList InferenceDialog::jobArguments(QString* error) const {
+  const QString model = mModel->currentText().trimmed();
+  if (model.isEmpty()) {
+    if (error) *error = tr("choose a model checkpoint");
+    return {};
+  }
+  if (!QFileInfo::exists(model)) {
+    if (error) *error = tr("%1 does not exist").arg(model);
+    return {};
+  }
+  if (mOutput->text().trimmed().isEmpty()) {
+    if (error) *error = tr("choose where to save the result");
+    return {};
+  }
+  QString bboxError;
+  const QString bbox = bboxArgument(&bboxError);
+  if (!bboxError.isEmpty()) {
+    if (error) *error = bboxError;
+    return {};
+  }
+  QStringList arguments{QStringLiteral("infer"), QStringLiteral("--model"), model, QStringLiteral("--out"), mOutput->text().trimmed()};
+  // Every file of every frame: the CLI groups them into scenes and orders the dates.
+  std::vector<const Scene*> frames{&mContext.scene};
+  for (int i = 0; i + 1 < mFrames->value() && i < int(mContext.earlierDates.size()); ++i)
+    frames.push_back(&mContext.earlierDates[size_t(i)]);
+  QStringList files;
+  for (const Scene* frame : frames)
+    for (const SceneBand& band : frame->bands)
+      if (!files.contains(q(band.path))) files << q(band.path);
+  for (const QString& file : files) arguments << QStringLiteral("--input") << file;
+  if (!bbox.isEmpty()) arguments << QStringLiteral("--bbox") << bbox;
+  arguments << QStringLiteral("--window") << QString::number(mWindow->value()) << QStringLiteral("--overlap")
+            << QString::number(mOverlap->value()) << QStringLiteral("--blend") << mBlend->currentText();
+  if (const QString kind = mOutputKind->currentData().toString(); !kind.isEmpty()) arguments << QStringLiteral("--output") << kind;
+  if (mMaskClouds->isChecked()) arguments << QStringLiteral("--mask-clouds");
+  return arguments;
+}
+
+void InferenceDialog::updateState() {
+  const bool running = isRunning();
+  QString error;
+  jobArguments(&error);
+  mRun->setEnabled(!running && error.isEmpty());
+  mCancel->setEnabled(running);
+  if (!running) mStatus->setText(error.isEmpty() ? QString() : tr("To run: %1.").arg(error));
+}
+
+void InferenceDialog::run() {
+  QString error;
+  const QStringList arguments = jobArguments(&error);
+  if (!error.isEmpty()) {
+    mStatus->setText(tr("To run: %1.").arg(error));
+    return;
+  }
+  QDir().mkpath(QFileInfo(mOutput->text()).absolutePath());
+  delete mJob;
+  mResultPath.clear();
+  mResultKind.clear();
+  mJob = new JobRunner(tr("Inference on %1").arg(q(mContext.scene.id)), arguments, this);
+  connect(mJob, &JobRunner::progressed, this, [this](qint64 step, qint64 total, double eta, const QString& text) {
+    mProgress->setValue(total > 0 ? int(1000 * step / total) : 0);
+    mStatus->setText(eta >= 0 ? tr("%1 — about %2 left").arg(text, durationText(eta)) : text);
+  });
+  connect(mJob, &JobRunner::logged, this, [this](const QString& level, const QString& text) {
+    mLog->appendPlainText(QStringLiteral("[%1] %2").arg(level, text));
+  });
+  connect(mJob, &JobRunner::artifactProduced, this, [this](const QString& path, const QString& kind) {
+    mResultPath = path;
+    mResultKind = kind;
+  });
+  connect(mJob, &JobRunner::finished, this, &InferenceDialog::onFinished);
+  mLog->appendPlainText(QStringLiteral("prithvi ") + arguments.join(QLatin1Char(' ')));
+  mProgress->setValue(0);
+  mStatus->setText(tr("Starting…"));
+  mJob->start();
+  updateState();
+  mStatus->setText(tr("Starting…"));
+}
+
+void InferenceDialog::onFinished(const QString& status, const QString& error) {
+  updateState();
+  if (status == QLatin1String("ok")) {
+    mProgress->setValue(1000);
+    const QString path = mResultPath.isEmpty() ? mOutput->text() : mResultPath;
+    mStatus->setText(tr("Done in %1: %2").arg(durationText(mJob->elapsedSeconds()), path));
+    Q_EMIT message(QStringLiteral("info"), tr("inference wrote %1").arg(path));
+    Q_EMIT resultReady(path, mResultKind, QFileInfo(path).completeBaseName());
+    // A new run gets a new file name, so a second click never overwrites this result.
+    const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz"));
+    mOutput->setText(QDir(QFileInfo(path).absolutePath()).filePath(safeName(q(mContext.scene.id)) + QStringLiteral("-") + stamp + QStringLiteral(".tif")));
+  } else if (status == QLatin1String("canceled")) {
+    mProgress->setValue(0);
+    mStatus->setText(tr("Canceled; nothing was written."));
+    Q_EMIT message(QStringLiteral("info"), tr("inference canceled"));
+  } else {
+    mStatus->setText(tr("Failed: %1").arg(error));
+    Q_EMIT message(QStringLiteral("error"), tr("inference failed: %1").arg(error));
+  }
+}
+
+void InferenceDialog::closeEvent(QCloseEvent* event) {
+  // A running job keeps running only as long as the dialog: closing cancels it.
+  if (mJob && mJob->isRunning()) mJob->cancel();
+  QDialog::closeEvent(event);
+}
+
+}  // namespace prithvi

@@ -1,0 +1,338 @@
+// The main window's model side: running a model over a scene, view or drawn area as a job,
+// result layers, comparing two layers and accuracy. Split from MainWindow.cpp to keep each
+// file about one thing.
+#include <QAction>
+#include <QDateTime>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QScrollArea>
+#include <QStandardPaths>
+#include <QSplitter>
+#include <QStatusBar>
+#include <algorithm>
+
+#include "core/base/Error.h"
+#include "core/labels/LabelExchange.h"
+#include "core/raster/Polygonize.h"
+#include "core/labels/LabelStore.h"
+#include "core/metrics/SceneComparison.h"
+#include "core/project/ProjectStore.h"
+#include "core/base/Assets.h"
+#include "core/scene/SceneScanner.h"
+#include "ui/AccuracyDock.h"
+#include "ui/Async.h"
+#include "ui/ComparisonDock.h"
+#include "ui/InferenceDialog.h"
+#include "ui/LabelDock.h"
+#include "ui/MapExportDialog.h"
+#include "ui/MainWindow.h"
+#include "viewers/MapCanvas.h"
+
+namespace prithvi {
+
+namespace {
+QString q(const std::string& text) { return QString::fromStdString(text); }
+
+void raiseDock(QMainWindow* window, const QString& name) {
+  if (auto* dock = window->findChild<QDockWidget*>(name)) {
+    dock->show();
+    dock->raise();
+  }
+}
+}  // namespace
+
+void MainWindow::buildModelDocks(
+    const std::function<QDockWidget*(const QString&, const QString&, QWidget*, Qt::DockWidgetArea)>& dock) {
+  mComparison = new ComparisonDock(&mLayers, mCanvas, mSecondCanvas, this);
+  mAccuracy = new AccuracyDock(&mLayers, mCanvas, this);
+  // Scrolling rather than widening the right column (and so the smallest window).
+  auto scrolled = [this](QWidget* widget) {
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(widget);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    return scroll;
+  };
+  auto* compareDock = dock(tr("Compare"), QStringLiteral("compareDock"), scrolled(mComparison), Qt::RightDockWidgetArea);
+  auto* accuracyDock = dock(tr("Accuracy"), QStringLiteral("accuracyDock"), scrolled(mAccuracy), Qt::RightDockWidgetArea);
+  if (auto* identify = findChild<QDockWidget*>(QStringLiteral("identifyDock"))) {
+    tabifyDockWidget(identify, compareDock);
+    tabifyDockWidget(identify, accuracyDock);
+  }
+  compareDock->toggleViewAction()->setObjectName(compareDock->objectName());
+  accuracyDock->toggleViewAction()->setObjectName(accuracyDock->objectName());
+  connect(mComparison, &ComparisonDock::sideBySideChanged, this, &MainWindow::showSideBySide);
+  connect(mComparison, &ComparisonDock::differenceRequested, this, &MainWindow::makeDifferenceMap);
+  connect(mAccuracy, &AccuracyDock::message, this, &MainWindow::log);
+
+  // Side by side: either map moves both.
+  auto follow = [this](MapCanvas* from, MapCanvas* to) {
+    connect(from, &MapCanvas::viewChanged, this, [this, from, to] {
+      if (mSyncingViews || !mSecondCanvas->isVisible()) return;
+      mSyncingViews = true;
+      if (to->mapCrs() != from->mapCrs()) to->setMapCrs(from->mapCrs());
+      to->setView(from->center(), from->resolution());
+      mSyncingViews = false;
+    });
+  };
+  follow(mCanvas, mSecondCanvas);
+  follow(mSecondCanvas, mCanvas);
+
+  // The Run Model dialog's "Draw on Map": one rectangle, then back to the select tool.
+  connect(mCanvas, &MapCanvas::rectangleFinished, this, [this](const MapPoint& a, const MapPoint& b) {
+    if (!mDrawingInferenceArea) return;
+    mDrawingInferenceArea = false;
+    mCanvas->setTool(MapCanvas::Tool::Identify);
+    if (mInference)
+      mInference->setDrawnArea({std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y)});
+  });
+}
+
+void MainWindow::buildModelMenu() {
+  QMenu* model = menuBar()->addMenu(tr("&Model"));
+  QAction* run = model->addAction(tr("&Run Model…"), QKeySequence(tr("Ctrl+R")), this, [this] { openInferenceDialog(); });
+  run->setObjectName(QStringLiteral("runModelAction"));
+  model->addAction(tr("Add Raster &Layer…"), QKeySequence(tr("Ctrl+Shift+A")), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Add raster layer"), resultsFolder(),
+                                                      tr("Rasters (*.tif *.tiff *.vrt);;All files (*)"));
+    if (!path.isEmpty()) addRasterLayer(path);
+  });
+  model->addSeparator();
+  QMenu* compare = model->addMenu(tr("&Compare Layers"));
+  const std::pair<ComparisonDock::Mode, QString> modes[] = {{ComparisonDock::Mode::Off, tr("&Off")},
+                                                            {ComparisonDock::Mode::SideBySide, tr("&Side by Side")},
+                                                            {ComparisonDock::Mode::Swipe, tr("S&wipe")},
+                                                            {ComparisonDock::Mode::Blend, tr("&Blend")},
+                                                            {ComparisonDock::Mode::Flicker, tr("&Flicker")}};
+  for (const auto& [mode, text] : modes) {
+    const ComparisonDock::Mode chosen = mode;
+    compare->addAction(text, QKeySequence(QStringLiteral("Ctrl+Alt+%1").arg(int(mode))), this, [this, chosen] {
+      mComparison->setMode(chosen);
+      raiseDock(this, QStringLiteral("compareDock"));
+    });
+  }
+  model->addAction(tr("&Difference Map of A and B"), QKeySequence(tr("Ctrl+D")), this, [this] {
+    makeDifferenceMap(mComparison->layerA(), mComparison->layerB());
+  });
+  model->addAction(tr("&Accuracy…"), this, [this] { raiseDock(this, QStringLiteral("accuracyDock")); });
+}
+
+QString MainWindow::resultsFolder() const {
+  const QString base = mProjectPath.isEmpty()
+                           ? QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)
+                           : QFileInfo(mProjectPath).absolutePath();
+  const QString folder = QDir(base).filePath(QStringLiteral("results"));
+  QDir().mkpath(folder);
+  return folder;
+}
+
+int MainWindow::addRasterLayer(const QString& path, ColorMapName colorMap) {
+  Scene scene;
+  try {
+    scene = sceneOfFile(path.toStdString());
+  } catch (const Error& error) {
+    log(QStringLiteral("error"), q(error.what()));
+    QMessageBox::warning(this, tr("Add layer"), q(error.what()));
+    return 0;
+  }
+  std::optional<LayerStyle> style;
+  if (!scene.hasPrithviBands()) {
+    style = LayerStyle{};
+    style->kind = LayerStyle::Kind::SingleBand;
+    style->band = scene.bands.empty() ? BandRole::Other : scene.bands.front().role;
+    style->colorMap = colorMap;
+  }
+  return addLayerFor(scene, style);
+}
+
+InferenceDialog* MainWindow::openInferenceDialog() {
+  if (mInference) {
+    mInference->show();
+    mInference->raise();
+    return mInference;
+  }
+  const MapLayer* top = mLayers.topVisible();
+  // Results are not inputs: run on the topmost layer that is imagery with Prithvi's bands.
+  for (auto it = mLayers.layers().rbegin(); it != mLayers.layers().rend(); ++it)
+    if (it->visible && it->scene.hasPrithviBands() && it->style.kind != LayerStyle::Kind::Classes) {
+      top = &*it;
+      break;
+    }
+  if (!top || !top->scene.hasPrithviBands()) {
+    QMessageBox::information(this, tr("Run Model"),
+                             tr("Show a scene with the six Prithvi bands (Blue, Green, Red, NIR, SWIR1, SWIR2) first: "
+                                "double-click a granule in the catalog."));
+    return nullptr;
+  }
+  InferenceContext context;
+  context.scene = top->scene;
+  for (const Scene& scene : mScenes)
+    if (!scene.tile.empty() && scene.tile == top->scene.tile && scene.acquired < top->scene.acquired &&
+        scene.hasPrithviBands())
+      context.earlierDates.push_back(scene);
+  std::sort(context.earlierDates.begin(), context.earlierDates.end(),
+            [](const Scene& a, const Scene& b) { return a.acquired > b.acquired; });
+  context.mapCrs = mCanvas->mapCrs();
+  const MapPoint topLeft = mCanvas->screenToMap({0, 0});
+  const MapPoint bottomRight = mCanvas->screenToMap({double(mCanvas->width() - 1), double(mCanvas->height() - 1)});
+  context.view = {topLeft.x, bottomRight.y, bottomRight.x, topLeft.y};
+  context.resultsFolder = resultsFolder();
+  // Checkpoints of the project's runs (newest first), then the bundled demo model.
+  const QDir runs(QDir(QFileInfo(mProjectPath).absolutePath()).filePath(QStringLiteral("runs")));
+  for (const QFileInfo& run : runs.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Time))
+    for (const char* name : {"checkpoints/best.safetensors", "checkpoints/last.safetensors"})
+      if (QFileInfo::exists(QDir(run.filePath()).filePath(QLatin1String(name)))) {
+        context.models << QDir(run.filePath()).filePath(QLatin1String(name));
+        break;
+      }
+  const QString demo = q(assetPath("models/demo-flood.safetensors"));
+  if (QFileInfo::exists(demo)) context.models << demo;
+
+  mInference = new InferenceDialog(context, this);
+  mInference->setAttribute(Qt::WA_DeleteOnClose);
+  connect(mInference, &InferenceDialog::message, this, &MainWindow::log);
+  connect(mInference, &InferenceDialog::drawAreaRequested, this, [this] {
+    mLabels->setTool(LabelTool::Select);
+    mDrawingInferenceArea = true;
+    mCanvas->setTool(MapCanvas::Tool::Rectangle);
+    mCanvas->setFocus();
+    statusBar()->showMessage(tr("Drag a rectangle on the map for the model to run over"), 10000);
+  });
+  connect(mInference, &InferenceDialog::resultReady, this, [this](const QString& path, const QString& kind) {
+    const int id = addRasterLayer(path, kind == QLatin1String("probabilities") ? ColorMapName::Viridis : ColorMapName::Gray);
+    if (!id) return;
+    // The new result against what it was made from, ready to swipe.
+    const MapLayer* input = nullptr;
+    for (const MapLayer& layer : mLayers.layers())
+      if (layer.id != id && layer.scene.hasPrithviBands() && layer.style.kind != LayerStyle::Kind::Classes) input = &layer;
+    if (input) mComparison->setLayers(input->id, id);
+    mAccuracy->setPrediction(id);
+  });
+  mInference->show();
+  return mInference;
+}
+
+void MainWindow::makeDifferenceMap(int layerA, int layerB) {
+  const MapLayer* a = mLayers.layer(layerA);
+  const MapLayer* b = mLayers.layer(layerB);
+  if (!a || !b || layerA == layerB) {
+    log(QStringLiteral("error"), tr("difference map: choose two different layers in the Compare dock"));
+    return;
+  }
+  const Scene first = a->scene, second = b->scene;
+  const QString out = QDir(resultsFolder())
+                          .filePath(QStringLiteral("difference-%1.tif")
+                                        .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz"))));
+  statusBar()->showMessage(tr("Computing the difference map…"));
+  runAsync<DifferenceResult>(
+      mWorkers, this, [first, second, out] { return writeDifference(first, second, out.toStdString()); },
+      [this](std::optional<DifferenceResult> result, const std::string& error) {
+        statusBar()->clearMessage();
+        if (!result) {
+          log(QStringLiteral("error"), tr("difference map: %1").arg(q(error)));
+          QMessageBox::warning(this, tr("Difference map"), q(error));
+          return;
+        }
+        const bool classes = result->kind == DifferenceKind::Classes;
+        addRasterLayer(q(result->path), ColorMapName::Magma);
+        log(QStringLiteral("info"),
+            classes ? tr("difference map: %L1 of %L2 pixels differ (%3 %)")
+                          .arg(result->differentPixels)
+                          .arg(result->comparedPixels)
+                          .arg(100.0 * double(result->differentPixels) / double(std::max<int64_t>(1, result->comparedPixels)), 0, 'f', 2)
+                    : tr("difference map: mean RMS reflectance difference %1 over %L2 pixels")
+                          .arg(result->meanDifference, 0, 'f', 4)
+                          .arg(result->comparedPixels));
+      });
+}
+
+void MainWindow::openExportDialog(MapExportFormat format) {
+  if (mLayers.layers().empty() || mCanvas->mapCrs().empty()) {
+    QMessageBox::information(this, tr("Export map"), tr("Add a layer to the map first."));
+    return;
+  }
+  const MapPoint topLeft = mCanvas->screenToMap({0, 0});
+  const MapPoint bottomRight = mCanvas->screenToMap({double(mCanvas->width() - 1), double(mCanvas->height() - 1)});
+  MapExportDialog* dialog = openMapExportDialog(this, mLayers, {topLeft.x, bottomRight.y, bottomRight.x, topLeft.y},
+                                                mCanvas->mapCrs(), mCanvas->size(), format);
+  if (dialog) dialog->setObjectName(QStringLiteral("mapExportDialog"));
+}
+
+void MainWindow::polygoniseLayer(int layerId) {
+  const MapLayer* layer = mLayers.layer(layerId);
+  if (!layer || layer->style.kind != LayerStyle::Kind::Classes) {
+    QMessageBox::information(this, tr("Polygonise"), tr("Select a class-map layer (a model result or a label mask) in the Layers dock."));
+    return;
+  }
+  const QString raster = q(layer->scene.bands.front().path);
+  const QString out = QFileDialog::getSaveFileName(this, tr("Polygonise into"),
+                                                   QDir(resultsFolder()).filePath(QFileInfo(raster).completeBaseName() + QStringLiteral(".gpkg")),
+                                                   tr("GeoPackage (*.gpkg)"));
+  if (out.isEmpty()) return;
+  statusBar()->showMessage(tr("Polygonising %1…").arg(QFileInfo(raster).fileName()));
+  runAsync<ClassPolygonResult>(
+      mWorkers, this, [raster, out] { return polygonizeClassRaster(raster.toStdString(), out.toStdString()); },
+      [this, out](std::optional<ClassPolygonResult> result, const std::string& error) {
+        statusBar()->clearMessage();
+        if (!result) {
+          log(QStringLiteral("error"), tr("polygonise: %1").arg(q(error)));
+          QMessageBox::warning(this, tr("Polygonise"), q(error));
+          return;
+        }
+        log(QStringLiteral("info"), tr("wrote %L1 polygons to layer %2 of %3").arg(result->features).arg(q(result->layerName), out));
+      });
+}
+
+void MainWindow::showSideBySide(bool shown) {
+  if (shown) {
+    mSecondCanvas->setMapCrs(mCanvas->mapCrs());
+    mSecondCanvas->show();
+    mSyncingViews = true;
+    mSecondCanvas->setView(mCanvas->center(), mCanvas->resolution());
+    mSyncingViews = false;
+    if (auto* splitter = qobject_cast<QSplitter*>(centralWidget())) {
+      const int half = splitter->width() / 2;
+      splitter->setSizes({half, splitter->width() - half});
+    }
+  } else {
+    mSecondCanvas->hide();
+  }
+}
+
+void MainWindow::updateLabelReferences() {
+  std::vector<LabelReference> references;
+  if (mStore) {
+    try {
+      LabelStore store(*mStore);
+      std::vector<LabelSet> sets = store.labelSets();
+      // Validated sets are the references worth trusting: list them first.
+      std::stable_sort(sets.begin(), sets.end(), [](const LabelSet& x, const LabelSet& y) {
+        return (x.state == ReviewState::Validated) > (y.state == ReviewState::Validated);
+      });
+      for (const LabelSet& set : sets)
+        references.push_back({tr("labels #%1 (%2) of %3").arg(set.id).arg(QLatin1String(reviewStateName(set.state)), q(set.sceneId)), set.id});
+    } catch (const Error& error) {
+      log(QStringLiteral("error"), tr("label sets: %1").arg(q(error.what())));
+    }
+  }
+  mAccuracy->setLabelReferences(references, [this](int64_t labelSetId, QString* error) -> QString {
+    if (!mStore) return {};
+    try {
+      LabelStore store(*mStore);
+      const LabelSet set = store.labelSet(labelSetId);
+      // One file per revision: a later comparison never reads a mask older than the labels.
+      const QString path = QDir(resultsFolder()).filePath(QStringLiteral("labels-%1-r%2.tif").arg(labelSetId).arg(set.revision));
+      if (!QFileInfo::exists(path)) exportLabelMask(store, labelSetId, path.toStdString());
+      return path;
+    } catch (const Error& failure) {
+      if (error) *error = q(failure.what());
+      return {};
+    }
+  });
+}
+
+}  // namespace prithvi
