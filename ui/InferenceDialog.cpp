@@ -303,6 +303,9 @@ QStringList InferenceDialog::jobArguments(QString* error) const {
     for (const SceneBand& band : frame->bands)
       if (!files.contains(q(band.path))) files << q(band.path);
   for (const QString& file : files) arguments << QStringLiteral("--input") << file;
+  // The shown scene is the one whose cloud gaps a multi-date model fills (the CLI's default is
+  // the earliest date).
+  if (frames.size() > 1) arguments << QStringLiteral("--frame") << q(mContext.scene.id);
   if (!bbox.isEmpty()) arguments << QStringLiteral("--bbox") << bbox;
   arguments << QStringLiteral("--window") << QString::number(mWindow->value()) << QStringLiteral("--overlap")
             << QString::number(mOverlap->value()) << QStringLiteral("--blend") << mBlend->currentText();

@@ -5,10 +5,16 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <algorithm>
+#include <array>
+#include <cmath>
+#include <optional>
+#include <thread>
 
 #include "app/cli/Cli.h"
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
+#include "core/base/JobEvents.h"
+#include "core/project/ProjectStore.h"
 #include "core/scene/SceneScanner.h"
 #include "training/engine/SceneInference.h"
 #include "training/engine/TiledInference.h"
@@ -255,53 +261,154 @@ int commandReconstruct(const QStringList& arguments) {
   });
 }
 
+namespace {
+
+// "a,b,c,d" as four numbers; Error(Usage) naming the option otherwise.
+std::array<double, 4> fourNumbers(const QString& text, const char* option, const char* form) {
+  const QStringList parts = text.split(QLatin1Char(','));
+  std::array<double, 4> values{};
+  bool ok = parts.size() == 4;
+  for (int i = 0; ok && i < 4; ++i) values[size_t(i)] = parts[i].trimmed().toDouble(&ok);
+  if (!ok) throwUsage(std::string("--") + option + " takes " + form + ", not '" + text.toStdString() + "'");
+  return values;
+}
+
+// The scenes of --input and of --project with --scene, in date order (one per frame).
+std::vector<Scene> inferenceScenes(CommandLine& cli) {
+  const QStringList ids = cli.parser().values(QStringLiteral("scene"));
+  if (!ids.isEmpty() && !cli.isSet(QStringLiteral("project"))) throwUsage("--scene needs --project P.gpkg");
+  if (ids.isEmpty() && cli.isSet(QStringLiteral("project"))) throwUsage("--project needs --scene ID (one per date)");
+  std::vector<Scene> scenes;
+  if (cli.isSet(QStringLiteral("input"))) scenes = inputScenes(cli.parser().values(QStringLiteral("input")));
+  if (!ids.isEmpty()) {
+    const auto store = ProjectStore::open(cli.value(QStringLiteral("project")).toStdString());
+    for (const QString& id : ids) {
+      std::optional<Scene> scene = store->scene(id.toStdString());
+      if (!scene) throwUsage("project " + store->path() + " has no scene " + id.toStdString() + " (see 'prithvi catalog')");
+      if (!scene->hasPrithviBands())
+        throwBadInput("scene " + scene->id + " lacks some of Prithvi's six bands (Blue, Green, Red, NIR, SWIR1, SWIR2)");
+      scenes.push_back(std::move(*scene));
+    }
+    std::stable_sort(scenes.begin(), scenes.end(), [](const Scene& a, const Scene& b) { return a.acquired < b.acquired; });
+  }
+  if (scenes.empty()) throwUsage("give the scenes with --input PATH or --project P.gpkg --scene ID");
+  return scenes;
+}
+
+}  // namespace
+
 int commandInfer(const QStringList& arguments) {
   CommandLine cli(QStringLiteral("infer"),
-                  QStringLiteral("Run a fine-tuned model (a checkpoint of 'prithvi finetune') over whole scenes in "
-                                 "blended sliding windows; writes a class map (with the scheme's colours) or class "
-                                 "probabilities as a COG on the input's grid."));
+                  QStringLiteral("Run a trained model over whole scenes (or a region of them) in blended sliding windows "
+                                 "and write a COG on the input's grid:\n"
+                                 "  segmentation checkpoints: a class map with the scheme's colours (--output classes, the "
+                                 "default) or the class probabilities (--output probabilities);\n"
+                                 "  MAE checkpoints (task cloud_gap or pretrain, or released Prithvi weights with their "
+                                 "decoder): the cloud-gap filled image of one date (--output filled, the default): Fmask "
+                                 "cloud and shadow are hidden from the model and reconstructed, clear pixels are kept; "
+                                 "6 bands Blue..SWIR2, Int16 HLS values (scale 0.0001, nodata -9999).\n"
+                                 "Dates go in date order, one per frame the model takes."));
   cli.addOption({QStringLiteral("model")}, QStringLiteral("checkpoint (a run's checkpoints/best.safetensors)"), QStringLiteral("file"));
   cli.addOption({QStringLiteral("input")}, QStringLiteral("raster, granule or folder (repeat for the dates of multi-date models)"), QStringLiteral("path"));
+  cli.addOption({QStringLiteral("project")}, QStringLiteral("project whose scenes --scene names"), QStringLiteral("file.gpkg"));
+  cli.addOption({QStringLiteral("scene")}, QStringLiteral("scene id in --project (repeat for the dates)"), QStringLiteral("id"));
   cli.addOption({QStringLiteral("out")}, QStringLiteral("output GeoTIFF (COG)"), QStringLiteral("file"));
-  cli.addOption({QStringLiteral("window")}, QStringLiteral("window size in pixels (default: the training chip size)"), QStringLiteral("n"), QStringLiteral("0"));
+  cli.addOption({QStringLiteral("bbox")},
+                QStringLiteral("only this box, in the scene's CRS (snapped outward to whole pixels, clipped to the scene)"),
+                QStringLiteral("minx,miny,maxx,maxy"));
+  cli.addOption({QStringLiteral("region")}, QStringLiteral("only these pixels of the scene (column, row, width, height)"),
+                QStringLiteral("x,y,w,h"));
+  cli.addOption({QStringLiteral("window")},
+                QStringLiteral("window size in pixels (default: the training chip size); four numbers x,y,w,h are a "
+                               "--region instead"),
+                QStringLiteral("n"), QStringLiteral("0"));
   cli.addOption({QStringLiteral("overlap")}, QStringLiteral("share of a window its neighbour repeats"), QStringLiteral("f"), QStringLiteral("0.25"));
   cli.addOption({QStringLiteral("blend")}, QStringLiteral("cosine, gaussian or none"), QStringLiteral("blend"), QStringLiteral("cosine"));
-  cli.addOption({QStringLiteral("output")}, QStringLiteral("classes or probabilities"), QStringLiteral("kind"), QStringLiteral("classes"));
-  cli.addOption({QStringLiteral("mask-clouds")}, QStringLiteral("no prediction under Fmask cloud and cloud shadow"));
+  cli.addOption({QStringLiteral("output")},
+                QStringLiteral("classes, probabilities or filled (default: classes for segmentation models, filled for MAEs)"),
+                QStringLiteral("kind"));
+  cli.addOption({QStringLiteral("frame")},
+                QStringLiteral("filled: the date whose gaps are filled, by its position in date order (0-based) or its "
+                               "scene id (default: the first date, the anchor of cloud-gap training chips)"),
+                QStringLiteral("k|id"), QStringLiteral("-1"));
+  cli.addOption({QStringLiteral("mask-clouds")}, QStringLiteral("classes/probabilities: no prediction under Fmask cloud and cloud shadow"));
   cli.addOption({QStringLiteral("batch")}, QStringLiteral("windows per forward pass"), QStringLiteral("n"), QStringLiteral("4"));
   cli.addOption({QStringLiteral("device")}, QStringLiteral("auto, cpu or cuda"), QStringLiteral("device"), QStringLiteral("auto"));
   cli.addOption({QStringLiteral("threads")}, QStringLiteral("CPU threads (default: all cores)"), QStringLiteral("n"), QStringLiteral("0"));
   cli.addJsonOption();
   cli.addEventsOption();
   if (auto code = cli.parse(arguments, 0, 0)) return *code;
-  return runJob("infer", cli.jsonEvents(), [&](Feedback& feedback) {
-    if (!cli.isSet(QStringLiteral("model")) || !cli.isSet(QStringLiteral("input")) || !cli.isSet(QStringLiteral("out")))
-      throwUsage("--model, --input and --out are required");
-    if (const int threads = int(cli.intValue(QStringLiteral("threads"), 0, 1024)); threads > 0) model::setIntraOpThreads(threads);
+  return runJob("infer", cli.jsonEvents(), [&](Feedback& feedback, JobEventWriter* events) {
+    if (!cli.isSet(QStringLiteral("model")) || !cli.isSet(QStringLiteral("out")))
+      throwUsage("--model and --out are required, with --input PATH or --project P.gpkg --scene ID");
     engine::InferenceOptions options;
-    options.window = int(cli.intValue(QStringLiteral("window"), 0, 8192));
+    std::optional<QString> regionText;
+    if (cli.isSet(QStringLiteral("region"))) regionText = cli.value(QStringLiteral("region"));
+    if (cli.value(QStringLiteral("window")).contains(QLatin1Char(','))) {
+      if (regionText) throwUsage("give the pixel region once (--region or --window x,y,w,h)");
+      regionText = cli.value(QStringLiteral("window"));
+    } else {
+      options.window = int(cli.intValue(QStringLiteral("window"), 0, 8192));
+    }
+    if (regionText && cli.isSet(QStringLiteral("bbox"))) throwUsage("give --bbox or a pixel region, not both");
     options.overlap = cli.doubleValue(QStringLiteral("overlap"), 0, 0.9);
     options.blend = cli.value(QStringLiteral("blend")).toStdString();
     options.output = cli.value(QStringLiteral("output")).toStdString();
     options.maskClouds = cli.isSet(QStringLiteral("mask-clouds"));
     options.batch = int(cli.intValue(QStringLiteral("batch"), 1, 1024));
     options.device = cli.value(QStringLiteral("device")).toStdString();
-    const auto scenes = inputScenes(cli.parser().values(QStringLiteral("input")));
+    options.threads = int(cli.intValue(QStringLiteral("threads"), 0, 1024));
+    if (options.threads == 0) options.threads = int(std::max(1u, std::thread::hardware_concurrency()));  // every core
+    const auto scenes = inferenceScenes(cli);
+    // --frame: a position in date order, or the id of one of the dates.
+    const QString frame = cli.value(QStringLiteral("frame"));
+    bool number = false;
+    options.frame = frame.toInt(&number);
+    if (!number) {
+      const auto found = std::find_if(scenes.begin(), scenes.end(), [&](const Scene& s) { return s.id == frame.toStdString(); });
+      if (found == scenes.end()) throwUsage("--frame " + frame.toStdString() + ": no such date among the scenes given");
+      options.frame = int(found - scenes.begin());
+    } else if (options.frame < -1) {
+      throwUsage("--frame takes a date's position (0 = the first date) or its scene id");
+    }
+    if (regionText) {
+      const std::array<double, 4> v = fourNumbers(*regionText, "region", "four whole numbers x,y,w,h (pixels)");
+      for (double value : v)
+        if (value != std::floor(value) || std::abs(value) > 1e9) throwUsage("--region takes whole pixel numbers x,y,w,h");
+      options.region = Window{int(v[0]), int(v[1]), int(v[2]), int(v[3])};
+    } else if (cli.isSet(QStringLiteral("bbox"))) {
+      const std::array<double, 4> v =
+          fourNumbers(cli.value(QStringLiteral("bbox")), "bbox", "four numbers minx,miny,maxx,maxy in the scene's CRS");
+      options.region = engine::pixelWindowOfBox(scenes.front(), v[0], v[1], v[2], v[3]);
+    }
     const engine::InferenceResult result =
         engine::inferScenes(cli.value(QStringLiteral("model")).toStdString(), scenes, cli.value(QStringLiteral("out")).toStdString(),
                             options, &feedback);
+    if (events) events->artifact(result.path, result.artifactKind);
     if (cli.json()) {
       QJsonArray names;
       for (const auto& name : result.classNames) names.append(qs(name));
-      printJson(QJsonObject{{QStringLiteral("path"), qs(result.path)},
-                            {QStringLiteral("width"), result.width},
-                            {QStringLiteral("height"), result.height},
-                            {QStringLiteral("windows"), double(result.windows)},
-                            {QStringLiteral("predicted_pixels"), double(result.predictedPixels)},
-                            {QStringLiteral("classes"), names}});
+      const QJsonArray region{result.region.x, result.region.y, result.region.width, result.region.height};
+      QJsonObject summary{{QStringLiteral("path"), qs(result.path)},
+                          {QStringLiteral("kind"), qs(result.artifactKind)},
+                          {QStringLiteral("task"), qs(result.task)},
+                          {QStringLiteral("region"), region},
+                          {QStringLiteral("width"), result.width},
+                          {QStringLiteral("height"), result.height},
+                          {QStringLiteral("windows"), double(result.windows)},
+                          {QStringLiteral("predicted_pixels"), double(result.predictedPixels)},
+                          {QStringLiteral("classes"), names}};
+      if (result.output == "filled") {
+        summary[QStringLiteral("frame")] = result.frame;
+        summary[QStringLiteral("filled_pixels")] = double(result.filledPixels);
+      }
+      printJson(summary);
     } else if (!cli.jsonEvents()) {
-      printLine("wrote " + result.path + " (" + std::to_string(result.width) + "x" + std::to_string(result.height) + ", " +
-                std::to_string(result.windows) + " windows, " + std::to_string(result.predictedPixels) + " pixels predicted)");
+      printLine("wrote " + result.path + " (" + result.artifactKind + ", " + std::to_string(result.width) + "x" +
+                std::to_string(result.height) + ", " + std::to_string(result.windows) + " windows, " +
+                (result.output == "filled" ? std::to_string(result.filledPixels) + " pixels filled"
+                                           : std::to_string(result.predictedPixels) + " pixels predicted") +
+                ")");
     }
     return int(kOk);
   });

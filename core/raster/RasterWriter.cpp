@@ -23,6 +23,8 @@ void describe(GDALDatasetH dataset, int bands, const RasterWriteOptions& options
     GDALRasterBandH band = GDALGetRasterBand(dataset, b + 1);
     if (options.nodata) GDALSetRasterNoDataValue(band, *options.nodata);
     if (b < int(options.bandDescriptions.size())) GDALSetDescription(band, options.bandDescriptions[size_t(b)].c_str());
+    if (options.scale) GDALSetRasterScale(band, *options.scale);
+    if (options.offset) GDALSetRasterOffset(band, *options.offset);
   }
   if (!options.palette.empty()) {
     GDALColorTableH table = GDALCreateColorTable(GPI_RGB);
@@ -139,8 +141,14 @@ RasterStreamWriter::RasterStreamWriter(const std::string& path, int width, int h
 RasterStreamWriter::~RasterStreamWriter() {
   if (mDataset) {
     GDALClose(static_cast<GDALDatasetH>(mDataset));
-    QFile::remove(QString::fromStdString(mScratch));
+    removeScratch();
   }
+}
+
+void RasterStreamWriter::removeScratch() {
+  // The scratch file's sidecar holds its category names; the copy carries its own.
+  QFile::remove(QString::fromStdString(mScratch));
+  QFile::remove(QString::fromStdString(mScratch + ".aux.xml"));
 }
 
 void RasterStreamWriter::writeRows(int y, int rows, const void* data) {
@@ -155,6 +163,11 @@ void RasterStreamWriter::writeRows(int y, int rows, const void* data) {
       throwIo("cannot write rows of " + mPath + " (is the disk full?): " + errors.message());
 }
 
+void RasterStreamWriter::addMetadata(const std::string& key, const std::string& value) {
+  if (!mDataset) throwUsage("the raster " + mPath + " is already finished");
+  GDALSetMetadataItem(static_cast<GDALDatasetH>(mDataset), key.c_str(), value.c_str(), nullptr);
+}
+
 void RasterStreamWriter::finish(Feedback* feedback) {
   if (!mDataset) throwUsage("the raster " + mPath + " is already finished");
   GdalErrorCapture errors;
@@ -163,10 +176,10 @@ void RasterStreamWriter::finish(Feedback* feedback) {
   try {
     copyOut(dataset, mPath, mBands, mType, mOptions, errors, feedback);
   } catch (...) {
-    QFile::remove(QString::fromStdString(mScratch));
+    removeScratch();
     throw;
   }
-  QFile::remove(QString::fromStdString(mScratch));
+  removeScratch();
 }
 
 }  // namespace prithvi

@@ -25,6 +25,9 @@ struct RasterWriteOptions {
   // paletted raster are resampled by nearest neighbour, so they keep class values.
   std::vector<PaletteEntry> palette;
   std::vector<std::string> categoryNames;  // band 1's value names (a class map's legend)
+  // value = stored * scale + offset for every band (HLS-style Int16 reflectance x 10000).
+  std::optional<double> scale;
+  std::optional<double> offset;
 };
 
 // `data` holds `bands` planes of width x height values of `type`, band-sequential.
@@ -44,9 +47,12 @@ class RasterStreamWriter {
 
   // `data` holds `bands` planes of width x rows values, band-sequential.
   void writeRows(int y, int rows, const void* data);
+  // Metadata known only at the end (counts), added before finish().
+  void addMetadata(const std::string& key, const std::string& value);
   void finish(Feedback* feedback = nullptr);
 
  private:
+  void removeScratch();
   std::string mPath;
   std::string mScratch;
   int mWidth, mHeight, mBands;

@@ -1,8 +1,12 @@
 // Whole-scene inference with the demo flood model: one window equals a direct forward pass,
-// blended windows leave no seams, outputs keep the input's grid, fill gets no prediction, and
-// the raster comparison of 'prithvi evaluate --pred --truth' counts what it should.
+// blended windows leave no seams, outputs keep the input's grid, fill gets no prediction, a
+// region equals the same pixels of a whole-scene run, boxes snap outward to whole pixels,
+// 'prithvi infer' takes project scenes and reports its artifact, and the raster comparison of
+// 'prithvi evaluate --pred --truth' counts what it should.
 
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -215,10 +219,159 @@ class TestInference : public QObject {
     QCOMPARE(accuracy.confusion.at(0, 1), int64_t(1));
     QCOMPARE(accuracy.confusion.at(1, 1), int64_t(1));
     QCOMPARE(accuracy.confusion.iou(1), 0.5);
-    const std::vector<uint8_t> shorter{0, 1};
+    // A reference covering part of the grid (a drawn area) is compared where both are.
+    const std::vector<uint8_t> shorter{0, 0};
     const std::string s = mDir.filePath("s.tif").toStdString();
-    writeRaster(s, 2, 1, 1, DataType::Byte, shorter.data(), grid, test::utm13Wkt(), writeTruth);
-    QVERIFY(test::expectError(ErrorKind::BadInput, [&] { compareClassRasters(p, s); }).find("one grid") != std::string::npos);
+    writeRaster(s, 2, 1, 1, DataType::Byte, shorter.data(), GeoTransform({500030, 30, 0, 3300000, 0, -30}),
+                test::utm13Wkt(), writeTruth);
+    const RasterAccuracy part = compareClassRasters(p, s);
+    QCOMPARE(part.comparedPixels, int64_t(2));
+    QCOMPARE(part.confusion.at(0, 1), int64_t(2));  // predicted 1 1 over truth 0 0
+    // Half a pixel off the grid, or in another CRS: refused, not resampled silently.
+    const std::string shifted = mDir.filePath("shifted.tif").toStdString();
+    writeRaster(shifted, 2, 1, 1, DataType::Byte, shorter.data(), GeoTransform({500015, 30, 0, 3300000, 0, -30}),
+                test::utm13Wkt(), writeTruth);
+    test::expectError(ErrorKind::BadInput, [&] { compareClassRasters(p, shifted); }, "one pixel grid");
+  }
+
+  void aRegionEqualsTheSameWindowOfAWholeRun() {
+    InferenceOptions options;
+    options.output = "probabilities";
+    options.window = 64;
+    const std::string wholePath = mDir.filePath("whole-prob.tif").toStdString();
+    const InferenceResult whole = inferScenes(kModel, {mLarge}, wholePath, options);
+    const Raster all = readRaster(wholePath);
+    // Smaller than one window, wider than a few windows, a band of full rows, one touching the
+    // far corner, one pixel.
+    for (const Window region : {Window{70, 50, 40, 30}, Window{30, 41, 150, 90}, Window{0, 0, 256, 100}, Window{200, 190, 56, 66},
+                                Window{5, 250, 1, 1}}) {
+      options.region = region;
+      const std::string out = mDir.filePath("region.tif").toStdString();
+      const InferenceResult result = inferScenes(kModel, {mLarge}, out, options);
+      QCOMPARE(result.width, region.width);
+      QCOMPARE(result.height, region.height);
+      QVERIFY(result.windows <= whole.windows);
+      const Raster part = readRaster(out);
+      QCOMPARE(part.width, region.width);
+      QCOMPARE(part.height, region.height);
+      const MapPoint origin = mLarge.geoTransform.pixelToMap(region.x, region.y);
+      QCOMPARE(part.transform[0], origin.x);
+      QCOMPARE(part.transform[3], origin.y);
+      QCOMPARE(part.transform[1], all.transform[1]);
+      QCOMPARE(part.transform[5], all.transform[5]);
+      QVERIFY(sameCrs(part.wkt, mLarge.crsWkt));
+      double worst = 0;
+      int64_t predicted = 0;
+      for (int c = 0; c < 2; ++c)
+        for (int y = 0; y < region.height; ++y)
+          for (int x = 0; x < region.width; ++x) {
+            const float a = part.at(c, x, y), b = all.at(c, x + region.x, y + region.y);
+            QCOMPARE(std::isnan(a), std::isnan(b));
+            if (!std::isnan(a)) worst = std::max(worst, double(std::abs(a - b)));
+            predicted += c == 0 && !std::isnan(a);
+          }
+      qInfo("region %d,%d %dx%d: %lld of %lld windows, largest difference from the whole run %.3g", region.x, region.y,
+            region.width, region.height, (long long)result.windows, (long long)whole.windows, worst);
+      QVERIFY2(worst < 1e-4, qPrintable(QString::number(worst)));
+      QCOMPARE(result.predictedPixels, predicted);
+    }
+    options.region = Window{250, 0, 10, 10};
+    test::expectError(ErrorKind::Usage, [&] { inferScenes(kModel, {mLarge}, mDir.filePath("x.tif").toStdString(), options); },
+                      "is not inside scene");
+    options.region = Window{0, 0, 0, 10};
+    test::expectError(ErrorKind::Usage, [&] { inferScenes(kModel, {mLarge}, mDir.filePath("x.tif").toStdString(), options); },
+                      "is not inside scene");
+  }
+
+  void boxesSnapOutwardToWholePixels() {
+    const GeoTransform& t = mLarge.geoTransform;  // north-up, 30 m
+    const double x0 = t.originX(), y0 = t.originY(), size = t.pixelWidth();
+    QCOMPARE(size, 30.0);
+    auto box = [&](double left, double top, double right, double bottom) {  // in pixels, converted to map units
+      return pixelWindowOfBox(mLarge, x0 + left * size, y0 - bottom * size, x0 + right * size, y0 - top * size);
+    };
+    auto same = [](const Window& a, const Window& b) {
+      return a.x == b.x && a.y == b.y && a.width == b.width && a.height == b.height;
+    };
+    QVERIFY(same(box(10, 20, 50, 40), {10, 20, 40, 20}));                // on pixel edges: exactly those pixels
+    QVERIFY(same(box(10.5, 20.2, 49.1, 39.99), {10, 20, 40, 20}));       // inside pixels: outward
+    QVERIFY(same(box(10.2, 20.7, 10.4, 20.9), {10, 20, 1, 1}));          // inside one pixel: that pixel
+    QVERIFY(same(box(-30, -5.5, 12.01, 3), {0, 0, 13, 3}));              // over the top-left corner: clipped
+    QVERIFY(same(box(250.5, 255.5, 400, 300), {250, 255, 6, 1}));        // over the bottom-right corner
+    test::expectError(ErrorKind::Usage, [&] { box(300, 10, 320, 20); }, "misses scene");
+    test::expectError(ErrorKind::Usage, [&] { box(-20, -20, 0, 0); }, "misses scene");  // touches the corner only
+    test::expectError(ErrorKind::Usage, [&] { pixelWindowOfBox(mLarge, x0 + 100, y0 - 100, x0 + 50, y0 - 50); }, "minx < maxx");
+  }
+
+  void theCommandRunsAProjectSceneInABoxAndReportsTheArtifact() {
+    const test::FloodProject project = test::makeFloodProject(mDir.filePath("cli"), 128, 1, 0, 0);
+    const Scene& scene = project.scenes.front();
+    const GeoTransform& t = scene.geoTransform;
+    // Pixels 20.5 .. 70.2 across, 30.1 .. 61 down: snapped to columns 20..70 and rows 30..60.
+    const QString bbox = QString("%1,%2,%3,%4")
+                             .arg(t.originX() + 20.5 * 30, 0, 'f', 3)
+                             .arg(t.originY() - 61.0 * 30, 0, 'f', 3)
+                             .arg(t.originX() + 70.2 * 30, 0, 'f', 3)
+                             .arg(t.originY() - 30.1 * 30, 0, 'f', 3);
+    const QString out = mDir.filePath("cli/box.tif");
+    const test::ProcessRun run = test::runPrithvi({"infer", "--model", QString::fromStdString(kModel), "--project",
+                                                   QString::fromStdString(project.path), "--scene", QString::fromStdString(scene.id),
+                                                   "--bbox", bbox, "--threads", "1", "--out", out, "--events", "jsonl"});
+    QVERIFY2(run.code == 0, run.err.constData());
+    bool artifact = false, finished = false;
+    for (const QByteArray& line : run.out.split('\n')) {
+      const QJsonObject event = QJsonDocument::fromJson(line).object();
+      if (event["event"].toString() == "artifact") {
+        artifact = true;
+        QCOMPARE(event["path"].toString(), out);
+        QCOMPARE(event["kind"].toString(), QString("class_map"));
+      }
+      finished |= event["event"].toString() == "finished" && event["status"].toString() == "ok";
+    }
+    QVERIFY2(artifact && finished, run.out.constData());
+    const Raster classes = readRaster(out.toStdString());
+    QCOMPARE(classes.width, 51);
+    QCOMPARE(classes.height, 31);
+    QCOMPARE(classes.transform[0], t.originX() + 20 * 30);
+    QCOMPARE(classes.transform[3], t.originY() - 30 * 30);
+
+    // The same pixels given as a pixel region; an MAE output from a segmentation model and a
+    // box beside the scene are refused with the reason.
+    const QString regionOut = mDir.filePath("cli/region.tif");
+    const test::ProcessRun region = test::runPrithvi({"infer", "--model", QString::fromStdString(kModel), "--project",
+                                                      QString::fromStdString(project.path), "--scene",
+                                                      QString::fromStdString(scene.id), "--region", "20,30,51,31", "--threads", "1", "--out",
+                                                      regionOut, "--json"});
+    QVERIFY2(region.code == 0, region.err.constData());
+    QCOMPARE(region.json()["kind"].toString(), QString("class_map"));
+    QCOMPARE(readRaster(regionOut.toStdString()).values, classes.values);
+    const test::ProcessRun windowForm = test::runPrithvi({"infer", "--model", QString::fromStdString(kModel), "--project",
+                                                          QString::fromStdString(project.path), "--scene",
+                                                          QString::fromStdString(scene.id), "--window", "20,30,51,31", "--threads", "1", "--out",
+                                                          regionOut});
+    QVERIFY2(windowForm.code == 0, windowForm.err.constData());
+    QCOMPARE(readRaster(regionOut.toStdString()).values, classes.values);
+    test::ProcessRun refused = test::runPrithvi({"infer", "--model", QString::fromStdString(kModel), "--input",
+                                                 QFileInfo(QString::fromStdString(scene.bands.front().path)).absolutePath(), "--output", "filled",
+                                                 "--out", mDir.filePath("cli/never.tif")});
+    QCOMPARE(refused.code, 2);
+    QVERIFY2(refused.err.contains("needs an MAE checkpoint"), refused.err.constData());
+    refused = test::runPrithvi({"infer", "--model", QString::fromStdString(kModel), "--project",
+                                QString::fromStdString(project.path), "--scene", QString::fromStdString(scene.id), "--bbox",
+                                QString("%1,%2,%3,%4")
+                                    .arg(t.originX() - 9000, 0, 'f', 1)
+                                    .arg(t.originY() - 300, 0, 'f', 1)
+                                    .arg(t.originX() - 3000, 0, 'f', 1)
+                                    .arg(t.originY(), 0, 'f', 1),
+                                "--out", mDir.filePath("cli/never.tif")});
+    QCOMPARE(refused.code, 2);
+    QVERIFY2(refused.err.contains("misses scene"), refused.err.constData());
+    refused = test::runPrithvi({"infer", "--model", QString::fromStdString(kModel), "--project",
+                                QString::fromStdString(project.path), "--scene", "HLS.L30.T99XXX.2021001T000000.v2.0", "--out",
+                                mDir.filePath("cli/never.tif")});
+    QCOMPARE(refused.code, 2);
+    QVERIFY2(refused.err.contains("has no scene"), refused.err.constData());
+    QVERIFY(!QFileInfo::exists(mDir.filePath("cli/never.tif")));
   }
 
   void refusesWhatItCannotRun() {

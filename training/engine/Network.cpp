@@ -8,6 +8,7 @@
 
 #include "core/base/Error.h"
 #include "training/model/Checkpoint.h"
+#include "training/model/Weights.h"
 
 namespace prithvi::engine {
 
@@ -86,8 +87,56 @@ Network buildNetwork(const PrithviConfig& base, const NetworkShape& shape, const
   return network;
 }
 
+namespace {
+
+// Released or converted Prithvi weights with their MAE decoder (Prithvi_100M.pt, a
+// 'prithvi weights convert' output): the pretrained MAE, for zero-shot gap filling. Empty when
+// the file holds no Prithvi weights; Error(BadInput) when they lack the decoder.
+std::optional<LoadedRun> releasedMae(const std::string& path, const torch::Device& device) {
+  // A training checkpoint that failed to load (another format version, damaged) is not retried
+  // as released weights: its safetensors header names the format.
+  QFile file(QString::fromStdString(path));
+  if (file.open(QIODevice::ReadOnly)) {
+    const QByteArray length = file.read(8);
+    if (length.size() == 8) {
+      uint64_t size = 0;
+      for (int i = 7; i >= 0; --i) size = (size << 8) | uint8_t(length[i]);
+      if (size < (64u << 20) && file.read(qint64(size)).contains("\"prithvi.format\"")) return std::nullopt;
+    }
+  }
+  model::LoadedWeights weights;
+  try {
+    weights = model::readPrithviWeights(path);
+  } catch (const Error& error) {
+    if (error.kind() != ErrorKind::BadInput) throw;
+    return std::nullopt;
+  }
+  if (weights.config.decoderDepth == 0 || !weights.canonical.find("decoder.decoder_pred.weight"))
+    throwBadInput(path + " holds Prithvi weights without the MAE decoder (" + weights.layout +
+                  "): gap filling needs the full pretrained MAE or a cloud_gap checkpoint, and classes need a "
+                  "checkpoint of 'prithvi finetune'");
+  LoadedRun run;
+  run.task = "pretrain";
+  run.network.pretraining = true;
+  run.network.config = weights.config;
+  run.network.maskRatio = weights.config.maskRatio;
+  run.network.mae = model::buildModel(weights);
+  run.network.module().to(device);
+  run.network.module().eval();
+  return run;
+}
+
+}  // namespace
+
 LoadedRun loadRun(const std::string& path, const torch::Device& device) {
-  const model::TrainingCheckpoint checkpoint = model::loadTrainingCheckpoint(path);
+  model::TrainingCheckpoint checkpoint;
+  try {
+    checkpoint = model::loadTrainingCheckpoint(path);
+  } catch (const Error& error) {
+    if (error.kind() != ErrorKind::BadInput) throw;
+    if (std::optional<LoadedRun> released = releasedMae(path, device)) return std::move(*released);
+    throw;
+  }
   const QJsonObject saved = QJsonDocument::fromJson(QByteArray::fromStdString(checkpoint.configJson)).object();
   auto extra = [&](const char* key) {
     auto found = checkpoint.extra.find(key);

@@ -155,7 +155,9 @@ torch::Tensor balancedWeights(const ChipLoader& loader);
 Network buildNetwork(const PrithviConfig& base, const NetworkShape& shape, const TrainOptions& options,
                      const ChipLoader* loader = nullptr);
 
-// A checkpoint of train() with the network it fits, loaded (strict).
+// A checkpoint of train() with the network it fits, loaded (strict). Released or converted
+// Prithvi weights that hold the MAE decoder (Prithvi_100M.pt, 'prithvi weights convert'
+// output) load as the pretrained MAE, task "pretrain", for zero-shot gap filling.
 struct LoadedRun {
   Network network;
   std::string task;
