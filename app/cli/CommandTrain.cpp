@@ -20,6 +20,7 @@
 #include "core/base/JobEvents.h"
 #include "core/dataset/ChipDataset.h"
 #include "core/metrics/RasterAccuracy.h"
+#include "core/scene/SceneScanner.h"
 #include "core/project/ProjectStore.h"
 #include "training/engine/Experiments.h"
 #include "training/engine/TaskPreset.h"
@@ -355,8 +356,16 @@ int commandEvaluate(const QStringList& arguments) {
                                  "precision, recall, F1, overall accuracy and the confusion matrix."));
   cli.addOption({QStringLiteral("model")}, QStringLiteral("checkpoint (a run's checkpoints/best.safetensors)"), QStringLiteral("file"));
   cli.addOption({QStringLiteral("data")}, QStringLiteral("a store from 'prithvi dataset build'"), QStringLiteral("dir"));
-  cli.addOption({QStringLiteral("pred")}, QStringLiteral("instead of --model: a class raster (e.g. from 'prithvi infer')"), QStringLiteral("file"));
-  cli.addOption({QStringLiteral("truth")}, QStringLiteral("with --pred: the reference class raster on the same grid"), QStringLiteral("file"));
+  cli.addOption({QStringLiteral("pred")},
+                QStringLiteral("instead of --model: a class raster or a filled image (e.g. from 'prithvi infer')"),
+                QStringLiteral("file"));
+  cli.addOption({QStringLiteral("truth")},
+                QStringLiteral("with --pred: the reference class raster, or the clear image (raster or granule), on the same grid"),
+                QStringLiteral("path"));
+  cli.addOption({QStringLiteral("mask")},
+                QStringLiteral("with a filled image: the clouded input (raster or granule); only its Fmask cloud and shadow "
+                               "pixels are scored"),
+                QStringLiteral("path"));
   cli.addOption({QStringLiteral("classes")}, QStringLiteral("with --pred: class count (default: from the values)"), QStringLiteral("n"), QStringLiteral("0"));
   cli.addOption({QStringLiteral("split")}, QStringLiteral("train, val or test"), QStringLiteral("split"), QStringLiteral("test"));
   cli.addOption({QStringLiteral("batch")}, QStringLiteral("chips per forward pass"), QStringLiteral("n"), QStringLiteral("8"));
@@ -366,6 +375,25 @@ int commandEvaluate(const QStringList& arguments) {
   return runCommand([&] {
     if (cli.isSet(QStringLiteral("pred")) || cli.isSet(QStringLiteral("truth"))) {
       if (!cli.isSet(QStringLiteral("pred")) || !cli.isSet(QStringLiteral("truth"))) throwUsage("--pred and --truth go together");
+      const Scene predicted = sceneOfFile(cli.value(QStringLiteral("pred")).toStdString());
+      const Scene truth = sceneOfFile(cli.value(QStringLiteral("truth")).toStdString());
+      if (predicted.hasPrithviBands() && truth.hasPrithviBands()) {
+        // A filled image against held-out truth: SSIM, PSNR and MAE in reflectance.
+        std::optional<Scene> mask;
+        if (cli.isSet(QStringLiteral("mask"))) mask = sceneOfFile(cli.value(QStringLiteral("mask")).toStdString());
+        const ImageMetrics metrics = compareImageScenes(predicted, truth, mask);
+        if (cli.json()) {
+          printMetricsJson(metrics.toJson(), {{"scored", mask ? "clouded pixels of the mask" : "every valid pixel"}});
+        } else {
+          char line[200];
+          std::snprintf(line, sizeof line, "%lld pixel values (%s): SSIM %.4f  PSNR %.2f dB  MAE %.4f",
+                        static_cast<long long>(metrics.pixels()), mask ? "under the mask's clouds" : "every valid pixel",
+                        metrics.ssim(), metrics.psnr(), metrics.meanAbsoluteError());
+          printLine(line);
+        }
+        return int(kOk);
+      }
+      if (cli.isSet(QStringLiteral("mask"))) throwUsage("--mask goes with filled images, not class rasters");
       RasterAccuracyOptions options;
       options.classes = int(cli.intValue(QStringLiteral("classes"), 0, 255));
       const RasterAccuracy accuracy = compareClassRasters(cli.value(QStringLiteral("pred")).toStdString(),
