@@ -179,91 +179,63 @@ PolygonExportResult exportLabelPolygons(LabelStore& store, const std::vector<int
     sources.push_back(std::move(source));
   }
 
-  ensureGdalRegistered();
-  // GDAL's GPKG driver warns about any other extension.
-  const std::string temporary = temporaryPathFor(gpkgPath) + ".gpkg";
-  removeDatabaseFiles(temporary);
-  try {
+  NewGeoPackage out(gpkgPath);
+  std::vector<OGRLayer*> layers;
+  for (size_t i = 0; i < result.layers.size(); ++i)
+    layers.push_back(&out.addPolygonLayer(result.layers[i].name, layerCrs[i],
+                                          {{"label_set_id", OFTInteger64}, {"scene_id", OFTString},
+                                           {"class_value", OFTInteger}, {"class_name", OFTString},
+                                           {"state", OFTString}, {"author", OFTString}, {"label_date", OFTDateTime}}));
+
+  Progress progress{feedback, 0, 0};
+  for (const Source& source : sources)
+    progress.total += options.polygonize ? stripCount(source.scene.height) + 1 : 1;
+  for (const Source& source : sources) {
+    OGRLayer* layer = layers[source.layer];
+    auto write = [&](const OGRGeometry& geometry, int classValue) {
+      OGRFeature feature(layer->GetLayerDefn());
+      feature.SetField("label_set_id", GIntBig(source.set.id));
+      feature.SetField("scene_id", source.set.sceneId.c_str());
+      feature.SetField("class_value", classValue);
+      if (const LabelClass* labelClass = source.scheme.find(classValue))
+        feature.SetField("class_name", labelClass->name.c_str());
+      feature.SetField("state", reviewStateName(source.set.state));
+      feature.SetField("author", source.set.author.c_str());
+      if (source.set.labelDate.isValid()) {
+        const QDateTime date = source.set.labelDate.toUTC();
+        feature.SetField("label_date", date.date().year(), date.date().month(), date.date().day(),
+                         date.time().hour(), date.time().minute(), float(date.time().second()), 100);
+      }
+      feature.SetGeometry(&geometry);
+      out.addFeature(*layer, feature);
+      ++result.layers[source.layer].features;
+      ++result.features;
+    };
+
+    if (!options.polygonize) {
+      for (const LabelPolygon& polygon : store.polygons(source.set.id))
+        write(*toOgrPolygon(polygon.rings), polygon.classValue);
+      progress.step("exported polygons of set " + std::to_string(source.set.id));
+      continue;
+    }
+    const std::vector<uint8_t> raster = composeScene(store, source.set.id, source.scene, progress);
     GdalErrorCapture errors;
-    GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
-    if (!driver) throwIo("this GDAL has no GeoPackage driver");
-    DatasetPtr out(driver->Create(temporary.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-    if (!out) throwIo("cannot create " + gpkgPath + ": " + errors.message());
-    std::vector<OGRLayer*> layers;
-    for (size_t i = 0; i < result.layers.size(); ++i) {
-      std::unique_ptr<OGRSpatialReference> srs = ogrSpatialReference(layerCrs[i]);
-      const char* layerOptions[] = {"FID=fid", "GEOMETRY_NAME=geom", "SPATIAL_INDEX=YES", nullptr};
-      OGRLayer* layer = out->CreateLayer(result.layers[i].name.c_str(), srs.get(), wkbPolygon,
-                                         const_cast<char**>(layerOptions));
-      if (!layer) throwIo("cannot create layer " + result.layers[i].name + " in " + gpkgPath + ": " + errors.message());
-      for (auto [name, type] : {std::pair{"label_set_id", OFTInteger64}, {"scene_id", OFTString},
-                                {"class_value", OFTInteger}, {"class_name", OFTString}, {"state", OFTString},
-                                {"author", OFTString}, {"label_date", OFTDateTime}}) {
-        OGRFieldDefn field(name, type);
-        if (layer->CreateField(&field) != OGRERR_NONE)
-          throwIo("cannot add field " + std::string(name) + " to " + gpkgPath + ": " + errors.message());
-      }
-      layers.push_back(layer);
-    }
-
-    Progress progress{feedback, 0, 0};
-    for (const Source& source : sources)
-      progress.total += options.polygonize ? stripCount(source.scene.height) + 1 : 1;
-    out->StartTransaction();
-    for (const Source& source : sources) {
-      OGRLayer* layer = layers[source.layer];
-      auto write = [&](const OGRGeometry& geometry, int classValue) {
-        OGRFeature feature(layer->GetLayerDefn());
-        feature.SetField("label_set_id", GIntBig(source.set.id));
-        feature.SetField("scene_id", source.set.sceneId.c_str());
-        feature.SetField("class_value", classValue);
-        if (const LabelClass* labelClass = source.scheme.find(classValue))
-          feature.SetField("class_name", labelClass->name.c_str());
-        feature.SetField("state", reviewStateName(source.set.state));
-        feature.SetField("author", source.set.author.c_str());
-        if (source.set.labelDate.isValid()) {
-          const QDateTime date = source.set.labelDate.toUTC();
-          feature.SetField("label_date", date.date().year(), date.date().month(), date.date().day(),
-                           date.time().hour(), date.time().minute(), float(date.time().second()), 100);
-        }
-        feature.SetGeometry(&geometry);
-        if (layer->CreateFeature(&feature) != OGRERR_NONE)
-          throwIo("cannot write a feature to " + gpkgPath + " (is the disk full?): " + errors.message());
-        ++result.layers[source.layer].features;
-        ++result.features;
-      };
-
-      if (!options.polygonize) {
-        for (const LabelPolygon& polygon : store.polygons(source.set.id))
-          write(*toOgrPolygon(polygon.rings), polygon.classValue);
-        progress.step("exported polygons of set " + std::to_string(source.set.id));
-        continue;
-      }
-      const std::vector<uint8_t> raster = composeScene(store, source.set.id, source.scene, progress);
-      GDALDriver* memory = GetGDALDriverManager()->GetDriverByName("MEM");
-      DatasetPtr canvas(memory->Create("", source.scene.width, source.scene.height, 1, GDT_Byte, nullptr));
-      if (!canvas) throwIo("cannot allocate the label raster of set " + std::to_string(source.set.id));
-      std::array<double, 6> transform = source.scene.geoTransform.coefficients();
-      canvas->SetGeoTransform(transform.data());
-      GDALRasterBand* band = canvas->GetRasterBand(1);
-      band->SetNoDataValue(source.scheme.ignoreValue);  // its mask band leaves unlabelled pixels out
-      if (band->RasterIO(GF_Write, 0, 0, source.scene.width, source.scene.height, const_cast<uint8_t*>(raster.data()),
-                         source.scene.width, source.scene.height, GDT_Byte, 0, 0, nullptr) != CE_None)
-        throwIo("cannot fill the label raster: " + errors.message());
-      GdalProgress polygonizing{feedback, progress.done, 1, progress.total,
-                                "polygonising set " + std::to_string(source.set.id)};
-      polygonizeBand(*band, write, &polygonizing);
-      progress.step("polygonised set " + std::to_string(source.set.id));
-    }
-    if (out->CommitTransaction() != OGRERR_NONE) throwIo("cannot write " + gpkgPath + ": " + errors.message());
-    out.reset();  // closing writes the rest
-    if (!errors.errors().empty())
-      throwIo("cannot write " + gpkgPath + " (is the disk full?): " + errors.message());
-  } catch (...) {
-    removeDatabaseFiles(temporary);
-    throw;
+    GDALDriver* memory = GetGDALDriverManager()->GetDriverByName("MEM");
+    DatasetPtr canvas(memory->Create("", source.scene.width, source.scene.height, 1, GDT_Byte, nullptr));
+    if (!canvas) throwIo("cannot allocate the label raster of set " + std::to_string(source.set.id));
+    std::array<double, 6> transform = source.scene.geoTransform.coefficients();
+    canvas->SetGeoTransform(transform.data());
+    GDALRasterBand* band = canvas->GetRasterBand(1);
+    band->SetNoDataValue(source.scheme.ignoreValue);  // its mask band leaves unlabelled pixels out
+    if (band->RasterIO(GF_Write, 0, 0, source.scene.width, source.scene.height, const_cast<uint8_t*>(raster.data()),
+                       source.scene.width, source.scene.height, GDT_Byte, 0, 0, nullptr) != CE_None)
+      throwIo("cannot fill the label raster: " + errors.message());
+    GdalProgress polygonizing{feedback, progress.done, 1, progress.total,
+                              "polygonising set " + std::to_string(source.set.id)};
+    polygonizeBand(*band, write, &polygonizing);
+    progress.step("polygonised set " + std::to_string(source.set.id));
   }
-  publishNewFile(temporary, gpkgPath);
+  out.publish();
   return result;
 }
 

@@ -49,6 +49,64 @@ void polygonizeBand(GDALRasterBand& band, const ClassRegionSink& sink, GdalProgr
     if (const OGRGeometry* geometry = region->GetGeometryRef()) sink(*geometry, region->GetFieldAsInteger(0));
 }
 
+struct NewGeoPackage::State {
+  std::string path;
+  std::string temporary;
+  GdalErrorCapture errors;
+  DatasetPtr dataset;
+  bool inTransaction = false;
+};
+
+NewGeoPackage::NewGeoPackage(const std::string& path) : mState(std::make_unique<State>()) {
+  ensureGdalRegistered();
+  mState->path = path;
+  // GDAL's GPKG driver warns about any other extension.
+  mState->temporary = temporaryPathFor(path) + ".gpkg";
+  removeDatabaseFiles(mState->temporary);
+  GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
+  if (!driver) throwIo("this GDAL has no GeoPackage driver");
+  mState->dataset.reset(driver->Create(mState->temporary.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+  if (!mState->dataset) throwIo("cannot create " + path + ": " + mState->errors.message());
+}
+
+NewGeoPackage::~NewGeoPackage() {
+  if (!mState->dataset && mState->temporary.empty()) return;  // published
+  mState->dataset.reset();
+  removeDatabaseFiles(mState->temporary);
+}
+
+OGRLayer& NewGeoPackage::addPolygonLayer(const std::string& name, const std::string& crs,
+                                         std::initializer_list<std::pair<const char*, OGRFieldType>> fields) {
+  std::unique_ptr<OGRSpatialReference> srs;
+  if (!crs.empty()) srs = ogrSpatialReference(crs);
+  const char* layerOptions[] = {"FID=fid", "GEOMETRY_NAME=geom", "SPATIAL_INDEX=YES", nullptr};
+  OGRLayer* layer = mState->dataset->CreateLayer(name.c_str(), srs.get(), wkbPolygon, const_cast<char**>(layerOptions));
+  if (!layer) throwIo("cannot create layer " + name + " in " + mState->path + ": " + mState->errors.message());
+  for (const auto& [field, type] : fields) {
+    OGRFieldDefn definition(field, type);
+    if (layer->CreateField(&definition) != OGRERR_NONE)
+      throwIo("cannot add field " + std::string(field) + " to " + mState->path + ": " + mState->errors.message());
+  }
+  return *layer;
+}
+
+void NewGeoPackage::addFeature(OGRLayer& layer, OGRFeature& feature) {
+  // Features go in one transaction: thousands of polygons in one commit, not one each.
+  if (!mState->inTransaction) mState->inTransaction = mState->dataset->StartTransaction() == OGRERR_NONE;
+  if (layer.CreateFeature(&feature) != OGRERR_NONE)
+    throwIo("cannot write a feature to " + mState->path + " (is the disk full?): " + mState->errors.message());
+}
+
+void NewGeoPackage::publish() {
+  if (mState->inTransaction && mState->dataset->CommitTransaction() != OGRERR_NONE)
+    throwIo("cannot write " + mState->path + ": " + mState->errors.message());
+  mState->dataset.reset();  // closing writes the rest
+  if (!mState->errors.errors().empty())
+    throwIo("cannot write " + mState->path + " (is the disk full?): " + mState->errors.message());
+  publishNewFile(mState->temporary, mState->path);
+  mState->temporary.clear();
+}
+
 ClassPolygonResult polygonizeClassRaster(const std::string& rasterPath, const std::string& gpkgPath,
                                          const ClassPolygonOptions& options, Feedback* feedback) {
   if (fs::path(gpkgPath).extension() != ".gpkg")
@@ -69,52 +127,24 @@ ClassPolygonResult polygonizeClassRaster(const std::string& rasterPath, const st
 
   ClassPolygonResult result;
   result.layerName = options.layerName.empty() ? fs::path(rasterPath).stem().string() : options.layerName;
-  ensureGdalRegistered();
-  // GDAL's GPKG driver warns about any other extension.
-  const std::string temporary = temporaryPathFor(gpkgPath) + ".gpkg";
-  removeDatabaseFiles(temporary);
-  try {
-    GdalErrorCapture errors;
-    GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
-    if (!driver) throwIo("this GDAL has no GeoPackage driver");
-    DatasetPtr out(driver->Create(temporary.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-    if (!out) throwIo("cannot create " + gpkgPath + ": " + errors.message());
-    std::unique_ptr<OGRSpatialReference> srs;
-    if (!info.crsWkt.empty()) srs = ogrSpatialReference(info.crsWkt);
-    const char* layerOptions[] = {"FID=fid", "GEOMETRY_NAME=geom", "SPATIAL_INDEX=YES", nullptr};
-    OGRLayer* layer = out->CreateLayer(result.layerName.c_str(), srs.get(), wkbPolygon, const_cast<char**>(layerOptions));
-    if (!layer) throwIo("cannot create layer " + result.layerName + " in " + gpkgPath + ": " + errors.message());
-    for (auto [field, type] : {std::pair{"class_value", OFTInteger}, {"class_name", OFTString}}) {
-      OGRFieldDefn definition(field, type);
-      if (layer->CreateField(&definition) != OGRERR_NONE)
-        throwIo("cannot add field " + std::string(field) + " to " + gpkgPath + ": " + errors.message());
-    }
-
-    GDALDataset* dataset = GDALDataset::FromHandle(source->handleForThisThread());
-    GdalProgress progress{feedback, 0, 900, 1000, "polygonising " + name};
-    out->StartTransaction();
-    polygonizeBand(*dataset->GetRasterBand(options.band), [&](const OGRGeometry& polygon, int classValue) {
-      OGRFeature feature(layer->GetLayerDefn());
-      feature.SetField("class_value", classValue);
-      if (classValue >= 0 && size_t(classValue) < bandInfo.categoryNames.size())
-        feature.SetField("class_name", bandInfo.categoryNames[size_t(classValue)].c_str());
-      else
-        feature.SetField("class_name", "");
-      feature.SetGeometry(&polygon);
-      if (layer->CreateFeature(&feature) != OGRERR_NONE)
-        throwIo("cannot write a feature to " + gpkgPath + " (is the disk full?): " + errors.message());
-      ++result.features;
-      ++result.featuresPerClass[classValue];
-    }, &progress);
-    throwIfCanceled(feedback);
-    if (out->CommitTransaction() != OGRERR_NONE) throwIo("cannot write " + gpkgPath + ": " + errors.message());
-    out.reset();  // closing writes the rest
-    if (!errors.errors().empty()) throwIo("cannot write " + gpkgPath + " (is the disk full?): " + errors.message());
-  } catch (...) {
-    removeDatabaseFiles(temporary);
-    throw;
-  }
-  publishNewFile(temporary, gpkgPath);
+  NewGeoPackage out(gpkgPath);
+  OGRLayer& layer = out.addPolygonLayer(result.layerName, info.crsWkt, {{"class_value", OFTInteger}, {"class_name", OFTString}});
+  GDALDataset* dataset = GDALDataset::FromHandle(source->handleForThisThread());
+  GdalProgress progress{feedback, 0, 900, 1000, "polygonising " + name};
+  polygonizeBand(*dataset->GetRasterBand(options.band), [&](const OGRGeometry& polygon, int classValue) {
+    OGRFeature feature(layer.GetLayerDefn());
+    feature.SetField("class_value", classValue);
+    if (classValue >= 0 && size_t(classValue) < bandInfo.categoryNames.size())
+      feature.SetField("class_name", bandInfo.categoryNames[size_t(classValue)].c_str());
+    else
+      feature.SetField("class_name", "");
+    feature.SetGeometry(&polygon);
+    out.addFeature(layer, feature);
+    ++result.features;
+    ++result.featuresPerClass[classValue];
+  }, &progress);
+  throwIfCanceled(feedback);
+  out.publish();
   reportProgress(feedback, 1000, 1000, "wrote " + std::to_string(result.features) + " polygons to " + gpkgPath);
   return result;
 }

@@ -4,11 +4,19 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
+#include <memory>
 #include <string>
+#include <utility>
 
+#include <ogr_core.h>
+
+class GDALDataset;
 class GDALRasterBand;
+class OGRFeature;
 class OGRGeometry;
+class OGRLayer;
 
 namespace prithvi {
 
@@ -24,6 +32,28 @@ using ClassRegionSink = std::function<void(const OGRGeometry& polygon, int class
 // region. `progress` says which steps of a larger job GDAL's progress maps to (may be null).
 // Error(Canceled) when the feedback is canceled, Error(Io) when GDAL fails.
 void polygonizeBand(GDALRasterBand& band, const ClassRegionSink& sink, GdalProgress* progress = nullptr);
+
+// A new GeoPackage that appears complete or not at all: built under a temporary name beside
+// `path` inside one transaction, moved into place by publish(); dropped unpublished (an error,
+// a cancel) it leaves nothing. Error(Io) names the file and GDAL's reason (a full disk).
+class NewGeoPackage {
+ public:
+  explicit NewGeoPackage(const std::string& path);
+  ~NewGeoPackage();
+  NewGeoPackage(const NewGeoPackage&) = delete;
+  NewGeoPackage& operator=(const NewGeoPackage&) = delete;
+
+  // A polygon layer (fid, geom, spatial index) in `crs` (none when empty) with these fields.
+  OGRLayer& addPolygonLayer(const std::string& name, const std::string& crs,
+                            std::initializer_list<std::pair<const char*, OGRFieldType>> fields);
+  void addFeature(OGRLayer& layer, OGRFeature& feature);
+  // Commits, closes and moves the file to `path`.
+  void publish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> mState;
+};
 
 struct ClassPolygonOptions {
   std::string layerName;  // empty: the raster's file name without its extension
