@@ -45,7 +45,8 @@ const Subcommand kSubcommands[] = {
     {"infer", commandInfer, "run a fine-tuned model over whole scenes (class map or probabilities)"},
     {"export", commandExport, "a map as PNG, PDF, SVG or GeoTIFF, or a class map's polygons (export map|polygons)"},
     {"experiment", commandExperiment, "pretrained vs random init; data efficiency (tables and plots)"},
-    {"launch", commandLaunch, "run a training command as N data-parallel processes"},
+    {"launch", commandLaunch, "run a command as a job: local ranks, SSH, Slurm or Kubernetes"},
+    {"jobs", commandJobs, "a project's jobs: list, show, logs, cancel, retry, wait"},
     {"demo", commandDemo, "create the demo project from the sample data"},
 };
 

@@ -96,6 +96,7 @@ int commandPretrain(const QStringList& arguments);
 int commandEvaluate(const QStringList& arguments);
 int commandExperiment(const QStringList& arguments);
 int commandLaunch(const QStringList& arguments);
+int commandJobs(const QStringList& arguments);
 int commandInfer(const QStringList& arguments);
 int commandExport(const QStringList& arguments);
 

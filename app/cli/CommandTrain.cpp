@@ -1,5 +1,5 @@
 // prithvi dataset build, prithvi finetune, prithvi pretrain, prithvi evaluate (checkpoint on a
-// dataset split), prithvi launch (data-parallel ranks on this machine)
+// dataset split)
 #include <torch/torch.h>
 
 #include <QCoreApplication>
@@ -7,9 +7,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
-#include <QProcessEnvironment>
-#include <QTcpServer>
 #include <QThread>
 
 #include <cmath>
@@ -436,66 +433,6 @@ int commandEvaluate(const QStringList& arguments) {
       printConfusion(result.confusion, result.classNames, "");
     }
     return int(kOk);
-  });
-}
-
-// Starts N copies of `prithvi <subcommand...>` as the ranks of one data-parallel job, as
-// torchrun does: RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR and a free MASTER_PORT. Rank 0's
-// output passes through, the others' error output too. When one rank fails the others are
-// asked to stop (SIGTERM: they save a checkpoint); Ctrl-C at a terminal reaches every rank.
-int commandLaunch(const QStringList& arguments) {
-  const int split = int(arguments.indexOf(QStringLiteral("--")));
-  CommandLine cli(QStringLiteral("launch"),
-                  QStringLiteral("Run a training command as N data-parallel processes on this machine "
-                                 "(prithvi launch --backend local --nproc 2 -- finetune --data ... --run ...)."));
-  cli.addOption({QStringLiteral("backend")}, QStringLiteral("local (ssh, slurm and k8s: see the jobs dock)"), QStringLiteral("backend"), QStringLiteral("local"));
-  cli.addOption({QStringLiteral("nproc")}, QStringLiteral("processes (ranks)"), QStringLiteral("n"), QStringLiteral("2"));
-  if (auto code = cli.parse(split >= 0 ? arguments.mid(0, split) : arguments, 0, 0)) return *code;
-  return runCommand([&] {
-    if (cli.value(QStringLiteral("backend")) != QStringLiteral("local"))
-      throwUsage("prithvi launch runs --backend local; ssh, slurm and k8s jobs are not available yet");
-    if (split < 0 || split + 1 >= arguments.size()) throwUsage("give the command to run after '--', e.g. -- finetune --data D --run R");
-    const int ranks = int(cli.intValue(QStringLiteral("nproc"), 1, 256));
-    int port = 0;
-    {
-      QTcpServer probe;  // a free port for the rendezvous
-      if (!probe.listen(QHostAddress::LocalHost)) throwIo("cannot find a free local port for the ranks to meet");
-      port = probe.serverPort();
-    }
-    std::vector<std::unique_ptr<QProcess>> processes;
-    for (int rank = 0; rank < ranks; ++rank) {
-      auto process = std::make_unique<QProcess>();
-      QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-      environment.insert("RANK", QString::number(rank));
-      environment.insert("LOCAL_RANK", QString::number(rank));
-      environment.insert("WORLD_SIZE", QString::number(ranks));
-      environment.insert("MASTER_ADDR", "127.0.0.1");
-      environment.insert("MASTER_PORT", QString::number(port));
-      process->setProcessEnvironment(environment);
-      process->setProcessChannelMode(rank == 0 ? QProcess::ForwardedChannels : QProcess::ForwardedErrorChannel);
-      if (rank > 0) process->setStandardOutputFile(QProcess::nullDevice());
-      process->start(QCoreApplication::applicationFilePath(), arguments.mid(split + 1));
-      if (!process->waitForStarted(30000)) throwIo("cannot start rank " + std::to_string(rank) + " of the job");
-      processes.push_back(std::move(process));
-    }
-    int worst = 0;
-    std::vector<bool> done(size_t(ranks), false);
-    for (int finished = 0; finished < ranks;) {
-      for (int rank = 0; rank < ranks; ++rank) {
-        QProcess& process = *processes[size_t(rank)];
-        if (done[size_t(rank)] || !process.waitForFinished(50)) continue;
-        done[size_t(rank)] = true;
-        ++finished;
-        const int code = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : int(kFailure);
-        if (code != 0 && worst == 0) {
-          worst = code;
-          if (rank > 0) printError("rank " + std::to_string(rank) + " failed with exit code " + std::to_string(code));
-          for (auto& other : processes)
-            if (other->state() != QProcess::NotRunning) other->terminate();  // they checkpoint and stop
-        }
-      }
-    }
-    return worst;
   });
 }
 

@@ -14,6 +14,7 @@
 #include <cstdio>
 
 #include "core/base/Error.h"
+#include "core/jobs/JobCommands.h"
 
 namespace prithvi {
 
@@ -24,13 +25,11 @@ constexpr const char* kJobLabel = "prithvi-job";
 constexpr int kKubectlTimeoutMs = 120000;
 
 std::string option(const LaunchRequest& request, const std::string& key, const std::string& fallback = {}) {
-  const auto found = request.options.find(key);
-  return found == request.options.end() || found->second.empty() ? fallback : found->second;
+  return jobs::valueOr(request.options, key, fallback);
 }
 
 std::string detail(const JobHandle& handle, const std::string& key, const std::string& fallback = {}) {
-  const auto found = handle.details.find(key);
-  return found == handle.details.end() || found->second.empty() ? fallback : found->second;
+  return jobs::valueOr(handle.details, key, fallback);
 }
 
 bool matches(const std::string& text, const char* pattern) {
@@ -52,35 +51,16 @@ std::string parentFolder(const std::string& path) {
   return slash == 0 ? "/" : trimmed.substr(0, slash);
 }
 
-struct Ran {
-  int code = -1;
-  std::string out, err;
-};
+using jobs::trimmed;
 
-// Runs kubectl (or any program) to the end. Error(Io) when it cannot be started.
-Ran runProgram(const std::string& program, const QStringList& arguments) {
-  QProcess process;
-  process.start(QString::fromStdString(program), arguments);
-  if (!process.waitForStarted(30000))
-    throwIo("cannot run " + program + ": " + process.errorString().toStdString() +
-            (program == "kubectl" ? " (install kubectl, Debian package kubernetes-client)" : ""));
-  process.closeWriteChannel();
-  if (!process.waitForFinished(kKubectlTimeoutMs)) {
-    process.kill();
-    process.waitForFinished(5000);
-    throwIo(program + " " + arguments.join(' ').toStdString() + " did not answer within " +
-            std::to_string(kKubectlTimeoutMs / 1000) + " s");
-  }
-  Ran ran;
-  ran.code = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-  ran.out = process.readAllStandardOutput().toStdString();
-  ran.err = process.readAllStandardError().toStdString();
+// Runs kubectl (or any program) to the end. Error(Io) when it cannot be started or hangs.
+jobs::CommandRun runProgram(const std::string& program, const QStringList& arguments) {
+  std::vector<std::string> words;
+  for (const QString& argument : arguments) words.push_back(argument.toStdString());
+  jobs::CommandRun ran = jobs::runProgram(program, words, kKubectlTimeoutMs,
+                                          program == "kubectl" ? "kubectl, Debian package kubernetes-client" : "");
+  if (!ran.started || ran.timedOut) throwIo(ran.err);
   return ran;
-}
-
-std::string trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-  return text;
 }
 
 // kubectl's global arguments for a handle: the context when one was chosen.
@@ -315,7 +295,7 @@ JobHandle KubernetesBackend::submit(const LaunchRequest& request) {
   handle.details["service"] = handle.id;
   handle.details["kubectl"] = option(request, "kubectl", "kubectl");
   if (!option(request, "context").empty()) handle.details["context"] = option(request, "context");
-  const Ran applied = runProgram(handle.details["kubectl"], kubectlPrefix(handle) << QStringLiteral("apply") << QStringLiteral("-f")
+  const jobs::CommandRun applied = runProgram(handle.details["kubectl"], kubectlPrefix(handle) << QStringLiteral("apply") << QStringLiteral("-f")
                                                                                  << file.fileName());
   if (applied.code != 0)
     throwIo("kubectl apply refused the job: " + trimmed(applied.err.empty() ? applied.out : applied.err));
@@ -353,7 +333,7 @@ JobState KubernetesBackend::stateFromJobJson(const std::string& json) {
 }
 
 JobState KubernetesBackend::state(const JobHandle& handle) {
-  const Ran got = runProgram(detail(handle, "kubectl", "kubectl"),
+  const jobs::CommandRun got = runProgram(detail(handle, "kubectl", "kubectl"),
                              kubectlPrefix(handle) << QStringLiteral("get") << QStringLiteral("job")
                                                    << QString::fromStdString(handle.id) << QStringLiteral("-n")
                                                    << QString::fromStdString(detail(handle, "namespace", "default"))
@@ -367,7 +347,7 @@ std::string KubernetesBackend::logs(const JobHandle& handle) {
   const QString space = QString::fromStdString(detail(handle, "namespace", "default"));
   // `kubectl logs job/NAME` picks any pod; rank 0 is the pod whose completion index is 0.
   QString pod, newest;
-  const Ran pods = runProgram(kubectl, kubectlPrefix(handle) << QStringLiteral("get") << QStringLiteral("pods")
+  const jobs::CommandRun pods = runProgram(kubectl, kubectlPrefix(handle) << QStringLiteral("get") << QStringLiteral("pods")
                                                              << QStringLiteral("-n") << space << QStringLiteral("-l")
                                                              << QString::fromStdString(std::string(kJobLabel) + "=" + handle.id)
                                                              << QStringLiteral("-o") << QStringLiteral("json"));
@@ -386,7 +366,7 @@ std::string KubernetesBackend::logs(const JobHandle& handle) {
     }
   }
   const QString target = pod.isEmpty() ? QStringLiteral("job/") + QString::fromStdString(handle.id) : pod;
-  const Ran log = runProgram(kubectl, kubectlPrefix(handle) << QStringLiteral("logs") << target << QStringLiteral("-n") << space);
+  const jobs::CommandRun log = runProgram(kubectl, kubectlPrefix(handle) << QStringLiteral("logs") << target << QStringLiteral("-n") << space);
   if (log.code != 0) throwIo("kubectl logs: " + trimmed(log.err.empty() ? log.out : log.err));
   return log.out;
 }
@@ -395,11 +375,11 @@ void KubernetesBackend::cancel(const JobHandle& handle) {
   const std::string service = detail(handle, "service", handle.id);
   const QString space = QString::fromStdString(detail(handle, "namespace", "default"));
   // The pods go with the Job (their grace period: SIGTERM, then SIGKILL).
-  const Ran job = runProgram(detail(handle, "kubectl", "kubectl"),
+  const jobs::CommandRun job = runProgram(detail(handle, "kubectl", "kubectl"),
                              kubectlPrefix(handle) << QStringLiteral("delete") << QStringLiteral("job")
                                                    << QString::fromStdString(handle.id) << QStringLiteral("-n") << space
                                                    << QStringLiteral("--ignore-not-found"));
-  const Ran svc = runProgram(detail(handle, "kubectl", "kubectl"),
+  const jobs::CommandRun svc = runProgram(detail(handle, "kubectl", "kubectl"),
                              kubectlPrefix(handle) << QStringLiteral("delete") << QStringLiteral("service")
                                                    << QString::fromStdString(service) << QStringLiteral("-n") << space
                                                    << QStringLiteral("--ignore-not-found"));

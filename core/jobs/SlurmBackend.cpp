@@ -16,48 +16,19 @@
 #include <thread>
 
 #include "core/base/AtomicFile.h"
+#include "core/jobs/JobCommands.h"
 #include "core/base/Error.h"
 
 namespace prithvi {
 
 namespace {
 
-struct CommandResult {
-  bool ran = false;  // started and finished within the timeout
-  int code = -1;
-  std::string out, err;
-};
+using jobs::CommandRun;
+using jobs::shellQuote;
+using jobs::trimmed;
 
-CommandResult runCommand(const QString& program, const QStringList& arguments, int timeoutMs) {
-  CommandResult result;
-  QProcess process;
-  process.setProgram(program);
-  process.setArguments(arguments);
-  process.start();
-  if (!process.waitForStarted(timeoutMs)) {
-    result.err = "cannot run " + program.toStdString() + " (" + process.errorString().toStdString() +
-                 "): is Slurm's client (slurm-client) installed and on PATH?";
-    return result;
-  }
-  if (!process.waitForFinished(timeoutMs)) {
-    process.kill();
-    process.waitForFinished(5000);
-    result.err = program.toStdString() + " did not answer within " + std::to_string(timeoutMs / 1000) + " s";
-    return result;
-  }
-  result.ran = process.exitStatus() == QProcess::NormalExit;
-  result.code = process.exitCode();
-  result.out = process.readAllStandardOutput().toStdString();
-  result.err = process.readAllStandardError().toStdString();
-  if (!result.ran && result.err.empty()) result.err = program.toStdString() + " crashed";
-  return result;
-}
-
-std::string trimmed(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
+CommandRun runCommand(const char* program, const std::vector<std::string>& arguments, int timeoutMs) {
+  return jobs::runProgram(program, arguments, timeoutMs, "slurm-client");
 }
 
 std::string firstLine(const std::string& text) {
@@ -96,10 +67,7 @@ std::string escapePercent(const std::string& text) {
   return escaped;
 }
 
-std::string option(const LaunchRequest& request, const char* key) {
-  auto found = request.options.find(key);
-  return found == request.options.end() ? std::string() : found->second;
-}
+std::string option(const LaunchRequest& request, const char* key) { return jobs::valueOr(request.options, key); }
 
 const std::string& checkedJobId(const JobHandle& handle) {
   if (!allOf(handle.id, "_")) throwUsage("'" + handle.id + "' is not a Slurm job id");
@@ -117,18 +85,6 @@ std::string outputOf(const JobHandle& handle) {
 }  // namespace
 
 SlurmBackend::SlurmBackend(std::string prithviProgram) : mPrithvi(std::move(prithviProgram)) {}
-
-std::string SlurmBackend::shellQuote(const std::string& text) {
-  if (allOf(text, "_@%+=:,./-")) return text;
-  std::string quoted = "'";
-  for (char c : text) {
-    if (c == '\'')
-      quoted += "'\\''";
-    else
-      quoted += c;
-  }
-  return quoted + "'";
-}
 
 std::string SlurmBackend::outputPath(const std::string& runDir, const std::string& jobId) {
   return runDir + "/slurm-" + jobId + ".out";
@@ -232,10 +188,10 @@ JobHandle SlurmBackend::submit(const LaunchRequest& request) {
   }
   replaceFile(temporary, scriptPath);
 
-  const CommandResult submitted =
-      runCommand(QStringLiteral("sbatch"), {QStringLiteral("--parsable"), QString::fromStdString(scriptPath)}, mTimeoutMs);
-  if (!submitted.ran || submitted.code != 0) {
-    const std::string reason = trimmed(submitted.err).empty() ? "exit code " + std::to_string(submitted.code) : trimmed(submitted.err);
+  const CommandRun submitted =
+      runCommand("sbatch", {"--parsable", scriptPath}, mTimeoutMs);
+  if (!submitted.ok()) {
+    const std::string reason = submitted.message().empty() ? "exit code " + std::to_string(submitted.code) : submitted.message();
     throwIo("sbatch refused " + scriptPath + ": " + reason);
   }
   // --parsable prints "id" or "id;cluster".
@@ -250,14 +206,14 @@ JobHandle SlurmBackend::submit(const LaunchRequest& request) {
 }
 
 JobState SlurmBackend::state(const JobHandle& handle) {
-  const QString id = QString::fromStdString(checkedJobId(handle));
+  const std::string id = checkedJobId(handle);
   // Queued or running: squeue. It prints nothing (or fails with "Invalid job id") once the job
   // has left the queue.
-  const CommandResult queued = runCommand(QStringLiteral("squeue"), {"-h", "-j", id, "-o", "%T"}, mTimeoutMs);
-  if (queued.ran && queued.code == 0 && !firstLine(queued.out).empty()) return stateFromSlurm(firstLine(queued.out));
+  const CommandRun queued = runCommand("squeue", {"-h", "-j", id, "-o", "%T"}, mTimeoutMs);
+  if (queued.ok() && !firstLine(queued.out).empty()) return stateFromSlurm(firstLine(queued.out));
   // Recently finished: the controller still knows it (MinJobAge) and is the source of truth.
-  const CommandResult shown = runCommand(QStringLiteral("scontrol"), {"show", "job", id}, mTimeoutMs);
-  if (shown.ran && shown.code == 0) {
+  const CommandRun shown = runCommand("scontrol", {"show", "job", id}, mTimeoutMs);
+  if (shown.ok()) {
     const auto at = shown.out.find("JobState=");
     if (at != std::string::npos) {
       const auto start = at + 9;
@@ -265,49 +221,45 @@ JobState SlurmBackend::state(const JobHandle& handle) {
     }
   }
   // Long finished: the accounting database, where there is one (slurmdbd).
-  const CommandResult accounted = runCommand(QStringLiteral("sacct"), {"-n", "-X", "-P", "-j", id, "-o", "State"}, mTimeoutMs);
-  if (accounted.ran && accounted.code == 0 && !firstLine(accounted.out).empty()) return stateFromSlurm(firstLine(accounted.out));
+  const CommandRun accounted = runCommand("sacct", {"-n", "-X", "-P", "-j", id, "-o", "State"}, mTimeoutMs);
+  if (accounted.ok() && !firstLine(accounted.out).empty()) return stateFromSlurm(firstLine(accounted.out));
   return JobState::Unknown;
 }
 
 std::string SlurmBackend::logs(const JobHandle& handle) {
   const std::string path = outputOf(handle);
   if (path.empty()) throwUsage("the job handle names no output file or run folder");
-  QFile file(QString::fromStdString(path));
-  if (!file.exists()) return {};
-  if (!file.open(QIODevice::ReadOnly)) throwIo("cannot read " + path + ": " + file.errorString().toStdString());
-  return file.readAll().toStdString();
+  return jobs::readOutputFile(path);
 }
 
 void SlurmBackend::cancel(const JobHandle& handle) {
-  const QString id = QString::fromStdString(checkedJobId(handle));
-  const CommandResult canceled = runCommand(QStringLiteral("scancel"), {id}, mTimeoutMs);
-  if (canceled.ran && canceled.code == 0) return;
+  const std::string id = checkedJobId(handle);
+  const CommandRun canceled = runCommand("scancel", {id}, mTimeoutMs);
+  if (canceled.ok()) return;
   if (canceled.err.find("already completing or completed") != std::string::npos) return;
-  throwIo("scancel " + handle.id + " failed: " + (trimmed(canceled.err).empty() ? "exit code " + std::to_string(canceled.code)
-                                                                                 : trimmed(canceled.err)));
+  throwIo("scancel " + handle.id + " failed: " + (canceled.message().empty() ? "exit code " + std::to_string(canceled.code) : canceled.message()));
 }
 
 void SlurmBackend::requeue(const JobHandle& handle, bool startNow) {
-  const QString id = QString::fromStdString(checkedJobId(handle));
-  const CommandResult requeued = runCommand(QStringLiteral("scontrol"), {"requeue", id}, mTimeoutMs);
-  if (!requeued.ran || requeued.code != 0)
+  const std::string id = checkedJobId(handle);
+  const CommandRun requeued = runCommand("scontrol", {"requeue", id}, mTimeoutMs);
+  if (!requeued.ok())
     throwIo("scontrol requeue " + handle.id + " failed: " + trimmed(requeued.err));
   if (!startNow) return;
   // The job first ends (COMPLETING) and only then waits in the queue again; its start time can
   // be changed once it is pending.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(mTimeoutMs);
   for (;;) {
-    const CommandResult queued = runCommand(QStringLiteral("squeue"), {"-h", "-j", id, "-o", "%T"}, mTimeoutMs);
+    const CommandRun queued = runCommand("squeue", {"-h", "-j", id, "-o", "%T"}, mTimeoutMs);
     const std::string word = firstLine(queued.out);
     if (word == "PENDING") break;
     if (std::chrono::steady_clock::now() > deadline)
       throwIo("job " + handle.id + " was requeued but is '" + word + "', not pending, after " + std::to_string(mTimeoutMs / 1000) + " s");
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
-  const CommandResult updated =
-      runCommand(QStringLiteral("scontrol"), {"update", "JobId=" + id, "StartTime=now"}, mTimeoutMs);
-  if (!updated.ran || updated.code != 0)
+  const CommandRun updated =
+      runCommand("scontrol", {"update", "JobId=" + id, "StartTime=now"}, mTimeoutMs);
+  if (!updated.ok())
     throwIo("scontrol update JobId=" + handle.id + " StartTime=now failed: " + trimmed(updated.err));
 }
 

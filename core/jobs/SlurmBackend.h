@@ -49,8 +49,6 @@ class SlurmBackend : public LaunchBackend {
 
   // Slurm's state word (squeue %T, scontrol JobState, sacct State such as "CANCELLED by 0").
   static JobState stateFromSlurm(const std::string& word);
-  // `text` as one bash word: bare when it is made of safe characters, else in single quotes.
-  static std::string shellQuote(const std::string& text);
   // The job's output file for a run folder and job id, as the script names it.
   static std::string outputPath(const std::string& runDir, const std::string& jobId);
   static constexpr const char* kScriptName = "slurm-job.sh";

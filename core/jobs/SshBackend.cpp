@@ -10,6 +10,8 @@
 
 #include "core/base/Error.h"
 #include "core/base/JobEvents.h"
+#include "core/jobs/DetachedJob.h"
+#include "core/jobs/JobCommands.h"
 
 namespace prithvi {
 
@@ -18,20 +20,13 @@ namespace {
 constexpr int kSshTimeoutMs = 120000;
 
 using Command = std::vector<std::string>;
+using jobs::isAllDigits;
+using jobs::shellQuote;
+using jobs::trimmed;
 
 std::string option(const std::map<std::string, std::string>& options, const std::string& key,
                    const std::string& fallback = {}) {
-  const auto found = options.find(key);
-  return found == options.end() || found->second.empty() ? fallback : found->second;
-}
-
-std::string trimmed(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-  return text;
-}
-
-bool isAllDigits(const std::string& text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return jobs::valueOr(options, key, fallback);
 }
 
 // A remote path as ssh and rsync see it: absolute, or relative to the remote home ("~/" dropped,
@@ -168,24 +163,12 @@ Plan makePlan(const LaunchRequest& request, const std::string& localRunDir) {
   const std::string& host = plan.connection.host;
   plan.syncUp = splitList(option(request.options, "sync_up"));
   if (!plan.syncUp.empty()) {
-    plan.prepare = plan.connection.remote("mkdir -p -- " + SshBackend::shellQuote(plan.remoteDir));
+    plan.prepare = plan.connection.remote("mkdir -p -- " + shellQuote(plan.remoteDir));
     plan.upload = plan.connection.rsync(plan.syncUp, host + ":" + plan.remoteDir + "/");
   }
 
-  Command program = {option(request.options, "prithvi", "prithvi")};
-  if (request.processesPerNode > 1)
-    program.insert(program.end(), {"launch", "--backend", "local", "--nproc", std::to_string(request.processesPerNode), "--"});
-  program.insert(program.end(), request.arguments.begin(), request.arguments.end());
-  if (std::find(request.arguments.begin(), request.arguments.end(), "--events") == request.arguments.end())
-    program.insert(program.end(), {"--events", "jsonl"});
-  std::string words;
-  for (const auto& word : program) words += " " + SshBackend::shellQuote(word);
-  // The log is opened before the cd (a home-relative run folder stays right); `exec` makes the
-  // background subshell become prithvi, so $! is its pid, and setsid makes that pid a process
-  // group holding every rank.
-  plan.start = plan.connection.remote("mkdir -p -- " + SshBackend::shellQuote(plan.runDir) + " || exit 1; { cd -- " +
-                                      SshBackend::shellQuote(plan.workDir) + " && exec nohup setsid" + words + "; } > " +
-                                      SshBackend::shellQuote(plan.log) + " 2>&1 < /dev/null & echo $!");
+  plan.start = plan.connection.remote(jobs::detachedStartScript(
+      plan.workDir, plan.runDir, plan.log, jobs::prithviCommand(option(request.options, "prithvi", "prithvi"), request)));
   std::string local = localRunDir;
   if (local.empty()) {
     const size_t slash = plan.runDir.rfind('/');
@@ -196,45 +179,16 @@ Plan makePlan(const LaunchRequest& request, const std::string& localRunDir) {
   return plan;
 }
 
-std::string renderCommand(const Command& command) {
-  std::string line;
-  for (const auto& word : command) line += (line.empty() ? "" : " ") + SshBackend::shellQuote(word);
-  return line;
+std::string renderCommand(const Command& command) { return jobs::shellJoin(command); }
+
+jobs::CommandRun runCommand(const Command& command, int timeoutMs) {
+  return jobs::runProgram(command[0], Command(command.begin() + 1, command.end()), timeoutMs,
+                          command[0] == "rsync" ? "rsync" : "openssh-client");
 }
 
-struct Ran {
-  int code = -1;
-  std::string out, err;
-};
-
-Ran runCommand(const Command& command, int timeoutMs) {
-  QProcess process;
-  QStringList arguments;
-  for (size_t i = 1; i < command.size(); ++i) arguments << QString::fromStdString(command[i]);
-  process.start(QString::fromStdString(command[0]), arguments);
-  if (!process.waitForStarted(30000))
-    throwIo("cannot run " + command[0] + ": " + process.errorString().toStdString() + " (install " +
-            (command[0] == "rsync" ? "rsync" : "openssh-client") + ")");
-  process.closeWriteChannel();
-  if (!process.waitForFinished(timeoutMs)) {
-    process.kill();
-    process.waitForFinished(5000);
-    throwIo(command[0] + " did not finish within " + std::to_string(timeoutMs / 1000) + " s");
-  }
-  Ran ran;
-  ran.code = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-  ran.out = process.readAllStandardOutput().toStdString();
-  ran.err = process.readAllStandardError().toStdString();
-  return ran;
-}
-
-// Runs a command that must succeed; Error(Io) with the program's own message otherwise.
-Ran runChecked(const Command& command, int timeoutMs, const std::string& what) {
-  Ran ran = runCommand(command, timeoutMs);
-  if (ran.code != 0)
-    throwIo(what + " failed (" + command[0] + " exit code " + std::to_string(ran.code) +
-            "): " + trimmed(ran.err.empty() ? ran.out : ran.err));
-  return ran;
+jobs::CommandRun runChecked(const Command& command, int timeoutMs, const std::string& what) {
+  return jobs::runProgramChecked(command[0], Command(command.begin() + 1, command.end()), timeoutMs, what,
+                                 command[0] == "rsync" ? "rsync" : "openssh-client");
 }
 
 std::string detail(const JobHandle& handle, const std::string& key) {
@@ -251,20 +205,6 @@ std::string pidOf(const JobHandle& handle) {
 }
 
 }  // namespace
-
-std::string SshBackend::shellQuote(const std::string& word) {
-  if (!word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               std::string("_@%+=:,./-").find(c) != std::string::npos;
-      }))
-    return word;
-  std::string quoted = "'";
-  for (char c : word) {
-    if (c == '\'') quoted += "'\\''";
-    else quoted += c;
-  }
-  return quoted + "'";
-}
 
 std::string SshBackend::render(const LaunchRequest& request) const {
   const Plan plan = makePlan(request, option(request.options, "local_run_dir"));
@@ -292,7 +232,7 @@ JobHandle SshBackend::submit(const LaunchRequest& request) {
     runChecked(plan.prepare, kSshTimeoutMs, "creating " + plan.remoteDir + " on " + plan.connection.host);
     runChecked(plan.upload, -1, "copying the inputs to " + plan.connection.host);
   }
-  const Ran started = runChecked(plan.start, kSshTimeoutMs, "starting the job on " + plan.connection.host);
+  const jobs::CommandRun started = runChecked(plan.start, kSshTimeoutMs, "starting the job on " + plan.connection.host);
   std::string pid = trimmed(started.out);
   const size_t newline = pid.rfind('\n');
   if (newline != std::string::npos) pid = pid.substr(newline + 1);
@@ -310,35 +250,12 @@ JobHandle SshBackend::submit(const LaunchRequest& request) {
   return handle;
 }
 
-JobState SshBackend::stateFromProbe(const std::string& output) {
-  const size_t end = output.find('\n');
-  const std::string first = trimmed(output.substr(0, end));
-  if (first == "running") return JobState::Running;
-  if (first != "stopped") return JobState::Unknown;
-  std::optional<JobEvent> finished;
-  size_t begin = end == std::string::npos ? output.size() : end + 1;
-  while (begin < output.size()) {
-    size_t next = output.find('\n', begin);
-    if (next == std::string::npos) next = output.size();
-    if (auto event = parseJobEvent(output.substr(begin, next - begin)); event && event->type == "finished") finished = event;
-    begin = next + 1;
-  }
-  if (!finished) return JobState::Failed;  // killed or crashed before it could say
-  if (finished->status == "ok") return JobState::Succeeded;
-  if (finished->status == "canceled") return JobState::Canceled;
-  return JobState::Failed;
-}
-
 JobState SshBackend::state(const JobHandle& handle) {
   const Connection connection = Connection::from(handle.details);
   const std::string pid = pidOf(handle);
-  // The group first (every rank of a `prithvi launch`), the pid where no group was made.
-  const std::string probe = "if kill -0 -" + pid + " 2>/dev/null || kill -0 " + pid +
-                            " 2>/dev/null; then echo running; else echo stopped; grep -F '\"finished\"' " +
-                            shellQuote(detail(handle, "log")) + " 2>/dev/null | tail -n 5; fi";
-  const Ran ran = runCommand(connection.remote(probe), kSshTimeoutMs);
-  if (ran.code != 0) return JobState::Unknown;  // 255: the host cannot be reached
-  return stateFromProbe(ran.out);
+  const jobs::CommandRun ran = runCommand(connection.remote(jobs::probeScript(pid, detail(handle, "log"))), kSshTimeoutMs);
+  if (!ran.ok()) return JobState::Unknown;  // 255: the host cannot be reached
+  return jobs::stateFromProbe(ran.out);
 }
 
 std::string SshBackend::logs(const JobHandle& handle) {
@@ -351,10 +268,8 @@ void SshBackend::cancel(const JobHandle& handle) {
   const Connection connection = Connection::from(handle.details);
   const std::string pid = pidOf(handle);
   // Nothing to stop when it has already ended; only a failed connection is an error.
-  const Ran ran = runCommand(
-      connection.remote("kill -TERM -" + pid + " 2>/dev/null || kill -TERM " + pid + " 2>/dev/null || true"), kSshTimeoutMs);
-  if (ran.code != 0)
-    throwIo("cannot reach " + connection.host + " to cancel the job: " + trimmed(ran.err.empty() ? ran.out : ran.err));
+  const jobs::CommandRun ran = runCommand(connection.remote(jobs::terminateScript(pid)), kSshTimeoutMs);
+  if (!ran.ok()) throwIo("cannot reach " + connection.host + " to cancel the job: " + ran.message());
 }
 
 void SshBackend::syncBack(const JobHandle& handle, const std::string& localRunDir) {

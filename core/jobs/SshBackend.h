@@ -42,12 +42,6 @@ class SshBackend : public LaunchBackend {
   void cancel(const JobHandle& handle) override;
   // Copies the remote run folder into localRunDir (created when missing).
   void syncBack(const JobHandle& handle, const std::string& localRunDir);
-
-  // `word` as one word for a POSIX shell (unchanged when nothing in it is special).
-  static std::string shellQuote(const std::string& word);
-  // The state the remote probe's output describes: "running" or "stopped" on the first line,
-  // then the log's `finished` lines.
-  static JobState stateFromProbe(const std::string& output);
 };
 
 }  // namespace prithvi

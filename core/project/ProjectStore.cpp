@@ -175,6 +175,24 @@ CREATE TABLE label_polygon_tables (
   table_name TEXT NOT NULL UNIQUE
 );
 )sql"},
+    // Long jobs launched from the project (core/jobs/JobStore.h): enough to find each one again
+    // after the app restarts, and to run it again.
+    {2, R"sql(
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  backend TEXT NOT NULL,
+  handle_id TEXT,
+  handle_details TEXT NOT NULL DEFAULT '{}',
+  request TEXT NOT NULL,
+  state TEXT NOT NULL,
+  progress REAL,
+  error TEXT,
+  submitted DATETIME NOT NULL,
+  finished DATETIME
+);
+)sql"},
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -23,6 +23,8 @@
 #include <csignal>
 
 #include "core/base/JobEvents.h"
+#include "core/jobs/DetachedJob.h"
+#include "core/jobs/JobCommands.h"
 #include "core/jobs/SshBackend.h"
 #include "tests/support/TestSupport.h"
 
@@ -202,11 +204,11 @@ class TestSshBackend : public QObject {
     const QStringList words = {"plain", "with space", "it's", "\"double\"", "$HOME", "`uname`", "a;b&c|d", "*", "~",
                                "", "back\\slash", "new\nline", "--flag=x y", "Wasserfl\xc3\xa4" "che"};
     QString script = "printf '%s\\n'";
-    for (const QString& word : words) script += " " + QString::fromStdString(SshBackend::shellQuote(word.toStdString()));
+    for (const QString& word : words) script += " " + QString::fromStdString(jobs::shellQuote(word.toStdString()));
     const test::ProcessRun run = test::runProcess("sh", {"-c", script}, 30000);
     QCOMPARE(run.code, 0);
     QCOMPARE(QString::fromUtf8(run.out), words.join('\n') + "\n");
-    QCOMPARE(SshBackend::shellQuote("run-1/a_b.c"), std::string("run-1/a_b.c"));
+    QCOMPARE(jobs::shellQuote("run-1/a_b.c"), std::string("run-1/a_b.c"));
   }
 
   void rendersTheCommands() {
@@ -260,14 +262,14 @@ class TestSshBackend : public QObject {
   }
 
   void probeStates() {
-    QCOMPARE(SshBackend::stateFromProbe("running\n"), JobState::Running);
-    QCOMPARE(SshBackend::stateFromProbe("stopped\n{\"event\":\"finished\",\"job\":\"synth\",\"status\":\"ok\"}\n"),
+    QCOMPARE(jobs::stateFromProbe("running\n"), JobState::Running);
+    QCOMPARE(jobs::stateFromProbe("stopped\n{\"event\":\"finished\",\"job\":\"synth\",\"status\":\"ok\"}\n"),
              JobState::Succeeded);
-    QCOMPARE(SshBackend::stateFromProbe("stopped\n{\"event\":\"finished\",\"job\":\"x\",\"status\":\"canceled\",\"error\":\"c\"}\n"),
+    QCOMPARE(jobs::stateFromProbe("stopped\n{\"event\":\"finished\",\"job\":\"x\",\"status\":\"canceled\",\"error\":\"c\"}\n"),
              JobState::Canceled);
-    QCOMPARE(SshBackend::stateFromProbe("stopped\n{\"event\":\"finished\",\"job\":\"x\",\"status\":\"failed\"}\n"), JobState::Failed);
-    QCOMPARE(SshBackend::stateFromProbe("stopped\n"), JobState::Failed);  // killed before it could say
-    QCOMPARE(SshBackend::stateFromProbe("Welcome!\n"), JobState::Unknown);
+    QCOMPARE(jobs::stateFromProbe("stopped\n{\"event\":\"finished\",\"job\":\"x\",\"status\":\"failed\"}\n"), JobState::Failed);
+    QCOMPARE(jobs::stateFromProbe("stopped\n"), JobState::Failed);  // killed before it could say
+    QCOMPARE(jobs::stateFromProbe("Welcome!\n"), JobState::Unknown);
   }
 
   void unreachableHostIsUnknown() {
