@@ -347,6 +347,7 @@ void InferenceDialog::run() {
     mResultKind = kind;
   });
   connect(mJob, &JobRunner::finished, this, &InferenceDialog::onFinished);
+  Q_EMIT jobStarted(mJob);
   mLog->appendPlainText(QStringLiteral("prithvi ") + arguments.join(QLatin1Char(' ')));
   mProgress->setValue(0);
   mStatus->setText(tr("Starting…"));

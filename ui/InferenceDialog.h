@@ -65,6 +65,8 @@ class InferenceDialog : public QDialog {
   // The job wrote its output: kind is class_map | probabilities | filled_image.
   void resultReady(const QString& path, const QString& kind, const QString& title);
   void message(const QString& level, const QString& text);
+  // A run started (the jobs dock follows it too).
+  void jobStarted(JobRunner* runner);
 
  protected:
   void closeEvent(QCloseEvent* event) override;

@@ -32,6 +32,7 @@
 #include "core/raster/Overviews.h"
 #include "core/raster/RasterSource.h"
 #include "ui/Async.h"
+#include "ui/JobsDock.h"
 #include "ui/CatalogDock.h"
 #include "ui/LabelDock.h"
 #include "ui/LayersDock.h"
@@ -68,11 +69,14 @@ QString bandValuesText(const PixelProbe& probe) {
 }
 
 // Runs `work` with a Feedback in the pool and a modal progress dialog that can cancel it.
+// The jobs dock lists it too, with its progress, and how it ended.
 template <typename Result>
-void runWithProgress(QWidget* parent, QThreadPool& pool, const QString& title,
+void runWithProgress(QWidget* parent, QThreadPool& pool, JobsDock* jobs, const QString& title, const QString& kind,
                      std::function<Result(Feedback&)> work,
                      std::function<void(std::optional<Result>, const std::string&)> done) {
   auto feedback = std::make_shared<Feedback>();
+  const int task = jobs->trackTask(title, kind, feedback);
+  QPointer<JobsDock> jobsGuard(jobs);
   auto* dialog = new QProgressDialog(title, QObject::tr("Cancel"), 0, 1000, parent);
   dialog->setWindowModality(Qt::WindowModal);
   dialog->setMinimumDuration(300);
@@ -90,8 +94,11 @@ void runWithProgress(QWidget* parent, QThreadPool& pool, const QString& title,
   });
   runAsync<Result>(
       pool, parent, [work, feedback] { return work(*feedback); },
-      [guard, done](std::optional<Result> result, const std::string& error) {
+      [guard, done, jobsGuard, task](std::optional<Result> result, const std::string& error) {
         if (guard) guard->close();
+        if (jobsGuard)
+          jobsGuard->endTask(task, result ? QStringLiteral("ok") : error == "canceled" ? QStringLiteral("canceled") : QStringLiteral("failed"),
+                             QString::fromStdString(error));
         done(std::move(result), error);
       });
 }
@@ -200,6 +207,7 @@ MainWindow::MainWindow() {
 
 MainWindow::~MainWindow() {
   mLabels->setProject(nullptr);  // its label store uses mStore
+  mJobs->setProject(nullptr);
   if (mOverviewFeedback) mOverviewFeedback->cancel();
   mWorkers.clear();
   mWorkers.waitForDone();
@@ -240,6 +248,13 @@ void MainWindow::buildDocks() {
   auto* labelsDock = dock(tr("Labels"), QStringLiteral("labelDock"), labelsScroll, Qt::RightDockWidgetArea);
   auto* logDock = dock(tr("Messages"), QStringLiteral("logDock"), mLog, Qt::BottomDockWidgetArea);
   buildModelDocks(dock);
+  mJobs = new JobsDock(this);
+  auto* jobsDock = dock(tr("Jobs"), QStringLiteral("jobsDock"), mJobs, Qt::BottomDockWidgetArea);
+  connect(mJobs, &JobsDock::message, this, &MainWindow::log);
+  connect(mJobs, &JobsDock::jobEnded, this, [this](qint64, const QString& state, const QString& name) {
+    log(state == QLatin1String("succeeded") ? QStringLiteral("info") : QStringLiteral("warning"),
+        tr("job '%1' %2").arg(name, state));
+  });
   mTimeSeries = new TimeSeriesDock(this);
   auto* timeSeriesDock = dock(tr("Time series"), QStringLiteral("timeSeriesDock"), mTimeSeries, Qt::BottomDockWidgetArea);
   splitDockWidget(catalogDock, layersDock, Qt::Vertical);
@@ -248,12 +263,13 @@ void MainWindow::buildDocks() {
   tabifyDockWidget(identifyDock, labelsDock);
   tabifyDockWidget(identifyDock, styleDock);
   tabifyDockWidget(logDock, timeSeriesDock);
+  tabifyDockWidget(logDock, jobsDock);
   // The right column runs to the bottom of the window: the label tools need the height.
   setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
   resizeDocks({catalogDock, styleDock}, {380, 370}, Qt::Horizontal);
   resizeDocks({logDock}, {260}, Qt::Vertical);
   // Views menu entries come from the docks themselves.
-  for (auto* d : {catalogDock, layersDock, labelsDock, styleDock, identifyDock, logDock, timeSeriesDock})
+  for (auto* d : {catalogDock, layersDock, labelsDock, styleDock, identifyDock, logDock, timeSeriesDock, jobsDock})
     d->toggleViewAction()->setObjectName(d->objectName());
 }
 
@@ -442,12 +458,14 @@ bool MainWindow::openProject(const QString& path) {
   }
   for (const auto& warning : store->warnings()) log(QStringLiteral("warning"), q(warning));
   mLabels->setProject(nullptr);  // before the store it uses goes
+  mJobs->setProject(nullptr);
   mStore = std::move(store);
   mProjectPath = QFileInfo(path).absoluteFilePath();
   setWindowTitle(tr("%1 — Prithvi Studio").arg(QFileInfo(path).fileName()));
   rememberRecent(mProjectPath);
   mLayers.clear();
   mLabels->setProject(mStore.get());  // the old project's layers are gone: labels follow the new ones
+  mJobs->setProject(mStore.get());    // reattaches to the jobs it left running
   reloadCatalog();
   updateLabelReferences();
   // Start with what a user looks at first: the clearest HLS granule (latest on ties), else a
@@ -471,7 +489,7 @@ void MainWindow::openDemoProject(const QString& demoDir, const QString& sampleDi
   options.dir = demoDir.toStdString();
   options.sampleDir = sampleDir.toStdString();
   runWithProgress<std::string>(
-      this, mWorkers, tr("Preparing the demo project…"),
+      this, mWorkers, mJobs, tr("Preparing the demo project…"), QStringLiteral("demo"),
       [options](Feedback& feedback) { return ensureDemoProject(options, &feedback); },
       [this](std::optional<std::string> path, const std::string& error) {
         if (!path) {
@@ -705,7 +723,7 @@ void MainWindow::importPaths(const QStringList& paths) {
   const std::string project = mProjectPath.toStdString();
   log(QStringLiteral("info"), tr("importing %1").arg(paths.join(QStringLiteral(", "))));
   runWithProgress<ImportReport>(
-      this, mWorkers, tr("Importing…"),
+      this, mWorkers, mJobs, tr("Importing %n item(s)", nullptr, int(paths.size())), QStringLiteral("import"),
       [project, list](Feedback& feedback) {
         // The worker uses its own connection: a store is used by one thread at a time.
         auto store = ProjectStore::open(project);

@@ -28,7 +28,9 @@ class AccuracyDock;
 class CatalogDock;
 class ComparisonDock;
 class InferenceDialog;
+class JobsDock;
 class LabelDock;
+class LaunchDialog;
 class LayersDock;
 class TimeSeriesDock;
 class MapCanvas;
@@ -78,6 +80,9 @@ class MainWindow : public QMainWindow {
   LayersDock* layersDock() const { return mLayersDock; }
   TimeSeriesDock* timeSeries() const { return mTimeSeries; }
   LabelDock* labelDock() const { return mLabels; }
+  JobsDock* jobsDock() const { return mJobs; }
+  // The Launch Training dialog for this project (one at a time); its jobs go to the jobs dock.
+  LaunchDialog* openLaunchDialog();
   // Shows another date of the top layer's tile on the map (same style), or adds the scene.
   bool showDate(const QString& sceneId);
   QTreeWidget* identifyTree() const { return mIdentify; }
@@ -133,6 +138,8 @@ class MainWindow : public QMainWindow {
   StyleDock* mStyle = nullptr;
   TimeSeriesDock* mTimeSeries = nullptr;
   LabelDock* mLabels = nullptr;
+  JobsDock* mJobs = nullptr;
+  QPointer<LaunchDialog> mLaunch;
   QAction* mAreaAction = nullptr;
   QTreeWidget* mIdentify = nullptr;
   QPlainTextEdit* mLog = nullptr;

@@ -25,6 +25,9 @@
 #include "core/scene/SceneScanner.h"
 #include "ui/AccuracyDock.h"
 #include "ui/Async.h"
+#include "ui/JobRunner.h"
+#include "ui/JobsDock.h"
+#include "ui/LaunchDialog.h"
 #include "ui/ComparisonDock.h"
 #include "ui/InferenceDialog.h"
 #include "ui/LabelDock.h"
@@ -119,6 +122,28 @@ void MainWindow::buildModelMenu() {
     makeDifferenceMap(mComparison->layerA(), mComparison->layerB());
   });
   model->addAction(tr("&Accuracy…"), this, [this] { raiseDock(this, QStringLiteral("accuracyDock")); });
+  model->addSeparator();
+  QAction* launch = model->addAction(tr("&Launch Training…"), QKeySequence(tr("Ctrl+Shift+L")), this, [this] { openLaunchDialog(); });
+  launch->setObjectName(QStringLiteral("launchTrainingAction"));
+  model->addAction(tr("&Jobs"), QKeySequence(tr("Ctrl+J")), this, [this] { raiseDock(this, QStringLiteral("jobsDock")); });
+}
+
+LaunchDialog* MainWindow::openLaunchDialog() {
+  if (mProjectPath.isEmpty()) {
+    QMessageBox::information(this, tr("Launch Training"), tr("Open a project first: its runs and jobs are kept with it."));
+    return nullptr;
+  }
+  if (!mLaunch) {
+    mLaunch = new LaunchDialog(mProjectPath, JobRunner::cliPath(), this);
+    mLaunch->setAttribute(Qt::WA_DeleteOnClose);
+    connect(mLaunch, &LaunchDialog::launchRequested, this, [this](const QString& backend, const LaunchRequest& request) {
+      mJobs->launch(backend.toStdString(), request);
+      raiseDock(this, QStringLiteral("jobsDock"));
+    });
+  }
+  mLaunch->show();
+  mLaunch->raise();
+  return mLaunch;
 }
 
 QString MainWindow::resultsFolder() const {
@@ -195,6 +220,7 @@ InferenceDialog* MainWindow::openInferenceDialog() {
   mInference = new InferenceDialog(context, this);
   mInference->setAttribute(Qt::WA_DeleteOnClose);
   connect(mInference, &InferenceDialog::message, this, &MainWindow::log);
+  connect(mInference, &InferenceDialog::jobStarted, mJobs, [this](JobRunner* runner) { mJobs->track(runner, QStringLiteral("infer")); });
   connect(mInference, &InferenceDialog::drawAreaRequested, this, [this] {
     mLabels->setTool(LabelTool::Select);
     mDrawingInferenceArea = true;

@@ -29,35 +29,36 @@ void JobLogReader::update(const std::string& whole) {
   feed(whole.substr(mConsumed));
 }
 
+void JobLogReader::keep(std::string line) {
+  if (mLines.size() >= kMaxLines) mLines.erase(mLines.begin(), mLines.begin() + kMaxLines / 10);
+  mLines.push_back(std::move(line));
+}
+
 void JobLogReader::line(const std::string& text) {
   if (text.empty() || text == "\r") return;
-  const std::optional<JobEvent> event = parseJobEvent(text);
-  auto keep = [this](std::string line) {
-    if (mLines.size() >= kMaxLines) mLines.erase(mLines.begin(), mLines.begin() + kMaxLines / 10);
-    mLines.push_back(std::move(line));
-  };
-  if (!event) {
-    keep(text);
-    return;
-  }
-  if (event->type == "progress") {
-    mStep = event->step;
-    mTotal = event->total;
-    mEta = event->etaSeconds;
-    if (!event->message.empty()) mMessage = event->message;
-  } else if (event->type == "metric") {
-    auto& curve = mMetrics[event->name + (event->split.empty() ? "" : " (" + event->split + ")")];
+  if (const std::optional<JobEvent> event = parseJobEvent(text)) add(*event);
+  else keep(text);  // error output, a stray print
+}
+
+void JobLogReader::add(const JobEvent& event) {
+  if (event.type == "progress") {
+    mStep = event.step;
+    mTotal = event.total;
+    mEta = event.etaSeconds;
+    if (!event.message.empty()) mMessage = event.message;
+  } else if (event.type == "metric") {
+    auto& curve = mMetrics[event.name + (event.split.empty() ? "" : " (" + event.split + ")")];
     // A resumed run repeats steps after its checkpoint: the later value replaces the earlier.
-    while (!curve.empty() && curve.back().step >= event->step) curve.pop_back();
-    curve.push_back({event->step, event->value});
-  } else if (event->type == "log") {
-    keep("[" + event->level + "] " + event->text);
-  } else if (event->type == "artifact") {
-    mArtifacts.push_back(*event);
-  } else if (event->type == "finished") {
+    while (!curve.empty() && curve.back().step >= event.step) curve.pop_back();
+    curve.push_back({event.step, event.value});
+  } else if (event.type == "log") {
+    keep("[" + event.level + "] " + event.text);
+  } else if (event.type == "artifact") {
+    mArtifacts.push_back(event);
+  } else if (event.type == "finished") {
     mFinished = event;
-    if (!event->error.empty()) keep("[" + event->status + "] " + event->error);
-  } else if (event->type == "started") {
+    if (!event.error.empty()) keep("[" + event.status + "] " + event.error);
+  } else if (event.type == "started") {
     mFinished.reset();  // a requeued job starts again in the same output
   }
 }

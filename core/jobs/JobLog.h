@@ -26,6 +26,8 @@ class JobLogReader {
   // is parsed; output that no longer starts as before (a retried job's new log) starts over.
   void update(const std::string& whole);
   void clear() { *this = JobLogReader(); }
+  // One event that arrived some other way (a child process the app reads itself).
+  void add(const JobEvent& event);
 
   int64_t step() const { return mStep; }
   int64_t total() const { return mTotal; }
@@ -44,6 +46,7 @@ class JobLogReader {
 
  private:
   void line(const std::string& text);
+  void keep(std::string line);
 
   std::string mPartial;
   std::string mHead;  // the first bytes seen, to notice a log that was started again
