@@ -223,7 +223,7 @@ LaunchDialog::LaunchDialog(const QString& projectPath, const QString& prithviPro
   mPreview = new QPlainTextEdit(this);
   mPreview->setObjectName(QStringLiteral("preview"));
   mPreview->setReadOnly(true);
-  mPreview->setLineWrapMode(QPlainTextEdit::NoWrap);
+  mPreview->setLineWrapMode(QPlainTextEdit::WidgetWidth);
   mPreview->setFont(QFont(QStringLiteral("monospace")));
   auto* previewBox = new QWidget(this);
   auto* previewLayout = new QVBoxLayout(previewBox);
@@ -350,7 +350,8 @@ LaunchRequest LaunchDialog::request() const {
   request.processesPerNode = mProcesses->value();
   request.nodes = mNodes->value();
   request.gpusPerNode = mGpus->value();
-  for (auto it = mSettings.value(q(backend())).begin(); it != mSettings.value(q(backend())).end(); ++it)
+  const QMap<QString, QLineEdit*> settings = mSettings.value(q(backend()));
+  for (auto it = settings.begin(); it != settings.end(); ++it)
     if (!it.value()->text().trimmed().isEmpty()) request.options[it.key().toStdString()] = it.value()->text().trimmed().toStdString();
   return request;
 }

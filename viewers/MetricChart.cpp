@@ -98,7 +98,7 @@ QRectF MetricChart::plotRect() const {
   const QFontMetrics metrics(font());
   const double left = metrics.horizontalAdvance(QStringLiteral("0.0000e-0")) + 8;
   const double top = metrics.height() * (mTitle.isEmpty() ? 1.0 : 2.0);
-  const double bottom = metrics.height() * 2.6;
+  const double bottom = metrics.height() * 3.4;
   return QRectF(left, top, std::max(10.0, width() - left - 12), std::max(10.0, height() - top - bottom));
 }
 
@@ -150,7 +150,7 @@ void MetricChart::paintEvent(QPaintEvent*) {
   // Curves, then the legend along the bottom.
   int index = 0;
   double legendX = plot.left();
-  const double legendY = plot.bottom() + metrics.height() * 1.6;
+  const double legendY = plot.bottom() + metrics.height() * 2.2;
   painter.save();
   painter.setClipRect(plot.adjusted(-3, -3, 3, 3));
   for (const auto& [name, curve] : mCurves) {

@@ -1,6 +1,7 @@
 #include "core/jobs/JobLog.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace prithvi {
 
@@ -47,7 +48,11 @@ void JobLogReader::add(const JobEvent& event) {
     mEta = event.etaSeconds;
     if (!event.message.empty()) mMessage = event.message;
   } else if (event.type == "metric") {
-    auto& curve = mMetrics[event.name + (event.split.empty() ? "" : " (" + event.split + ")")];
+    const std::string series = event.name + (event.split.empty() ? "" : " (" + event.split + ")");
+    char text[64];
+    std::snprintf(text, sizeof text, "%.6g", event.value);
+    keep("step " + std::to_string(event.step) + "  " + series + " = " + text);
+    auto& curve = mMetrics[series];
     // A resumed run repeats steps after its checkpoint: the later value replaces the earlier.
     while (!curve.empty() && curve.back().step >= event.step) curve.pop_back();
     curve.push_back({event.step, event.value});

@@ -37,7 +37,8 @@ class JobLogReader {
   std::optional<double> fraction() const;
   // Curves by "<name> (<split>)", e.g. "loss (train)", "loss (val)", "miou (val)"; steps ascend.
   const std::map<std::string, std::vector<MetricPoint>>& metrics() const { return mMetrics; }
-  // Human lines: log events as "[level] text" and output that is not an event (errors).
+  // Human lines: metrics as "step N  loss (train) = 0.25", log events as "[level] text", and
+  // output that is not an event (errors).
   const std::vector<std::string>& lines() const { return mLines; }
   const std::vector<JobEvent>& artifacts() const { return mArtifacts; }
   // The `finished` event, once there is one.

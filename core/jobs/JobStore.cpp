@@ -194,7 +194,10 @@ JobPoll pollJob(const JobRecord& record, LaunchBackend& backend) {
   reader.feed(poll.log);
   poll.progress = reader.fraction();
   if (reader.finished() && !reader.finished()->error.empty()) poll.error = reader.finished()->error;
-  if (poll.state == JobState::Failed && poll.error.empty() && !reader.lines().empty()) poll.error = reader.lines().back();
+  // Without a `finished` event (killed, crashed), the last thing it said that was not a metric.
+  if (poll.state == JobState::Failed && poll.error.empty())
+    for (auto line = reader.lines().rbegin(); line != reader.lines().rend() && poll.error.empty(); ++line)
+      if (line->rfind("step ", 0) != 0) poll.error = *line;
   // A remote run folder comes home once the job is over.
   if (isFinal(poll.state) && !isFinal(record.state)) {
     auto* ssh = dynamic_cast<SshBackend*>(&backend);

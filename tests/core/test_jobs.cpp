@@ -154,7 +154,10 @@ class TestJobs : public QObject {
       QCOMPARE(loss[1].step, int64_t(20));
       QCOMPARE(loss[1].value, 0.6);
       QCOMPARE(reader->metrics().at("miou (val)").front().value, 0.5);
-      QCOMPARE(reader->lines(), (std::vector<std::string>{"Traceback: not an event", "[warning] slow disk", "[failed] out of memory"}));
+      QCOMPARE(reader->lines(), (std::vector<std::string>{"step 10  loss (train) = 0.9", "step 20  loss (train) = 0.7",
+                                                          "Traceback: not an event", "step 20  loss (train) = 0.6",
+                                                          "step 20  miou (val) = 0.5", "[warning] slow disk",
+                                                          "[failed] out of memory"}));
       QVERIFY(reader->finished());
       QCOMPARE(reader->finished()->status, std::string("failed"));
     }
