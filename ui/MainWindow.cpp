@@ -249,7 +249,12 @@ void MainWindow::buildDocks() {
   auto* logDock = dock(tr("Messages"), QStringLiteral("logDock"), mLog, Qt::BottomDockWidgetArea);
   buildModelDocks(dock);
   mJobs = new JobsDock(this);
-  auto* jobsDock = dock(tr("Jobs"), QStringLiteral("jobsDock"), mJobs, Qt::BottomDockWidgetArea);
+  // Scrolls rather than widening the window: the jobs dock shares the bottom row with the map's width.
+  auto* jobsScroll = new QScrollArea(this);
+  jobsScroll->setWidget(mJobs);
+  jobsScroll->setWidgetResizable(true);
+  jobsScroll->setFrameShape(QFrame::NoFrame);
+  auto* jobsDock = dock(tr("Jobs"), QStringLiteral("jobsDock"), jobsScroll, Qt::BottomDockWidgetArea);
   connect(mJobs, &JobsDock::message, this, &MainWindow::log);
   connect(mJobs, &JobsDock::jobEnded, this, [this](qint64, const QString& state, const QString& name) {
     log(state == QLatin1String("succeeded") ? QStringLiteral("info") : QStringLiteral("warning"),
