@@ -24,6 +24,7 @@
 #include "core/base/Assets.h"
 #include "core/scene/SceneScanner.h"
 #include "ui/AccuracyDock.h"
+#include "core/base/Feedback.h"
 #include "ui/Async.h"
 #include "ui/JobRunner.h"
 #include "ui/JobsDock.h"
@@ -285,7 +286,22 @@ void MainWindow::openExportDialog(MapExportFormat format) {
   const MapPoint bottomRight = mCanvas->screenToMap({double(mCanvas->width() - 1), double(mCanvas->height() - 1)});
   MapExportDialog* dialog = openMapExportDialog(this, mLayers, {topLeft.x, bottomRight.y, bottomRight.x, topLeft.y},
                                                 mCanvas->mapCrs(), mCanvas->size(), format);
-  if (dialog) dialog->setObjectName(QStringLiteral("mapExportDialog"));
+  if (!dialog) return;
+  dialog->setObjectName(QStringLiteral("mapExportDialog"));
+  if (dialog->property("followedByJobs").toBool()) return;  // the same dialog again
+  dialog->setProperty("followedByJobs", true);
+  // Each export is listed in the jobs dock while it runs, and how it ended.
+  auto current = std::make_shared<std::pair<int, std::shared_ptr<Feedback>>>();
+  connect(dialog, &MapExportDialog::exportStarted, mJobs, [this, current](const QString& title, std::shared_ptr<Feedback> job) {
+    *current = {mJobs->trackTask(title, QStringLiteral("export"), job), job};
+  });
+  connect(dialog, &MapExportDialog::exportFinished, mJobs, [this, current](bool ok, const QString& message) {
+    if (current->first == 0) return;
+    const bool canceled = current->second && current->second->isCanceled();
+    mJobs->endTask(current->first, ok ? QStringLiteral("ok") : canceled ? QStringLiteral("canceled") : QStringLiteral("failed"),
+                   ok ? QString() : message);
+    *current = {};
+  });
 }
 
 void MainWindow::polygoniseLayer(int layerId) {

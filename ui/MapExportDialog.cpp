@@ -338,6 +338,7 @@ void MapExportDialog::startExport() {
   });
   auto timer = std::make_shared<QElapsedTimer>();
   timer->start();
+  Q_EMIT exportStarted(tr("Export %1").arg(QFileInfo(QString::fromStdString(path)).fileName()), job);
   runAsync<bool>(
       exportPool(), this,
       [exportRequest, path, job] {

@@ -48,6 +48,8 @@ class MapExportDialog : public QDialog {
   void cancelExport();
 
  Q_SIGNALS:
+  // An export began (the jobs dock lists it, with `job`'s progress and cancel).
+  void exportStarted(const QString& title, std::shared_ptr<Feedback> job);
   void exportFinished(bool ok, const QString& message);
   void previewUpdated();
 

@@ -7,6 +7,7 @@
 #include <QFileInfo>
 #include <QPlainTextEdit>
 #include <QProgressBar>
+#include <QSignalSpy>
 #include <QPushButton>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -18,6 +19,7 @@
 #include "ui/JobRunner.h"
 #include "ui/JobsDock.h"
 #include "ui/LaunchDialog.h"
+#include "ui/MapExportDialog.h"
 #include "ui/MainWindow.h"
 #include "viewers/MetricChart.h"
 
@@ -156,7 +158,20 @@ class TestJobsDock : public QObject {
     QTest::qWait(300);
     test::keepScreenshot(window.get(), "jobs_dock_reattached.png");
 
-    // The project holds both, as the CLI sees them.
+    // Work the app does itself is listed too: a map export, with how it ended.
+    window->openExportDialog(MapExportFormat::Png);
+    auto* exporter = window->findChild<MapExportDialog*>(QStringLiteral("mapExportDialog"));
+    QVERIFY(exporter);
+    exporter->setFileName(mDir.filePath(QStringLiteral("map.png")));
+    QSignalSpy exported(exporter, &MapExportDialog::exportFinished);
+    exporter->startExport();
+    QVERIFY(exported.wait(60000));
+    QCOMPARE(dock->jobCount(), 3);
+    QCOMPARE(dock->nameText(0), QStringLiteral("Export map.png"));
+    QCOMPARE(dock->stateText(0), QStringLiteral("succeeded"));
+    exporter->close();
+
+    // The project holds them all, as the CLI sees them.
     auto project = ProjectStore::open(mProject);
     JobStore store(*project);
     QCOMPARE(store.job(reattachId)->state, JobState::Succeeded);
