@@ -1,12 +1,10 @@
 // The project's jobs: the jobs table, requests stored and read back, the event-log reader, and
 // the local backend running real detached `prithvi` jobs (succeed, cancel, killed), through the
 // API and through `prithvi launch` / `prithvi jobs`.
-#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTemporaryDir>
-#include <QThread>
 #include <QtTest>
 
 #include <csignal>
@@ -23,16 +21,6 @@
 using namespace prithvi;
 
 namespace {
-
-bool waitFor(const std::function<bool()>& done, int seconds) {
-  QElapsedTimer clock;
-  clock.start();
-  while (!done()) {
-    if (clock.elapsed() > qint64(seconds) * 1000) return false;
-    QThread::msleep(100);
-  }
-  return true;
-}
 
 std::string eventLine(const std::string& body) { return "{" + body + "}\n"; }
 
@@ -59,7 +47,7 @@ class TestJobs : public QObject {
 
   JobState follow(const JobHandle& handle, int seconds) {
     JobState state = JobState::Unknown;
-    waitFor([&] { return isFinal(state = mLocal.state(handle)); }, seconds);
+    test::waitUntil([&] { return isFinal(state = mLocal.state(handle)); }, seconds);
     return state;
   }
 
@@ -212,7 +200,7 @@ class TestJobs : public QObject {
   void cancelsAndNoticesAKilledJob() {
     // Long enough to be caught running: 200 dates at 512 pixels.
     const JobHandle canceled = mLocal.submit(synthJob("canceled", 200));
-    QVERIFY(waitFor([&] { return mLocal.logs(canceled).find("\"progress\"") != std::string::npos; }, 60));
+    QVERIFY(test::waitUntil([&] { return mLocal.logs(canceled).find("\"progress\"") != std::string::npos; }, 60));
     QCOMPARE(mLocal.state(canceled), JobState::Running);
     mLocal.cancel(canceled);
     QCOMPARE(follow(canceled, 60), JobState::Canceled);
@@ -220,7 +208,7 @@ class TestJobs : public QObject {
 
     // Killed outright: no `finished` event, so it failed.
     const JobHandle killed = mLocal.submit(synthJob("killed", 200));
-    QVERIFY(waitFor([&] { return mLocal.logs(killed).find("\"progress\"") != std::string::npos; }, 60));
+    QVERIFY(test::waitUntil([&] { return mLocal.logs(killed).find("\"progress\"") != std::string::npos; }, 60));
     ::kill(-std::stoi(killed.id), SIGKILL);
     QCOMPARE(follow(killed, 30), JobState::Failed);
   }

@@ -21,6 +21,7 @@
 
 #include <functional>
 
+#include "core/jobs/JobStore.h"
 #include "core/jobs/SlurmBackend.h"
 #include "tests/support/TestSupport.h"
 
@@ -28,32 +29,6 @@ using namespace prithvi;
 
 namespace {
 
-const char* stateName(JobState state) {
-  switch (state) {
-    case JobState::Pending: return "pending";
-    case JobState::Running: return "running";
-    case JobState::Succeeded: return "succeeded";
-    case JobState::Failed: return "failed";
-    case JobState::Canceled: return "canceled";
-    case JobState::Unknown: return "unknown";
-  }
-  return "?";
-}
-
-bool finished(JobState state) {
-  return state == JobState::Succeeded || state == JobState::Failed || state == JobState::Canceled;
-}
-
-// Waits until `done` holds, polling every 250 ms; false after `seconds`.
-bool waitFor(const std::function<bool()>& done, int seconds) {
-  QElapsedTimer clock;
-  clock.start();
-  while (!done()) {
-    if (clock.elapsed() > qint64(seconds) * 1000) return false;
-    QThread::msleep(250);
-  }
-  return true;
-}
 
 QByteArray readFile(const QString& path) {
   QFile file(path);
@@ -145,7 +120,7 @@ class TestSlurmBackend : public QObject {
   // Follows a job until it ends; its last state (Unknown after `seconds`).
   JobState follow(const JobHandle& handle, int seconds) {
     JobState state = JobState::Unknown;
-    waitFor([&] { return finished(state = mBackend.state(handle)); }, seconds);
+    test::waitUntil([&] { return isFinal(state = mBackend.state(handle)); }, seconds, 250);
     return state;
   }
 
@@ -302,7 +277,7 @@ class TestSlurmBackend : public QObject {
     const JobState state = follow(handle, 300);
     const std::string logs = mBackend.logs(handle);
     QVERIFY2(state == JobState::Succeeded, qPrintable(QString("job %1 is %2 after %3 s:\n%4")
-                                                         .arg(QString::fromStdString(handle.id), stateName(state))
+                                                         .arg(QString::fromStdString(handle.id), jobStateName(state))
                                                          .arg(clock.elapsed() / 1000)
                                                          .arg(digest(logs))));
     qInfo("2-rank fine-tune through Slurm: %.1f s", double(clock.elapsed()) / 1000);
@@ -329,19 +304,19 @@ class TestSlurmBackend : public QObject {
     const JobHandle handle = mBackend.submit(fineTune("cancel", 100000, 100000));
     // Running, and training (a progress event in rank 0's stream).
     JobState state = JobState::Unknown;
-    const bool training = waitFor(
+    const bool training = test::waitUntil(
         [&] {
           state = mBackend.state(handle);
           return state == JobState::Running && mBackend.logs(handle).find("\"event\":\"progress\"") != std::string::npos;
         },
-        120);
-    QVERIFY2(training, qPrintable(QString("job is %1:\n%2").arg(stateName(state), digest(mBackend.logs(handle)))));
+        120, 250);
+    QVERIFY2(training, qPrintable(QString("job is %1:\n%2").arg(jobStateName(state), digest(mBackend.logs(handle)))));
     QVERIFY(!processesMentioning(path("cancel")).isEmpty());
     mBackend.cancel(handle);
-    QVERIFY2(waitFor([&] { return (state = mBackend.state(handle)) == JobState::Canceled; }, 60),
-             qPrintable(QString("after scancel the job is %1").arg(stateName(state))));
+    QVERIFY2(test::waitUntil([&] { return (state = mBackend.state(handle)) == JobState::Canceled; }, 60, 250),
+             qPrintable(QString("after scancel the job is %1").arg(jobStateName(state))));
     QStringList left;
-    QVERIFY2(waitFor([&] { return (left = processesMentioning(path("cancel"))).isEmpty(); }, 60), qPrintable(left.join('\n')));
+    QVERIFY2(test::waitUntil([&] { return (left = processesMentioning(path("cancel"))).isEmpty(); }, 60, 250), qPrintable(left.join('\n')));
     // The ranks got SIGTERM first and checkpointed on their way out.
     QVERIFY2(QFile::exists(path("cancel/checkpoints/last.safetensors")), mBackend.logs(handle).c_str());
     mBackend.cancel(handle);  // canceling an ended job is no error
@@ -357,20 +332,20 @@ class TestSlurmBackend : public QObject {
     const QString csv = path("requeue/metrics.csv");
     const QString last = path("requeue/checkpoints/last.safetensors");
     JobState state = JobState::Unknown;
-    QVERIFY2(waitFor(
+    QVERIFY2(test::waitUntil(
                  [&] {
                    state = mBackend.state(handle);
-                   return finished(state) || (QFile::exists(last) && !metricSteps(csv).isEmpty());
+                   return isFinal(state) || (QFile::exists(last) && !metricSteps(csv).isEmpty());
                  },
-                 180),
-             qPrintable(QString("no checkpoint; job is %1:\n%2").arg(stateName(state), digest(mBackend.logs(handle)))));
-    QVERIFY2(!finished(state), mBackend.logs(handle).c_str());
+                 180, 250),
+             qPrintable(QString("no checkpoint; job is %1:\n%2").arg(jobStateName(state), digest(mBackend.logs(handle)))));
+    QVERIFY2(!isFinal(state), mBackend.logs(handle).c_str());
     const int stepsBefore = metricSteps(csv).last();
     mBackend.requeue(handle, /*startNow=*/true);
     state = follow(handle, 240);
     const std::string logs = mBackend.logs(handle);
     QVERIFY2(state == JobState::Succeeded, qPrintable(QString("after requeue the job is %1:\n%2")
-                                                          .arg(stateName(state), digest(logs))));
+                                                          .arg(jobStateName(state), digest(logs))));
     qInfo("requeue: %.1f s", double(clock.elapsed()) / 1000);
     QVERIFY2(scontrolShow(handle).contains("Restarts=1"), qPrintable(scontrolShow(handle)));
 

@@ -1,5 +1,8 @@
 #include "tests/support/TestSupport.h"
 
+#include <QElapsedTimer>
+#include <QThread>
+
 #include <cmath>
 #include <cstdio>
 #include <vector>
@@ -186,6 +189,16 @@ void writeHugeHeaderTiff(const std::string& path, uint32_t width, uint32_t heigh
   const uint32_t next = 0;
   std::fwrite(&next, 4, 1, file);
   std::fclose(file);
+}
+
+bool waitUntil(const std::function<bool()>& done, int seconds, int pollMs) {
+  QElapsedTimer clock;
+  clock.start();
+  while (!done()) {
+    if (clock.elapsed() > qint64(seconds) * 1000) return false;
+    QThread::msleep(ulong(pollMs));
+  }
+  return true;
 }
 
 }  // namespace prithvi::test

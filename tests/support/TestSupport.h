@@ -63,6 +63,10 @@ ProcessRun runProcess(const QString& program, const QStringList& arguments, int 
 // The project's `prithvi` CLI.
 ProcessRun runPrithvi(const QStringList& arguments);
 
+// Polls `done` every `pollMs` until it holds (true) or `seconds` have passed (false). For waiting
+// on other processes (jobs, daemons), not on this thread's event loop (QTest::qWaitFor).
+bool waitUntil(const std::function<bool()>& done, int seconds, int pollMs = 100);
+
 // A TIFF whose header declares width x height pixels but holds almost no data.
 void writeHugeHeaderTiff(const std::string& path, uint32_t width, uint32_t height);
 
