@@ -47,6 +47,8 @@ const Subcommand kSubcommands[] = {
     {"experiment", commandExperiment, "pretrained vs random init; data efficiency (tables and plots)"},
     {"launch", commandLaunch, "run a command as a job: local ranks, SSH, Slurm or Kubernetes"},
     {"jobs", commandJobs, "a project's jobs: list, show, logs, cancel, retry, wait"},
+    {"models", commandModels, "the model registry: versions, aliases, promote, roll back, model cards, map provenance"},
+    {"pipeline", commandPipeline, "the annual pipeline of a region: labels, dataset, fine-tune, gate, annual map"},
     {"demo", commandDemo, "create the demo project from the sample data"},
 };
 

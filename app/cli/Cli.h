@@ -11,6 +11,9 @@
 #include <QStringList>
 
 namespace prithvi {
+namespace engine {
+struct TrainOptions;
+}
 class Feedback;
 class JobEventWriter;
 class ProjectStore;
@@ -76,6 +79,11 @@ int runAction(const char* command, const char* synopsis, const std::vector<Actio
 // Why using an opened project may be unsafe (network filesystem, ...), on stderr.
 void printStoreWarnings(const ProjectStore& store);
 
+// The training hyperparameters every training command takes (--preset, --model, --weights,
+// --steps, --batch, --lr, ...; not --data, --run), and reading them into `options`.
+void addTrainingHyperparameters(CommandLine& cli);
+void readTrainingHyperparameters(const CommandLine& cli, engine::TrainOptions& options);
+
 int commandInfo(const QStringList& arguments);
 int commandSynth(const QStringList& arguments);
 int commandProject(const QStringList& arguments);
@@ -97,6 +105,8 @@ int commandEvaluate(const QStringList& arguments);
 int commandExperiment(const QStringList& arguments);
 int commandLaunch(const QStringList& arguments);
 int commandJobs(const QStringList& arguments);
+int commandModels(const QStringList& arguments);
+int commandPipeline(const QStringList& arguments);
 int commandInfer(const QStringList& arguments);
 int commandExport(const QStringList& arguments);
 

@@ -125,10 +125,9 @@ int datasetBuild(const QStringList& arguments) {
   });
 }
 
-// Options shared by finetune and pretrain.
-void addTrainOptions(CommandLine& cli) {
-  cli.addOption({QStringLiteral("data")}, QStringLiteral("a store from 'prithvi dataset build'"), QStringLiteral("dir"));
-  cli.addOption({QStringLiteral("run")}, QStringLiteral("the run folder (checkpoints, events, metrics); an existing run resumes"), QStringLiteral("dir"));
+}  // namespace
+
+void addTrainingHyperparameters(CommandLine& cli) {
   cli.addOption({QStringLiteral("preset")}, QStringLiteral("task preset name or file (default: the task's)"), QStringLiteral("preset"));
   cli.addOption({QStringLiteral("model")}, QStringLiteral("model variant or config JSON"), QStringLiteral("name"));
   cli.addOption({QStringLiteral("weights")}, QStringLiteral("pretrained weights (default: random initialisation)"), QStringLiteral("file"));
@@ -146,15 +145,9 @@ void addTrainOptions(CommandLine& cli) {
   cli.addOption({QStringLiteral("seed")}, QStringLiteral("random seed"), QStringLiteral("k"), QStringLiteral("1"));
   cli.addOption({QStringLiteral("device")}, QStringLiteral("auto, cpu or cuda"), QStringLiteral("device"), QStringLiteral("auto"));
   cli.addOption({QStringLiteral("threads")}, QStringLiteral("CPU threads per process (0: LibTorch's default)"), QStringLiteral("n"), QStringLiteral("0"));
-  cli.addOption({QStringLiteral("restart")}, QStringLiteral("start over even when the run folder holds a checkpoint"));
-  cli.addJsonOption();
-  cli.addEventsOption();
 }
 
-void readTrainOptions(const CommandLine& cli, engine::TrainOptions& options) {
-  if (!cli.isSet(QStringLiteral("data")) || !cli.isSet(QStringLiteral("run"))) throwUsage("--data and --run are required");
-  options.dataset = cli.value(QStringLiteral("data")).toStdString();
-  options.runDir = cli.value(QStringLiteral("run")).toStdString();
+void readTrainingHyperparameters(const CommandLine& cli, engine::TrainOptions& options) {
   if (cli.isSet(QStringLiteral("model"))) options.model = cli.value(QStringLiteral("model")).toStdString();
   options.weights = cli.value(QStringLiteral("weights")).toStdString();
   if (cli.isSet(QStringLiteral("steps"))) options.steps = cli.intValue(QStringLiteral("steps"), 1, 100000000);
@@ -170,8 +163,27 @@ void readTrainOptions(const CommandLine& cli, engine::TrainOptions& options) {
   options.augment = !cli.isSet(QStringLiteral("no-augment"));
   options.seed = uint64_t(cli.intValue(QStringLiteral("seed"), 0, 1LL << 62));
   options.device = cli.value(QStringLiteral("device")).toStdString();
-  options.resume = !cli.isSet(QStringLiteral("restart"));
   if (const int threads = int(cli.intValue(QStringLiteral("threads"), 0, 1024)); threads > 0) torch::set_num_threads(threads);
+}
+
+namespace {
+
+// Options shared by finetune and pretrain.
+void addTrainOptions(CommandLine& cli) {
+  cli.addOption({QStringLiteral("data")}, QStringLiteral("a store from 'prithvi dataset build'"), QStringLiteral("dir"));
+  cli.addOption({QStringLiteral("run")}, QStringLiteral("the run folder (checkpoints, events, metrics); an existing run resumes"), QStringLiteral("dir"));
+  addTrainingHyperparameters(cli);
+  cli.addOption({QStringLiteral("restart")}, QStringLiteral("start over even when the run folder holds a checkpoint"));
+  cli.addJsonOption();
+  cli.addEventsOption();
+}
+
+void readTrainOptions(const CommandLine& cli, engine::TrainOptions& options) {
+  if (!cli.isSet(QStringLiteral("data")) || !cli.isSet(QStringLiteral("run"))) throwUsage("--data and --run are required");
+  options.dataset = cli.value(QStringLiteral("data")).toStdString();
+  options.runDir = cli.value(QStringLiteral("run")).toStdString();
+  readTrainingHyperparameters(cli, options);
+  options.resume = !cli.isSet(QStringLiteral("restart"));
 }
 
 QJsonObject resultJson(const engine::TrainResult& result) {

@@ -104,6 +104,7 @@ std::vector<Source> labelledSources(ProjectStore& project, LabelStore& labels, c
   for (ReviewState state : options.states) {
     LabelSetFilter filter;
     filter.tile = options.tile;
+    filter.year = options.year;
     filter.state = state;
     for (const LabelSet& set : labels.labelSets(filter)) {
       const ClassScheme setScheme = labels.scheme(set.scheme);
@@ -209,6 +210,7 @@ DatasetSummary buildChipDataset(ProjectStore& project, const std::string& outPat
                               : "no " + std::string(options.states.size() == 1 ? reviewStateName(options.states[0]) : "usable") +
                                     " label set of task '" + options.task + "'" +
                                     (options.tile.empty() ? "" : " on tile " + options.tile) +
+                                    (options.year ? " in " + std::to_string(options.year) : std::string()) +
                                     " (validate label sets first, or pass other states)" + reasons);
   }
 
@@ -559,6 +561,7 @@ struct ChipDataset::Impl {
   std::array<double, 6> mean{}, std{};
   std::vector<DataSplit> splits;
   QJsonObject classPixels;
+  std::vector<std::string> sceneIds;
 };
 
 ChipDataset::ChipDataset() : mImpl(std::make_unique<Impl>()) {}
@@ -587,6 +590,8 @@ std::unique_ptr<ChipDataset> ChipDataset::open(const std::string& path) {
     impl.std[size_t(b)] = stds.at(b).toDouble();
   }
   impl.classPixels = QJsonDocument::fromJson(QByteArray::fromStdString(zarr::readString(*root, "class_pixels"))).object();
+  for (const QJsonValue& id : QJsonDocument::fromJson(QByteArray::fromStdString(zarr::readString(*root, "scenes"))).array())
+    impl.sceneIds.push_back(id.toString().toStdString());
   impl.image = root->OpenMDArray("image");
   impl.mask = root->OpenMDArray("mask");
   impl.year = root->OpenMDArray("year");
@@ -612,6 +617,7 @@ std::unique_ptr<ChipDataset> ChipDataset::open(const std::string& path) {
 }
 
 const std::string& ChipDataset::path() const { return mImpl->path; }
+const std::vector<std::string>& ChipDataset::sceneIds() const { return mImpl->sceneIds; }
 const std::string& ChipDataset::task() const { return mImpl->task; }
 int64_t ChipDataset::size() const { return mImpl->size; }
 int ChipDataset::chipSize() const { return mImpl->chipSize; }

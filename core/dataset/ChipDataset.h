@@ -52,6 +52,7 @@ struct DatasetBuildOptions {
   // pretraining, plus real cloud shapes to hide).
   std::string task;
   std::string tile;               // only this tile when set
+  int year = 0;                   // only label sets of this year (LabelSetFilter::year); 0: any
   int chipSize = 224;
   int stride = 0;                 // 0: chipSize (no overlap)
   int frames = 1;                 // dates per chip; the anchor is the labelled scene
@@ -94,6 +95,8 @@ class ChipDataset {
 
   const std::string& path() const;
   const std::string& task() const;
+  // The scenes (granules) whose pixels the chips hold.
+  const std::vector<std::string>& sceneIds() const;
   int64_t size() const;
   int chipSize() const;
   int frames() const;

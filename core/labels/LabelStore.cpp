@@ -390,10 +390,11 @@ std::vector<LabelSet> LabelStore::labelSets(const LabelSetFilter& filter) {
   const std::string sql = std::string("SELECT ") + kLabelSetColumns +
                           " FROM label_sets WHERE (?1 IS NULL OR scene_id = ?1) AND (?2 IS NULL OR scheme = ?2)"
                           " AND (?3 IS NULL OR scene_id IN (SELECT id FROM scenes WHERE tile = ?3))"
-                          " AND (?4 IS NULL OR state = ?4) ORDER BY id";
+                          " AND (?4 IS NULL OR state = ?4)"
+                          " AND (?5 = 0 OR CAST(substr(COALESCE(label_date, created), 1, 4) AS INTEGER) = ?5) ORDER BY id";
   Statement query(db, sql.c_str());
   query.bind(nullIfEmpty(filter.sceneId), nullIfEmpty(filter.scheme), nullIfEmpty(filter.tile),
-             filter.state ? std::optional<std::string>(reviewStateName(*filter.state)) : std::nullopt);
+             filter.state ? std::optional<std::string>(reviewStateName(*filter.state)) : std::nullopt, filter.year);
   std::vector<LabelSet> sets;
   while (query.step()) sets.push_back(readLabelSet(query));
   transaction.commit();

@@ -64,6 +64,7 @@ struct LabelSetFilter {
   std::string scheme;
   std::string tile;
   std::optional<ReviewState> state;
+  int year = 0;  // the year of the label date (of the creation when it has none); 0: any
 };
 
 struct ReviewEvent {

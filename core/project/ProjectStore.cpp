@@ -193,6 +193,55 @@ CREATE TABLE jobs (
   finished DATETIME
 );
 )sql"},
+    // The model registry (core/registry/ModelRegistry.h): immutable versions with their lineage,
+    // aliases per region and year with every move kept, and the maps made with them.
+    {3, R"sql(
+CREATE TABLE model_versions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  region TEXT NOT NULL,
+  year INTEGER NOT NULL,
+  task TEXT NOT NULL,
+  artifact TEXT NOT NULL,
+  sha256 TEXT NOT NULL UNIQUE,
+  bytes INTEGER NOT NULL,
+  created DATETIME NOT NULL,
+  created_by TEXT NOT NULL,
+  metrics TEXT NOT NULL DEFAULT '{}',
+  lineage TEXT NOT NULL,
+  parent_version INTEGER REFERENCES model_versions(id),
+  note TEXT
+);
+CREATE TABLE model_aliases (
+  region TEXT NOT NULL,
+  year INTEGER NOT NULL,
+  alias TEXT NOT NULL,
+  version INTEGER NOT NULL REFERENCES model_versions(id),
+  PRIMARY KEY (region, year, alias)
+);
+CREATE TABLE model_alias_moves (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  region TEXT NOT NULL,
+  year INTEGER NOT NULL,
+  alias TEXT NOT NULL,
+  from_version INTEGER REFERENCES model_versions(id),
+  to_version INTEGER REFERENCES model_versions(id),
+  at DATETIME NOT NULL,
+  person TEXT NOT NULL,
+  reason TEXT
+);
+CREATE TABLE map_products (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  path TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  version INTEGER NOT NULL REFERENCES model_versions(id),
+  region TEXT NOT NULL,
+  year INTEGER NOT NULL,
+  granules TEXT NOT NULL,
+  fmask_policy TEXT NOT NULL,
+  label_set_version TEXT NOT NULL,
+  created DATETIME NOT NULL
+);
+)sql"},
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -103,17 +103,23 @@ Scene gridOnlyScene(const std::string& id, int width, int height) {
   return scene;
 }
 
-FloodProject makeFloodProject(const QString& dir, int size, int dates, int labelled, int validated) {
+namespace {
+
+// Synthesises `dates` dates of T13REN in `year` under `folder`, adds them to the project and
+// labels the first `labelled` of them from the water truth (the first `validated` validated).
+FloodProject addFloodScenes(ProjectStore& project, const QString& folder, int size, int dates, int year, int labelled,
+                            int validated) {
   HlsSynthOptions synth;
   synth.size = size;
   synth.dates = dates;
-  synth.outDir = (dir + "/hls").toStdString();
+  synth.year = year;
+  synth.outDir = folder.toStdString();
   const HlsSynthResult result = synthesizeHlsTile(synth);
   FloodProject made;
-  made.path = (dir + "/project.gpkg").toStdString();
-  auto project = ProjectStore::create(made.path);
-  project->addScenes(scanForScenes({synth.outDir}).scenes);
-  made.scenes = project->scenes();
+  made.path = project.path();
+  project.addScenes(scanForScenes({synth.outDir}).scenes);
+  for (Scene& scene : project.scenes())
+    if (scene.acquired.date().year() == year) made.scenes.push_back(std::move(scene));
 
   GDALDatasetH truth = GDALOpen((result.truthDir + "/T13REN.water.tif").c_str(), GA_ReadOnly);
   if (!truth) qFatal("no water truth in %s", result.truthDir.c_str());
@@ -123,7 +129,7 @@ FloodProject makeFloodProject(const QString& dir, int size, int dates, int label
     qFatal("cannot read the water truth");
   GDALClose(truth);
 
-  LabelStore labels(*project);
+  LabelStore labels(project);
   for (int i = 0; i < labelled; ++i) {
     const int64_t id = labels.createLabelSet(made.scenes[size_t(i)].id, "flood", "ana");
     LabelEditor editor(labels, id);
@@ -139,6 +145,19 @@ FloodProject makeFloodProject(const QString& dir, int size, int dates, int label
     made.labelSets.push_back(id);
   }
   return made;
+}
+
+}  // namespace
+
+FloodProject makeFloodProject(const QString& dir, int size, int dates, int labelled, int validated) {
+  auto project = ProjectStore::create((dir + "/project.gpkg").toStdString());
+  return addFloodScenes(*project, dir + "/hls", size, dates, 2021, labelled, validated);
+}
+
+FloodProject addFloodYear(const std::string& projectPath, const QString& dir, int size, int dates, int year, int labelled,
+                          int validated) {
+  auto project = ProjectStore::open(projectPath);
+  return addFloodScenes(*project, dir + "/hls-" + QString::number(year), size, dates, year, labelled, validated);
 }
 
 double gdalPixel(const std::string& path, int x, int y) {

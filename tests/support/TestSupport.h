@@ -48,6 +48,10 @@ struct FloodProject {
   std::vector<int64_t> labelSets;
 };
 FloodProject makeFloodProject(const QString& dir, int size, int dates, int labelled, int validated);
+// Adds another year of the same tile (same landscape, synthesised under dir/hls-<year>) to a
+// project, labelled the same way; `scenes` and `labelSets` are that year's.
+FloodProject addFloodYear(const std::string& projectPath, const QString& dir, int size, int dates, int year, int labelled,
+                          int validated);
 
 // One pixel of band 1 read with plain GDAL (the independent check); NaN when unreadable.
 double gdalPixel(const std::string& path, int x, int y);

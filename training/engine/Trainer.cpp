@@ -37,8 +37,23 @@ constexpr const char* kBestName = "best.safetensors";
 // checkpoint's evaluation repeats its run's validation exactly.
 constexpr uint64_t kEvaluationSeed = 0;
 
-// Pretrained encoder weights (and the MAE decoder for pretraining runs).
+// Pretrained encoder weights (and the MAE decoder for pretraining runs), or a checkpoint of an
+// earlier train() run of the same kind (last year's model): then every weight, head included.
 std::string loadPretrained(Network& network, const std::string& path) {
+  std::optional<model::TrainingCheckpoint> earlier;
+  try {
+    earlier = model::loadTrainingCheckpoint(path);
+  } catch (const Error& error) {
+    if (error.kind() != ErrorKind::BadInput) throw;  // not one of ours: released weights
+  }
+  if (earlier) {
+    model::CheckpointLoadReport report = model::loadIntoModule(network.module(), earlier->model, {});
+    if (report.loaded.empty() || !report.shapeMismatch.empty() || !report.unexpected.empty())
+      throwBadInput("the fine-tuned model " + path + " does not fit this run (another task, class scheme or model size): " +
+                    report.text());
+    if (network.segmentation && network.segmentation->encoderFrozen()) network.segmentation->setEncoderFrozen(true);
+    return "every weight from the earlier model: " + report.text();
+  }
   const model::LoadedWeights weights = model::readPrithviWeights(path);
   model::CheckpointLoadOptions load;
   model::CheckpointLoadReport report;
