@@ -280,6 +280,28 @@ int jobsWait(const QStringList& arguments) {
   });
 }
 
+// Runs `prithvi <subcommand...>` once per task of a job array, one after another, with
+// PRITHVI_TASK_INDEX and PRITHVI_TASK_COUNT set; stops at the first task that fails.
+int runTasksHere(int tasks, const QStringList& command) {
+  for (int task = 0; task < tasks; ++task) {
+    QProcess process;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert("PRITHVI_TASK_INDEX", QString::number(task));
+    environment.insert("PRITHVI_TASK_COUNT", QString::number(tasks));
+    process.setProcessEnvironment(environment);
+    process.setProcessChannelMode(QProcess::ForwardedChannels);
+    process.start(QCoreApplication::applicationFilePath(), command);
+    if (!process.waitForStarted(30000)) throwIo("cannot start task " + std::to_string(task) + " of the job array");
+    process.waitForFinished(-1);
+    const int code = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : int(kFailure);
+    if (code != 0) {
+      printError("task " + std::to_string(task) + " of " + std::to_string(tasks) + " failed (exit code " + std::to_string(code) + ")");
+      return code;
+    }
+  }
+  return int(kOk);
+}
+
 }  // namespace
 
 int commandLaunch(const QStringList& arguments) {
@@ -297,6 +319,10 @@ int commandLaunch(const QStringList& arguments) {
   cli.addOption({QStringLiteral("nproc")}, QStringLiteral("processes (ranks) per node"), QStringLiteral("n"), QStringLiteral("1"));
   cli.addOption({QStringLiteral("nodes")}, QStringLiteral("nodes (slurm, k8s)"), QStringLiteral("n"), QStringLiteral("1"));
   cli.addOption({QStringLiteral("gpus")}, QStringLiteral("GPUs per node"), QStringLiteral("n"), QStringLiteral("0"));
+  cli.addOption({QStringLiteral("array")},
+                QStringLiteral("n independent tasks instead of ranks (a Slurm job array, a Kubernetes Indexed Job, one "
+                               "after another locally); each gets PRITHVI_TASK_INDEX"),
+                QStringLiteral("n"), QStringLiteral("0"));
   cli.addOption({QStringLiteral("name")}, QStringLiteral("job name (default: the run folder's name)"), QStringLiteral("name"));
   cli.addOption({QStringLiteral("run")}, QStringLiteral("run folder (default: the command's --run)"), QStringLiteral("dir"));
   cli.addOption({QStringLiteral("workdir")}, QStringLiteral("where the job starts (default: here)"), QStringLiteral("dir"));
@@ -315,10 +341,12 @@ int commandLaunch(const QStringList& arguments) {
     request.processesPerNode = int(cli.intValue(QStringLiteral("nproc"), 1, 256));
     request.nodes = int(cli.intValue(QStringLiteral("nodes"), 1, 4096));
     request.gpusPerNode = int(cli.intValue(QStringLiteral("gpus"), 0, 64));
+    request.arrayTasks = int(cli.intValue(QStringLiteral("array"), 0, 100000));
     const bool submit = backendName != "local" || cli.isSet(QStringLiteral("detach")) || cli.isSet(QStringLiteral("project")) ||
                         cli.isSet(QStringLiteral("render"));
     if (!submit) {
       if (request.nodes != 1) throwUsage("the local backend runs on one node: use --backend slurm or k8s for more");
+      if (request.arrayTasks > 0) return runTasksHere(request.arrayTasks, command);
       return runRanksHere(request.processesPerNode, command);
     }
     for (const QString& argument : command) request.arguments.push_back(argument.toStdString());

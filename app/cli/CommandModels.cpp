@@ -1,10 +1,10 @@
 // prithvi models (the registry: versions, aliases, promote, roll back, model cards, map
 // provenance) and prithvi pipeline annual (labels -> dataset -> fine-tune -> gate -> annual map).
+#include <QCoreApplication>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSaveFile>
 
 #include <cstdio>
 
@@ -242,10 +242,7 @@ int modelsCard(const QStringList& arguments) {
     ModelRegistry registry(*project);
     const int64_t id = versionArgument(cli, 1);
     const std::string text = suffix == QLatin1String("md") ? modelCardMarkdown(registry, id) : modelCardHtml(registry, id);
-    QSaveFile file(out);
-    if (!file.open(QIODevice::WriteOnly) || file.write(text.data(), qint64(text.size())) != qint64(text.size()) || !file.commit())
-      throwIo("cannot write " + out.toStdString() + ": " + file.errorString().toStdString());
-    syncPath(QFileInfo(out).absolutePath().toStdString());
+    writeFileAtomically(out.toStdString(), text);
     printLine("wrote " + out.toStdString());
     return int(kOk);
   });
@@ -423,6 +420,12 @@ int pipelineAnnual(const QStringList& arguments) {
   cli.addOption({QStringLiteral("test")}, QStringLiteral("held-out share of the blocks"), QStringLiteral("f"));
   cli.addOption({QStringLiteral("window")}, QStringLiteral("inference window (default: the chip size)"), QStringLiteral("n"), QStringLiteral("0"));
   cli.addOption({QStringLiteral("overlap")}, QStringLiteral("inference window overlap"), QStringLiteral("f"), QStringLiteral("0.25"));
+  cli.addOption({QStringLiteral("maps-backend")},
+                QStringLiteral("make the class maps as a job array through this launch backend (local, ssh, slurm, k8s: a "
+                               "Slurm job array, a Kubernetes Indexed Job), one task per granule; default: in this process"),
+                QStringLiteral("backend"));
+  cli.addOption({QStringLiteral("set")}, QStringLiteral("--maps-backend: a backend setting, key=value (see 'prithvi launch --help')"),
+                QStringLiteral("key=value"));
   addTrainingHyperparameters(cli);
   cli.addJsonOption();
   cli.addEventsOption();
@@ -460,6 +463,13 @@ int pipelineAnnual(const QStringList& arguments) {
     options.inference.overlap = cli.doubleValue(QStringLiteral("overlap"), 0, 0.9);
     options.inference.device = options.training.device;
     options.inference.batch = std::max(1, options.training.batchSize);
+    options.mapsBackend = cli.value(QStringLiteral("maps-backend")).toStdString();
+    options.prithviProgram = QCoreApplication::applicationFilePath().toStdString();
+    for (const QString& setting : cli.parser().values(QStringLiteral("set"))) {
+      const int equals = int(setting.indexOf('='));
+      if (equals <= 0) throwUsage("--set takes key=value, not '" + setting.toStdString() + "'");
+      options.backendOptions[setting.left(equals).toStdString()] = setting.mid(equals + 1).toStdString();
+    }
     if (cli.isSet(QStringLiteral("watch"))) {
       const double interval = cli.doubleValue(QStringLiteral("interval"), 0.1, 86400);
       engine::watchAnnualPipeline(options, interval, feedback,
@@ -467,6 +477,25 @@ int pipelineAnnual(const QStringList& arguments) {
       throw Error(ErrorKind::Canceled, "stopped watching");
     }
     printPipelineResult(cli, engine::runAnnualPipeline(options, &feedback, events));
+    return int(kOk);
+  });
+}
+
+int pipelineInferTask(const QStringList& arguments) {
+  CommandLine cli(QStringLiteral("pipeline infer-task"),
+                  QStringLiteral("One task of the annual pipeline's class-map job array: the class map of one granule of the "
+                                 "plan (skipped when it exists). The task index comes from --index or PRITHVI_TASK_INDEX."));
+  cli.addOption({QStringLiteral("plan")}, QStringLiteral("the plan the pipeline wrote"), QStringLiteral("file"));
+  cli.addOption({QStringLiteral("index")}, QStringLiteral("the task (default: $PRITHVI_TASK_INDEX)"), QStringLiteral("i"));
+  cli.addEventsOption();
+  if (auto code = cli.parse(arguments, 0, 0)) return *code;
+  return runJob("pipeline infer-task", cli.jsonEvents(), [&](Feedback& feedback) {
+    if (!cli.isSet(QStringLiteral("plan"))) throwUsage("--plan is required");
+    bool ok = false;
+    const int index = cli.isSet(QStringLiteral("index")) ? int(cli.intValue(QStringLiteral("index"), 0, 1000000))
+                                                         : qEnvironmentVariable("PRITHVI_TASK_INDEX").toInt(&ok);
+    if (!cli.isSet(QStringLiteral("index")) && !ok) throwUsage("give --index or run as a job array task (PRITHVI_TASK_INDEX)");
+    engine::runClassMapTask(cli.value(QStringLiteral("plan")).toStdString(), index, &feedback);
     return int(kOk);
   });
 }
@@ -491,6 +520,7 @@ int commandModels(const QStringList& arguments) {
 int commandPipeline(const QStringList& arguments) {
   static const std::vector<Action> kActions = {
       {"annual", pipelineAnnual, "a region's model and map of one year (labels -> dataset -> fine-tune -> gate -> map)"},
+      {"infer-task", pipelineInferTask, "one granule's class map, as a task of the pipeline's job array"},
   };
   return runAction("pipeline", "pipeline annual PROJECT --region TILE --year YYYY [options]", kActions, arguments);
 }

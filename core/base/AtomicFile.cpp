@@ -72,6 +72,20 @@ void replaceFile(const std::string& temporaryPath, const std::string& finalPath)
   syncFolderOf(finalPath);
 }
 
+void writeFileAtomically(const std::string& path, const std::string& bytes) {
+  const std::string temporary = temporaryPathFor(path);
+  std::FILE* file = std::fopen(temporary.c_str(), "wb");
+  if (!file) throwIo("cannot write " + path + ": " + std::strerror(errno));
+  const bool written = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
+  const bool closed = std::fclose(file) == 0;
+  if (!written || !closed) {
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    throwIo("cannot write " + path + " (is the disk full?)");
+  }
+  replaceFile(temporary, path);
+}
+
 void removeDatabaseFiles(const std::string& path) {
   std::error_code ignored;
   for (const char* suffix : {"", "-journal", "-wal", "-shm"}) fs::remove(path + suffix, ignored);

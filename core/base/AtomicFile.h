@@ -27,6 +27,10 @@ void publishNewFile(const std::string& temporaryPath, const std::string& finalPa
 // Error(Io) when that fails; the temporary file is removed then.
 void replaceFile(const std::string& temporaryPath, const std::string& finalPath);
 
+// Writes `bytes` to a temporary file beside `path`, syncs it and renames it over `path`: readers
+// see the old file or the new one, never a part. Error(Io) when it fails (the old file stays).
+void writeFileAtomically(const std::string& path, const std::string& bytes);
+
 // Removes an SQLite database file (a project, a GeoPackage) with its -journal, -wal and -shm.
 void removeDatabaseFiles(const std::string& path);
 

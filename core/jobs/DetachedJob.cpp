@@ -10,7 +10,9 @@ namespace prithvi::jobs {
 
 std::vector<std::string> prithviCommand(const std::string& program, const LaunchRequest& request) {
   std::vector<std::string> command = {program};
-  if (request.processesPerNode > 1)
+  if (request.arrayTasks > 0)
+    command.insert(command.end(), {"launch", "--backend", "local", "--array", std::to_string(request.arrayTasks), "--"});
+  else if (request.processesPerNode > 1)
     command.insert(command.end(), {"launch", "--backend", "local", "--nproc", std::to_string(request.processesPerNode), "--"});
   command.insert(command.end(), request.arguments.begin(), request.arguments.end());
   const auto& arguments = request.arguments;

@@ -84,6 +84,7 @@ std::string requestToJson(const LaunchRequest& request) {
                            {"gpus_per_node", request.gpusPerNode},
                            {"run_dir", q(request.runDir)},
                            {"work_dir", q(request.workDir)},
+                           {"array_tasks", request.arrayTasks},
                            {"options", mapToJson(request.options)}};
   return QJsonDocument(object).toJson(QJsonDocument::Compact).toStdString();
 }
@@ -98,6 +99,7 @@ LaunchRequest requestFromJson(const std::string& json) {
   request.gpusPerNode = object.value("gpus_per_node").toInt(0);
   request.runDir = object.value("run_dir").toString().toStdString();
   request.workDir = object.value("work_dir").toString().toStdString();
+  request.arrayTasks = object.value("array_tasks").toInt(0);
   request.options = mapFromJson(object.value("options").toObject());
   return request;
 }

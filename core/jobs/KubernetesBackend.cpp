@@ -157,7 +157,16 @@ std::string KubernetesBackend::resourceName(const std::string& requested, int ra
 std::string KubernetesBackend::render(const LaunchRequest& request) const {
   if (request.nodes < 1 || request.processesPerNode < 1 || request.gpusPerNode < 0)
     throwUsage("a Kubernetes job needs at least one node and one process per node");
-  const int ranks = request.nodes * request.processesPerNode;
+  if (request.arrayTasks < 0 || request.arrayTasks > 100000) throwUsage("a job array has 1 to 100000 tasks");
+  if (request.arrayTasks > 0 && (request.nodes != 1 || request.processesPerNode != 1))
+    throwUsage("the tasks of a job array run one process each: leave nodes and processes per node at 1");
+  const bool array = request.arrayTasks > 0;
+  // Ranks of one job all run at once; array tasks run `parallelism` at a time.
+  const int ranks = array ? request.arrayTasks : request.nodes * request.processesPerNode;
+  const std::string parallelismText = option(request, "parallelism", std::to_string(std::min(ranks, 16)));
+  if (!matches(parallelismText, "[0-9]{1,6}") || std::stoi(parallelismText) < 1)
+    throwUsage("parallelism '" + parallelismText + "' is not a positive count");
+  const int parallelism = array ? std::min(ranks, std::stoi(parallelismText)) : ranks;
   const std::string image = option(request, "image");
   if (image.empty())
     throwUsage("the Kubernetes backend needs the 'image' option: the container image that holds prithvi");
@@ -208,8 +217,10 @@ std::string KubernetesBackend::render(const LaunchRequest& request) const {
   for (const auto& word : command) commandLine += (commandLine.empty() ? "" : " ") + word;
   for (char& c : commandLine)
     if (c == '\n' || c == '\r') c = ' ';
-  yaml.line(0, "# Prithvi Studio: " + std::to_string(ranks) + " rank(s) of an Indexed Job; rank 0 listens at " +
-                   master + ":" + std::to_string(kMasterPort));
+  yaml.line(0, array ? "# Prithvi Studio: " + std::to_string(ranks) + " independent task(s) of an Indexed Job, " +
+                          std::to_string(parallelism) + " at a time"
+                    : "# Prithvi Studio: " + std::to_string(ranks) + " rank(s) of an Indexed Job; rank 0 listens at " + master +
+                          ":" + std::to_string(kMasterPort));
   yaml.line(0, "# " + commandLine);
   yaml.line(0, "---");
   // The headless Service first, so rank 0's name resolves by the time its peers look it up.
@@ -231,7 +242,7 @@ std::string KubernetesBackend::render(const LaunchRequest& request) const {
   metadata(0);
   yaml.line(0, "spec:");
   yaml.number(1, "completions", ranks);
-  yaml.number(1, "parallelism", ranks);
+  yaml.number(1, "parallelism", parallelism);
   yaml.field(1, "completionMode", "Indexed");
   yaml.number(1, "backoffLimit", std::stoll(backoffText));
   yaml.line(1, "template:");
@@ -248,16 +259,17 @@ std::string KubernetesBackend::render(const LaunchRequest& request) const {
   if (!request.workDir.empty()) yaml.field(4, "workingDir", request.workDir);
   yaml.line(4, "env:");
   const std::string indexPath = std::string("metadata.annotations['") + kIndexAnnotation + "']";
-  for (const char* name : {"JOB_COMPLETION_INDEX", "RANK"}) {
+  for (const char* name : {"JOB_COMPLETION_INDEX", array ? "PRITHVI_TASK_INDEX" : "RANK"}) {
     yaml.field(4, "- name", name);
     yaml.line(5, "valueFrom:");
     yaml.line(6, "fieldRef:");
     yaml.field(7, "fieldPath", indexPath);
   }
-  const std::pair<const char*, std::string> values[] = {{"WORLD_SIZE", std::to_string(ranks)},
-                                                         {"LOCAL_RANK", "0"},
-                                                         {"MASTER_ADDR", master},
-                                                         {"MASTER_PORT", std::to_string(kMasterPort)}};
+  std::vector<std::pair<const char*, std::string>> values = {{"WORLD_SIZE", std::to_string(ranks)},
+                                                             {"LOCAL_RANK", "0"},
+                                                             {"MASTER_ADDR", master},
+                                                             {"MASTER_PORT", std::to_string(kMasterPort)}};
+  if (array) values = {{"PRITHVI_TASK_COUNT", std::to_string(ranks)}};
   for (const auto& [name, value] : values) {
     yaml.field(4, "- name", name);
     yaml.field(5, "value", value);

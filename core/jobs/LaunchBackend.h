@@ -20,6 +20,10 @@ struct LaunchRequest {
   int gpusPerNode = 0;
   std::string runDir;                  // the run folder (checkpoints, events.jsonl), as the job sees it
   std::string workDir;                 // where the job starts, as the job sees it
+  // > 0: an array of this many independent tasks (a Slurm job array, a Kubernetes Indexed Job,
+  // one task after another locally) instead of ranks of one job; each task runs the command
+  // with PRITHVI_TASK_INDEX (0-based) and PRITHVI_TASK_COUNT set. Tasks have one process each.
+  int arrayTasks = 0;
   // Backend settings: slurm: partition, account, time (HH:MM:SS), requeue (1/0), prithvi (path
   // of the program on the nodes); ssh: host, remote_dir, prithvi; k8s: image, namespace,
   // volume_claim, cpu, memory.

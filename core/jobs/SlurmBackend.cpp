@@ -108,6 +108,15 @@ JobState SlurmBackend::stateFromSlurm(const std::string& word) {
   return JobState::Unknown;
 }
 
+JobState SlurmBackend::combinedState(const std::vector<JobState>& tasks) {
+  if (tasks.empty()) return JobState::Unknown;
+  const auto any = [&](JobState state) { return std::find(tasks.begin(), tasks.end(), state) != tasks.end(); };
+  // A job array is running while any task is; once all ended, one failure fails it.
+  for (JobState state : {JobState::Running, JobState::Pending, JobState::Unknown, JobState::Failed, JobState::Canceled})
+    if (any(state)) return state;
+  return JobState::Succeeded;
+}
+
 std::string SlurmBackend::render(const LaunchRequest& request) const {
   if (request.name.empty() || request.name.size() > 200 || !allOf(request.name, "_.-"))
     throwUsage("job name '" + request.name + "' must be 1 to 200 letters, digits, '-', '_' or '.'");
@@ -116,6 +125,9 @@ std::string SlurmBackend::render(const LaunchRequest& request) const {
   if (request.processesPerNode < 1)
     throwUsage("a Slurm job needs at least one process per node, not " + std::to_string(request.processesPerNode));
   if (request.gpusPerNode < 0) throwUsage("GPUs per node cannot be negative");
+  if (request.arrayTasks < 0 || request.arrayTasks > 100000) throwUsage("a job array has 1 to 100000 tasks");
+  if (request.arrayTasks > 0 && (request.nodes != 1 || request.processesPerNode != 1))
+    throwUsage("the tasks of a job array run one process each: leave nodes and processes per node at 1");
   if (request.runDir.empty() || request.runDir.front() != '/')
     throwUsage("the run folder must be an absolute path as the nodes see it, not '" + request.runDir + "'");
   const std::string workDir = request.workDir.empty() ? request.runDir : request.workDir;
@@ -144,16 +156,23 @@ std::string SlurmBackend::render(const LaunchRequest& request) const {
   if (!partition.empty()) script << "#SBATCH --partition=" << partition << "\n";
   if (!account.empty()) script << "#SBATCH --account=" << account << "\n";
   if (!time.empty()) script << "#SBATCH --time=" << time << "\n";
+  // Independent tasks: each array task is its own job with one task index.
+  if (request.arrayTasks > 0) script << "#SBATCH --array=0-" << request.arrayTasks - 1 << "\n";
   // Preempted or requeued jobs run again and resume from the last checkpoint.
   script << (requeue == "0" ? "#SBATCH --no-requeue\n" : "#SBATCH --requeue\n")
          // SIGTERM to every rank two minutes before the time limit: the trainer checkpoints.
          << "#SBATCH --signal=TERM@120\n"
          // A requeued job appends to the same file, so the log holds every start.
          << "#SBATCH --open-mode=append\n"
-         << "#SBATCH --output=" << sbatchValue("run folder", escapePercent(request.runDir) + "/slurm-%j.out") << "\n"
+         << "#SBATCH --output="
+         << sbatchValue("run folder", escapePercent(request.runDir) + (request.arrayTasks > 0 ? "/slurm-%A_%a.out" : "/slurm-%j.out"))
+         << "\n"
          << "#SBATCH --chdir=" << sbatchValue("working folder", workDir) << "\n"
          << "\n"
-         << "set -eu\n"
+         << "set -eu\n";
+  if (request.arrayTasks > 0)
+    script << "export PRITHVI_TASK_INDEX=$SLURM_ARRAY_TASK_ID PRITHVI_TASK_COUNT=" << request.arrayTasks << "\n";
+  script
          << "# The ranks meet at the first node of the allocation, on a port derived from the job id.\n"
          << "MASTER_ADDR=$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)\n"
          << "export MASTER_ADDR=${MASTER_ADDR:-$(hostname)}\n"
@@ -202,6 +221,7 @@ JobHandle SlurmBackend::submit(const LaunchRequest& request) {
   handle.backend = name();
   handle.id = id;
   handle.details = {{"script", scriptPath}, {"output", outputPath(request.runDir, id)}, {"run_dir", request.runDir}};
+  if (request.arrayTasks > 0) handle.details["array_tasks"] = std::to_string(request.arrayTasks);
   return handle;
 }
 
@@ -209,24 +229,43 @@ JobState SlurmBackend::state(const JobHandle& handle) {
   const std::string id = checkedJobId(handle);
   // Queued or running: squeue. It prints nothing (or fails with "Invalid job id") once the job
   // has left the queue.
+  // Every line (or record) is one task of a job array; a plain job has one.
+  const auto lineStates = [](const std::string& out) {
+    std::vector<JobState> states;
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);)
+      if (!trimmed(line).empty()) states.push_back(stateFromSlurm(line));
+    return states;
+  };
   const CommandRun queued = runCommand("squeue", {"-h", "-j", id, "-o", "%T"}, mTimeoutMs);
-  if (queued.ok() && !firstLine(queued.out).empty()) return stateFromSlurm(firstLine(queued.out));
+  if (queued.ok() && !firstLine(queued.out).empty()) return combinedState(lineStates(queued.out));
   // Recently finished: the controller still knows it (MinJobAge) and is the source of truth.
   const CommandRun shown = runCommand("scontrol", {"show", "job", id}, mTimeoutMs);
   if (shown.ok()) {
-    const auto at = shown.out.find("JobState=");
-    if (at != std::string::npos) {
+    std::vector<JobState> states;
+    for (auto at = shown.out.find("JobState="); at != std::string::npos; at = shown.out.find("JobState=", at + 9)) {
       const auto start = at + 9;
-      return stateFromSlurm(shown.out.substr(start, shown.out.find_first_of(" \t\n", start) - start));
+      states.push_back(stateFromSlurm(shown.out.substr(start, shown.out.find_first_of(" \t\n", start) - start)));
     }
+    if (!states.empty()) return combinedState(states);
   }
   // Long finished: the accounting database, where there is one (slurmdbd).
   const CommandRun accounted = runCommand("sacct", {"-n", "-X", "-P", "-j", id, "-o", "State"}, mTimeoutMs);
-  if (accounted.ok() && !firstLine(accounted.out).empty()) return stateFromSlurm(firstLine(accounted.out));
+  if (accounted.ok() && !firstLine(accounted.out).empty()) return combinedState(lineStates(accounted.out));
   return JobState::Unknown;
 }
 
 std::string SlurmBackend::logs(const JobHandle& handle) {
+  const auto tasks = handle.details.find("array_tasks");
+  const auto runDir = handle.details.find("run_dir");
+  if (tasks != handle.details.end() && runDir != handle.details.end()) {
+    std::string all;
+    for (int task = 0; task < std::atoi(tasks->second.c_str()); ++task) {
+      const std::string path = runDir->second + "/slurm-" + checkedJobId(handle) + "_" + std::to_string(task) + ".out";
+      if (QFileInfo::exists(QString::fromStdString(path))) all += "== task " + std::to_string(task) + "\n" + jobs::readOutputFile(path);
+    }
+    return all;
+  }
   const std::string path = outputOf(handle);
   if (path.empty()) throwUsage("the job handle names no output file or run folder");
   return jobs::readOutputFile(path);

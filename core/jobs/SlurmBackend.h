@@ -49,6 +49,8 @@ class SlurmBackend : public LaunchBackend {
 
   // Slurm's state word (squeue %T, scontrol JobState, sacct State such as "CANCELLED by 0").
   static JobState stateFromSlurm(const std::string& word);
+  // The state of a job array from its tasks' states (one state for a plain job).
+  static JobState combinedState(const std::vector<JobState>& tasks);
   // The job's output file for a run folder and job id, as the script names it.
   static std::string outputPath(const std::string& runDir, const std::string& jobId);
   static constexpr const char* kScriptName = "slurm-job.sh";

@@ -132,8 +132,9 @@ class TestPipelineCli : public QObject {
     QVERIFY(map2022.endsWith("13REN_2022_v1.tif"));
 
     // A low margin: the same training (resumed run folder, same weights) is the same version,
-    // and it is promoted now.
-    const QJsonObject promoted = runPipeline(2022, {"--margin", "-1", "--force"});
+    // and it is promoted now. Its class maps are made by a job array (the local backend: one
+    // task per granule), recorded in the project's jobs.
+    const QJsonObject promoted = runPipeline(2022, {"--margin", "-1", "--force", "--maps-backend", "local"});
     QCOMPARE(promoted["challenger"].toInt(), 2);
     QVERIFY(promoted["promoted"].toBool());
     QCOMPARE(champion(2022), 2);
@@ -141,6 +142,33 @@ class TestPipelineCli : public QObject {
     QVERIFY(promoted["map"].toString().endsWith("13REN_2022_v2.tif"));
     const test::ProcessRun listed = test::runPrithvi({"models", "list", mProject, "--json"});
     QCOMPARE(listed.json()["versions"].toArray().size(), 2);  // no duplicate version
+    const test::ProcessRun jobs = test::runPrithvi({"jobs", "list", mProject, "--json"});
+    const QJsonArray recorded = QJsonDocument::fromJson(jobs.out).array();
+    QVERIFY2(!recorded.isEmpty(), jobs.out.constData());
+    QCOMPARE(recorded.first().toObject()["name"].toString(), QStringLiteral("annual-maps-13REN-2022"));
+    QCOMPARE(recorded.first().toObject()["state"].toString(), QStringLiteral("succeeded"));
+  }
+
+  void arraysRenderForSlurmAndKubernetes() {
+    const QStringList command = {"--", "pipeline", "infer-task", "--plan", "/data/p/plan.json"};
+    const test::ProcessRun slurm =
+        test::runPrithvi(QStringList{"launch", "--backend", "slurm", "--array", "3", "--name", "maps", "--run", "/data/p/job", "--render"} +
+                         command);
+    QVERIFY2(slurm.code == 0, slurm.err.constData());
+    QVERIFY(slurm.out.contains("#SBATCH --array=0-2\n"));
+    QVERIFY(slurm.out.contains("/data/p/job/slurm-%A_%a.out"));
+    QVERIFY(slurm.out.contains("export PRITHVI_TASK_INDEX=$SLURM_ARRAY_TASK_ID PRITHVI_TASK_COUNT=3"));
+    const test::ProcessRun k8s = test::runPrithvi(QStringList{"launch", "--backend", "k8s", "--array", "3", "--name", "maps", "--run",
+                                                              "/data/p/job", "--set", "image=prithvi:1", "--set", "parallelism=2", "--render"} +
+                                                  command);
+    QVERIFY2(k8s.code == 0, k8s.err.constData());
+    QVERIFY(k8s.out.contains("completions: 3"));
+    QVERIFY(k8s.out.contains("parallelism: 2"));
+    QVERIFY(k8s.out.contains("PRITHVI_TASK_INDEX"));
+    QVERIFY(!k8s.out.contains("MASTER_ADDR"));
+    const test::ProcessRun ranksAndArray = test::runPrithvi(
+        QStringList{"launch", "--backend", "slurm", "--array", "3", "--nproc", "2", "--run", "/data/p/job", "--render"} + command);
+    QCOMPARE(ranksAndArray.code, 2);
   }
 
   void rollingBackRestoresYearOne() {

@@ -7,10 +7,15 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
+#include "core/base/AtomicFile.h"
 #include "core/base/JobEvents.h"
+#include "core/jobs/JobStore.h"
 #include "core/project/ProjectStore.h"
 #include "core/scene/Scene.h"
 
@@ -78,6 +83,51 @@ EvaluationResult evaluateHeldOut(const std::string& checkpoint, const std::strin
     throwBadInput("the held-out (test) split of " + dataset +
                   " is empty: validate more labels of the year or give the test split a larger share (--test)");
   return result;
+}
+
+// Makes the missing class maps as one job array through a launch backend and follows it.
+void runClassMapArray(ProjectStore& project, const AnnualPipelineOptions& options, const QString& mapsFolder,
+                      const std::string& weights, const std::vector<std::pair<std::string, std::string>>& missing,
+                      Feedback* feedback, JobEventWriter* events) {
+  QJsonArray tasks;
+  for (const auto& [scene, out] : missing) tasks.append(QJsonObject{{"scene", q(scene)}, {"out", q(out)}});
+  const QJsonObject plan{{"project", QFileInfo(q(project.path())).absoluteFilePath()},
+                         {"checkpoint", q(weights)},
+                         {"window", options.inference.window},
+                         {"overlap", options.inference.overlap},
+                         {"batch", options.inference.batch},
+                         {"device", q(options.inference.device)},
+                         {"tasks", tasks}};
+  const std::string planPath = (mapsFolder + "/plan.json").toStdString();
+  writeFileAtomically(planPath, QJsonDocument(plan).toJson().toStdString());
+  LaunchRequest request;
+  request.name = "annual-maps-" + canonicalRegion(options.region) + "-" + std::to_string(options.year);
+  request.arguments = {"pipeline", "infer-task", "--plan", planPath};
+  request.runDir = (mapsFolder + "/job").toStdString();
+  request.workDir = QFileInfo(q(project.path())).absolutePath().toStdString();
+  request.arrayTasks = int(missing.size());
+  request.options = options.backendOptions;
+  const auto backend = makeLaunchBackend(options.mapsBackend, options.prithviProgram);
+  JobStore store(project);
+  JobRecord record = launchJob(*backend, request, &store);
+  logLine(feedback, events,
+          "class maps: " + std::to_string(missing.size()) + " array tasks submitted as job " + std::to_string(record.id) + " (" +
+              options.mapsBackend + " " + record.handle.id + ")");
+  while (!isFinal(record.state)) {
+    if (isCanceled(feedback)) {
+      backend->cancel(record.handle);
+      throw Error(ErrorKind::Canceled, "canceled; the class-map job " + record.handle.id + " was canceled too");
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(options.pollSeconds));
+    if (applyPoll(record, pollJob(record, *backend))) store.update(record);
+    int64_t done = 0;
+    for (const auto& item : missing) done += QFileInfo::exists(q(item.second)) ? 1 : 0;
+    reportProgress(feedback, 750 + 200 * done / int64_t(missing.size()), 1000,
+                   "class maps: " + std::to_string(done) + " of " + std::to_string(missing.size()));
+  }
+  if (record.state != JobState::Succeeded)
+    throwIo("the class-map job " + record.handle.id + " ended " + jobStateName(record.state) +
+            (record.error.empty() ? "" : ": " + record.error) + " (see 'prithvi jobs logs')");
 }
 
 std::string readTextFile(const std::string& path) {
@@ -253,17 +303,26 @@ AnnualPipelineResult runAnnualPipeline(const AnnualPipelineOptions& options, Fee
   inference.region.reset();
   std::vector<std::string> classMaps;
   std::vector<std::string> mapGranules;
-  for (size_t i = 0; i < granules.size(); ++i) {
-    const std::string out = (mapsFolder + "/" + q(granules[i].id) + ".classes.tif").toStdString();
-    if (!QFileInfo::exists(q(out))) {  // written atomically: one that exists is complete
-      StageFeedback stage(feedback, 0.75 + 0.2 * double(i) / double(granules.size()),
-                          0.75 + 0.2 * double(i + 1) / double(granules.size()),
-                          "class map " + std::to_string(i + 1) + " of " + std::to_string(granules.size()));
-      inferScenes(championWeights, {granules[i]}, out, inference, stage.get());
-    }
-    classMaps.push_back(out);
-    mapGranules.push_back(granules[i].id);
+  std::vector<std::pair<std::string, std::string>> missing;  // scene id, class map
+  for (const Scene& granule : granules) {
+    classMaps.push_back((mapsFolder + "/" + q(granule.id) + ".classes.tif").toStdString());
+    mapGranules.push_back(granule.id);
+    // Written atomically: a map that exists is complete (a rerun or a requeued task skips it).
+    if (!QFileInfo::exists(q(classMaps.back()))) missing.emplace_back(granule.id, classMaps.back());
   }
+  if (!options.mapsBackend.empty() && !missing.empty()) {
+    runClassMapArray(*project, options, mapsFolder, championWeights, missing, feedback, events);
+  } else {
+    for (size_t i = 0; i < missing.size(); ++i) {
+      StageFeedback stage(feedback, 0.75 + 0.2 * double(i) / double(missing.size()),
+                          0.75 + 0.2 * double(i + 1) / double(missing.size()),
+                          "class map " + std::to_string(i + 1) + " of " + std::to_string(missing.size()));
+      const auto scene = std::find_if(granules.begin(), granules.end(), [&](const Scene& s) { return s.id == missing[i].first; });
+      inferScenes(championWeights, {*scene}, missing[i].second, inference, stage.get());
+    }
+  }
+  for (const std::string& path : classMaps)
+    if (!QFileInfo::exists(q(path))) throwIo("the class map " + path + " was not made");
   QDir().mkpath(root + "/results/annual");
   result.mapPath =
       (root + "/results/annual/" + q(region) + "_" + QString::number(options.year) + "_" + q(versionName(champion.id)) + ".tif")
@@ -296,6 +355,28 @@ AnnualPipelineResult runAnnualPipeline(const AnnualPipelineOptions& options, Fee
   if (events) events->artifact(result.mapPath, "annual_map");
   result.status = "trained";
   return result;
+}
+
+void runClassMapTask(const std::string& planPath, int index, Feedback* feedback) {
+  const QJsonObject plan = QJsonDocument::fromJson(QByteArray::fromStdString(readTextFile(planPath))).object();
+  const QJsonArray tasks = plan.value("tasks").toArray();
+  if (tasks.isEmpty()) throwBadInput(planPath + " is not a class-map plan of the annual pipeline");
+  if (index < 0 || index >= tasks.size())
+    throwUsage("task " + std::to_string(index) + " is not in " + planPath + " (it has " + std::to_string(tasks.size()) + ")");
+  const QJsonObject task = tasks.at(index).toObject();
+  const std::string out = task.value("out").toString().toStdString();
+  if (QFileInfo::exists(q(out))) return;  // done by an earlier attempt
+  auto project = ProjectStore::open(plan.value("project").toString().toStdString());
+  const std::optional<Scene> scene = project->scene(task.value("scene").toString().toStdString());
+  if (!scene) throwBadInput("project " + project->path() + " has no scene " + task.value("scene").toString().toStdString());
+  InferenceOptions inference;
+  inference.output = "classes";
+  inference.maskClouds = true;
+  inference.window = plan.value("window").toInt();
+  inference.overlap = plan.value("overlap").toDouble(0.25);
+  inference.batch = std::max(1, plan.value("batch").toInt(4));
+  inference.device = plan.value("device").toString(QStringLiteral("auto")).toStdString();
+  inferScenes(plan.value("checkpoint").toString().toStdString(), {*scene}, out, inference, feedback);
 }
 
 void watchAnnualPipeline(const AnnualPipelineOptions& options, double intervalSeconds, Feedback& feedback,

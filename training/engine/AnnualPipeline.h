@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,13 @@ struct AnnualPipelineOptions {
   DatasetBuildOptions dataset;  // task, tile, year, states and frames are set by the pipeline
   TrainOptions training;        // dataset, runDir and weights are set by the pipeline
   InferenceOptions inference;   // output and maskClouds are set by the pipeline
+  // Where the class maps are made: empty: in this process; a launch backend (local, ssh, slurm,
+  // k8s): one array task per granule (a Slurm job array, a Kubernetes Indexed Job), recorded in
+  // the project's jobs, which the pipeline follows to the end.
+  std::string mapsBackend;
+  std::map<std::string, std::string> backendOptions;  // LaunchRequest::options
+  std::string prithviProgram;                          // the program the tasks run
+  double pollSeconds = 2;
 };
 
 struct AnnualPipelineResult {
@@ -79,6 +87,10 @@ struct AnnualPipelineResult {
 // folder keeps its checkpoint: running again resumes).
 AnnualPipelineResult runAnnualPipeline(const AnnualPipelineOptions& options, Feedback* feedback = nullptr,
                                        JobEventWriter* events = nullptr);
+
+// One task of a class-map job array: the `index`th granule of the plan the pipeline wrote
+// (skipped when its map exists). Error(Usage) for an index outside the plan.
+void runClassMapTask(const std::string& planPath, int index, Feedback* feedback = nullptr);
 
 // Watches the region's validated labels and runs the pipeline whenever their version differs
 // from the one the last run saw (the first check runs it unless it is up to date). Returns when

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/base/AtomicFile.h"
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
 #include "core/base/JobEvents.h"
@@ -113,17 +114,6 @@ std::string optionsJson(const TrainOptions& options, const PrithviConfig& config
                      {"seed", QString::number(options.seed)},
                      {"model_config", QJsonDocument::fromJson(QByteArray::fromStdString(config.toJson())).object()}};
   return QJsonDocument(object).toJson(QJsonDocument::Indented).toStdString();
-}
-
-void writeTextAtomically(const std::string& path, const std::string& text) {
-  const QString partial = QString::fromStdString(path + ".partial");
-  QFile file(partial);
-  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(text.data(), qint64(text.size())) != qint64(text.size()) ||
-      !file.flush())
-    throwIo("cannot write " + path + " (is the disk full?)");
-  file.close();
-  QFile::remove(QString::fromStdString(path));
-  if (!QFile::rename(partial, QString::fromStdString(path))) throwIo("cannot move " + path + " into place");
 }
 
 // Events go to the run folder and to the caller's writer.
@@ -288,7 +278,7 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
     }
     events.each([&](JobEventWriter& writer) { writer.log("info", "resumed at step " + std::to_string(state.step)); });
   } else if (writer) {
-    writeTextAtomically(options.runDir + "/config.json", optionsJson(options, network.config));
+    writeFileAtomically(options.runDir + "/config.json", optionsJson(options, network.config));
   }
 
   auto historyJson = [&] {
