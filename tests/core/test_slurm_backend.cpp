@@ -265,6 +265,40 @@ class TestSlurmBackend : public QObject {
     QCOMPARE(SlurmBackend::stateFromSlurm(""), JobState::Unknown);
   }
 
+  void combinesTheStatesOfArrayTasks() {
+    using S = JobState;
+    QCOMPARE(SlurmBackend::combinedState({S::Succeeded, S::Running, S::Pending}), S::Running);
+    QCOMPARE(SlurmBackend::combinedState({S::Succeeded, S::Pending}), S::Pending);
+    QCOMPARE(SlurmBackend::combinedState({S::Succeeded, S::Failed, S::Canceled}), S::Failed);
+    QCOMPARE(SlurmBackend::combinedState({S::Succeeded, S::Canceled}), S::Canceled);
+    QCOMPARE(SlurmBackend::combinedState({S::Succeeded, S::Succeeded}), S::Succeeded);
+    QCOMPARE(SlurmBackend::combinedState({}), S::Unknown);
+  }
+
+  void jobArrayRunsEveryTask() {
+    if (slurmMissing()) return;
+    LaunchRequest request;
+    request.name = "array";
+    request.runDir = path("array").toStdString();
+    request.workDir = mDir.path().toStdString();
+    request.arrayTasks = 3;
+    request.arguments = {"--version"};
+    const JobHandle handle = mBackend.submit(request);
+    const JobState state = follow(handle, 180);
+    const std::string logs = mBackend.logs(handle);
+    QVERIFY2(state == JobState::Succeeded, qPrintable(QString("array job %1 is %2:\n%3").arg(QString::fromStdString(handle.id), jobStateName(state), digest(logs))));
+    for (int task = 0; task < 3; ++task) {
+      QVERIFY(QFile::exists(path(QStringLiteral("array/slurm-%1_%2.out").arg(QString::fromStdString(handle.id)).arg(task))));
+      QVERIFY2(logs.find("== task " + std::to_string(task)) != std::string::npos, logs.c_str());
+    }
+    QVERIFY2(logs.find("prithvi " PRITHVI_VERSION) != std::string::npos, logs.c_str());
+    // Tasks that fail fail the array.
+    request.name = "array-fails";
+    request.runDir = path("array-fails").toStdString();
+    request.arguments = {"info", path("missing.tif").toStdString()};
+    QCOMPARE(follow(mBackend.submit(request), 180), JobState::Failed);
+  }
+
   void twoRankFineTuneRunsToCompletion() {
     if (slurmMissing()) return;
     QElapsedTimer clock;
