@@ -15,6 +15,8 @@
 #include "core/base/Feedback.h"
 #include "core/base/JobEvents.h"
 #include "core/project/ProjectStore.h"
+#include "core/registry/AnnualMap.h"
+#include "core/registry/ModelRegistry.h"
 #include "core/scene/SceneScanner.h"
 #include "training/engine/SceneInference.h"
 #include "training/engine/TiledInference.h"
@@ -273,6 +275,14 @@ std::array<double, 4> fourNumbers(const QString& text, const char* option, const
   return values;
 }
 
+// The registered version of `checkpoint` in the project, when it is one: the provenance items
+// its class map carries, so a click on it shows the chain (the registry's model, labels, data).
+std::optional<ModelVersion> registeredVersion(const QString& projectPath, const std::string& checkpoint) {
+  if (projectPath.isEmpty()) return std::nullopt;
+  auto project = ProjectStore::open(projectPath.toStdString());
+  return ModelRegistry(*project).findBySha256(sha256OfFile(checkpoint));
+}
+
 // The scenes of --input and of --project with --scene, in date order (one per frame).
 std::vector<Scene> inferenceScenes(CommandLine& cli) {
   const QStringList ids = cli.parser().values(QStringLiteral("scene"));
@@ -381,9 +391,34 @@ int commandInfer(const QStringList& arguments) {
           fourNumbers(cli.value(QStringLiteral("bbox")), "bbox", "four numbers minx,miny,maxx,maxy in the scene's CRS");
       options.region = engine::pixelWindowOfBox(scenes.front(), v[0], v[1], v[2], v[3]);
     }
+    const std::string model = cli.value(QStringLiteral("model")).toStdString();
+    const std::optional<ModelVersion> registered = registeredVersion(cli.value(QStringLiteral("project")), model);
+    MapProvenance provenance;
+    if (registered) {
+      provenance.product = "class_map";
+      provenance.modelVersion = registered->id;
+      provenance.modelSha256 = registered->sha256;
+      provenance.region = registered->region;
+      provenance.year = registered->year;
+      provenance.labelSetVersion = registered->lineage.labelSetVersion;
+      provenance.datasetHash = registered->lineage.datasetHash;
+      options.metadata = modelProvenanceItems(provenance);
+    }
     const engine::InferenceResult result =
-        engine::inferScenes(cli.value(QStringLiteral("model")).toStdString(), scenes, cli.value(QStringLiteral("out")).toStdString(),
-                            options, &feedback);
+        engine::inferScenes(model, scenes, cli.value(QStringLiteral("out")).toStdString(), options, &feedback);
+    if (registered) {
+      auto project = ProjectStore::open(cli.value(QStringLiteral("project")).toStdString());
+      MapProduct product;
+      product.path = result.path;
+      product.kind = result.artifactKind;
+      product.version = registered->id;
+      product.region = registered->region;
+      product.year = registered->year;
+      for (const Scene& scene : scenes) product.granules.push_back(scene.id);
+      product.fmaskPolicy = readMapProvenance(result.path).value_or(MapProvenance{}).fmaskPolicy;
+      product.labelSetVersion = registered->lineage.labelSetVersion;
+      ModelRegistry(*project).addMapProduct(product);
+    }
     if (events) events->artifact(result.path, result.artifactKind);
     if (cli.json()) {
       QJsonArray names;

@@ -37,6 +37,17 @@ std::string granulesJson(const std::vector<std::string>& granules) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> modelProvenanceItems(const MapProvenance& provenance) {
+  return {{"PRITHVI_PRODUCT", provenance.product},
+          {"PRITHVI_MODEL_VERSION", std::to_string(provenance.modelVersion)},
+          {"PRITHVI_MODEL_SHA256", provenance.modelSha256},
+          {"PRITHVI_MODEL_ALIAS", provenance.modelAlias},
+          {"PRITHVI_TILE", provenance.region},
+          {"PRITHVI_YEAR", std::to_string(provenance.year)},
+          {"PRITHVI_LABEL_SET_VERSION", provenance.labelSetVersion},
+          {"PRITHVI_DATASET_HASH", provenance.datasetHash}};
+}
+
 std::string votesPathFor(const std::string& mapPath) {
   const QFileInfo info(QString::fromStdString(mapPath));
   return (info.path() + "/" + info.completeBaseName() + ".votes.tif").toStdString();
@@ -63,17 +74,11 @@ AnnualVoteResult writeAnnualVote(const std::vector<std::string>& classMaps, cons
   options.bandDescriptions = {"class"};
   options.palette = grid.bands[0].palette;
   options.categoryNames = grid.bands[0].categoryNames;
-  options.metadata = {{"PRITHVI_PRODUCT", provenance.product},
-                      {"PRITHVI_MODEL_VERSION", std::to_string(provenance.modelVersion)},
-                      {"PRITHVI_MODEL_SHA256", provenance.modelSha256},
-                      {"PRITHVI_MODEL_ALIAS", provenance.modelAlias},
-                      {"PRITHVI_REGION", provenance.region},
-                      {"PRITHVI_YEAR", std::to_string(provenance.year)},
-                      {"PRITHVI_GRANULES", granulesJson(provenance.granules)},
-                      {"PRITHVI_FMASK_POLICY", provenance.fmaskPolicy},
-                      {"PRITHVI_LABEL_SET_VERSION", provenance.labelSetVersion},
-                      {"PRITHVI_DATASET_HASH", provenance.datasetHash},
-                      {"PRITHVI_VOTES_FILE", QFileInfo(QString::fromStdString(votesPathFor(outPath))).fileName().toStdString()}};
+  options.metadata = modelProvenanceItems(provenance);
+  options.metadata.insert(options.metadata.end(),
+                          {{"PRITHVI_GRANULES", granulesJson(provenance.granules)},
+                           {"PRITHVI_FMASK_POLICY", provenance.fmaskPolicy},
+                           {"PRITHVI_VOTES_FILE", QFileInfo(QString::fromStdString(votesPathFor(outPath))).fileName().toStdString()}});
   RasterStreamWriter writer(outPath, width, height, 1, DataType::Byte, grid.geoTransform, grid.crsWkt, options);
   RasterWriteOptions voteOptions;
   voteOptions.bandDescriptions = {"clear observations", "votes for the class"};
@@ -149,10 +154,14 @@ std::optional<MapProvenance> readMapProvenance(const std::string& path) {
   provenance.modelVersion = std::atoll(item("PRITHVI_MODEL_VERSION").c_str());
   provenance.modelSha256 = item("PRITHVI_MODEL_SHA256");
   provenance.modelAlias = item("PRITHVI_MODEL_ALIAS");
-  provenance.region = item("PRITHVI_REGION");
+  provenance.region = item("PRITHVI_TILE");
   provenance.year = std::atoi(item("PRITHVI_YEAR").c_str());
-  for (const QJsonValue& value : QJsonDocument::fromJson(QByteArray::fromStdString(item("PRITHVI_GRANULES"))).array())
-    provenance.granules.push_back(value.toString().toStdString());
+  // A JSON array (annual maps) or a comma-separated list (class maps of 'prithvi infer').
+  const QString granules = QString::fromStdString(item("PRITHVI_GRANULES"));
+  if (granules.startsWith(QLatin1Char('[')))
+    for (const QJsonValue& value : QJsonDocument::fromJson(granules.toUtf8()).array()) provenance.granules.push_back(value.toString().toStdString());
+  else
+    for (const QString& granule : granules.split(QLatin1Char(','), Qt::SkipEmptyParts)) provenance.granules.push_back(granule.toStdString());
   provenance.fmaskPolicy = item("PRITHVI_FMASK_POLICY");
   provenance.labelSetVersion = item("PRITHVI_LABEL_SET_VERSION");
   provenance.datasetHash = item("PRITHVI_DATASET_HASH");

@@ -7,12 +7,13 @@
 // category names of the class maps, so QGIS draws it as classes. Beside it, <name>.votes.tif:
 // band 1 clear observations, band 2 votes for the class (Byte, saturating at 254).
 // Metadata (default domain): PRITHVI_PRODUCT=annual_map, PRITHVI_MODEL_VERSION,
-// PRITHVI_MODEL_SHA256, PRITHVI_MODEL_ALIAS, PRITHVI_REGION, PRITHVI_YEAR, PRITHVI_GRANULES
+// PRITHVI_MODEL_SHA256, PRITHVI_MODEL_ALIAS, PRITHVI_TILE, PRITHVI_YEAR, PRITHVI_GRANULES
 // (JSON array), PRITHVI_FMASK_POLICY, PRITHVI_LABEL_SET_VERSION, PRITHVI_DATASET_HASH.
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace prithvi {
@@ -57,6 +58,12 @@ struct AnnualVoteResult {
 // for no maps or maps on different grids; Error(Canceled) from `feedback`.
 AnnualVoteResult writeAnnualVote(const std::vector<std::string>& classMaps, const std::string& outPath,
                                  const MapProvenance& provenance, Feedback* feedback = nullptr);
+
+// The metadata items naming the model behind a map (product, model version, SHA-256, alias,
+// tile, year, label-set version, dataset hash): the one list for annual maps and for the class
+// maps 'prithvi infer' makes with a registered model. Granules and the Fmask policy go with
+// the map's own items.
+std::vector<std::pair<std::string, std::string>> modelProvenanceItems(const MapProvenance& provenance);
 
 // The votes file beside an annual map: "<folder>/<stem>.votes.tif".
 std::string votesPathFor(const std::string& mapPath);

@@ -189,12 +189,30 @@ class TestPipelineCli : public QObject {
     QVERIFY2(nothing.err.contains("no earlier model"), nothing.err.constData());
   }
 
+  void classMapsOfRegisteredModelsCarryProvenance() {
+    const QJsonObject v2 = version(2);
+    const QString out = mDir.filePath("water-2022.tif");
+    const test::ProcessRun inferred =
+        test::runPrithvi({"infer", "--model", v2["artifact"].toString(), "--project", mProject, "--scene",
+                          QString::fromStdString(mYear2.scenes.back().id), "--mask-clouds", "--out", out});
+    QVERIFY2(inferred.code == 0, inferred.err.constData());
+    const test::ProcessRun pixel = test::runPrithvi({"models", "provenance", out, "--pixel", "3,4", "--json"});
+    QVERIFY2(pixel.code == 0, pixel.err.constData());
+    const QJsonObject chain = pixel.json();
+    QCOMPARE(chain["product"].toString(), QStringLiteral("class_map"));
+    QCOMPARE(chain["model_version"].toInt(), 2);
+    QCOMPARE(chain["label_set_version"].toString(), v2["lineage"].toObject()["label_set_version"].toString());
+    QCOMPARE(chain["granules"].toArray(), QJsonArray{QString::fromStdString(mYear2.scenes.back().id)});
+    QVERIFY2(chain["fmask_policy"].toString().contains("cloud shadow"), qPrintable(chain["fmask_policy"].toString()));
+  }
+
   void annualMapsCarryTheirProvenance() {
     const test::ProcessRun maps = test::runPrithvi({"models", "maps", mProject, "--json"});
     QVERIFY2(maps.code == 0, maps.err.constData());
     QSet<int> years;
     for (const QJsonValue& value : maps.json()["maps"].toArray()) {
       const QJsonObject map = value.toObject();
+      if (map["kind"].toString() != QStringLiteral("annual_map")) continue;
       years.insert(map["year"].toInt());
       QVERIFY(QFileInfo::exists(map["path"].toString()));
       QVERIFY(!map["granules"].toArray().isEmpty());

@@ -233,6 +233,10 @@ InferenceResult inferScenes(const std::string& checkpoint, const std::vector<Sce
   std::string granules;
   for (const Scene& scene : dates) granules += (granules.empty() ? "" : ",") + scene.id;
   metadata.emplace_back("PRITHVI_GRANULES", granules);
+  metadata.emplace_back("PRITHVI_FMASK_POLICY", filled ? "Fmask cloud and cloud shadow reconstructed; fill (-9999) kept as nodata"
+                                                : options.maskClouds ? "no prediction under Fmask cloud or cloud shadow, or fill (-9999)"
+                                                                     : "no prediction under fill (-9999); clouds not masked");
+  metadata.insert(metadata.end(), options.metadata.begin(), options.metadata.end());
   const GeoTransform outTransform = regionTransform(grid.geoTransform, region);
   std::optional<RasterStreamWriter> writer;
   if (filled) {

@@ -49,6 +49,8 @@ struct InferenceOptions {
   // after); 0: LibTorch's current setting. Its default follows the physical cores it detects,
   // which can be 1 on virtual machines with several ('prithvi infer' asks for every core).
   int threads = 0;
+  // More metadata items for the output (the registry's provenance of the model, ...).
+  std::vector<std::pair<std::string, std::string>> metadata;
 };
 
 // The artifact kinds of the job event protocol, one per output.
