@@ -222,7 +222,8 @@ std::string folderContentHash(const std::string& folder) {
   return hash.result().toHex().toStdString();
 }
 
-LabelSnapshot validatedLabels(ProjectStore& project, const std::string& region, int year, const std::string& task) {
+LabelSnapshot validatedLabels(ProjectStore& project, const std::string& region, int year, const std::string& task,
+                              bool countPixels) {
   LabelStore labels(project);
   LabelSetFilter filter;
   filter.tile = canonicalRegion(region);
@@ -239,7 +240,7 @@ LabelSnapshot validatedLabels(ProjectStore& project, const std::string& region, 
   hash.addData(QByteArray::fromStdString(filter.tile + "|" + std::to_string(year) + "|" + task));
   for (const LabelSet& set : chosen) {
     snapshot.sets.push_back({set.id, set.sceneId, set.revision});
-    snapshot.labelledPixels += labels.stats(set.id).labelledPixels;
+    if (countPixels) snapshot.labelledPixels += labels.stats(set.id).labelledPixels;
     hash.addData(QByteArray::fromStdString("|" + std::to_string(set.id) + ":" + set.sceneId + ":" + std::to_string(set.revision) +
                                            ":" + reviewStateName(set.state) + ":" + set.scheme));
   }

@@ -162,9 +162,11 @@ std::string canonicalRegion(const std::string& region);
 // The empty fields of a lineage ("dataset hash", "granules", ...); empty when complete.
 std::vector<std::string> lineageGaps(const ModelLineage& lineage);
 
-// The validated label sets of `scheme`'s task on scenes of `region` acquired (label date) in
-// `year`, and their version.
-LabelSnapshot validatedLabels(ProjectStore& project, const std::string& region, int year, const std::string& task);
+// The validated label sets of `task` on scenes of `region` whose label date falls in `year`,
+// and their version. Counting the labelled pixels rasterises every set; without `countPixels`
+// (a cheap check whether anything changed) labelledPixels stays 0.
+LabelSnapshot validatedLabels(ProjectStore& project, const std::string& region, int year, const std::string& task,
+                              bool countPixels = true);
 
 // SHA-256 (hex) of a file's bytes; Error(Io) when it cannot be read.
 std::string sha256OfFile(const std::string& path);

@@ -386,7 +386,7 @@ void watchAnnualPipeline(const AnnualPipelineOptions& options, double intervalSe
     std::string now;
     {
       auto project = ProjectStore::open(options.project);
-      now = validatedLabels(*project, options.region, options.year, options.task).version;
+      now = validatedLabels(*project, options.region, options.year, options.task, false).version;
     }
     if (now != seen) {
       if (!seen.empty()) logLine(&feedback, events, "labels changed: " + seen + " -> " + now);
