@@ -31,11 +31,13 @@
 #include "core/raster/Crs.h"
 #include "core/raster/Overviews.h"
 #include "core/raster/RasterSource.h"
+#include "core/registry/AnnualMap.h"
 #include "ui/Async.h"
 #include "ui/JobsDock.h"
 #include "ui/CatalogDock.h"
 #include "ui/LabelDock.h"
 #include "ui/LayersDock.h"
+#include "ui/ModelsDock.h"
 #include "ui/TimeSeriesDock.h"
 #include "viewers/MapCanvas.h"
 #include "viewers/PixelProbe.h"
@@ -189,6 +191,9 @@ MainWindow::MainWindow() {
   });
   connect(mTimeSeries, &TimeSeriesDock::message, this, &MainWindow::log);
   connect(mTimeSeries, &TimeSeriesDock::loaded, this, [this] {
+    // A click on an annual map is a question about where its pixel comes from: the models
+    // dock's provenance stays in front of the time series (they share the bottom tabs).
+    if (topLayerHasProvenance()) return;
     if (auto* dock = findChild<QDockWidget*>(QStringLiteral("timeSeriesDock"))) dock->raise();
   });
   connect(mCanvas, &MapCanvas::viewChanged, this, [this] {
@@ -208,6 +213,7 @@ MainWindow::MainWindow() {
 MainWindow::~MainWindow() {
   mLabels->setProject(nullptr);  // its label store uses mStore
   mJobs->setProject(nullptr);
+  mModels->setProject(nullptr);
   if (mOverviewFeedback) mOverviewFeedback->cancel();
   mWorkers.clear();
   mWorkers.waitForDone();
@@ -259,7 +265,17 @@ void MainWindow::buildDocks() {
   connect(mJobs, &JobsDock::jobEnded, this, [this](qint64, const QString& state, const QString& name) {
     log(state == QLatin1String("succeeded") ? QStringLiteral("info") : QStringLiteral("warning"),
         tr("job '%1' %2").arg(name, state));
+    // A retrain registers a version and moves aliases: show them.
+    if (name.startsWith(QLatin1String("Retrain"))) mModels->refresh();
   });
+  mModels = new ModelsDock(this);
+  auto* modelsScroll = new QScrollArea(this);
+  modelsScroll->setWidget(mModels);
+  modelsScroll->setWidgetResizable(true);
+  modelsScroll->setFrameShape(QFrame::NoFrame);
+  auto* modelsDock = dock(tr("Models"), QStringLiteral("modelsDock"), modelsScroll, Qt::BottomDockWidgetArea);
+  connect(mModels, &ModelsDock::message, this, &MainWindow::log);
+  connect(mModels, &ModelsDock::retrainRequested, this, &MainWindow::launchRetrain);
   mTimeSeries = new TimeSeriesDock(this);
   auto* timeSeriesDock = dock(tr("Time series"), QStringLiteral("timeSeriesDock"), mTimeSeries, Qt::BottomDockWidgetArea);
   splitDockWidget(catalogDock, layersDock, Qt::Vertical);
@@ -269,12 +285,13 @@ void MainWindow::buildDocks() {
   tabifyDockWidget(identifyDock, styleDock);
   tabifyDockWidget(logDock, timeSeriesDock);
   tabifyDockWidget(logDock, jobsDock);
+  tabifyDockWidget(logDock, modelsDock);
   // The right column runs to the bottom of the window: the label tools need the height.
   setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
   resizeDocks({catalogDock, styleDock}, {380, 370}, Qt::Horizontal);
   resizeDocks({logDock}, {260}, Qt::Vertical);
   // Views menu entries come from the docks themselves.
-  for (auto* d : {catalogDock, layersDock, labelsDock, styleDock, identifyDock, logDock, timeSeriesDock, jobsDock})
+  for (auto* d : {catalogDock, layersDock, labelsDock, styleDock, identifyDock, logDock, timeSeriesDock, jobsDock, modelsDock})
     d->toggleViewAction()->setObjectName(d->objectName());
 }
 
@@ -389,6 +406,7 @@ void MainWindow::buildMenus() {
                           "H show or hide labels; Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo; Esc drops a "
                           "drawing, Delete removes the selected polygon.<br><br>Models: Ctrl+R run a model; "
                           "Ctrl+Alt+0…4 comparison off, side by side, swipe, blend, flicker; Ctrl+D difference map; "
+                          "Ctrl+Shift+M model versions (a click on an annual map shows where the pixel comes from); "
                           "Ctrl+E export the map.")
                            .arg(QStringLiteral(PRITHVI_VERSION)));
   });
@@ -464,6 +482,7 @@ bool MainWindow::openProject(const QString& path) {
   for (const auto& warning : store->warnings()) log(QStringLiteral("warning"), q(warning));
   mLabels->setProject(nullptr);  // before the store it uses goes
   mJobs->setProject(nullptr);
+  mModels->setProject(nullptr);
   mStore = std::move(store);
   mProjectPath = QFileInfo(path).absoluteFilePath();
   setWindowTitle(tr("%1 — Prithvi Studio").arg(QFileInfo(path).fileName()));
@@ -471,6 +490,8 @@ bool MainWindow::openProject(const QString& path) {
   mLayers.clear();
   mLabels->setProject(mStore.get());  // the old project's layers are gone: labels follow the new ones
   mJobs->setProject(mStore.get());    // reattaches to the jobs it left running
+  mModels->setProject(mStore.get());
+  mHasProvenance.clear();
   reloadCatalog();
   updateLabelReferences();
   // Start with what a user looks at first: the clearest HLS granule (latest on ties), else a
@@ -677,25 +698,58 @@ QString MainWindow::statusText() const {
       QStringLiteral(" | "));
 }
 
+bool MainWindow::topLayerHasProvenance() const {
+  const MapLayer* top = mLayers.topVisible();
+  return top && top->scene.kind != SceneKind::HlsGranule && !top->scene.bands.empty() &&
+         mHasProvenance.value(q(top->scene.bands.front().path), false);
+}
+
 void MainWindow::identifyAt(const MapPoint& point) {
   std::vector<MapLayer> visible;
   for (const auto& layer : mLayers.layers())
     if (layer.visible) visible.push_back(layer);
   const std::string crs = mCanvas->mapCrs();
-  runAsync<std::vector<PixelProbe>>(
+  // The top layer may be an annual map: then the clicked pixel's provenance is read as well.
+  // Whether a file carries provenance is asked once per file.
+  QString mapFile;
+  std::optional<bool> knownProvenance;
+  if (!visible.empty() && visible.back().scene.kind != SceneKind::HlsGranule && !visible.back().scene.bands.empty()) {
+    mapFile = q(visible.back().scene.bands.front().path);
+    if (const auto known = mHasProvenance.constFind(mapFile); known != mHasProvenance.constEnd()) knownProvenance = *known;
+  }
+  struct Identified {
+    std::vector<PixelProbe> probes;  // top layer first
+    std::optional<bool> hasProvenance;
+    std::optional<PixelProvenance> provenance;
+    std::string provenanceError;
+  };
+  runAsync<Identified>(
       mWorkers, this,
-      [visible, point, crs] {
-        std::vector<PixelProbe> probes;
-        for (auto it = visible.rbegin(); it != visible.rend(); ++it) probes.push_back(probePixel(*it, point, crs));
-        return probes;
+      [visible, point, crs, mapFile, knownProvenance] {
+        Identified identified;
+        for (auto it = visible.rbegin(); it != visible.rend(); ++it) identified.probes.push_back(probePixel(*it, point, crs));
+        if (mapFile.isEmpty() || knownProvenance == false) return identified;
+        const std::string path = mapFile.toStdString();
+        identified.hasProvenance = knownProvenance ? *knownProvenance : readMapProvenance(path).has_value();
+        const PixelProbe& top = identified.probes.front();
+        if (*identified.hasProvenance && top.inside) {
+          try {
+            identified.provenance = pixelProvenance(path, top.pixelX, top.pixelY);
+          } catch (const std::exception& error) {
+            identified.provenanceError = error.what();
+          }
+        }
+        return identified;
       },
-      [this](std::optional<std::vector<PixelProbe>> probes, const std::string& error) {
+      [this, mapFile](std::optional<Identified> identified, const std::string& error) {
         mIdentify->clear();
-        if (!probes) {
+        if (!identified) {
           log(QStringLiteral("error"), tr("identify: %1").arg(q(error)));
           return;
         }
-        for (const PixelProbe& probe : *probes) {
+        if (identified->hasProvenance) mHasProvenance.insert(mapFile, *identified->hasProvenance);
+        if (!identified->provenanceError.empty()) log(QStringLiteral("warning"), tr("provenance: %1").arg(q(identified->provenanceError)));
+        for (const PixelProbe& probe : identified->probes) {
           auto* layerItem = new QTreeWidgetItem(mIdentify, {q(probe.sceneId)});
           if (!probe.inside) {
             layerItem->setText(1, tr("outside"));
@@ -708,12 +762,30 @@ void MainWindow::identifyAt(const MapPoint& point) {
                                             QString::number(band.raw, 'g', 10)});
           }
           if (probe.fmask) new QTreeWidgetItem(layerItem, {tr("Fmask flags"), q(fmaskText(*probe.fmask))});
+          // The annual map's pixel in short; the models dock shows the whole chain.
+          if (identified->provenance && &probe == &identified->probes.front()) {
+            const PixelProvenance& pixel = *identified->provenance;
+            auto* provenance = new QTreeWidgetItem(layerItem, {tr("Provenance"), tr("model v%1").arg(pixel.map.modelVersion)});
+            new QTreeWidgetItem(provenance, {tr("Class"), pixel.classValue == 255 ? tr("no clear observation")
+                                                                                 : QStringLiteral("%1 %2").arg(pixel.classValue).arg(q(pixel.className))});
+            new QTreeWidgetItem(provenance, {tr("Votes"), tr("%1 of %2 clear observations").arg(pixel.votes).arg(pixel.observations)});
+            new QTreeWidgetItem(provenance, {tr("Alias when made"), q(pixel.map.modelAlias)});
+            new QTreeWidgetItem(provenance, {tr("Label-set version"), q(pixel.map.labelSetVersion)});
+            new QTreeWidgetItem(provenance, {tr("Granules"), QString::number(pixel.map.granules.size())});
+          }
         }
         mIdentify->expandAll();
         // While labels are being edited in front, a click selects polygons: leave them in front.
         const auto* labels = findChild<QDockWidget*>(QStringLiteral("labelDock"));
         const bool labelling = mLabels->editor() && labels && !labels->visibleRegion().isEmpty();
         if (auto* dock = findChild<QDockWidget*>(QStringLiteral("identifyDock")); dock && !labelling) dock->raise();
+        if (identified->provenance) {
+          mModels->showPixelProvenance(*identified->provenance, mapFile);
+          if (auto* dock = findChild<QDockWidget*>(QStringLiteral("modelsDock"))) {
+            dock->show();
+            dock->raise();
+          }
+        }
         Q_EMIT identifyFinished();
       });
 }

@@ -32,6 +32,7 @@ class JobsDock;
 class LabelDock;
 class LaunchDialog;
 class LayersDock;
+class ModelsDock;
 class TimeSeriesDock;
 class MapCanvas;
 class ProjectStore;
@@ -81,6 +82,7 @@ class MainWindow : public QMainWindow {
   TimeSeriesDock* timeSeries() const { return mTimeSeries; }
   LabelDock* labelDock() const { return mLabels; }
   JobsDock* jobsDock() const { return mJobs; }
+  ModelsDock* modelsDock() const { return mModels; }
   // The Launch Training dialog for this project (one at a time); its jobs go to the jobs dock.
   LaunchDialog* openLaunchDialog();
   // Shows another date of the top layer's tile on the map (same style), or adds the scene.
@@ -108,6 +110,10 @@ class MainWindow : public QMainWindow {
   void buildMenus();
   void buildModelMenu();
   void buildModelDocks(const std::function<QDockWidget*(const QString&, const QString&, QWidget*, Qt::DockWidgetArea)>& dock);
+  // Runs the annual pipeline for a region and year as a local job (the models dock's Retrain).
+  void launchRetrain(const QString& region, int year, const QString& task);
+  // Whether the top visible layer is a map known to carry provenance (an annual map).
+  bool topLayerHasProvenance() const;
   void showSideBySide(bool shown);
   void updateLabelReferences();
   int addLayerFor(const Scene& scene, std::optional<LayerStyle> style = std::nullopt);
@@ -139,6 +145,9 @@ class MainWindow : public QMainWindow {
   TimeSeriesDock* mTimeSeries = nullptr;
   LabelDock* mLabels = nullptr;
   JobsDock* mJobs = nullptr;
+  ModelsDock* mModels = nullptr;
+  // Per raster file: whether it carries map provenance (an annual map), read once.
+  QHash<QString, bool> mHasProvenance;
   QPointer<LaunchDialog> mLaunch;
   QAction* mAreaAction = nullptr;
   QTreeWidget* mIdentify = nullptr;

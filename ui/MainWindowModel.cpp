@@ -33,6 +33,7 @@
 #include "ui/InferenceDialog.h"
 #include "ui/LabelDock.h"
 #include "ui/MapExportDialog.h"
+#include "ui/ModelsDock.h"
 #include "ui/MainWindow.h"
 #include "viewers/MapCanvas.h"
 
@@ -127,6 +128,11 @@ void MainWindow::buildModelMenu() {
   QAction* launch = model->addAction(tr("&Launch Training…"), QKeySequence(tr("Ctrl+Shift+L")), this, [this] { openLaunchDialog(); });
   launch->setObjectName(QStringLiteral("launchTrainingAction"));
   model->addAction(tr("&Jobs"), QKeySequence(tr("Ctrl+J")), this, [this] { raiseDock(this, QStringLiteral("jobsDock")); });
+  QAction* models = model->addAction(tr("&Models"), QKeySequence(tr("Ctrl+Shift+M")), this, [this] {
+    mModels->refresh();
+    raiseDock(this, QStringLiteral("modelsDock"));
+  });
+  models->setObjectName(QStringLiteral("modelsAction"));
 }
 
 LaunchDialog* MainWindow::openLaunchDialog() {
@@ -145,6 +151,21 @@ LaunchDialog* MainWindow::openLaunchDialog() {
   mLaunch->show();
   mLaunch->raise();
   return mLaunch;
+}
+
+void MainWindow::launchRetrain(const QString& region, int year, const QString& task) {
+  if (mProjectPath.isEmpty()) return;
+  // The pipeline's own run folder under the project's runs/, one per launch.
+  const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+  const QDir project = QFileInfo(mProjectPath).absoluteDir();
+  LaunchRequest request;
+  request.name = tr("Retrain %1 %2 (%3)").arg(region).arg(year).arg(task).toStdString();
+  request.arguments = {"pipeline", "annual", mProjectPath.toStdString(), "--region", region.toStdString(),
+                       "--year", std::to_string(year), "--task", task.toStdString()};
+  request.runDir = project.filePath(QStringLiteral("runs/pipeline-%1-%2-%3").arg(region).arg(year).arg(stamp)).toStdString();
+  request.workDir = project.absolutePath().toStdString();
+  mJobs->launch("local", request);
+  raiseDock(this, QStringLiteral("jobsDock"));
 }
 
 QString MainWindow::resultsFolder() const {
