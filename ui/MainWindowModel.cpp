@@ -26,6 +26,8 @@
 #include "ui/AccuracyDock.h"
 #include "core/base/Feedback.h"
 #include "ui/Async.h"
+#include "core/jobs/JobStore.h"
+#include "core/registry/ModelRegistry.h"
 #include "ui/JobRunner.h"
 #include "ui/JobsDock.h"
 #include "ui/LaunchDialog.h"
@@ -162,6 +164,25 @@ void MainWindow::launchRetrain(const QString& region, int year, const QString& t
   request.name = tr("Retrain %1 %2 (%3)").arg(region).arg(year).arg(task).toStdString();
   request.arguments = {"pipeline", "annual", mProjectPath.toStdString(), "--region", region.toStdString(),
                        "--year", std::to_string(year), "--task", task.toStdString()};
+  // A retrain repeats the settings of the region and year's last pipeline run (model, weights,
+  // chip size, steps, margin...): only the labels are new.
+  if (mStore) {
+    const auto value = [](const std::vector<std::string>& arguments, const std::string& option) {
+      const auto found = std::find(arguments.begin(), arguments.end(), option);
+      return found != arguments.end() && found + 1 != arguments.end() ? *(found + 1) : std::string();
+    };
+    for (const JobRecord& job : JobStore(*mStore).jobs()) {  // newest first
+      const auto& arguments = job.request.arguments;
+      if (arguments.size() > 2 && arguments[0] == "pipeline" && arguments[1] == "annual" &&
+          canonicalRegion(value(arguments, "--region")) == canonicalRegion(region.toStdString()) &&
+          value(arguments, "--year") == std::to_string(year) && value(arguments, "--task") == task.toStdString()) {
+        request.arguments.clear();
+        for (const std::string& argument : arguments)
+          if (argument != "--watch") request.arguments.push_back(argument);  // one run, not a watcher
+        break;
+      }
+    }
+  }
   request.runDir = project.filePath(QStringLiteral("runs/pipeline-%1-%2-%3").arg(region).arg(year).arg(stamp)).toStdString();
   request.workDir = project.absolutePath().toStdString();
   mJobs->launch("local", request);

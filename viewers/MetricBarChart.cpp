@@ -1,4 +1,5 @@
 #include "viewers/MetricBarChart.h"
+#include "viewers/MetricChart.h"
 
 #include <QMouseEvent>
 #include <QPainter>
@@ -8,16 +9,6 @@
 #include <cmath>
 
 namespace prithvi {
-
-namespace {
-
-// The same colours as the training curves (Okabe-Ito): a version reads the same everywhere.
-const QColor kColours[] = {QColor(0, 114, 178), QColor(213, 94, 0), QColor(0, 158, 115), QColor(204, 121, 167),
-                           QColor(230, 159, 0), QColor(86, 180, 233), QColor(0, 0, 0)};
-
-QColor colourOf(int series) { return kColours[size_t(series) % std::size(kColours)]; }
-
-}  // namespace
 
 MetricBarChart::MetricBarChart(QWidget* parent) : QWidget(parent) {
   setMouseTracking(true);
@@ -121,7 +112,7 @@ void MetricBarChart::paintEvent(QPaintEvent*) {
       const double value = *values[size_t(c)];
       const QRectF bar = barRect(c, int(s), value);
       painter.setPen(Qt::NoPen);
-      painter.setBrush(colourOf(int(s)));
+      painter.setBrush(seriesColour(int(s)));
       painter.drawRect(bar);
       const QString label = QString::number(value, 'f', 2);
       if (smallMetrics.horizontalAdvance(label) <= bar.width() + 6) {
@@ -143,7 +134,7 @@ void MetricBarChart::paintEvent(QPaintEvent*) {
   double legendX = plot.left();
   const double legendY = plot.top() - metrics.height() * 1.3;
   for (size_t s = 0; s < mSeries.size(); ++s) {
-    painter.fillRect(QRectF(legendX, legendY + 2, 12, metrics.height() - 4), colourOf(int(s)));
+    painter.fillRect(QRectF(legendX, legendY + 2, 12, metrics.height() - 4), seriesColour(int(s)));
     painter.setPen(text);
     painter.drawText(QPointF(legendX + 16, legendY + metrics.ascent()), mSeries[s].name);
     legendX += 28 + metrics.horizontalAdvance(mSeries[s].name);

@@ -13,10 +13,6 @@ namespace prithvi {
 
 namespace {
 
-// Distinct colours that read on white (Okabe-Ito).
-const QColor kColours[] = {QColor(0, 114, 178), QColor(213, 94, 0), QColor(0, 158, 115), QColor(204, 121, 167),
-                           QColor(230, 159, 0), QColor(86, 180, 233), QColor(0, 0, 0)};
-
 // About `count` round tick values between low and high (1, 2, 5 x 10^n steps).
 std::vector<double> niceTicks(double low, double high, int count) {
   std::vector<double> ticks;
@@ -41,6 +37,13 @@ QString tickText(double value) {
 }
 
 }  // namespace
+
+QColor seriesColour(int series) {
+  // Distinct colours that read on white (Okabe-Ito).
+  static const QColor colours[] = {QColor(0, 114, 178), QColor(213, 94, 0), QColor(0, 158, 115), QColor(204, 121, 167),
+                                   QColor(230, 159, 0), QColor(86, 180, 233), QColor(0, 0, 0)};
+  return colours[size_t(series) % std::size(colours)];
+}
 
 MetricChart::MetricChart(QWidget* parent) : QWidget(parent) {
   setMouseTracking(true);
@@ -154,7 +157,7 @@ void MetricChart::paintEvent(QPaintEvent*) {
   painter.save();
   painter.setClipRect(plot.adjusted(-3, -3, 3, 3));
   for (const auto& [name, curve] : mCurves) {
-    const QColor colour = kColours[index++ % std::size(kColours)];
+    const QColor colour = seriesColour(index++);
     QPainterPath path;
     bool started = false;
     for (const MetricPoint& point : curve) {
@@ -176,7 +179,7 @@ void MetricChart::paintEvent(QPaintEvent*) {
   painter.restore();
   index = 0;
   for (const auto& [name, curve] : mCurves) {
-    const QColor colour = kColours[index++ % std::size(kColours)];
+    const QColor colour = seriesColour(index++);
     const QString label = QString::fromStdString(name);
     painter.setPen(QPen(colour, 3));
     painter.drawLine(QPointF(legendX, legendY + metrics.height() / 2.0), QPointF(legendX + 16, legendY + metrics.height() / 2.0));

@@ -3,6 +3,7 @@
 // ("loss (train)", "loss (val)"), redrawn as new points arrive. Axes are fitted to the data
 // (log-scaled when a loss spans more than a decade); hover shows the nearest point's values.
 
+#include <QColor>
 #include <QWidget>
 #include <map>
 #include <optional>
@@ -12,6 +13,9 @@
 #include "core/jobs/JobLog.h"
 
 namespace prithvi {
+
+// The colour of the n-th series of a chart (metric lines, bars): one palette for every chart.
+QColor seriesColour(int series);
 
 class MetricChart : public QWidget {
   Q_OBJECT
