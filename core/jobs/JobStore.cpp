@@ -5,6 +5,7 @@
 #include <QJsonObject>
 
 #include "core/base/Error.h"
+#include "core/base/Json.h"
 #include "core/jobs/JobCommands.h"
 #include "core/jobs/JobLog.h"
 #include "core/jobs/KubernetesBackend.h"
@@ -34,14 +35,6 @@ std::map<std::string, std::string> mapFromJson(const QJsonObject& object) {
   return values;
 }
 
-QJsonObject parseObject(const std::string& json, const std::string& what) {
-  QJsonParseError error{};
-  const QJsonDocument document = QJsonDocument::fromJson(QByteArray::fromStdString(json), &error);
-  if (error.error != QJsonParseError::NoError || !document.isObject())
-    throwBadInput(what + " is not a JSON object: " + error.errorString().toStdString());
-  return document.object();
-}
-
 constexpr const char* kColumns =
     "id, name, kind, backend, handle_id, handle_details, request, state, progress, error, submitted, finished";
 
@@ -52,7 +45,7 @@ JobRecord readRecord(Statement& row) {
   record.kind = row.text(2);
   record.handle.backend = row.text(3);
   record.handle.id = row.text(4);
-  record.handle.details = mapFromJson(parseObject(row.text(5), "the handle of job " + std::to_string(record.id)));
+  record.handle.details = mapFromJson(parseJsonObject(row.text(5), "the handle of job " + std::to_string(record.id)));
   record.request = requestFromJson(row.text(6));
   record.state = jobStateFromName(row.text(7));
   record.progress = row.optionalReal(8);
@@ -90,7 +83,7 @@ std::string requestToJson(const LaunchRequest& request) {
 }
 
 LaunchRequest requestFromJson(const std::string& json) {
-  const QJsonObject object = parseObject(json, "a stored job request");
+  const QJsonObject object = parseJsonObject(json, "a stored job request");
   LaunchRequest request;
   request.name = object.value("name").toString().toStdString();
   for (const auto& argument : object.value("arguments").toArray()) request.arguments.push_back(argument.toString().toStdString());

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/base/Error.h"
+#include "core/base/Json.h"
 
 namespace prithvi {
 
@@ -82,11 +83,7 @@ std::string ClassScheme::toJson() const {
 }
 
 ClassScheme ClassScheme::fromJson(const std::string& json) {
-  QJsonParseError error;
-  QJsonDocument document = QJsonDocument::fromJson(QByteArray::fromStdString(json), &error);
-  if (error.error != QJsonParseError::NoError || !document.isObject())
-    throwBadInput("class scheme is not a JSON object: " + error.errorString().toStdString());
-  const QJsonObject object = document.object();
+  const QJsonObject object = parseJsonObject(json, "class scheme");
   auto requireInt = [](const QJsonValue& value, const std::string& field) {
     if (!value.isDouble() || value.toDouble() != double(value.toInt()))
       throwBadInput("class scheme field '" + field + "' must be an integer");

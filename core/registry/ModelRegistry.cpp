@@ -13,6 +13,7 @@
 
 #include "core/base/AtomicFile.h"
 #include "core/base/Error.h"
+#include "core/base/Json.h"
 #include "core/hls/Mgrs.h"
 #include "core/labels/LabelStore.h"
 #include "core/project/ProjectStore.h"
@@ -42,14 +43,6 @@ std::vector<std::string> stringsOf(const QJsonArray& array) {
   std::vector<std::string> items;
   for (const QJsonValue& value : array) items.push_back(s(value));
   return items;
-}
-
-QJsonObject parseObject(const std::string& json, const std::string& what) {
-  QJsonParseError error{};
-  const QJsonDocument document = QJsonDocument::fromJson(QByteArray::fromStdString(json), &error);
-  if (error.error != QJsonParseError::NoError || !document.isObject())
-    throwBadInput(what + " is not a JSON object: " + error.errorString().toStdString());
-  return document.object();
 }
 
 std::string compact(const QJsonObject& object) { return QJsonDocument(object).toJson(QJsonDocument::Compact).toStdString(); }
@@ -86,7 +79,7 @@ std::string lineageToJson(const ModelLineage& lineage) {
 }
 
 ModelLineage lineageFromJson(const std::string& json, int64_t version) {
-  const QJsonObject object = parseObject(json, "the lineage of model version " + std::to_string(version));
+  const QJsonObject object = parseJsonObject(json, "the lineage of model version " + std::to_string(version));
   ModelLineage lineage;
   lineage.datasetPath = s(object.value("dataset_path"));
   lineage.datasetHash = s(object.value("dataset_hash"));
@@ -111,7 +104,7 @@ std::string metricsToJson(const std::map<std::string, double>& metrics) {
 
 std::map<std::string, double> metricsFromJson(const std::string& json, int64_t version) {
   std::map<std::string, double> metrics;
-  const QJsonObject object = parseObject(json, "the metrics of model version " + std::to_string(version));
+  const QJsonObject object = parseJsonObject(json, "the metrics of model version " + std::to_string(version));
   for (auto it = object.begin(); it != object.end(); ++it) metrics[it.key().toStdString()] = it.value().toDouble();
   return metrics;
 }

@@ -8,6 +8,7 @@
 
 #include "core/base/Assets.h"
 #include "core/base/Error.h"
+#include "core/base/Json.h"
 
 namespace prithvi::engine {
 
@@ -38,16 +39,12 @@ TaskPreset loadTaskPreset(const std::string& nameOrPath) {
   preset.path = QFileInfo::exists(QString::fromStdString(nameOrPath)) ? nameOrPath : assetPath("tasks/" + nameOrPath + ".json");
   QFile file(QString::fromStdString(preset.path));
   if (!file.open(QIODevice::ReadOnly)) throwBadInput("cannot read task preset " + preset.path);
-  QJsonParseError error;
-  const QJsonDocument document = QJsonDocument::fromJson(file.readAll(), &error);
-  if (error.error != QJsonParseError::NoError || !document.isObject())
-    throwBadInput("task preset " + preset.path + " is not a JSON object: " + error.errorString().toStdString());
-  const QJsonObject object = document.object();
+  const QJsonObject object = parseJsonObject(file.readAll().toStdString(), "task preset " + preset.path);
   preset.name = QFileInfo(QString::fromStdString(preset.path)).completeBaseName().toStdString();
   preset.task = object.value("task").toString().toStdString();
   preset.description = object.value("description").toString().toStdString();
   if (preset.task.empty()) throwBadInput("task preset " + preset.path + " names no task");
-  preset.json = document.toJson(QJsonDocument::Compact).toStdString();
+  preset.json = QJsonDocument(object).toJson(QJsonDocument::Compact).toStdString();
   return preset;
 }
 
