@@ -328,6 +328,31 @@ class TestKubernetesBackend : public QObject {
     }
   }
 
+  // A job array: independent tasks, `parallelism` at a time, each told its index; no rendezvous.
+  void arrayManifestValidates() {
+    LaunchRequest launch = request({1, 1, 0});
+    launch.arrayTasks = 5;
+    launch.options["parallelism"] = "2";
+    const std::string yaml = KubernetesBackend().render(launch);
+    launch.processesPerNode = 2;
+    test::expectError(ErrorKind::Usage, [&] { KubernetesBackend().render(launch); }, "one process each");
+    if (mKubectl.isEmpty()) QSKIP("kubectl is not installed (Debian package kubernetes-client)");
+    const QStringList files = writeDocuments(yaml, QStringLiteral("array"));
+    QCOMPARE(files.size(), 2);
+    QJsonObject job, jobTyped;
+    readBack(files[1], true, job, jobTyped);
+    if (QTest::currentTestFailed()) return;
+    QVERIFY2(droppedFields(job, jobTyped).isEmpty(), qPrintable(droppedFields(job, jobTyped).join(", ")));
+    QCOMPARE(at(job, "spec.completions").toInt(), 5);
+    QCOMPARE(at(job, "spec.parallelism").toInt(), 2);
+    QCOMPARE(at(job, "spec.completionMode").toString(), QString("Indexed"));
+    const QJsonArray env = at(job, "spec.template.spec.containers.0.env").toArray();
+    QCOMPARE(envValue(env, "PRITHVI_TASK_INDEX", "fieldPath"), QString("metadata.annotations['batch.kubernetes.io/job-completion-index']"));
+    QCOMPARE(envValue(env, "PRITHVI_TASK_COUNT"), QString("5"));
+    QCOMPARE(envValue(env, "RANK"), QStringLiteral("<missing>"));
+    QCOMPARE(envValue(env, "MASTER_ADDR"), QStringLiteral("<missing>"));
+  }
+
   // The typed read really catches what the API would not accept.
   void kubectlCatchesMistakes() {
     if (mKubectl.isEmpty()) QSKIP("kubectl is not installed (Debian package kubernetes-client)");
