@@ -125,6 +125,9 @@ class TestPipelineCli : public QObject {
     const QJsonObject v2 = version(2);
     verifyLineageComplete(v2["lineage"].toObject());
     QCOMPARE(v2["lineage"].toObject()["parent_version"].toInt(), 1);
+    QFile events(v2["lineage"].toObject()["run_dir"].toString() + "/events.jsonl");
+    QVERIFY(events.open(QIODevice::ReadOnly));
+    QVERIFY(events.readAll().contains("every weight from the earlier model"));  // v1's head included
     QCOMPARE(v2["lineage"].toObject()["validated_label_sets"].toInt(), 2);
     QVERIFY(v2["aliases"].toArray().contains(QStringLiteral("challenger/2022")));
     QVERIFY(v2["lineage"].toObject()["dataset_hash"] != version(1)["lineage"].toObject()["dataset_hash"]);

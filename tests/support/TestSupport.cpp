@@ -150,6 +150,7 @@ FloodProject addFloodScenes(ProjectStore& project, const QString& folder, int si
 }  // namespace
 
 FloodProject makeFloodProject(const QString& dir, int size, int dates, int labelled, int validated) {
+  QDir().mkpath(dir);
   auto project = ProjectStore::create((dir + "/project.gpkg").toStdString());
   return addFloodScenes(*project, dir + "/hls", size, dates, 2021, labelled, validated);
 }

@@ -11,6 +11,7 @@
 #include <QJsonObject>
 
 #include <cmath>
+#include <map>
 #include <cstdio>
 
 #include "core/base/AtomicFile.h"
@@ -38,8 +39,28 @@ constexpr const char* kBestName = "best.safetensors";
 // checkpoint's evaluation repeats its run's validation exactly.
 constexpr uint64_t kEvaluationSeed = 0;
 
-// Pretrained encoder weights (and the MAE decoder for pretraining runs), or a checkpoint of an
-// earlier train() run of the same kind (last year's model): then every weight, head included.
+// True when the checkpoint holds exactly the module's tensors (names and shapes; position
+// embeddings are recomputed, so they do not count).
+bool sameTensors(torch::nn::Module& module, const model::StateDict& checkpoint) {
+  std::map<std::string, std::vector<int64_t>> wanted;
+  for (const auto& item : module.named_parameters(true)) wanted[item.key()] = item.value().sizes().vec();
+  for (const auto& item : module.named_buffers(true)) wanted[item.key()] = item.value().sizes().vec();
+  const auto positional = [](const std::string& name) { return name.find("pos_embed") != std::string::npos; };
+  size_t matched = 0;
+  for (const auto& [name, tensor] : checkpoint.tensors) {
+    if (positional(name)) continue;
+    const auto found = wanted.find(name);
+    if (found == wanted.end() || found->second != tensor.sizes().vec()) return false;
+    ++matched;
+  }
+  size_t needed = 0;
+  for (const auto& [name, shape] : wanted) needed += positional(name) ? 0 : 1;
+  return matched > 0 && matched == needed;
+}
+
+// Pretrained encoder weights (and the MAE decoder for pretraining runs). A checkpoint of an
+// earlier train() run with exactly this network (last year's model of the same task, scheme
+// and size) gives every weight, head included; any other checkpoint gives its encoder.
 std::string loadPretrained(Network& network, const std::string& path) {
   std::optional<model::TrainingCheckpoint> earlier;
   try {
@@ -47,11 +68,8 @@ std::string loadPretrained(Network& network, const std::string& path) {
   } catch (const Error& error) {
     if (error.kind() != ErrorKind::BadInput) throw;  // not one of ours: released weights
   }
-  if (earlier) {
-    model::CheckpointLoadReport report = model::loadIntoModule(network.module(), earlier->model, {});
-    if (report.loaded.empty() || !report.shapeMismatch.empty() || !report.unexpected.empty())
-      throwBadInput("the fine-tuned model " + path + " does not fit this run (another task, class scheme or model size): " +
-                    report.text());
+  if (earlier && sameTensors(network.module(), earlier->model)) {
+    const model::CheckpointLoadReport report = model::loadIntoModule(network.module(), earlier->model, {});
     if (network.segmentation && network.segmentation->encoderFrozen()) network.segmentation->setEncoderFrozen(true);
     return "every weight from the earlier model: " + report.text();
   }
