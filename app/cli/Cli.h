@@ -11,6 +11,7 @@
 #include <QStringList>
 
 namespace prithvi {
+struct DatasetBuildOptions;
 namespace engine {
 struct TrainOptions;
 }
@@ -82,6 +83,10 @@ void printStoreWarnings(const ProjectStore& store);
 // The training hyperparameters every training command takes (--preset, --model, --weights,
 // --steps, --batch, --lr, ...; not --data, --run), and reading them into `options`.
 void addTrainingHyperparameters(CommandLine& cli);
+// The chip and split options of dataset builds (--chip, --min-labelled, --max-cloud, --block,
+// --val, --test), and reading them into `options`.
+void addChipAndSplitOptions(CommandLine& cli);
+void readChipAndSplitOptions(const CommandLine& cli, DatasetBuildOptions& options);
 void readTrainingHyperparameters(const CommandLine& cli, engine::TrainOptions& options);
 
 int commandInfo(const QStringList& arguments);

@@ -90,6 +90,10 @@ void addRegionOptions(CommandLine& cli) {
   cli.addOption({QStringLiteral("year")}, QStringLiteral("year"), QStringLiteral("yyyy"), QStringLiteral("0"));
 }
 
+// The region and year filters (empty and 0: all).
+std::string regionOf(const CommandLine& cli) { return cli.value(QStringLiteral("region")).toStdString(); }
+int yearOf(const CommandLine& cli) { return int(cli.intValue(QStringLiteral("year"), 0, 3000)); }
+
 std::unique_ptr<ProjectStore> openProject(const CommandLine& cli) {
   auto project = ProjectStore::open(cli.positional().front().toStdString());
   printStoreWarnings(*project);
@@ -110,8 +114,7 @@ int modelsList(const QStringList& arguments) {
   return runCommand([&] {
     auto project = openProject(cli);
     ModelRegistry registry(*project);
-    const auto versions = registry.versions(cli.value(QStringLiteral("region")).toStdString(),
-                                            int(cli.intValue(QStringLiteral("year"), 0, 3000)));
+    const auto versions = registry.versions(regionOf(cli), yearOf(cli));
     if (cli.json()) {
       QJsonArray array;
       for (const ModelVersion& version : versions) array.append(versionJson(registry, version));
@@ -211,8 +214,7 @@ int modelsHistory(const QStringList& arguments) {
   return runCommand([&] {
     auto project = openProject(cli);
     ModelRegistry registry(*project);
-    const auto moves = registry.aliasHistory(cli.value(QStringLiteral("region")).toStdString(),
-                                             int(cli.intValue(QStringLiteral("year"), 0, 3000)), cli.value(QStringLiteral("alias")).toStdString());
+    const auto moves = registry.aliasHistory(regionOf(cli), yearOf(cli), cli.value(QStringLiteral("alias")).toStdString());
     if (cli.json()) {
       QJsonArray array;
       for (const AliasMove& move : moves) array.append(moveJson(move));
@@ -280,8 +282,7 @@ int modelsMaps(const QStringList& arguments) {
     auto project = openProject(cli);
     ModelRegistry registry(*project);
     QJsonArray array;
-    for (const MapProduct& product : registry.mapProducts(cli.value(QStringLiteral("region")).toStdString(),
-                                                          int(cli.intValue(QStringLiteral("year"), 0, 3000)))) {
+    for (const MapProduct& product : registry.mapProducts(regionOf(cli), yearOf(cli))) {
       array.append(QJsonObject{{"path", q(product.path)},
                                {"kind", q(product.kind)},
                                {"version", double(product.version)},
@@ -412,12 +413,7 @@ int pipelineAnnual(const QStringList& arguments) {
   cli.addOption({QStringLiteral("watch")}, QStringLiteral("keep watching the validated labels and retrain when they change"));
   cli.addOption({QStringLiteral("interval")}, QStringLiteral("--watch: seconds between checks"), QStringLiteral("s"), QStringLiteral("60"));
   cli.addOption({QStringLiteral("by")}, QStringLiteral("who runs it (alias history; default: $USER)"), QStringLiteral("name"));
-  cli.addOption({QStringLiteral("chip")}, QStringLiteral("chip size in pixels"), QStringLiteral("n"));
-  cli.addOption({QStringLiteral("min-labelled")}, QStringLiteral("least labelled share of a chip"), QStringLiteral("f"));
-  cli.addOption({QStringLiteral("max-cloud")}, QStringLiteral("largest cloud and shadow share of a chip"), QStringLiteral("f"));
-  cli.addOption({QStringLiteral("block")}, QStringLiteral("split blocks of n x n chips"), QStringLiteral("n"));
-  cli.addOption({QStringLiteral("val")}, QStringLiteral("validation share of the blocks"), QStringLiteral("f"));
-  cli.addOption({QStringLiteral("test")}, QStringLiteral("held-out share of the blocks"), QStringLiteral("f"));
+  addChipAndSplitOptions(cli);
   cli.addOption({QStringLiteral("window")}, QStringLiteral("inference window (default: the chip size)"), QStringLiteral("n"), QStringLiteral("0"));
   cli.addOption({QStringLiteral("overlap")}, QStringLiteral("inference window overlap"), QStringLiteral("f"), QStringLiteral("0.25"));
   cli.addOption({QStringLiteral("maps-backend")},
@@ -449,13 +445,7 @@ int pipelineAnnual(const QStringList& arguments) {
       engine::applyPreset(loaded, options.dataset);
       engine::applyPreset(loaded, options.training);
     }
-    if (cli.isSet(QStringLiteral("chip"))) options.dataset.chipSize = int(cli.intValue(QStringLiteral("chip"), 16, 2048));
-    if (cli.isSet(QStringLiteral("min-labelled")))
-      options.dataset.minLabelledFraction = cli.doubleValue(QStringLiteral("min-labelled"), 0, 1);
-    if (cli.isSet(QStringLiteral("max-cloud"))) options.dataset.maxCloudFraction = cli.doubleValue(QStringLiteral("max-cloud"), 0, 1);
-    if (cli.isSet(QStringLiteral("block"))) options.dataset.blockChips = int(cli.intValue(QStringLiteral("block"), 1, 1000));
-    if (cli.isSet(QStringLiteral("val"))) options.dataset.validationFraction = cli.doubleValue(QStringLiteral("val"), 0, 1);
-    if (cli.isSet(QStringLiteral("test"))) options.dataset.testFraction = cli.doubleValue(QStringLiteral("test"), 0, 1);
+    readChipAndSplitOptions(cli, options.dataset);
     readTrainingHyperparameters(cli, options.training);
     options.dataset.seed = options.training.seed;
     options.weights = options.training.weights;

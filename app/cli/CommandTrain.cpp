@@ -71,14 +71,9 @@ int datasetBuild(const QStringList& arguments) {
   cli.addOption({QStringLiteral("preset")}, QStringLiteral("task preset name or file (default: the task's, when there is one)"), QStringLiteral("preset"));
   cli.addOption({QStringLiteral("out")}, QStringLiteral("the store to write (a .zarr folder)"), QStringLiteral("dir"));
   cli.addOption({QStringLiteral("tile")}, QStringLiteral("only this MGRS tile"), QStringLiteral("tile"));
-  cli.addOption({QStringLiteral("chip")}, QStringLiteral("chip size in pixels"), QStringLiteral("n"));
+  addChipAndSplitOptions(cli);
   cli.addOption({QStringLiteral("stride")}, QStringLiteral("chip step in pixels (default: the chip size)"), QStringLiteral("n"));
   cli.addOption({QStringLiteral("frames")}, QStringLiteral("dates per chip"), QStringLiteral("n"));
-  cli.addOption({QStringLiteral("min-labelled")}, QStringLiteral("least labelled share of a chip"), QStringLiteral("f"));
-  cli.addOption({QStringLiteral("max-cloud")}, QStringLiteral("largest cloud and shadow share of a chip"), QStringLiteral("f"));
-  cli.addOption({QStringLiteral("block")}, QStringLiteral("split blocks of n x n chips"), QStringLiteral("n"));
-  cli.addOption({QStringLiteral("val")}, QStringLiteral("validation share of the blocks"), QStringLiteral("f"));
-  cli.addOption({QStringLiteral("test")}, QStringLiteral("test share of the blocks"), QStringLiteral("f"));
   cli.addOption({QStringLiteral("max-chips")}, QStringLiteral("a stratified sample of at most n chips"), QStringLiteral("n"), QStringLiteral("0"));
   cli.addOption({QStringLiteral("stratify")}, QStringLiteral("class, cloud or none"), QStringLiteral("by"), QStringLiteral("class"));
   cli.addOption({QStringLiteral("states")}, QStringLiteral("review states of the label sets used"), QStringLiteral("list"), QStringLiteral("validated"));
@@ -96,14 +91,9 @@ int datasetBuild(const QStringList& arguments) {
     else if (task != "cloud" && task != "land_cover")
       engine::applyPreset(engine::loadTaskPreset(task), options);
     if (!task.empty()) options.task = task;
-    if (cli.isSet(QStringLiteral("chip"))) options.chipSize = int(cli.intValue(QStringLiteral("chip"), 16, 2048));
+    readChipAndSplitOptions(cli, options);
     if (cli.isSet(QStringLiteral("stride"))) options.stride = int(cli.intValue(QStringLiteral("stride"), 1, 2048));
     if (cli.isSet(QStringLiteral("frames"))) options.frames = int(cli.intValue(QStringLiteral("frames"), 1, 16));
-    if (cli.isSet(QStringLiteral("min-labelled"))) options.minLabelledFraction = cli.doubleValue(QStringLiteral("min-labelled"), 0, 1);
-    if (cli.isSet(QStringLiteral("max-cloud"))) options.maxCloudFraction = cli.doubleValue(QStringLiteral("max-cloud"), 0, 1);
-    if (cli.isSet(QStringLiteral("block"))) options.blockChips = int(cli.intValue(QStringLiteral("block"), 1, 1000));
-    if (cli.isSet(QStringLiteral("val"))) options.validationFraction = cli.doubleValue(QStringLiteral("val"), 0, 1);
-    if (cli.isSet(QStringLiteral("test"))) options.testFraction = cli.doubleValue(QStringLiteral("test"), 0, 1);
     options.tile = cli.value(QStringLiteral("tile")).toStdString();
     options.maxChips = int(cli.intValue(QStringLiteral("max-chips"), 0, 100000000));
     options.stratifyBy = cli.value(QStringLiteral("stratify")).toStdString();
@@ -126,6 +116,24 @@ int datasetBuild(const QStringList& arguments) {
 }
 
 }  // namespace
+
+void addChipAndSplitOptions(CommandLine& cli) {
+  cli.addOption({QStringLiteral("chip")}, QStringLiteral("chip size in pixels"), QStringLiteral("n"));
+  cli.addOption({QStringLiteral("min-labelled")}, QStringLiteral("least labelled share of a chip"), QStringLiteral("f"));
+  cli.addOption({QStringLiteral("max-cloud")}, QStringLiteral("largest cloud and shadow share of a chip"), QStringLiteral("f"));
+  cli.addOption({QStringLiteral("block")}, QStringLiteral("split blocks of n x n chips"), QStringLiteral("n"));
+  cli.addOption({QStringLiteral("val")}, QStringLiteral("validation share of the blocks"), QStringLiteral("f"));
+  cli.addOption({QStringLiteral("test")}, QStringLiteral("test (held-out) share of the blocks"), QStringLiteral("f"));
+}
+
+void readChipAndSplitOptions(const CommandLine& cli, DatasetBuildOptions& options) {
+  if (cli.isSet(QStringLiteral("chip"))) options.chipSize = int(cli.intValue(QStringLiteral("chip"), 16, 2048));
+  if (cli.isSet(QStringLiteral("min-labelled"))) options.minLabelledFraction = cli.doubleValue(QStringLiteral("min-labelled"), 0, 1);
+  if (cli.isSet(QStringLiteral("max-cloud"))) options.maxCloudFraction = cli.doubleValue(QStringLiteral("max-cloud"), 0, 1);
+  if (cli.isSet(QStringLiteral("block"))) options.blockChips = int(cli.intValue(QStringLiteral("block"), 1, 1000));
+  if (cli.isSet(QStringLiteral("val"))) options.validationFraction = cli.doubleValue(QStringLiteral("val"), 0, 1);
+  if (cli.isSet(QStringLiteral("test"))) options.testFraction = cli.doubleValue(QStringLiteral("test"), 0, 1);
+}
 
 void addTrainingHyperparameters(CommandLine& cli) {
   cli.addOption({QStringLiteral("preset")}, QStringLiteral("task preset name or file (default: the task's)"), QStringLiteral("preset"));
