@@ -1,10 +1,12 @@
 // prithvi: the headless command line of Prithvi Studio.
 #include <QCoreApplication>
 #include <QGuiApplication>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 
 #include "app/cli/Cli.h"
+#include "training/model/CpuRuntime.h"
 
 namespace {
 QtMessageHandler gDefaultHandler = nullptr;
@@ -27,5 +29,8 @@ int main(int argc, char** argv) {
       drawsMaps ? std::make_unique<QGuiApplication>(argc, argv) : std::make_unique<QCoreApplication>(argc, argv);
   QCoreApplication::setApplicationName(QStringLiteral("prithvi"));
   QCoreApplication::setApplicationVersion(QStringLiteral(PRITHVI_VERSION));
+  // Threads default to the physical cores; a BLAS that fights ATen's threads is said at once.
+  if (const std::string warning = prithvi::model::checkCpuRuntimeAtStart(); !warning.empty())
+    std::fprintf(stderr, "prithvi: warning: %s\n", warning.c_str());
   return prithvi::cli::run(QCoreApplication::arguments());
 }

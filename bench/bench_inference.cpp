@@ -8,7 +8,10 @@
 // measured in the same process with the encoder's own Linear shapes and the same threads.
 // With CUDA (LibTorch 2.x builds), the same run on the GPU under bf16 autocast (goal: < 2 s
 // per tile); without a GPU that part says so and is skipped.
-//   build/bin/bench_inference [--size 3660] [--threads 0 (all cores)] [--batch 4] [--data DIR] [--no-cpu]
+// --precision bf16|int8 runs the tile as 'prithvi infer --precision' does (the model-alone split
+// stays fp32 so the parts compare with their fp32 bounds).
+//   build/bin/bench_inference [--size 3660] [--threads 0 (physical cores)] [--batch 4] [--data DIR] [--no-cpu]
+//                             [--precision fp32|bf16|int8]
 #include <torch/torch.h>
 
 #include <QDir>
@@ -29,6 +32,7 @@
 #include "training/engine/Network.h"
 #include "training/engine/TiledInference.h"
 #include "training/model/Checkpoint.h"
+#include "training/model/CpuRuntime.h"
 
 using namespace prithvi;
 
@@ -137,6 +141,7 @@ double convolutionRate(int64_t batch, int64_t k, int64_t n, double budget) {
 int main(int argc, char** argv) {
   int size = 3660, threads = 0, batch = 4;
   std::string dataDir = "bench-data";
+  std::string precisionText = "fp32";
   bool cpu = true;
   for (int i = 1; i < argc; ++i) {
     const std::string key = argv[i];
@@ -145,17 +150,22 @@ int main(int argc, char** argv) {
     else if (key == "--threads") threads = std::atoi(value), ++i;
     else if (key == "--batch") batch = std::atoi(value), ++i;
     else if (key == "--data") dataDir = value, ++i;
+    else if (key == "--precision") precisionText = value, ++i;
     else if (key == "--no-cpu") cpu = false;
     else {
-      std::fprintf(stderr, "usage: bench_inference [--size N] [--threads N] [--batch N] [--data DIR] [--no-cpu]\n");
+      std::fprintf(stderr, "usage: bench_inference [--size N] [--threads N] [--batch N] [--data DIR] [--no-cpu] "
+                           "[--precision fp32|bf16|int8]\n");
       return 2;
     }
   }
-  // inferScenes' default is every core; the rates are measured with the same count. (Debian's
-  // LibTorch multiplies matrices with OpenBLAS, whose own threads follow OPENBLAS_NUM_THREADS,
-  // all cores by default; convolutions run in oneDNN on LibTorch's threads.)
-  if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
-  at::set_num_threads(threads);
+  // 'prithvi infer' defaults to the physical cores; the rates are measured with the same count.
+  // Matrix products run in the OpenMP OpenBLAS the programs link (one pool with LibTorch's
+  // threads), convolutions in oneDNN on the same threads.
+  const model::Precision precision = model::parsePrecision(precisionText);
+  threads = model::configureCpuThreads(threads);
+  const model::BlasThreading blas = model::blasThreading();
+  std::printf("BLAS %s (%s threads)%s\n", blas.library.c_str(), model::blasThreadsName(blas.threads),
+              blas.contended ? ": CONTENDED with LibTorch's threads" : "");
   torch::manual_seed(0);
 
   // The model: EO-1.0 100M encoder for one frame, v1 neck + FCN head, random weights.
@@ -222,6 +232,9 @@ int main(int argc, char** argv) {
                   encoder / batch, flops.encoder() * batch / encoder / 1e9, neckSeconds / batch,
                   flops.neck * batch / neckSeconds / 1e9, head / batch, flops.head * batch / head / 1e9,
                   (encoder + neckSeconds + head) / batch);
+      std::printf("per part against its bound at %.1f GFLOP/s: encoder %.2fx, neck %.2fx, FCN head %.2fx\n", rate / 1e9,
+                  encoder / batch / (flops.encoder() / rate), neckSeconds / batch / (flops.neck / rate),
+                  head / batch / (flops.head / rate));
     }
 
     const Scene scene = granuleOfSize(dataDir, size);
@@ -229,6 +242,7 @@ int main(int argc, char** argv) {
     options.batch = batch;
     options.device = "cpu";
     options.threads = threads;
+    options.precision = precision;
     const std::string out = dataDir + "/bench-infer-" + std::to_string(size) + ".tif";
     const auto start = std::chrono::steady_clock::now();
     const engine::InferenceResult result = engine::inferScenes(checkpoint, {scene}, out, options);
@@ -237,7 +251,8 @@ int main(int argc, char** argv) {
       std::printf("note: inferScenes ran %lld windows, the count here expected %lld\n", (long long)result.windows,
                   (long long)windows);
     const double bound = flops.total() * double(result.windows) / rate;
-    std::printf("CPU %dx%d tile: %.1f s for %lld windows (%.2f s per window), bound %.1f s (%.1f TFLOP at %.1f GFLOP/s), "
+    std::printf("CPU %s ", model::precisionName(precision));
+    std::printf("%dx%d tile: %.1f s for %lld windows (%.2f s per window), bound %.1f s (%.1f TFLOP at %.1f GFLOP/s), "
                 "ratio measured / bound %.2f\n",
                 size, size, measured, (long long)result.windows, measured / double(result.windows), bound,
                 flops.total() * double(result.windows) / 1e12, rate / 1e9, measured / bound);

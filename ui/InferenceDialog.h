@@ -78,6 +78,7 @@ class InferenceDialog : public QDialog {
   InferenceContext mContext;
   std::optional<MapExtent> mDrawn;
   QComboBox* mModel;
+  QComboBox* mPrecision;
   QSpinBox* mFrames;
   QButtonGroup* mAreaGroup;
   QRadioButton* mAreaScene;

@@ -1,4 +1,5 @@
 #include "ui/LaunchDialog.h"
+#include "ui/PreferencesDialog.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -344,6 +345,8 @@ LaunchRequest LaunchDialog::request() const {
     arguments << QStringLiteral("--") + option << value;
   }
   arguments << splitArguments(mExtra->text());
+  // This computer's thread setting (Preferences) for jobs that run here; other hosts pick theirs.
+  if (backend() == "local" && !arguments.contains(QStringLiteral("--threads"))) arguments << cpuThreadArguments();
   for (const QString& argument : arguments) request.arguments.push_back(argument.toStdString());
   request.runDir = QDir(mProjectDir).absoluteFilePath(run).toStdString();
   request.workDir = mProjectDir.toStdString();

@@ -1,4 +1,5 @@
 #include "ui/MainWindow.h"
+#include "ui/PreferencesDialog.h"
 
 #include <QAction>
 #include <QApplication>
@@ -337,6 +338,9 @@ void MainWindow::buildMenus() {
   edit->addAction(mLabels->redoAction());
   edit->addSeparator();
   edit->addAction(mLabels->deletePolygonAction());
+  edit->addSeparator();
+  edit->addAction(tr("&Preferences…"), QKeySequence::Preferences, this, [this] { PreferencesDialog(this).exec(); })
+      ->setMenuRole(QAction::PreferencesRole);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->addAction(tr("Zoom to &Full"), QKeySequence(tr("Ctrl+Shift+F")), mCanvas, &MapCanvas::zoomToFull);

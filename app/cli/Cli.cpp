@@ -50,6 +50,7 @@ const Subcommand kSubcommands[] = {
     {"models", commandModels, "the model registry: versions, aliases, promote, roll back, model cards, map provenance"},
     {"pipeline", commandPipeline, "the annual pipeline of a region: labels, dataset, fine-tune, gate, annual map"},
     {"demo", commandDemo, "create the demo project from the sample data"},
+    {"system", commandSystem, "the BLAS, threads and processor features the model runs on; precisions available"},
 };
 
 std::atomic<Feedback*> gRunningFeedback{nullptr};

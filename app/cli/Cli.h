@@ -114,5 +114,6 @@ int commandModels(const QStringList& arguments);
 int commandPipeline(const QStringList& arguments);
 int commandInfer(const QStringList& arguments);
 int commandExport(const QStringList& arguments);
+int commandSystem(const QStringList& arguments);
 
 }  // namespace prithvi::cli

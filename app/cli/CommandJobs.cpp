@@ -42,6 +42,7 @@ int runRanksHere(int ranks, const QStringList& command) {
     environment.insert("RANK", QString::number(rank));
     environment.insert("LOCAL_RANK", QString::number(rank));
     environment.insert("WORLD_SIZE", QString::number(ranks));
+    environment.insert("LOCAL_WORLD_SIZE", QString::number(ranks));  // each rank takes its share of the cores
     environment.insert("MASTER_ADDR", "127.0.0.1");
     environment.insert("MASTER_PORT", QString::number(port));
     process->setProcessEnvironment(environment);

@@ -33,13 +33,12 @@ void addModelOptions(CommandLine& cli) {
   cli.addOption({QStringLiteral("config")},
                 QStringLiteral("model variant (e.g. prithvi_eo_v1_100) or a config JSON; default: from the file"),
                 QStringLiteral("name"));
-  cli.addOption({QStringLiteral("threads")}, QStringLiteral("CPU threads (default: all cores)"), QStringLiteral("n"), QStringLiteral("0"));
+  cli.addOption({QStringLiteral("threads")}, QStringLiteral("CPU threads (default: the physical cores)"), QStringLiteral("n"), QStringLiteral("0"));
 }
 
 model::LoadedWeights loadWeights(const CommandLine& cli) {
   if (!cli.isSet(QStringLiteral("weights"))) throwUsage("--weights FILE is required");
-  const int threads = int(cli.intValue(QStringLiteral("threads"), 0, 1024));
-  if (threads > 0) model::setIntraOpThreads(threads);
+  model::configureCpuThreads(int(cli.intValue(QStringLiteral("threads"), 0, 1024)));
   return model::readPrithviWeights(cli.value(QStringLiteral("weights")).toStdString(),
                                    cli.value(QStringLiteral("config")).toStdString());
 }
@@ -344,7 +343,11 @@ int commandInfer(const QStringList& arguments) {
   cli.addOption({QStringLiteral("mask-clouds")}, QStringLiteral("classes/probabilities: no prediction under Fmask cloud and cloud shadow"));
   cli.addOption({QStringLiteral("batch")}, QStringLiteral("windows per forward pass"), QStringLiteral("n"), QStringLiteral("4"));
   cli.addOption({QStringLiteral("device")}, QStringLiteral("auto, cpu or cuda"), QStringLiteral("device"), QStringLiteral("auto"));
-  cli.addOption({QStringLiteral("threads")}, QStringLiteral("CPU threads (default: all cores)"), QStringLiteral("n"), QStringLiteral("0"));
+  cli.addOption({QStringLiteral("threads")}, QStringLiteral("CPU threads (default: the physical cores)"), QStringLiteral("n"), QStringLiteral("0"));
+  cli.addOption({QStringLiteral("precision")},
+                QStringLiteral("fp32 (default), bf16 (CPUs with AVX512_BF16 or AMX, and GPUs) or int8 (CPU, dynamic "
+                               "quantisation of the transformer's Linear layers): faster, slightly less exact"),
+                QStringLiteral("p"), QStringLiteral("fp32"));
   cli.addJsonOption();
   cli.addEventsOption();
   if (auto code = cli.parse(arguments, 0, 0)) return *code;
@@ -367,8 +370,8 @@ int commandInfer(const QStringList& arguments) {
     options.maskClouds = cli.isSet(QStringLiteral("mask-clouds"));
     options.batch = int(cli.intValue(QStringLiteral("batch"), 1, 1024));
     options.device = cli.value(QStringLiteral("device")).toStdString();
-    options.threads = int(cli.intValue(QStringLiteral("threads"), 0, 1024));
-    if (options.threads == 0) options.threads = int(std::max(1u, std::thread::hardware_concurrency()));  // every core
+    options.threads = model::defaultCpuThreads(int(cli.intValue(QStringLiteral("threads"), 0, 1024)));
+    options.precision = model::parsePrecision(cli.value(QStringLiteral("precision")).toStdString());
     const auto scenes = inferenceScenes(cli);
     // --frame: a position in date order, or the id of one of the dates.
     const QString frame = cli.value(QStringLiteral("frame"));

@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include "app/cli/Cli.h"
+#include "training/model/CpuRuntime.h"
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
 #include "core/base/JobEvents.h"
@@ -152,7 +153,7 @@ void addTrainingHyperparameters(CommandLine& cli) {
   cli.addOption({QStringLiteral("no-augment")}, QStringLiteral("no flips or rotations"));
   cli.addOption({QStringLiteral("seed")}, QStringLiteral("random seed"), QStringLiteral("k"), QStringLiteral("1"));
   cli.addOption({QStringLiteral("device")}, QStringLiteral("auto, cpu or cuda"), QStringLiteral("device"), QStringLiteral("auto"));
-  cli.addOption({QStringLiteral("threads")}, QStringLiteral("CPU threads per process (0: LibTorch's default)"), QStringLiteral("n"), QStringLiteral("0"));
+  cli.addOption({QStringLiteral("threads")}, QStringLiteral("CPU threads per process (0: the physical cores, shared among local ranks)"), QStringLiteral("n"), QStringLiteral("0"));
 }
 
 void readTrainingHyperparameters(const CommandLine& cli, engine::TrainOptions& options) {
@@ -171,7 +172,7 @@ void readTrainingHyperparameters(const CommandLine& cli, engine::TrainOptions& o
   options.augment = !cli.isSet(QStringLiteral("no-augment"));
   options.seed = uint64_t(cli.intValue(QStringLiteral("seed"), 0, 1LL << 62));
   options.device = cli.value(QStringLiteral("device")).toStdString();
-  if (const int threads = int(cli.intValue(QStringLiteral("threads"), 0, 1024)); threads > 0) torch::set_num_threads(threads);
+  model::configureCpuThreads(int(cli.intValue(QStringLiteral("threads"), 0, 1024)));
 }
 
 namespace {
@@ -387,9 +388,13 @@ int commandEvaluate(const QStringList& arguments) {
   cli.addOption({QStringLiteral("split")}, QStringLiteral("train, val or test"), QStringLiteral("split"), QStringLiteral("test"));
   cli.addOption({QStringLiteral("batch")}, QStringLiteral("chips per forward pass"), QStringLiteral("n"), QStringLiteral("8"));
   cli.addOption({QStringLiteral("device")}, QStringLiteral("auto, cpu or cuda"), QStringLiteral("device"), QStringLiteral("auto"));
+  cli.addOption({QStringLiteral("precision")},
+                QStringLiteral("with --model: fp32 (default), bf16 or int8, as 'prithvi infer --precision' runs it"),
+                QStringLiteral("p"), QStringLiteral("fp32"));
   cli.addJsonOption();
   if (auto code = cli.parse(arguments, 0, 0)) return *code;
   return runCommand([&] {
+    const model::Precision precision = model::parsePrecision(cli.value(QStringLiteral("precision")).toStdString());
     if (cli.isSet(QStringLiteral("pred")) || cli.isSet(QStringLiteral("truth"))) {
       if (!cli.isSet(QStringLiteral("pred")) || !cli.isSet(QStringLiteral("truth"))) throwUsage("--pred and --truth go together");
       const Scene predicted = sceneOfFile(cli.value(QStringLiteral("pred")).toStdString());
@@ -432,8 +437,9 @@ int commandEvaluate(const QStringList& arguments) {
     if (split < 0) throwUsage("--split takes train, val or test");
     const engine::EvaluationResult result = engine::evaluateCheckpoint(
         cli.value(QStringLiteral("model")).toStdString(), cli.value(QStringLiteral("data")).toStdString(), split,
-        cli.value(QStringLiteral("device")).toStdString(), int(cli.intValue(QStringLiteral("batch"), 1, 4096)));
-    const QJsonObject extra{{"task", qs(result.task)}, {"split", splitName}, {"chips", double(result.chips)}, {"loss", result.loss}};
+        cli.value(QStringLiteral("device")).toStdString(), int(cli.intValue(QStringLiteral("batch"), 1, 4096)), precision);
+    const QJsonObject extra{{"task", qs(result.task)}, {"split", splitName}, {"chips", double(result.chips)}, {"loss", result.loss},
+                            {"precision", QString::fromLatin1(model::precisionName(precision))}};
     if (result.imputation.pixels() > 0) {
       if (cli.json()) {
         printMetricsJson(result.imputation.toJson(), extra);

@@ -46,6 +46,31 @@ class TestModelCli : public QObject {
   QString path(const char* name) const { return mDir.filePath(QLatin1String(name)); }
 
  private Q_SLOTS:
+  // `prithvi system` says which BLAS the CLI loaded; a BLAS whose pthreads fight LibTorch's
+  // OpenMP threads fails here (and makes the command exit 1 with a warning).
+  void systemReportsOneThreadPool() {
+    const Run system = prithvi::test::runPrithvi({QStringLiteral("system"), QStringLiteral("--json")});
+    QCOMPARE(system.code, 0);
+    const QJsonObject info = system.json();
+    QCOMPARE(info[QStringLiteral("blas_threads")].toString(), QStringLiteral("openmp"));
+    QVERIFY(info[QStringLiteral("blas_library")].toString().contains(QStringLiteral("openblas-openmp")));
+    QVERIFY(!info[QStringLiteral("contended")].toBool());
+    QVERIFY(info[QStringLiteral("threads")].toInt() >= 1);
+    QCOMPARE(info[QStringLiteral("threads")].toInt(), info[QStringLiteral("physical_cores")].toInt());
+    QVERIFY2(!system.err.contains("warning"), system.err.constData());
+    const Run threads = prithvi::test::runPrithvi({QStringLiteral("system"), QStringLiteral("--json"), QStringLiteral("--threads"), QStringLiteral("1")});
+    QCOMPARE(threads.json()[QStringLiteral("threads")].toInt(), 1);
+    // The bf16 answer follows the processor; int8 runs on every x86 CPU with this LibTorch.
+    QVERIFY(info[QStringLiteral("int8")].toBool());
+    QCOMPARE(info[QStringLiteral("bf16")].toBool(),
+             info[QStringLiteral("avx512_bf16")].toBool() || info[QStringLiteral("amx_bf16")].toBool());
+    const Run badPrecision = prithvi::test::runPrithvi({QStringLiteral("infer"), QStringLiteral("--model"), QStringLiteral("m.safetensors"),
+                                                        QStringLiteral("--input"), QStringLiteral("x"), QStringLiteral("--out"),
+                                                        path("out.tif"), QStringLiteral("--precision"), QStringLiteral("fp8")});
+    QCOMPARE(badPrecision.code, 2);
+    QVERIFY(badPrecision.err.contains("fp32, bf16 or int8"));
+  }
+
   void initInspectConvert() {
     QCOMPARE(prithvi::test::runPrithvi({QStringLiteral("weights"), QStringLiteral("init"), path("tiny.safetensors"), QStringLiteral("--config"),
                       QStringLiteral("tiny_test"), QStringLiteral("--seed"), QStringLiteral("3")})

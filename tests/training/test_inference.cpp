@@ -201,6 +201,40 @@ class TestInference : public QObject {
     QVERIFY(accuracy.confusion.iou(1) > 0.5);
   }
 
+  // bf16 and int8 runs of the demo model keep its water map: the same classes almost
+  // everywhere and the same IoU against the synthetic truth within 0.02; the file says how it
+  // was made. Their speed is in bench/run_model_bench.sh, not here.
+  void reducedPrecisionsKeepTheWaterMap() {
+    const std::string truth =
+        QFileInfo(QString::fromStdString(mLarge.bands[0].path)).absolutePath().toStdString() + "/truth/T13REN.water.tif";
+    InferenceOptions options;
+    const std::string reference = mDir.filePath("classes-fp32.tif").toStdString();
+    inferScenes(kModel, {mLarge}, reference, options);
+    const double referenceIou = compareClassRasters(reference, truth).confusion.iou(1);
+    const model::CpuFeatures cpu = model::cpuFeatures();
+    std::vector<model::Precision> precisions = {model::Precision::Int8};
+    if (cpu.avx512Bf16 || cpu.amxBf16) precisions.push_back(model::Precision::BFloat16);
+    for (const model::Precision precision : precisions) {
+      options.precision = precision;
+      const std::string out = mDir.filePath(QStringLiteral("classes-%1.tif").arg(model::precisionName(precision))).toStdString();
+      inferScenes(kModel, {mLarge}, out, options);
+      const RasterAccuracy agreement = compareClassRasters(out, reference);
+      const double iou = compareClassRasters(out, truth).confusion.iou(1);
+      qInfo("%s: %.4f of pixels as fp32, water IoU %.4f (fp32 %.4f)", model::precisionName(precision),
+            agreement.confusion.overallAccuracy(), iou, referenceIou);
+      QVERIFY(agreement.confusion.overallAccuracy() > 0.99);
+      QVERIFY(std::abs(iou - referenceIou) < 0.02);
+      GDALDatasetH dataset = GDALOpen(out.c_str(), GA_ReadOnly);
+      QVERIFY(dataset);
+      QCOMPARE(QString(GDALGetMetadataItem(dataset, "PRITHVI_PRECISION", nullptr)),
+               QString(model::precisionName(precision)));
+      GDALClose(dataset);
+    }
+    options.precision = model::Precision::BFloat16;
+    if (!(cpu.avx512Bf16 || cpu.amxBf16))  // refused with the reason, nothing written
+      QVERIFY_THROWS_EXCEPTION(Error, inferScenes(kModel, {mLarge}, mDir.filePath("no.tif").toStdString(), options));
+  }
+
   void rasterAccuracyCountsByHand() {
     // prediction 0 1 1 255 / truth 0 1 0 1 with truth nodata 9 at the end.
     const std::vector<uint8_t> predicted{0, 1, 1, 255, 1}, truth{0, 1, 0, 1, 9};

@@ -9,9 +9,12 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "core/base/Error.h"
+#include "training/model/CpuRuntime.h"
 #include "training/model/Heads.h"
+#include "training/model/LinearPrecision.h"
 #include "training/model/PositionEmbedding.h"
 #include "training/model/PrithviConfig.h"
 #include "training/model/Checkpoint.h"
@@ -628,23 +631,104 @@ class TestModel : public QObject {
     QVERIFY(torch::equal(mae->forwardMasked(x, MaskSpec::fromTokens(same)).mask, same));
   }
 
+  // The programs link the OpenMP build of OpenBLAS: one thread pool with ATen. This fails when
+  // a test or program loads a BLAS whose own pthreads fight ATen's OpenMP threads.
+  void blasSharesAtenThreads() {
+    const BlasThreading blas = blasThreading();
+    qInfo("BLAS %s (%s, %d threads), ATen %d threads", blas.library.c_str(), blasThreadsName(blas.threads),
+          blas.blasThreadCount, blas.atenThreadCount);
+    QVERIFY2(blas.library.find("openblas-openmp") != std::string::npos, blas.library.c_str());
+    QCOMPARE(QString(blasThreadsName(blas.threads)), QStringLiteral("openmp"));
+    QVERIFY(!blas.contended);
+    QVERIFY(blas.warning.empty());
+  }
+
+  void threadDefaults() {
+    QVERIFY(physicalCores() >= 1);
+    QVERIFY(physicalCores() <= int(std::thread::hardware_concurrency()));
+    const QByteArray omp = qgetenv("OMP_NUM_THREADS"), local = qgetenv("LOCAL_WORLD_SIZE");
+    qunsetenv("OMP_NUM_THREADS");
+    qunsetenv("LOCAL_WORLD_SIZE");
+    QCOMPARE(defaultCpuThreads(0), physicalCores());
+    QCOMPARE(defaultCpuThreads(3), 3);
+    qputenv("LOCAL_WORLD_SIZE", "64");  // more ranks than cores: one thread each
+    QCOMPARE(defaultCpuThreads(0), 1);
+    qputenv("OMP_NUM_THREADS", "5");  // the user's setting wins over the default
+    QCOMPARE(defaultCpuThreads(0), 5);
+    qputenv("OMP_NUM_THREADS", "x");  // not a number: ignored
+    QCOMPARE(defaultCpuThreads(0), 1);
+    const auto restore = [](const char* name, const QByteArray& value) {
+      if (value.isNull()) qunsetenv(name);
+      else qputenv(name, value);
+    };
+    restore("OMP_NUM_THREADS", omp);
+    restore("LOCAL_WORLD_SIZE", local);
+    const int before = at::get_num_threads();
+    QCOMPARE(configureCpuThreads(1), 1);
+    QCOMPARE(at::get_num_threads(), 1);
+    configureCpuThreads(before);
+  }
+
+  void precisionsAreNamedAndChecked() {
+    QCOMPARE(int(parsePrecision("fp32")), int(Precision::Float32));
+    QCOMPARE(int(parsePrecision("bf16")), int(Precision::BFloat16));
+    QCOMPARE(int(parsePrecision("int8")), int(Precision::Int8));
+    QCOMPARE(kindOf([] { parsePrecision("fp8"); }), ErrorKind::Usage);
+    QCOMPARE(QString(precisionName(Precision::BFloat16)), QStringLiteral("bf16"));
+    QCOMPARE(kindOf([] { requirePrecision(Precision::Int8, torch::Device(torch::kCUDA)); }), ErrorKind::Usage);
+    const CpuFeatures cpu = cpuFeatures();
+    const bool bf16 = cpu.avx512Bf16 || cpu.amxBf16;
+    QCOMPARE(kindOf([] { requirePrecision(Precision::BFloat16, torch::Device(torch::kCPU)); }),
+             bf16 ? ErrorKind::Canceled : ErrorKind::Usage);  // Canceled: nothing thrown
+  }
+
+  // Packed bf16 and int8 Linear layers give the fp32 encoder's features within their rounding;
+  // going back to fp32 gives exactly the fp32 result again (the weights were never touched).
+  void packedLinearsFollowTheFp32Encoder() {
+    PrithviConfig config = PrithviConfig::byName("tiny_test");
+    PrithviMae mae(config);
+    mae->eval();
+    torch::InferenceMode mode;
+    const auto pixels = torch::randn({2, config.inChans, config.numFrames, config.imgSize, config.imgSize});
+    const auto reference = mae->encoder->forwardFeatures(pixels);
+    const CpuFeatures cpu = cpuFeatures();
+    std::vector<std::pair<Precision, double>> cases = {{Precision::Int8, 0.05}};
+    if (cpu.avx512Bf16 || cpu.amxBf16) cases.emplace_back(Precision::BFloat16, 0.05);
+    else qInfo("no AVX512_BF16/AMX here: the bf16 case is not run");
+    for (const auto& [precision, tolerance] : cases) {
+      QCOMPARE(setLinearPrecision(*mae, precision, torch::kCPU), 4 * int(config.depth + config.decoderDepth));
+      QVERIFY(mae->encoder->blockList.front()->attn->qkvPacked != nullptr);
+      const auto features = mae->encoder->forwardFeatures(pixels);
+      QCOMPARE(features.scalar_type(), torch::kFloat32);
+      const double error = ((features - reference).norm() / reference.norm()).item<double>();
+      qInfo("%s encoder features: relative L2 error %.2e", precisionName(precision), error);
+      QVERIFY2(error < tolerance, precisionName(precision));
+      QVERIFY(error > 0);  // the packed path really ran
+      QCOMPARE(setLinearPrecision(*mae, Precision::Float32, torch::kCPU), 0);
+      QVERIFY(torch::equal(mae->encoder->forwardFeatures(pixels), reference));
+    }
+  }
+
   void runtimeHelpers() {
     const int before = at::get_num_threads();
     QCOMPARE(setIntraOpThreads(1), 1);
     QCOMPARE(setIntraOpThreads(0), 1);  // 0 keeps the current count
     setIntraOpThreads(before);
     {
-      CudaBf16Autocast cpu(torch::Device(torch::kCPU));
+      Bf16Autocast cpu(torch::Device(torch::kCPU));  // fp32 on the CPU unless bf16 is asked for
       QVERIFY(!cpu.active());
     }
     {
-      CudaBf16Autocast off(torch::Device(torch::kCPU), false);
-      QVERIFY(!off.active());
+      Bf16Autocast cpuBf16(torch::Device(torch::kCPU), Precision::BFloat16);
+      QVERIFY(cpuBf16.active());
+      const auto product = torch::matmul(torch::randn({4, 8}), torch::randn({8, 4}));
+      QCOMPARE(product.scalar_type(), torch::kBFloat16);
     }
+    QCOMPARE(torch::matmul(torch::randn({4, 8}), torch::randn({8, 4})).scalar_type(), torch::kFloat32);
     if (torch::cuda::is_available()) {
       PrithviMae mae(PrithviConfig::byName("tiny_test"));
       mae->to(torch::kCUDA);
-      CudaBf16Autocast on(torch::Device(torch::kCUDA));
+      Bf16Autocast on(torch::Device(torch::kCUDA));
       QVERIFY(on.active());
       c10::InferenceMode guard;
       const auto out = mae->forward(torch::randn({2, 6, 2, 32, 32}, torch::kCUDA));

@@ -4,6 +4,7 @@
 // they should where they should; the difference map counts the disagreeing pixels; the accuracy
 // dock's confusion matrix equals counts made here from the files, and clicking a cell lights up
 // exactly its pixels; a job can be canceled and leaves no output.
+#include <QComboBox>
 #include <QDockWidget>
 #include <QElapsedTimer>
 #include <QLabel>
@@ -11,6 +12,7 @@
 #include <QTimer>
 #include <QFileInfo>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -27,6 +29,7 @@
 #include "ui/AccuracyDock.h"
 #include "ui/ComparisonDock.h"
 #include "ui/InferenceDialog.h"
+#include "ui/PreferencesDialog.h"
 #include "ui/JobRunner.h"
 #include "ui/MainWindow.h"
 #include "viewers/LayerStack.h"
@@ -347,6 +350,48 @@ class TestModelWorkbench : public QObject {
     QVERIFY(finished.wait(60000));
     QCOMPARE(job.status(), QStringLiteral("failed"));
     QVERIFY2(job.error().contains(QStringLiteral("missing.safetensors")), qPrintable(job.error()));
+  }
+
+  // (Last: its result layer goes on top of the others.) Edit > Preferences sets the CPU threads of
+  // model jobs; the Run Model dialog passes them and its precision to the job, and an int8 run
+  // comes back as a class map like an fp32 one.
+  void precisionAndThreadsReachTheJob() {
+    const int savedThreads = modelCpuThreads();
+    {
+      PreferencesDialog preferences(mWindow.get());
+      auto* threads = preferences.findChild<QSpinBox*>(QStringLiteral("cpuThreadsSpin"));
+      QVERIFY(threads);
+      threads->setValue(1);
+      preferences.accept();
+      QCOMPARE(modelCpuThreads(), 1);
+    }
+    InferenceDialog* dialog = mWindow->openInferenceDialog();
+    QVERIFY(dialog);
+    dialog->setModel(demoModel());
+    dialog->setWindow(64, 0.25);
+    dialog->setOutputPath(mDir.filePath(QStringLiteral("flood-int8.tif")));
+    QStringList arguments = dialog->jobArguments();
+    QVERIFY(!arguments.contains(QStringLiteral("--precision")));  // fp32 unless chosen
+    QCOMPARE(arguments.at(int(arguments.indexOf(QStringLiteral("--threads"))) + 1), QStringLiteral("1"));
+    auto* precision = dialog->findChild<QComboBox*>(QStringLiteral("precisionCombo"));
+    QVERIFY(precision);
+    precision->setCurrentIndex(precision->findData(QStringLiteral("int8")));
+    arguments = dialog->jobArguments();
+    QCOMPARE(arguments.at(int(arguments.indexOf(QStringLiteral("--precision"))) + 1), QStringLiteral("int8"));
+    QSignalSpy results(dialog, &InferenceDialog::resultReady);
+    dialog->run();
+    QVERIFY2(results.wait(180000), qPrintable(dialog->findChild<QLabel*>(QStringLiteral("inferenceStatus"))->text()));
+    QCOMPARE(results.first().at(1).toString(), QStringLiteral("class_map"));
+    // int8 keeps the fp32 map almost everywhere.
+    const std::vector<uint8_t> int8 = readBytes(results.first().at(0).toString().toStdString());
+    const std::vector<uint8_t> fp32 = readBytes(mResult.toStdString());
+    QCOMPARE(int8.size(), fp32.size());
+    int64_t same = 0;
+    for (size_t i = 0; i < fp32.size(); ++i) same += int8[i] == fp32[i];
+    QVERIFY2(double(same) / double(fp32.size()) > 0.99, qPrintable(QStringLiteral("%1 of %2").arg(same).arg(fp32.size())));
+    dialog->close();
+    setModelCpuThreads(savedThreads);
+    QCOMPARE(cpuThreadArguments().isEmpty(), savedThreads == 0);
   }
 
   void cleanupTestCase() { mWindow.reset(); }

@@ -1,5 +1,10 @@
 #include "training/data/ChipLoader.h"
 
+#include <ATen/Parallel.h>
+#include <omp.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -16,6 +21,15 @@ uint64_t mix(uint64_t value) {
   value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9ull;
   value = (value ^ (value >> 27)) * 0x94D049BB133111EBull;
   return value ^ (value >> 31);
+}
+
+// A loader worker must not take cores from the model: its tensor work runs on this thread
+// alone (no OpenMP team of its own beside the model's), at a lower priority, so it fills the
+// time the model leaves and the model's threads are not preempted in the middle of a product.
+void runAsBackgroundWorker() {
+  at::init_num_threads();  // ATen's per-thread set-up first, or it would raise the count again
+  omp_set_num_threads(1);  // this thread's OpenMP setting only
+  setpriority(PRIO_PROCESS, pid_t(gettid()), 10);  // Linux: per thread; failing is harmless
 }
 
 }  // namespace
@@ -99,6 +113,7 @@ void ChipLoader::start(int64_t epoch, int64_t batch) {
 }
 
 void ChipLoader::work() {
+  runAsBackgroundWorker();
   std::unique_ptr<ChipDataset> dataset;
   try {
     dataset = ChipDataset::open(mPath);  // GDAL arrays are per thread

@@ -24,6 +24,7 @@
 #include "core/scene/SceneReader.h"
 #include "training/engine/Network.h"
 #include "training/engine/SceneInference.h"
+#include "training/model/LinearPrecision.h"
 
 namespace prithvi::engine {
 
@@ -169,6 +170,9 @@ InferenceResult inferScenes(const std::string& checkpoint, const std::vector<Sce
   const torch::Device device = deviceFor(options.device);
   LoadedRun run = loadRun(checkpoint, device);
   Network& network = run.network;
+  // bf16: the transformer's Linear weights are packed in bf16 once, and the batches run under
+  // bf16 autocast (below), which covers the heads' convolutions; int8: packed Linear layers.
+  model::setLinearPrecision(network.module(), options.precision, device);
   const std::string output = outputFor(network, checkpoint, run.task, options.output);
   const bool filled = output == "filled", probabilities = output == "probabilities";
   const PrithviConfig& config = network.config;
@@ -228,6 +232,7 @@ InferenceResult inferScenes(const std::string& checkpoint, const std::vector<Sce
       {"PRITHVI_WINDOW", std::to_string(window)},
       {"PRITHVI_OVERLAP", std::to_string(options.overlap)},
       {"PRITHVI_BLEND", options.blend},
+      {"PRITHVI_PRECISION", model::precisionName(options.precision)},
       {"PRITHVI_REGION", std::to_string(region.x) + "," + std::to_string(region.y) + "," + std::to_string(region.width) +
                              "," + std::to_string(region.height)}};
   std::string granules;
@@ -376,7 +381,7 @@ InferenceResult inferScenes(const std::string& checkpoint, const std::vector<Sce
           }
           torch::Tensor reconstruction;
           {
-            model::CudaBf16Autocast autocast(device);
+            model::Bf16Autocast autocast(device, options.precision);
             const model::MaeOutput out = network.mae->forwardMasked(
                 torch::stack(pixels).to(device), model::MaskSpec::fromTokens(torch::cat(tokens).to(device)));
             // (B, 6, T, window, window), normalised: the frame's bands (to HLS DN below).
@@ -400,7 +405,7 @@ InferenceResult inferScenes(const std::string& checkpoint, const std::vector<Sce
         for (size_t i = first; i < last; ++i) windows.push_back(input.slice(3, xs[i] - spanX, xs[i] - spanX + window));
         torch::Tensor probability;
         {
-          model::CudaBf16Autocast autocast(device);
+          model::Bf16Autocast autocast(device, options.precision);
           probability = torch::softmax(network.segmentation->forward(torch::stack(windows).to(device)).to(torch::kFloat32), 1)
                             .to(torch::kCPU);
         }

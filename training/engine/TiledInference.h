@@ -18,6 +18,7 @@
 
 #include "core/raster/RasterSource.h"
 #include "core/scene/Scene.h"
+#include "training/model/CpuRuntime.h"
 
 namespace prithvi {
 class Feedback;
@@ -49,6 +50,8 @@ struct InferenceOptions {
   // after); 0: LibTorch's current setting. Its default follows the physical cores it detects,
   // which can be 1 on virtual machines with several ('prithvi infer' asks for every core).
   int threads = 0;
+  // Precision of the transformer's Linear layers (model/LinearPrecision.h); fp32 is the reference.
+  model::Precision precision = model::Precision::Float32;
   // More metadata items for the output (the registry's provenance of the model, ...).
   std::vector<std::pair<std::string, std::string>> metadata;
 };

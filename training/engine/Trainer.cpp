@@ -1,4 +1,5 @@
 #include "training/engine/Trainer.h"
+#include "training/model/LinearPrecision.h"
 
 #include <torch/torch.h>
 
@@ -353,7 +354,7 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
       int64_t batches = 0;
       validationLoader->start(0);
       while (auto batch = validationLoader->next()) {
-        model::CudaBf16Autocast autocast(device);
+        model::Bf16Autocast autocast(device);
         lossSum += network.loss(*batch, device, segmentation ? &confusion : nullptr, nullptr, 0, cloudGap ? &imputation : nullptr)
                        .item<double>();
         ++batches;
@@ -419,7 +420,7 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
       state.batch = batch->index + 1;
       torch::Tensor loss;
       {
-        model::CudaBf16Autocast autocast(device);
+        model::Bf16Autocast autocast(device);
         loss = network.loss(*batch, device, nullptr, worldPtr, options.seed) / double(options.accumulate);
       }
       loss.backward();
@@ -492,10 +493,11 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
 }
 
 EvaluationResult evaluateCheckpoint(const std::string& checkpointPath, const std::string& dataset, int split,
-                                    const std::string& deviceName, int batchSize) {
+                                    const std::string& deviceName, int batchSize, model::Precision precision) {
   const torch::Device device = deviceFor(deviceName);
   LoadedRun run = loadRun(checkpointPath, device);
   Network& network = run.network;
+  model::setLinearPrecision(network.module(), precision, device);
   LoaderOptions loading;
   loading.split = DataSplit(split);
   loading.batchSize = batchSize;
@@ -520,7 +522,7 @@ EvaluationResult evaluateCheckpoint(const std::string& checkpointPath, const std
   int64_t batches = 0;
   loader.start(0);
   while (auto batch = loader.next()) {
-    model::CudaBf16Autocast autocast(device);
+    model::Bf16Autocast autocast(device, precision);
     lossSum += network
                    .loss(*batch, device, network.pretraining ? nullptr : &result.confusion, nullptr, 0,
                          network.cloudGap ? &result.imputation : nullptr)

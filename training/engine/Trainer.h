@@ -17,6 +17,7 @@
 
 #include "core/metrics/ConfusionMatrix.h"
 #include "core/metrics/ImageMetrics.h"
+#include "training/model/CpuRuntime.h"
 
 namespace prithvi {
 class Feedback;
@@ -88,8 +89,10 @@ struct EvaluationResult {
 // results depend on the batch size a little: the MAE hides the same number of tokens in every
 // sample of a batch, so samples with fewer cloudy tokens hide a few more (spec §5.4 notes the
 // reference code's same simplification).
+// `precision`: the inference precision to evaluate (bf16 and int8 cost some accuracy; this says how much).
 EvaluationResult evaluateCheckpoint(const std::string& checkpoint, const std::string& dataset, int split,
-                                    const std::string& device = "auto", int batchSize = 8);
+                                    const std::string& device = "auto", int batchSize = 8,
+                                    model::Precision precision = model::Precision::Float32);
 
 // The learning rate at `step` (0-based): linear warm-up to `lr`, then cosine to lr * minLrRatio.
 double scheduledLearningRate(const TrainOptions& options, int64_t step);

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/base/Error.h"
+#include "training/model/LinearPrecision.h"
 #include "training/model/PositionEmbedding.h"
 
 namespace prithvi::model {
@@ -44,16 +45,18 @@ AttentionImpl::AttentionImpl(int64_t dim, int64_t heads)
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x) {
   const int64_t b = x.size(0), n = x.size(1), c = x.size(2);
   // (B, N, 3, heads, hd) -> (3, B, heads, N, hd)
-  const auto parts = qkv(x).reshape({b, n, 3, numHeads, headDim}).permute({2, 0, 3, 1, 4});
+  const auto mixed = qkvPacked ? qkvPacked->forward(x) : qkv(x);
+  const auto parts = mixed.reshape({b, n, 3, numHeads, headDim}).permute({2, 0, 3, 1, 4});
   const auto q = parts[0], k = parts[1], v = parts[2];
 #if TORCH_VERSION_MAJOR >= 2
   auto out = at::scaled_dot_product_attention(q, k, v);
 #else
-  const auto attn = torch::matmul(q * scale, k.transpose(-2, -1)).softmax(-1);
+  // Scores in the products' precision (fp32, or bf16 when packed/autocast), softmax in fp32.
+  const auto attn = torch::matmul(q * scale, k.transpose(-2, -1)).softmax(-1, torch::kFloat32).to(v.scalar_type());
   auto out = torch::matmul(attn, v);
 #endif
   out = out.transpose(1, 2).reshape({b, n, c});
-  return proj(out);
+  return projPacked ? projPacked->forward(out) : proj(out);
 }
 
 MlpImpl::MlpImpl(int64_t dim, int64_t hidden) {
@@ -61,7 +64,10 @@ MlpImpl::MlpImpl(int64_t dim, int64_t hidden) {
   fc2 = register_module("fc2", torch::nn::Linear(hidden, dim));
 }
 
-torch::Tensor MlpImpl::forward(const torch::Tensor& x) { return fc2(torch::gelu(fc1(x))); }
+torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
+  const auto hidden = torch::gelu(fc1Packed ? fc1Packed->forward(x) : fc1(x));
+  return fc2Packed ? fc2Packed->forward(hidden) : fc2(hidden);
+}
 
 BlockImpl::BlockImpl(int64_t dim, int64_t heads, int64_t mlpHidden, double eps) {
   norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(eps)));
@@ -444,37 +450,47 @@ StateDict toStateDict(const torch::nn::Module& module, bool includeBuffers) {
   return sd;
 }
 
-int setIntraOpThreads(int n) {
-  if (n > 0) at::set_num_threads(n);
-  return at::get_num_threads();
-}
-
-CudaBf16Autocast::CudaBf16Autocast(const torch::Device& device, bool enable) {
-  if (!enable || !device.is_cuda()) return;
+Bf16Autocast::Bf16Autocast(const torch::Device& device, Precision cpuPrecision) {
+  mCuda = device.is_cuda();
+  if (!mCuda && !(device.is_cpu() && cpuPrecision == Precision::BFloat16)) return;
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  mPrevEnabled = at::autocast::is_autocast_enabled(at::kCUDA);
-  mPrevDtype = static_cast<int>(at::autocast::get_autocast_dtype(at::kCUDA));
-  at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
-  at::autocast::set_autocast_enabled(at::kCUDA, true);
+  const auto type = mCuda ? at::kCUDA : at::kCPU;
+  mPrevEnabled = at::autocast::is_autocast_enabled(type);
+  mPrevDtype = static_cast<int>(at::autocast::get_autocast_dtype(type));
+  at::autocast::set_autocast_dtype(type, at::kBFloat16);
+  at::autocast::set_autocast_enabled(type, true);
 #else
-  mPrevEnabled = at::autocast::is_enabled();
-  mPrevDtype = static_cast<int>(at::autocast::get_autocast_gpu_dtype());
-  at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-  at::autocast::set_enabled(true);
+  if (mCuda) {
+    mPrevEnabled = at::autocast::is_enabled();
+    mPrevDtype = static_cast<int>(at::autocast::get_autocast_gpu_dtype());
+    at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+    at::autocast::set_enabled(true);
+  } else {
+    mPrevEnabled = at::autocast::is_cpu_enabled();
+    mPrevDtype = static_cast<int>(at::autocast::get_autocast_cpu_dtype());
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(true);
+  }
 #endif
   at::autocast::increment_nesting();
   mActive = true;
 }
 
-CudaBf16Autocast::~CudaBf16Autocast() {
+Bf16Autocast::~Bf16Autocast() {
   if (!mActive) return;
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  at::autocast::set_autocast_enabled(at::kCUDA, mPrevEnabled);
-  at::autocast::set_autocast_dtype(at::kCUDA, static_cast<at::ScalarType>(mPrevDtype));
+  const auto type = mCuda ? at::kCUDA : at::kCPU;
+  at::autocast::set_autocast_enabled(type, mPrevEnabled);
+  at::autocast::set_autocast_dtype(type, static_cast<at::ScalarType>(mPrevDtype));
 #else
-  at::autocast::set_enabled(mPrevEnabled);
-  at::autocast::set_autocast_gpu_dtype(static_cast<at::ScalarType>(mPrevDtype));
+  if (mCuda) {
+    at::autocast::set_enabled(mPrevEnabled);
+    at::autocast::set_autocast_gpu_dtype(static_cast<at::ScalarType>(mPrevDtype));
+  } else {
+    at::autocast::set_cpu_enabled(mPrevEnabled);
+    at::autocast::set_autocast_cpu_dtype(static_cast<at::ScalarType>(mPrevDtype));
+  }
 #endif
 }
 

@@ -16,6 +16,7 @@
 // in (t, h, w) order, w fastest; masks (B, L) float with 1 = hidden/removed, 0 = visible.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,10 +29,13 @@
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
+#include "training/model/CpuRuntime.h"
 #include "training/model/PrithviConfig.h"
 #include "training/model/StateDict.h"
 
 namespace prithvi::model {
+
+class PackedLinear;  // training/model/LinearPrecision.h
 
 // Optional metadata of the -TL models. Either may be left undefined: that encoding is then
 // not added (as in the official code).
@@ -51,6 +55,8 @@ struct AttentionImpl : torch::nn::Module {
   double scale;  // headDim^-0.5
   torch::nn::Linear qkv{nullptr};   // D -> 3D, rows [q; k; v], heads contiguous in each
   torch::nn::Linear proj{nullptr};  // D -> D
+  // bf16 or int8 copies that run instead of qkv/proj when set (setLinearPrecision).
+  std::shared_ptr<const PackedLinear> qkvPacked, projPacked;
 };
 TORCH_MODULE(Attention);
 
@@ -60,6 +66,7 @@ struct MlpImpl : torch::nn::Module {
 
   torch::nn::Linear fc1{nullptr};
   torch::nn::Linear fc2{nullptr};
+  std::shared_ptr<const PackedLinear> fc1Packed, fc2Packed;  // as in AttentionImpl
 };
 TORCH_MODULE(Mlp);
 
@@ -269,20 +276,20 @@ ModuleCounts countParameters(const torch::nn::Module& module);
 // Named parameters then buffers of `module`, detached, contiguous, on the CPU.
 StateDict toStateDict(const torch::nn::Module& module, bool includeBuffers = true);
 
-// at::set_num_threads(n) for n > 0 (intra-op threads of CPU kernels); returns the count in use.
-int setIntraOpThreads(int n);
-
-// bf16 autocast for CUDA while alive; does nothing for other devices or when disabled.
-class CudaBf16Autocast {
+// bf16 autocast while alive: always on CUDA; on the CPU only for Precision::BFloat16 (training
+// and benchmarks: gradients reach the fp32 weights; inference packs its weights instead, see
+// LinearPrecision.h). Weight casts are cached until the outermost autocast ends.
+class Bf16Autocast {
  public:
-  CudaBf16Autocast(const torch::Device& device, bool enable = true);
-  ~CudaBf16Autocast();
-  CudaBf16Autocast(const CudaBf16Autocast&) = delete;
-  CudaBf16Autocast& operator=(const CudaBf16Autocast&) = delete;
+  explicit Bf16Autocast(const torch::Device& device, Precision cpuPrecision = Precision::Float32);
+  ~Bf16Autocast();
+  Bf16Autocast(const Bf16Autocast&) = delete;
+  Bf16Autocast& operator=(const Bf16Autocast&) = delete;
   bool active() const { return mActive; }
 
  private:
   bool mActive = false;
+  bool mCuda = false;
   bool mPrevEnabled = false;
   int mPrevDtype = 0;
 };
