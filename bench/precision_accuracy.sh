@@ -35,7 +35,7 @@ for seed in 101 102 103; do
     fi
     iou=$("$prithvi" evaluate --pred "$work/t$seed-$p.tif" --truth "$truth" --classes 2 --json | json 'd["iou"][1]')
     same=$("$prithvi" evaluate --pred "$work/t$seed-$p.tif" --truth "$work/t$seed-fp32.tif" --classes 2 --json | json 'd["overall_accuracy"]')
-    printf '%-6s %-10s %10.4f %14.4f\n' "$seed" "$p" "$iou" "$same"
+    printf '%-6s %-10s %10.4f %14.5f\n' "$seed" "$p" "$iou" "$same"
   done
 done
 

@@ -6,8 +6,9 @@
 #   C++ int8       bench_model --precision int8 (encoder only; its training step is fp32)
 #   Python Debian  bench_model_python.py with Debian's default BLAS (libopenblas0-pthread)
 #   Python OpenMP  the same with the BLAS and threads the programs use (libopenblas0-openmp)
-# against the bound the matrix rate measured in the same process sets (encoder FLOPs / rate of
-# the encoder's Linear shapes; training step FLOPs / the same rate), with the issue's goals:
+# against the bound the matrix rate measured in the same process sets (encoder FLOPs / best rate
+# of the encoder's Linear shapes; training step FLOPs / the same rate), with the issue's goals
+# (times are the best of the repeats, like the rate: this shared 2-core VM varies by +-30 %):
 # fp32 encoder <= 1.2x its bound, training step <= 1.5x, bf16 encoder <= 0.6x the fp32 bound.
 # Then one 100M encoder block split into matrix products, attention and element-wise work.
 #   bench/run_model_bench.sh [build/bin] [threads] [repeats]
@@ -48,6 +49,7 @@ names = {"cpp-fp32": "C++ fp32 (default)", "cpp-bf16": "C++ bf16", "cpp-int8": "
          "python-debian": "Python, Debian's BLAS", "python-openmp": "Python, OpenMP BLAS"}
 print("%-22s %-3s %-22s %9s %9s %10s %9s %9s %10s" % ("config", "T", "implementation", "encoder s", "bound s",
       "enc/bound", "train s", "bound s", "train/bnd"))
+print("(best of the repeats; medians in the JSON lines of bench_model and bench_model_python.py)")
 for key in sorted({(r["config"], r["frames"]) for r in rows}, key=lambda k: (k[0] != "prithvi_eo_v2_tiny_tl", k[1])):
     group = [r for r in rows if (r["config"], r["frames"]) == key]
     ref = next((r for r in group if r["row"] == "cpp-fp32" and "encoder_bound_s" in r), None)
@@ -58,16 +60,19 @@ for key in sorted({(r["config"], r["frames"]) for r in rows}, key=lambda k: (k[0
         if "encoder_s" not in r:
             print("%-22s %-3d %-22s %s" % (key[0], key[1], names[r["row"]], "(not run: refused here)"))
             continue
-        train = r["train_step_s"] if r["row"] != "cpp-int8" else float("nan")
-        print("%-22s %-3d %-22s %9.3f %9.3f %9.2fx %9.3f %9.3f %9.2fx" % (key[0], key[1], names[r["row"]],
-              r["encoder_s"], eb, r["encoder_s"] / eb, train, tb, train / tb))
-    print("%-22s %-3d matrix rate fp32 %.0f GFLOP/s, bf16 %.0f GFLOP/s; encoder %.1f GFLOP, train step %.1f GFLOP" % (
-          key[0], key[1], ref["matrix_gflops"], ref["matrix_gflops_bf16"], ref["encoder_gflop"], ref["train_step_gflop"]))
+        train = r["train_step_min_s"] if r["row"] != "cpp-int8" else float("nan")
+        error = "  features %.1e from fp32" % r["feature_error"] if r.get("feature_error") else ""
+        print("%-22s %-3d %-22s %9.3f %9.3f %9.2fx %9.3f %9.3f %9.2fx%s" % (key[0], key[1], names[r["row"]],
+              r["encoder_min_s"], eb, r["encoder_min_s"] / eb, train, tb, train / tb, error))
+    print("%-22s %-3d matrix rate fp32 %.0f GFLOP/s, bf16 %.0f GFLOP/s; encoder %.1f GFLOP, train step %.1f GFLOP, "
+          "of which AdamW (memory-bound, no FLOPs in the bound) %.3f s" % (key[0], key[1], ref["matrix_gflops"],
+          ref["matrix_gflops_bf16"], ref["encoder_gflop"], ref["train_step_gflop"], ref["optimizer_min_s"]))
     bf = next((r for r in group if r["row"] == "cpp-bf16" and "encoder_s" in r), None)
-    goals = ["fp32 encoder %.2fx bound (goal <= 1.2x): %s" % (ref["encoder_s"] / eb, "met" if ref["encoder_s"] <= 1.2 * eb else "NOT met"),
-             "train step %.2fx bound (goal <= 1.5x): %s" % (ref["train_step_s"] / tb, "met" if ref["train_step_s"] <= 1.5 * tb else "NOT met")]
+    enc, train = ref["encoder_min_s"], ref["train_step_min_s"]
+    goals = ["fp32 encoder %.2fx bound (goal <= 1.2x): %s" % (enc / eb, "met" if enc <= 1.2 * eb else "NOT met"),
+             "train step %.2fx bound (goal <= 1.5x): %s" % (train / tb, "met" if train <= 1.5 * tb else "NOT met")]
     if bf:
-        goals.append("bf16 encoder %.2fx fp32 bound (goal <= 0.6x): %s" % (bf["encoder_s"] / eb, "met" if bf["encoder_s"] <= 0.6 * eb else "NOT met"))
+        goals.append("bf16 encoder %.2fx fp32 bound (goal <= 0.6x): %s" % (bf["encoder_min_s"] / eb, "met" if bf["encoder_min_s"] <= 0.6 * eb else "NOT met"))
     print("%-22s %-3d goals: %s" % (key[0], key[1], "; ".join(goals)))
     print()
 for text in sys.argv[2:]:
