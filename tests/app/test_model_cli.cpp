@@ -2,6 +2,7 @@
 // released flat layout, written by Debian's python3-torch), `model forward` against the
 // independent Python reference (the parity probe), embed and reconstruct on a synthetic granule.
 #include <QDir>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -69,6 +70,22 @@ class TestModelCli : public QObject {
                                                         path("out.tif"), QStringLiteral("--precision"), QStringLiteral("fp8")});
     QCOMPARE(badPrecision.code, 2);
     QVERIFY(badPrecision.err.contains("fp32, bf16 or int8"));
+    // With Debian's pthread OpenBLAS forced in front, every command warns and `system` fails.
+    const QString pthreadBlas = QStringLiteral("/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3");
+    if (!QFileInfo::exists(pthreadBlas)) QSKIP("libopenblas0-pthread is not installed: no contended BLAS to try");
+    QProcess contended;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("LD_PRELOAD"), pthreadBlas);
+    contended.setProcessEnvironment(environment);
+    contended.start(QStringLiteral(PRITHVI_BIN_DIR "/prithvi"),
+                    {QStringLiteral("system"), QStringLiteral("--json"), QStringLiteral("--threads"), QStringLiteral("2")});
+    QVERIFY(contended.waitForFinished(60000));
+    QCOMPARE(contended.exitCode(), 1);
+    const QJsonObject fighting = QJsonDocument::fromJson(contended.readAllStandardOutput()).object();
+    QCOMPARE(fighting[QStringLiteral("blas_threads")].toString(), QStringLiteral("pthreads"));
+    QVERIFY(fighting[QStringLiteral("contended")].toBool());
+    const QByteArray warning = contended.readAllStandardError();
+    QVERIFY2(warning.contains("prithvi: warning:") && warning.contains("libopenblas0-openmp"), warning.constData());
   }
 
   void initInspectConvert() {
