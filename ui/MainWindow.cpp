@@ -339,8 +339,7 @@ void MainWindow::buildMenus() {
   edit->addSeparator();
   edit->addAction(mLabels->deletePolygonAction());
   edit->addSeparator();
-  edit->addAction(tr("&Preferences…"), QKeySequence::Preferences, this, [this] { PreferencesDialog(this).exec(); })
-      ->setMenuRole(QAction::PreferencesRole);
+  edit->addAction(tr("&Preferences…"), QKeySequence(tr("Ctrl+,")), this, [this] { PreferencesDialog(this).exec(); });
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->addAction(tr("Zoom to &Full"), QKeySequence(tr("Ctrl+Shift+F")), mCanvas, &MapCanvas::zoomToFull);

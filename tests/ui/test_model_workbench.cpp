@@ -4,7 +4,11 @@
 // they should where they should; the difference map counts the disagreeing pixels; the accuracy
 // dock's confusion matrix equals counts made here from the files, and clicking a cell lights up
 // exactly its pixels; a job can be canceled and leaves no output.
+#include <QAction>
+#include <QApplication>
 #include <QComboBox>
+#include <QMenu>
+#include <QMenuBar>
 #include <QDockWidget>
 #include <QElapsedTimer>
 #include <QLabel>
@@ -357,6 +361,25 @@ class TestModelWorkbench : public QObject {
   // comes back as a class map like an fp32 one.
   void precisionAndThreadsReachTheJob() {
     const int savedThreads = modelCpuThreads();
+    // The menu item a user finds, and the dialog it opens.
+    QAction* open = nullptr;
+    for (QAction* menu : mWindow->menuBar()->actions())
+      if (menu->menu())
+        for (QAction* item : menu->menu()->actions())
+          if (item->text() == QStringLiteral("&Preferences…") && item->isVisible()) open = item;
+    QVERIFY(open);
+    bool shown = false;
+    QTimer closer;
+    connect(&closer, &QTimer::timeout, this, [&] {
+      if (auto* dialog = qobject_cast<PreferencesDialog*>(QApplication::activeModalWidget())) {
+        shown = dialog->isVisible();
+        dialog->reject();
+      }
+    });
+    closer.start(50);
+    open->trigger();  // returns when the dialog closes
+    closer.stop();
+    QVERIFY(shown);
     {
       PreferencesDialog preferences(mWindow.get());
       auto* threads = preferences.findChild<QSpinBox*>(QStringLiteral("cpuThreadsSpin"));
