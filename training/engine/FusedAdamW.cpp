@@ -9,6 +9,29 @@
 
 namespace prithvi::engine {
 
+namespace {
+
+// One AdamW update of elements [begin, end), vectorised (the file is built with -fno-math-errno:
+// with errno semantics std::sqrt kept the loop scalar, 0.27 s per step of the 100M MAE instead of
+// 0.065 s), for AVX-512, AVX2 and the x86-64 baseline, chosen when the program loads (GCC
+// function multi-versioning). Vector sqrt and division round as the scalar ones: same results.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void adamwUpdate(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, int64_t begin,
+                 int64_t end, float b1, float b2, float decay, float stepSize, float invSqrtBc2, float eps) {
+  for (int64_t k = begin; k < end; ++k) {
+    const float grad = g[k];
+    const float mk = b1 * m[k] + (1.0f - b1) * grad;
+    const float vk = b2 * v[k] + (1.0f - b2) * grad * grad;
+    m[k] = mk;
+    v[k] = vk;
+    p[k] = p[k] * decay - stepSize * mk / (std::sqrt(vk) * invSqrtBc2 + eps);
+  }
+}
+
+}  // namespace
+
 FusedAdamW::FusedAdamW(std::vector<torch::Tensor> parameters, AdamWOptions options)
     : mParameters(std::move(parameters)), mOptions(options) {
   for (const auto& p : mParameters) {
@@ -46,14 +69,7 @@ void FusedAdamW::step() {
       float* m = mExpAvg[i].data_ptr<float>();
       float* v = mExpAvgSq[i].data_ptr<float>();
       at::parallel_for(0, p.numel(), 32768, [&](int64_t begin, int64_t end) {
-        for (int64_t k = begin; k < end; ++k) {
-          const float grad = gv[k];
-          const float mk = b1 * m[k] + (1.0f - b1) * grad;
-          const float vk = b2 * v[k] + (1.0f - b2) * grad * grad;
-          m[k] = mk;
-          v[k] = vk;
-          pv[k] = pv[k] * decay - stepSize * mk / (std::sqrt(vk) * invSqrtBc2 + eps);
-        }
+        adamwUpdate(pv, gv, m, v, begin, end, b1, b2, decay, stepSize, invSqrtBc2, eps);
       });
     } else {
       p.mul_(decay);
