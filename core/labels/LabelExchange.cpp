@@ -1,4 +1,5 @@
 #include "core/labels/LabelExchange.h"
+#include "core/base/NumberText.h"
 
 #include <gdal_alg.h>
 #include <gdal_priv.h>
@@ -123,11 +124,6 @@ std::string classList(const ClassScheme& scheme) {
   return list + "; ignore value " + std::to_string(scheme.ignoreValue);
 }
 
-std::string numberText(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.10g", value);
-  return text;
-}
 
 }  // namespace
 

@@ -1,4 +1,5 @@
 #include "core/raster/GeoTransform.h"
+#include "core/base/NumberText.h"
 
 #include <cmath>
 #include <cstdio>
@@ -33,10 +34,8 @@ std::optional<PixelOffset> latticeOffset(const GeoTransform& base, const GeoTran
 }
 
 std::string GeoTransform::toString() const {
-  char text[256];
-  const auto& c = mCoefficients;
-  std::snprintf(text, sizeof text, "%.17g %.17g %.17g %.17g %.17g %.17g", c[0], c[1], c[2], c[3],
-                c[4], c[5]);
+  std::string text;
+  for (const double c : mCoefficients) text += (text.empty() ? "" : " ") + numberText(c);
   return text;
 }
 

@@ -1,4 +1,5 @@
 #include "core/registry/ModelRegistry.h"
+#include "core/base/NumberText.h"
 
 #include <algorithm>
 
@@ -523,9 +524,7 @@ Card buildCard(ModelRegistry& registry, int64_t id) {
   if (!version.note.empty()) identity.rows.push_back({"Note", version.note});
   CardSection metrics{"Metrics", {}};
   for (const auto& [name, value] : version.metrics) {
-    char text[64];
-    std::snprintf(text, sizeof text, "%.4f", value);
-    metrics.rows.push_back({name, text});
+    metrics.rows.push_back({name, fixedNumberText(value, 4)});
   }
   CardSection origin{"Lineage", {}};
   std::string sets;

@@ -1,4 +1,5 @@
 #include "core/timeseries/TileCube.h"
+#include "core/base/NumberText.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -153,8 +154,23 @@ std::unique_ptr<TileCube> TileCube::open(const std::string& path) {
   impl.dates = zarr::parseJsonList(zarr::readString(*root, "dates"));
   impl.sensors = zarr::parseJsonList(zarr::readString(*root, "sensors"));
   std::array<double, 6> coefficients{};
-  std::istringstream transform(zarr::readString(*root, "geotransform"));
-  for (double& c : coefficients) transform >> c;
+  {
+    // Six numbers written by GeoTransform::toString, read without the locale; a cube written
+    // under a comma-decimal locale by an older version is refused, to be built again.
+    const std::string text = zarr::readString(*root, "geotransform");
+    size_t at = 0, read = 0;
+    for (double& c : coefficients) {
+      const size_t from = text.find_first_not_of(' ', at);
+      const size_t to = from == std::string::npos ? from : text.find(' ', from);
+      const auto value = from == std::string::npos ? std::nullopt : parseNumber(std::string_view(text).substr(from, to - from));
+      if (!value) break;
+      c = *value;
+      ++read;
+      at = to;
+    }
+    if (read != coefficients.size() || text.find_first_not_of(' ', at) != std::string::npos)
+      throwBadInput(path + ": its geotransform '" + text + "' is not six numbers; build the cube again (prithvi cube build)");
+  }
   impl.geoTransform = GeoTransform(coefficients);
   const auto& dims = impl.reflectance->GetDimensions();
   impl.height = int(dims[2]->GetSize());

@@ -88,6 +88,35 @@ class TestModelCli : public QObject {
     QVERIFY2(warning.contains("prithvi: warning:") && warning.contains("libopenblas0-openmp"), warning.constData());
   }
 
+  // A checkpoint written under a comma-decimal locale reads back (its config JSON held
+  // "norm_eps": 9,99e-07 before numbers ignored the locale).
+  void checkpointsSurviveAGermanLocale() {
+    if (!prithvi::test::runProcess(QStringLiteral("/usr/bin/locale"), {QStringLiteral("-a")}).out.toLower().contains("de_de.utf8"))
+      QSKIP("the de_DE.UTF-8 locale is not installed (packaging/bootstrap.sh makes it)");
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("LC_ALL"), QStringLiteral("de_DE.UTF-8"));
+    auto german = [&](const QStringList& arguments) {
+      QProcess process;
+      process.setProcessEnvironment(environment);
+      process.start(QStringLiteral(PRITHVI_BIN_DIR "/prithvi"), arguments);
+      process.waitForFinished(120000);
+      return Run{process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
+    };
+    const QString file = path("german.safetensors");
+    QCOMPARE(german({QStringLiteral("weights"), QStringLiteral("init"), file, QStringLiteral("--config"), QStringLiteral("tiny_test")}).code, 0);
+    const Run inspected = german({QStringLiteral("weights"), QStringLiteral("inspect"), file, QStringLiteral("--json")});
+    QVERIFY2(inspected.code == 0, inspected.err.constData());
+    // The same file reads the same in the C locale, and its config holds a plain JSON number.
+    const Run plain = prithvi::test::runPrithvi({QStringLiteral("weights"), QStringLiteral("inspect"), file, QStringLiteral("--json")});
+    QCOMPARE(plain.code, 0);
+    QCOMPARE(inspected.json(), plain.json());
+    QFile raw(file);
+    QVERIFY(raw.open(QIODevice::ReadOnly));
+    const QByteArray head = raw.read(64 * 1024);
+    QVERIFY(head.contains("1e-06") || head.contains("1e-6"));
+    QVERIFY(!head.contains("e-07,") && !head.contains("9,9"));
+  }
+
   void initInspectConvert() {
     QCOMPARE(prithvi::test::runPrithvi({QStringLiteral("weights"), QStringLiteral("init"), path("tiny.safetensors"), QStringLiteral("--config"),
                       QStringLiteral("tiny_test"), QStringLiteral("--seed"), QStringLiteral("3")})

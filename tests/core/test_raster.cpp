@@ -3,6 +3,8 @@
 #include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
+#include <clocale>
+#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -10,6 +12,8 @@
 
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
+#include "core/base/NumberText.h"
+#include "core/raster/GeoTransform.h"
 #include "core/raster/Crs.h"
 #include "core/raster/Overviews.h"
 #include "core/raster/RasterSource.h"
@@ -31,6 +35,27 @@ class TestRaster : public QObject {
 
  private Q_SLOTS:
   void initTestCase() { QVERIFY2(test::haveSamples(), "run packaging/fetch-samples.sh first"); }
+
+  // Numbers written to files ignore the locale: under de_DE printf writes "0,5", which read
+  // back as 0 (or broke the JSON of a checkpoint's config).
+  void numbersInFilesIgnoreTheLocale() {
+    const std::string before = std::setlocale(LC_ALL, nullptr);
+    if (!std::setlocale(LC_ALL, "de_DE.UTF-8")) QSKIP("the de_DE.UTF-8 locale is not installed (packaging/bootstrap.sh makes it)");
+    char localised[16];
+    std::snprintf(localised, sizeof localised, "%g", 0.5);
+    QCOMPARE(QString(localised), QStringLiteral("0,5"));  // the locale really is in force
+    QCOMPARE(numberText(0.5), std::string("0.5"));
+    QCOMPARE(numberText(9.9999999999999995e-07), std::string("1e-06"));
+    QCOMPARE(fixedNumberText(0.75, 4), std::string("0.7500"));
+    QCOMPARE(parseNumber("0.5").value_or(-1), 0.5);
+    QCOMPARE(parseNumber("-2.5e-3").value_or(0), -2.5e-3);
+    QVERIFY(!parseNumber("0,5"));
+    QVERIFY(!parseNumber("1.5x"));
+    QVERIFY(!parseNumber(""));
+    const GeoTransform transform({499980.5, 30, 0, 3300000.25, 0, -30});
+    QCOMPARE(transform.toString(), std::string("499980.5 30 0 3300000.25 0 -30"));
+    std::setlocale(LC_ALL, before.c_str());
+  }
 
   void opensLandsatSample() {
     const auto source = RasterSource::open(test::samplePath(QStringLiteral("stars/L7_ETMs.tif")).toStdString());

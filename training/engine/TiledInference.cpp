@@ -1,4 +1,5 @@
 #include "training/engine/TiledInference.h"
+#include "core/base/NumberText.h"
 
 #include <torch/torch.h>
 
@@ -230,7 +231,7 @@ InferenceResult inferScenes(const std::string& checkpoint, const std::vector<Sce
       {"PRITHVI_MODEL", QFileInfo(QString::fromStdString(checkpoint)).absoluteFilePath().toStdString()},
       {"PRITHVI_TASK", run.task},
       {"PRITHVI_WINDOW", std::to_string(window)},
-      {"PRITHVI_OVERLAP", std::to_string(options.overlap)},
+      {"PRITHVI_OVERLAP", numberText(options.overlap)},
       {"PRITHVI_BLEND", options.blend},
       {"PRITHVI_PRECISION", model::precisionName(options.precision)},
       {"PRITHVI_REGION", std::to_string(region.x) + "," + std::to_string(region.y) + "," + std::to_string(region.width) +

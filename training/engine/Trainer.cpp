@@ -1,4 +1,5 @@
 #include "training/engine/Trainer.h"
+#include "core/base/NumberText.h"
 #include "training/model/LinearPrecision.h"
 
 #include <torch/torch.h>
@@ -33,6 +34,16 @@ namespace prithvi::engine {
 namespace {
 
 using model::PrithviConfig;
+
+// A checkpoint's best metric. Checkpoints written before numbers were locale-independent may
+// hold a comma-decimal "0,8123" (a German locale): read as the number it meant, so they resume.
+double bestMetricOf(const std::string& text, const std::string& path) {
+  if (const auto value = parseNumber(text)) return *value;
+  std::string legacy = text;
+  std::replace(legacy.begin(), legacy.end(), ',', '.');
+  if (const auto value = parseNumber(legacy)) return *value;
+  throwBadInput(path + ": its best metric '" + text + "' is not a number; it cannot be resumed");
+}
 
 constexpr const char* kLastName = "last.safetensors";
 constexpr const char* kBestName = "best.safetensors";
@@ -282,7 +293,7 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
     state.step = std::stoll(extra("step"));
     state.epoch = std::stoll(extra("epoch"));
     state.batch = std::stoll(extra("batch"));
-    state.bestMetric = std::stod(extra("best_metric"));
+    state.bestMetric = bestMetricOf(extra("best_metric"), lastPath);
     state.bestStep = std::stoll(extra("best_step"));
     state.badEvaluations = std::stoi(extra("bad_evaluations"));
     torch::Generator generator = at::detail::getDefaultCPUGenerator();
@@ -320,11 +331,7 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
       std::lock_guard<std::mutex> lock(generator.mutex());
       rng = generator.get_state();
     }
-    auto number = [](double value) {
-      char text[40];
-      std::snprintf(text, sizeof text, "%.17g", value);
-      return std::string(text);
-    };
+    auto number = [](double value) { return numberText(value); };
     model::saveTrainingCheckpoint(path, model::toStateDict(network.module()), optimizerState, optionsJson(options, network.config),
                                   metricsJson,
                                   {{"step", std::to_string(state.step)},

@@ -1,4 +1,5 @@
 #include "training/model/Json.h"
+#include "core/base/NumberText.h"
 
 #include <cctype>
 #include <cstdlib>
@@ -172,7 +173,9 @@ class JsonParser {
       }
       while (mPos < mText.size() && std::isdigit(static_cast<unsigned char>(mText[mPos]))) ++mPos;
     }
-    v.number = std::strtod(mText.substr(numberStart, mPos - numberStart).c_str(), nullptr);
+    // The text was checked above; from_chars reads it without the locale (strtod would stop at
+    // the '.' under a comma-decimal locale).
+    v.number = prithvi::parseNumber(std::string_view(mText).substr(numberStart, mPos - numberStart)).value_or(0.0);
     if (integral && fits) {
       v.kind = Json::Kind::Int;
       v.integer = value;

@@ -1,4 +1,5 @@
 #include "training/model/PrithviConfig.h"
+#include "core/base/NumberText.h"
 
 #include "training/model/Json.h"
 
@@ -124,11 +125,7 @@ std::string quote(const std::string& s) {
   return out + "\"";
 }
 
-std::string num(double d) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", d);
-  return buf;
-}
+std::string num(double d) { return numberText(d); }
 
 int64_t asInt(const Json& v, const std::string& key) {
   if (!v.isNumber() || std::floor(v.number) != v.number) throwBadInput("model config JSON: '" + key + "' must be an integer");
