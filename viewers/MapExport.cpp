@@ -569,7 +569,7 @@ void exportMap(const MapExportRequest& request, const std::string& path, Feedbac
         svg.setSize(pixels);
         svg.setViewBox(QRect(QPoint(0, 0), pixels));
         svg.setResolution(int(std::lround(request.dpi)));
-        svg.setTitle(request.title);
+        svg.setTitle(request.title.toHtmlEscaped());  // Qt 6.4 writes the title into <title> unescaped
         svg.setDescription(QStringLiteral("Map exported by Prithvi Studio"));
         QPainter painter;
         if (!painter.begin(&svg)) throwIo("cannot write " + path + ": the SVG cannot be created there");

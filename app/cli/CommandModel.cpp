@@ -344,6 +344,8 @@ int commandInfer(const QStringList& arguments) {
   cli.addOption({QStringLiteral("batch")}, QStringLiteral("windows per forward pass"), QStringLiteral("n"), QStringLiteral("4"));
   cli.addOption({QStringLiteral("device")}, QStringLiteral("auto, cpu or cuda"), QStringLiteral("device"), QStringLiteral("auto"));
   cli.addOption({QStringLiteral("threads")}, QStringLiteral("CPU threads (default: the physical cores)"), QStringLiteral("n"), QStringLiteral("0"));
+  cli.addOption({QStringLiteral("force")},
+                QStringLiteral("allow --out in the folder of an input scene (never onto an input file)"));
   cli.addOption({QStringLiteral("precision")},
                 QStringLiteral("fp32 (default), bf16 (CPUs with AVX512_BF16 or AMX, and GPUs) or int8 (CPU, dynamic "
                                "quantisation of the transformer's Linear layers): faster, slightly less exact"),
@@ -372,6 +374,7 @@ int commandInfer(const QStringList& arguments) {
     options.device = cli.value(QStringLiteral("device")).toStdString();
     options.threads = model::defaultCpuThreads(int(cli.intValue(QStringLiteral("threads"), 0, 1024)));
     options.precision = model::parsePrecision(cli.value(QStringLiteral("precision")).toStdString());
+    options.outputBesideInputs = cli.isSet(QStringLiteral("force"));
     const auto scenes = inferenceScenes(cli);
     // --frame: a position in date order, or the id of one of the dates.
     const QString frame = cli.value(QStringLiteral("frame"));

@@ -7,6 +7,7 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QXmlStreamReader>
 #include <cmath>
 
 #include <gdal.h>
@@ -121,6 +122,21 @@ class TestExportCli : public QObject {
     QVERIFY2(svg.code == 0, qPrintable(describe(svg)));
     QFile svgFile(path("flood.svg"));
     QVERIFY(svgFile.open(QIODevice::ReadOnly) && svgFile.readAll().contains("Mask only"));
+    // A title with markup stays text: the SVG is well-formed XML and holds no element of it.
+    const Run hostile = runPrithvi({"export", "map", "--out", path("hostile.svg"), "--layer", mMask + ":classes", "--title",
+                                    "Floods & fires </title><script>alert(1)</script>"});
+    QVERIFY2(hostile.code == 0, qPrintable(describe(hostile)));
+    QFile hostileFile(path("hostile.svg"));
+    QVERIFY(hostileFile.open(QIODevice::ReadOnly));
+    QXmlStreamReader xml(&hostileFile);
+    QString title;
+    while (!xml.atEnd()) {
+      xml.readNext();
+      QVERIFY2(!(xml.isStartElement() && xml.name() == QLatin1String("script")), "the title's markup became an element");
+      if (xml.isStartElement() && xml.name() == QLatin1String("title")) title = xml.readElementText();
+    }
+    QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+    QCOMPARE(title, QStringLiteral("Floods & fires </title><script>alert(1)</script>"));
     const Run tif = runPrithvi({"export", "map", "--out", path("view.tif"), "--project", project, "--layer", mScene + ":ndvi",
                                 "--layer", mMask, "--events", "jsonl"});
     QVERIFY2(tif.code == 0, qPrintable(describe(tif)));

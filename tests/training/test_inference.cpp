@@ -4,6 +4,7 @@
 // 'prithvi infer' takes project scenes and reports its artifact, and the raster comparison of
 // 'prithvi evaluate --pred --truth' counts what it should.
 
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -416,6 +417,41 @@ class TestInference : public QObject {
     options.blend = "wavy";
     QVERIFY(!test::expectError(ErrorKind::Usage, [&] { inferScenes(kModel, {mLarge}, out, options); }).empty());
     QVERIFY(!QFileInfo::exists(QString::fromStdString(out)));
+  }
+
+  // An output onto an input band would replace the imagery with class codes (later time series
+  // read Red 0.0); one in a scene's folder would be scanned as imagery. Both are refused before
+  // anything is written; --force (outputBesideInputs) allows the folder, never the file.
+  void neverWritesOverItsInputs() {
+    const std::string red = mSmall.band(BandRole::Red)->path;
+    const QByteArray before = [&] {
+      QFile file(QString::fromStdString(red));
+      return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+    }();
+    QVERIFY(!before.isEmpty());
+    InferenceOptions options;
+    const std::string onInput = test::expectError(ErrorKind::Usage, [&] { inferScenes(kModel, {mSmall}, red, options); });
+    QVERIFY2(onInput.find("is an input of this run (Red") != std::string::npos, onInput.c_str());
+    options.outputBesideInputs = true;
+    QVERIFY(!test::expectError(ErrorKind::Usage, [&] { inferScenes(kModel, {mSmall}, red, options); }).empty());
+    QFile file(QString::fromStdString(red));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QVERIFY(file.readAll() == before);  // untouched
+    const std::string beside = QFileInfo(QString::fromStdString(red)).absolutePath().toStdString() + "/water.tif";
+    options.outputBesideInputs = false;
+    QVERIFY(test::expectError(ErrorKind::Usage, [&] { inferScenes(kModel, {mSmall}, beside, options); })
+                .find("--force") != std::string::npos);
+    QVERIFY(!QFileInfo::exists(QString::fromStdString(beside)));
+    options.outputBesideInputs = true;
+    inferScenes(kModel, {mSmall}, beside, options);
+    QVERIFY(QFileInfo::exists(QString::fromStdString(beside)));
+    QFile::remove(QString::fromStdString(beside));
+    // The command says the same and exits 2.
+    const test::ProcessRun refused = test::runPrithvi({"infer", "--model", QString::fromStdString(kModel), "--input",
+                                                       QString::fromStdString(red).section('.', 0, -3), "--out",
+                                                       QString::fromStdString(red)});
+    QCOMPARE(refused.code, 2);
+    QVERIFY2(refused.err.contains("is an input of this run"), refused.err.constData());
   }
 };
 

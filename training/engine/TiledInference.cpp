@@ -117,6 +117,27 @@ std::string outputFor(const Network& network, const std::string& checkpoint, con
   return requested;
 }
 
+// Refuses an output that would replace an input file, or (unless allowed) land in the folder of
+// an input scene, where the next scan would take it for imagery.
+void refuseOutputOverInputs(const std::string& outPath, const std::vector<Scene>& dates, bool besideInputs) {
+  const QFileInfo out(QString::fromStdString(outPath));
+  const QString outFile = out.absoluteFilePath(), outFolder = out.absolutePath();
+  const QString outCanonical = out.exists() ? out.canonicalFilePath() : QString();
+  for (const Scene& scene : dates)
+    for (const SceneBand& band : scene.bands) {
+      const QFileInfo input(QString::fromStdString(band.path));
+      if (input.absoluteFilePath() == outFile || (!outCanonical.isEmpty() && input.canonicalFilePath() == outCanonical))
+        throwUsage("--out " + outPath + " is an input of this run (" + bandRoleName(band.role) + " of scene " + scene.id +
+                   "): writing it would destroy the imagery; choose another file");
+    }
+  if (besideInputs) return;
+  for (const Scene& scene : dates)
+    for (const SceneBand& band : scene.bands)
+      if (QFileInfo(QString::fromStdString(band.path)).absolutePath() == outFolder)
+        throwUsage("--out " + outPath + " is in the folder of scene " + scene.id +
+                   ", among its band files; write results elsewhere (e.g. a results/ folder), or pass --force");
+}
+
 }  // namespace
 
 std::vector<float> blendWeights(const std::string& blend, int size) {
@@ -167,6 +188,7 @@ InferenceResult inferScenes(const std::string& checkpoint, const std::vector<Sce
   if (!(options.overlap >= 0 && options.overlap <= 0.9)) throwUsage("overlap must be between 0 and 0.9");
   if (options.batch < 1) throwUsage("the batch needs at least one window");
   if (dates.empty()) throwUsage("no scenes to run");
+  refuseOutputOverInputs(outPath, dates, options.outputBesideInputs);
   blendWeights(options.blend, 1);  // refuses an unknown blend before the model is loaded
   const torch::Device device = deviceFor(options.device);
   LoadedRun run = loadRun(checkpoint, device);

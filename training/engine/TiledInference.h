@@ -52,6 +52,9 @@ struct InferenceOptions {
   int threads = 0;
   // Precision of the transformer's Linear layers (model/LinearPrecision.h); fp32 is the reference.
   model::Precision precision = model::Precision::Float32;
+  // Allows an output inside a folder that holds one of the input scenes' files (never onto an
+  // input file itself): off, so a class map cannot replace or sit among the imagery it came from.
+  bool outputBesideInputs = false;
   // More metadata items for the output (the registry's provenance of the model, ...).
   std::vector<std::pair<std::string, std::string>> metadata;
 };
@@ -77,7 +80,8 @@ struct InferenceResult {
 };
 
 // `dates` are the frames (one scene per date, co-registered) the model was trained on.
-// Error(Usage) for a wrong number of dates, an output the checkpoint cannot make (filled from
+// Error(Usage) for an output path that is one of the input files, or inside the folder of one
+// (unless outputBesideInputs), for a wrong number of dates, an output the checkpoint cannot make (filled from
 // a segmentation model, classes from an MAE), a region outside the scene or bad options;
 // Error(BadInput) for scenes without the six bands or on different grids, or a filled frame
 // without Fmask.
