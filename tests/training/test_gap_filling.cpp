@@ -378,6 +378,7 @@ class TestGapFilling : public QObject {
                 described);
     const Scene stack = scanForScenes({path("stack.tif")}).scenes.at(0);
     options.output = "";
+    options.outputBesideInputs = true;  // no.tif beside stack.tif: this case is about the missing Fmask
     test::expectError(ErrorKind::BadInput, [&] { inferScenes(mCheckpoint, {stack, mOther}, path("no.tif"), options); },
                       "no Fmask band");
     QVERIFY(!QFileInfo::exists(mDir.filePath("no.tif")));
