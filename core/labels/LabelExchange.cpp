@@ -1,5 +1,4 @@
 #include "core/labels/LabelExchange.h"
-#include "core/base/NumberText.h"
 
 #include <gdal_alg.h>
 #include <gdal_priv.h>
@@ -18,6 +17,7 @@
 #include "core/base/AtomicFile.h"
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
+#include "core/base/NumberText.h"
 #include "core/labels/LabelEditor.h"
 #include "core/labels/LabelGeometry.h"
 #include "core/labels/LabelStore.h"

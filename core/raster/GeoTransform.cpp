@@ -1,8 +1,9 @@
 #include "core/raster/GeoTransform.h"
-#include "core/base/NumberText.h"
 
 #include <cmath>
 #include <cstdio>
+
+#include "core/base/NumberText.h"
 
 namespace prithvi {
 

@@ -1,5 +1,4 @@
 #include "core/registry/ModelRegistry.h"
-#include "core/base/NumberText.h"
 
 #include <algorithm>
 
@@ -15,6 +14,7 @@
 #include "core/base/AtomicFile.h"
 #include "core/base/Error.h"
 #include "core/base/Json.h"
+#include "core/base/NumberText.h"
 #include "core/hls/Mgrs.h"
 #include "core/labels/LabelStore.h"
 #include "core/project/ProjectStore.h"

@@ -1,5 +1,4 @@
 #include "core/timeseries/TileCube.h"
-#include "core/base/NumberText.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -7,12 +6,12 @@
 #include <QJsonDocument>
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include <gdal_priv.h>
 
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
+#include "core/base/NumberText.h"
 #include "core/raster/GdalErrors.h"
 #include "core/raster/ZarrStore.h"
 #include "core/scene/SceneReader.h"

@@ -1,5 +1,4 @@
 #include "training/engine/TiledInference.h"
-#include "core/base/NumberText.h"
 
 #include <torch/torch.h>
 
@@ -18,6 +17,7 @@
 #include "core/base/AtomicFile.h"
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
+#include "core/base/NumberText.h"
 #include "core/hls/Hls.h"
 #include "core/raster/GdalErrors.h"
 #include "core/raster/GdalTypes.h"

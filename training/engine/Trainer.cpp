@@ -1,6 +1,4 @@
 #include "training/engine/Trainer.h"
-#include "core/base/NumberText.h"
-#include "training/model/LinearPrecision.h"
 
 #include <torch/torch.h>
 
@@ -20,6 +18,7 @@
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
 #include "core/base/JobEvents.h"
+#include "core/base/NumberText.h"
 #include "core/metrics/ImageMetrics.h"
 #include "training/data/ChipLoader.h"
 #include "training/distributed/Communicator.h"
@@ -27,6 +26,7 @@
 #include "training/engine/Network.h"
 #include "training/model/Checkpoint.h"
 #include "training/model/Heads.h"
+#include "training/model/LinearPrecision.h"
 #include "training/model/Weights.h"
 
 namespace prithvi::engine {

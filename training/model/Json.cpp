@@ -1,11 +1,10 @@
 #include "training/model/Json.h"
-#include "core/base/NumberText.h"
 
 #include <cctype>
-#include <cstdlib>
 #include <unordered_set>
 
 #include "core/base/Error.h"
+#include "core/base/NumberText.h"
 
 namespace prithvi::model {
 

@@ -1,6 +1,6 @@
 #include "training/model/PrithviConfig.h"
-#include "core/base/NumberText.h"
 
+#include "core/base/NumberText.h"
 #include "training/model/Json.h"
 
 #include <cctype>
