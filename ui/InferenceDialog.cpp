@@ -45,11 +45,29 @@ QString durationText(double seconds) {
 }
 
 QString safeName(QString text) {
-  text.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("_"));
+  text.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_-]+")), QStringLiteral("_"));
   return text;
 }
 
 }  // namespace
+
+QString InferenceDialog::defaultResultName(const Scene& scene, const QString& modelPath, const QDateTime& when) {
+  // What made it, where and when: never the input's own name, which would read as an HLS band
+  // file ("HLS.S30.T13REN….v2.0-….tif") and not as a result.
+  const QFileInfo model(modelPath);
+  QString made = model.completeBaseName();
+  if (made == QLatin1String("best") || made == QLatin1String("last"))  // runs/<name>/checkpoints/best.safetensors
+    made = QFileInfo(model.absolutePath()).dir().dirName();
+  made.remove(QRegularExpression(QStringLiteral("\\.(config|safetensors)$")));
+  QStringList parts{made.isEmpty() ? QStringLiteral("result") : made};
+  parts << (scene.tile.empty() ? QString::fromStdString(scene.id) : QStringLiteral("T") + QString::fromStdString(scene.tile));
+  if (scene.acquired.isValid()) parts << scene.acquired.toString(QStringLiteral("yyyy-MM-dd"));
+  parts << when.toString(QStringLiteral("HHmmss"));
+  QStringList safe;
+  for (const QString& part : parts) safe << safeName(part);
+  return safe.join(QLatin1Char('_')) + QStringLiteral(".tif");
+}
+
 
 InferenceDialog::InferenceDialog(const InferenceContext& context, QWidget* parent)
     : QDialog(parent), mContext(context) {
@@ -144,8 +162,6 @@ InferenceDialog::InferenceDialog(const InferenceContext& context, QWidget* paren
 
   mOutput = new QLineEdit(this);
   mOutput->setObjectName(QStringLiteral("outputEdit"));
-  const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
-  mOutput->setText(QDir(context.resultsFolder).filePath(safeName(q(scene.id)) + QStringLiteral("-") + stamp + QStringLiteral(".tif")));
   auto* saveAs = new QToolButton(this);
   saveAs->setText(tr("…"));
   connect(saveAs, &QToolButton::clicked, this, [this] {
@@ -201,7 +217,13 @@ InferenceDialog::InferenceDialog(const InferenceContext& context, QWidget* paren
   layout->addWidget(mLog);
   layout->addWidget(buttons);
 
-  connect(mModel, &QComboBox::currentTextChanged, this, &InferenceDialog::updateState);
+  connect(mModel, &QComboBox::currentTextChanged, this, [this] {
+    // The default name follows the model until the user picks a name of their own.
+    if (!mOutputChosen) proposeOutputPath(mContext.resultsFolder);
+    updateState();
+  });
+  connect(mOutput, &QLineEdit::textEdited, this, [this] { mOutputChosen = true; });
+  proposeOutputPath(context.resultsFolder);
   connect(mAreaGroup, &QButtonGroup::idClicked, this, &InferenceDialog::updateState);
   connect(mOutput, &QLineEdit::textChanged, this, &InferenceDialog::updateState);
   updateState();
@@ -233,7 +255,19 @@ void InferenceDialog::setOutputKind(const QString& kind) {
   if (index >= 0) mOutputKind->setCurrentIndex(index);
 }
 
-void InferenceDialog::setOutputPath(const QString& path) { mOutput->setText(path); }
+void InferenceDialog::setOutputPath(const QString& path) {
+  mOutputChosen = true;
+  mOutput->setText(path);
+}
+
+void InferenceDialog::proposeOutputPath(const QString& folder) {
+  // A second run the same second gets a numbered name: a result is never overwritten.
+  const QString name = defaultResultName(mContext.scene, mModel->currentText().trimmed(), QDateTime::currentDateTime());
+  QString path = QDir(folder).filePath(name);
+  for (int n = 2; QFileInfo::exists(path); ++n)
+    path = QDir(folder).filePath(QFileInfo(name).completeBaseName() + QStringLiteral("-%1.tif").arg(n));
+  mOutput->setText(path);
+}
 
 void InferenceDialog::setWindow(int pixels, double overlap) {
   mWindow->setValue(pixels);
@@ -378,8 +412,8 @@ void InferenceDialog::onFinished(const QString& status, const QString& error) {
     Q_EMIT message(QStringLiteral("info"), tr("inference wrote %1").arg(path));
     Q_EMIT resultReady(path, mResultKind, QFileInfo(path).completeBaseName());
     // A new run gets a new file name, so a second click never overwrites this result.
-    const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz"));
-    mOutput->setText(QDir(QFileInfo(path).absolutePath()).filePath(safeName(q(mContext.scene.id)) + QStringLiteral("-") + stamp + QStringLiteral(".tif")));
+    mOutputChosen = false;
+    proposeOutputPath(QFileInfo(path).absolutePath());
   } else if (status == QLatin1String("canceled")) {
     mProgress->setValue(0);
     mStatus->setText(tr("Canceled; nothing was written."));
@@ -388,6 +422,10 @@ void InferenceDialog::onFinished(const QString& status, const QString& error) {
     mStatus->setText(tr("Failed: %1").arg(error));
     Q_EMIT message(QStringLiteral("error"), tr("inference failed: %1").arg(error));
   }
+}
+
+void InferenceDialog::showResultNotShown(const QString& path, const QString& reason) {
+  mStatus->setText(tr("The job succeeded and wrote %1, but it could not be shown: %2").arg(path, reason));
 }
 
 void InferenceDialog::closeEvent(QCloseEvent* event) {

@@ -3,6 +3,7 @@
 // as a `prithvi infer` job (the GUI never runs the model in its own process). Progress, ETA and
 // Cancel stay in the dialog; the result comes back as a file to add as a layer.
 
+#include <QDateTime>
 #include <QDialog>
 #include <optional>
 #include <string>
@@ -58,6 +59,11 @@ class InferenceDialog : public QDialog {
 
   void run();
   bool isRunning() const;
+  // The result file's default name: model, tile, date and time of day, never the input's name
+  // ("demo-flood_T13REN_2021-06-01_093012.tif").
+  static QString defaultResultName(const Scene& scene, const QString& modelPath, const QDateTime& when);
+  // Says in the dialog that the job succeeded but its output could not be added as a layer.
+  void showResultNotShown(const QString& path, const QString& reason);
   QString outputPath() const;
 
  Q_SIGNALS:
@@ -73,10 +79,13 @@ class InferenceDialog : public QDialog {
 
  private:
   void updateState();
+  // Proposes a new default output path in `folder` (until the user names one).
+  void proposeOutputPath(const QString& folder);
   void onFinished(const QString& status, const QString& error);
 
   InferenceContext mContext;
   std::optional<MapExtent> mDrawn;
+  bool mOutputChosen = false;  // the user typed or picked the output path
   QComboBox* mModel;
   QComboBox* mPrecision;
   QSpinBox* mFrames;

@@ -1,5 +1,6 @@
 #include "ui/JobsDock.h"
 
+#include <algorithm>
 #include <QComboBox>
 #include <QDesktopServices>
 #include <QDir>
@@ -365,6 +366,25 @@ void JobsDock::setFinal(Entry& entry, JobState state, const QString& error) {
   Q_EMIT jobEnded(entry.record.id, q(jobStateName(state)), q(entry.record.name));
 }
 
+void JobsDock::noteResultNotShown(const QString& path, const QString& text) {
+  for (auto it = mEntries.rbegin(); it != mEntries.rend(); ++it) {
+    Entry& entry = **it;
+    const auto& arguments = entry.record.request.arguments;
+    if (std::find(arguments.begin(), arguments.end(), path.toStdString()) == arguments.end()) continue;
+    // Kept as the job's note: the project's job list says so after a restart too.
+    entry.record.error = text.toStdString();
+    JobEvent note = eventOf("log");
+    note.level = "warning";
+    note.text = text.toStdString();
+    entry.reader.add(note);
+    store(entry);
+    refreshRow(entry);
+    if (selected() == &entry) refreshDetails();
+    Q_EMIT message(QStringLiteral("warning"), text);
+    return;
+  }
+}
+
 void JobsDock::poll() {
   const std::string program = JobRunner::cliPath().toStdString();
   for (const auto& owned : mEntries) {
@@ -424,7 +444,9 @@ void JobsDock::refreshRow(const Entry& entry) {
   item->setText(kName, q(record.name));
   item->setText(kKind, q(record.kind));
   item->setText(kWhere, entry.launched() ? q(record.handle.backend + " " + record.handle.id) : tr("this app"));
-  item->setText(kState, q(jobStateName(record.state)));
+  // A job that succeeded but left something to know (its result could not be shown) says so.
+  const bool noted = record.state == JobState::Succeeded && !record.error.empty();
+  item->setText(kState, noted ? tr("succeeded, not shown") : q(jobStateName(record.state)));
   item->setText(kProgress, record.progress ? QStringLiteral("%1 %").arg(int(*record.progress * 100 + 0.5)) : QString());
   if (isFinal(record.state))
     item->setText(kTime, record.finished.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")));
@@ -432,6 +454,7 @@ void JobsDock::refreshRow(const Entry& entry) {
     item->setText(kTime, entry.reader.etaSeconds() ? duration(*entry.reader.etaSeconds()) : QString());
   const QColor colour = record.state == JobState::Failed     ? QColor(190, 30, 30)
                         : record.state == JobState::Canceled  ? QColor(150, 110, 0)
+                        : noted                                ? QColor(150, 110, 0)
                         : record.state == JobState::Succeeded ? QColor(20, 130, 40)
                                                               : palette().color(QPalette::Text);
   item->setForeground(kState, colour);

@@ -46,6 +46,9 @@ class JobsDock : public QWidget {
   // endTask() reports how it ended (ok | canceled | failed). Returns the task's key.
   int trackTask(const QString& title, const QString& kind, std::shared_ptr<Feedback> feedback);
   void endTask(int key, const QString& status, const QString& error = {});
+  // The job that wrote `path` succeeded, but its output could not be shown: its row says so in
+  // amber, its log and tooltip carry `text`, and the project keeps the note.
+  void noteResultNotShown(const QString& path, const QString& text);
   // How often running launched jobs are asked where they stand (default 2 s).
   void setPollInterval(int milliseconds);
 

@@ -55,8 +55,8 @@ class MainWindow : public QMainWindow {
   bool addSceneLayer(const QString& sceneId);
   // Adds a raster file (a model result, a mask, a difference map) as the top layer: class maps
   // in their colours, images in true colour, one-band rasters with `colorMap`. Returns the
-  // layer id, 0 after showing the error.
-  int addRasterLayer(const QString& path, ColorMapName colorMap = ColorMapName::Gray);
+  // layer id, 0 after showing the error (or, with `error`, after putting it there instead).
+  int addRasterLayer(const QString& path, ColorMapName colorMap = ColorMapName::Gray, QString* error = nullptr);
   // Opens the Run Model dialog for the top layer's scene (one at a time).
   InferenceDialog* openInferenceDialog();
   // Writes the difference map of two layers into the results folder and adds it (background).

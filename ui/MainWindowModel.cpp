@@ -198,13 +198,16 @@ QString MainWindow::resultsFolder() const {
   return folder;
 }
 
-int MainWindow::addRasterLayer(const QString& path, ColorMapName colorMap) {
+int MainWindow::addRasterLayer(const QString& path, ColorMapName colorMap, QString* error) {
   Scene scene;
   try {
     scene = sceneOfFile(path.toStdString());
-  } catch (const Error& error) {
-    log(QStringLiteral("error"), q(error.what()));
-    QMessageBox::warning(this, tr("Add layer"), q(error.what()));
+  } catch (const Error& failure) {
+    log(QStringLiteral("error"), q(failure.what()));
+    if (error)
+      *error = q(failure.what());
+    else
+      QMessageBox::warning(this, tr("Add layer"), q(failure.what()));
     return 0;
   }
   std::optional<LayerStyle> style;
@@ -272,8 +275,16 @@ InferenceDialog* MainWindow::openInferenceDialog() {
     statusBar()->showMessage(tr("Drag a rectangle on the map for the model to run over"), 10000);
   });
   connect(mInference, &InferenceDialog::resultReady, this, [this](const QString& path, const QString& kind) {
-    const int id = addRasterLayer(path, kind == QLatin1String("probabilities") ? ColorMapName::Viridis : ColorMapName::Gray);
-    if (!id) return;
+    QString error;
+    const int id = addRasterLayer(path, kind == QLatin1String("probabilities") ? ColorMapName::Viridis : ColorMapName::Gray, &error);
+    if (!id) {
+      // Succeeded is not enough: the user must learn that the map shows nothing new, and why.
+      const QString text = tr("the result %1 could not be shown: %2").arg(path, error);
+      if (mInference) mInference->showResultNotShown(path, error);
+      mJobs->noteResultNotShown(path, text);
+      statusBar()->showMessage(text, 15000);
+      return;
+    }
     // The new result against what it was made from, ready to swipe.
     const MapLayer* input = nullptr;
     for (const MapLayer& layer : mLayers.layers())

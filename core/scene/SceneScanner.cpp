@@ -287,6 +287,7 @@ Scene sceneOfFile(const std::string& path) {
   options.computeCloudCover = false;
   options.recursive = false;
   options.includeTruthMasks = true;
+  options.plainWhenNotHls = true;
   ScanResult scan = scanForScenes({path}, options);
   if (scan.scenes.size() != 1)
     throwBadInput(path + " is not a raster this program reads" +
@@ -337,7 +338,7 @@ ScanResult scanForScenes(const std::vector<std::string>& paths, const ScanOption
     std::string whyNotHls;
     const auto hlsName = HlsFileName::parse(name, &whyNotHls);
     const bool looksHls = name.rfind("HLS.", 0) == 0;
-    if (looksHls && !hlsName) {
+    if (looksHls && !hlsName && !options.plainWhenNotHls) {
       result.skipped.push_back({path, "HLS file name " + whyNotHls});
       continue;
     }

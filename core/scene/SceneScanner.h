@@ -32,6 +32,9 @@ struct ScanOptions {
   // Take truth and label masks (PRITHVI_TRUTH_MASK) as one-band scenes too: comparisons and map
   // layers want them; imports of imagery skip them.
   bool includeTruthMasks = false;
+  // Read a file whose name starts like an HLS band file but is not one ("HLS.S30…v2.0-flood.tif",
+  // a result named after its input) as a plain raster instead of skipping it.
+  bool plainWhenNotHls = false;
 };
 
 // Scans `paths`: files, folders, or granules named by their id in their folder

@@ -76,6 +76,20 @@ class TestSceneComparison : public QObject {
     QVERIFY(mClouded.band(BandRole::Fmask));
   }
 
+  // A file named after its input ("HLS.S30….v2.0-result.tif") is no HLS band file: as a layer it
+  // is a plain raster (issue 17, break 1), while an import still skips it with the reason.
+  void resultNamedLikeAGranuleIsAPlainRaster() {
+    const std::string named = path("HLS.S30.T13REN.2021150T173909.v2.0-20261207-093000.tif");
+    writeImage(named, gridAt(500000, 3300000), truthValue);
+    const Scene scene = sceneOfFile(named);
+    QCOMPARE(scene.width, kSize);
+    QVERIFY(scene.hasPrithviBands());
+    const ScanResult imported = scanForScenes({named});
+    QVERIFY(imported.scenes.empty());
+    QCOMPARE(int(imported.skipped.size()), 1);
+    QVERIFY(imported.skipped.front().reason.find("HLS file name") != std::string::npos);
+  }
+
   void overlapsOfShiftedWindows() {
     writeImage(path("shifted.tif"), gridAt(500000 + 30 * 5, 3300000 - 30 * 3), truthValue);
     const SceneOverlap overlap = overlapOf(mTruth, sceneOfFile(path("shifted.tif")));

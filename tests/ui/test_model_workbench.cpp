@@ -33,6 +33,7 @@
 #include "ui/AccuracyDock.h"
 #include "ui/ComparisonDock.h"
 #include "ui/InferenceDialog.h"
+#include "ui/JobsDock.h"
 #include "ui/PreferencesDialog.h"
 #include "ui/JobRunner.h"
 #include "ui/MainWindow.h"
@@ -102,7 +103,13 @@ class TestModelWorkbench : public QObject {
     QVERIFY(dialog);
     dialog->setModel(demoModel());
     dialog->setWindow(64, 0.25);
-    dialog->setOutputPath(mDir.filePath(QStringLiteral("flood.tif")));
+    // The default output name (break 1 of issue 17: it once read as an HLS band file and the
+    // result never appeared): model, tile, date, in the project's results folder.
+    const QString proposed = dialog->outputPath();
+    QCOMPARE(QFileInfo(proposed).absolutePath(), QFileInfo(mWindow->resultsFolder()).absoluteFilePath());
+    QVERIFY2(QFileInfo(proposed).fileName().startsWith(QStringLiteral("demo-flood_T")), qPrintable(proposed));
+    QVERIFY(!QFileInfo(proposed).fileName().startsWith(QStringLiteral("HLS.")));
+    const int layersBefore = int(mWindow->layers()->layers().size());
     QString error;
     const QStringList arguments = dialog->jobArguments(&error);
     QVERIFY2(error.isEmpty(), qPrintable(error));
@@ -118,7 +125,11 @@ class TestModelWorkbench : public QObject {
     QVERIFY2(results.wait(180000), qPrintable(dialog->findChild<QLabel*>(QStringLiteral("inferenceStatus"))->text()));
     QCOMPARE(results.first().at(1).toString(), QStringLiteral("class_map"));
     mResult = results.first().at(0).toString();
-    QCOMPARE(QFileInfo(mResult).absoluteFilePath(), QFileInfo(mDir.filePath(QStringLiteral("flood.tif"))).absoluteFilePath());
+    QCOMPARE(QFileInfo(mResult).absoluteFilePath(), QFileInfo(proposed).absoluteFilePath());
+    QCOMPARE(int(mWindow->layers()->layers().size()), layersBefore + 1);
+    QCOMPARE(mWindow->jobsDock()->stateText(0), QStringLiteral("succeeded"));
+    // The next run proposes a new name: a second click never overwrites this result.
+    QVERIFY(dialog->outputPath() != proposed);
     QVERIFY(highestProgress > 0);
     // The result is a layer drawn in the scheme's colours, compared with its input.
     const MapLayer* top = mWindow->layers()->topVisible();
