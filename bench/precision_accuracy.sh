@@ -45,7 +45,7 @@ echo "2. small MAE pretrained for $steps steps on a held-out tile: reconstructio
 "$prithvi" project create "$work/mae.gpkg" >/dev/null
 "$prithvi" import "$work/mae.gpkg" "$work/mae" >/dev/null
 "$prithvi" dataset build "$work/mae.gpkg" --task pretrain --chip 64 --frames 1 --max-cloud 0.5 --out "$work/mae.zarr" >/dev/null
-"$prithvi" pretrain --data "$work/mae.zarr" --run "$work/mae-run" --model "$root/assets/tasks/demo_tiny_p4.json" \
+"$prithvi" pretrain --data "$work/mae.zarr" --run "$work/mae-run" --model demo_tiny_p4 \
   --steps "$steps" --batch 8 --lr 1e-3 --warmup 20 --eval-every 100 >/dev/null
 printf '%-10s %14s\n' precision "masked MSE"
 for p in "${precisions[@]}"; do

@@ -27,6 +27,7 @@
 
 #include "core/base/Assets.h"
 #include "core/base/Error.h"
+#include "core/base/ModelCatalog.h"
 #include "core/jobs/JobStore.h"
 
 namespace prithvi {
@@ -97,14 +98,9 @@ LaunchDialog::LaunchDialog(const QString& projectPath, const QString& prithviPro
   // What to run.
   mTask = new QComboBox(this);
   mTask->setObjectName(QStringLiteral("task"));
-  const QDir tasks(q(assetPath("tasks")));
-  for (const QFileInfo& file : tasks.entryInfoList({QStringLiteral("*.json")}, QDir::Files, QDir::Name)) {
-    QFile input(file.absoluteFilePath());
-    if (!input.open(QIODevice::ReadOnly)) continue;
-    const QJsonObject preset = QJsonDocument::fromJson(input.readAll()).object();
-    if (!preset.contains(QStringLiteral("task"))) continue;  // a model config, not a task preset
-    mTask->addItem(file.completeBaseName(), file.absoluteFilePath());
-    mTask->setItemData(mTask->count() - 1, preset.value(QStringLiteral("description")).toString(), Qt::ToolTipRole);
+  for (const TaskPresetChoice& preset : taskPresetChoices()) {
+    mTask->addItem(q(preset.name), q(preset.path));
+    mTask->setItemData(mTask->count() - 1, q(preset.description), Qt::ToolTipRole);
   }
   mName = new QLineEdit(this);
   mName->setObjectName(QStringLiteral("name"));
@@ -116,8 +112,11 @@ LaunchDialog::LaunchDialog(const QString& projectPath, const QString& prithviPro
   mModel = new QComboBox(this);
   mModel->setObjectName(QStringLiteral("model"));
   mModel->setEditable(true);
-  mModel->addItems({QStringLiteral("prithvi_eo_v1_100"), QStringLiteral("prithvi_eo_v2_100"), QStringLiteral("prithvi_eo_v2_300"),
-                    QStringLiteral("prithvi_eo_v2_600"), QStringLiteral("tiny_test")});
+  // The CLI's own list (core/base/ModelCatalog): every name here is one `--model` takes.
+  for (const ModelChoice& choice : modelChoices()) {
+    mModel->addItem(q(choice.name));
+    mModel->setItemData(mModel->count() - 1, q(choice.description), Qt::ToolTipRole);
+  }
   mWeights = new QLineEdit(this);
   mWeights->setObjectName(QStringLiteral("weights"));
   mWeights->setPlaceholderText(tr("pretrained weights (empty: random initialisation)"));

@@ -18,6 +18,7 @@
 #include "core/registry/AnnualMap.h"
 #include "core/registry/ModelRegistry.h"
 #include "core/scene/SceneScanner.h"
+#include "training/engine/Network.h"
 #include "training/engine/SceneInference.h"
 #include "training/engine/TiledInference.h"
 #include "training/model/Weights.h"
@@ -134,11 +135,12 @@ int weightsInit(const QStringList& arguments) {
                   QStringLiteral("Write randomly initialised weights of a variant (the official initialisation), "
                                  "for training from scratch or for tests."));
   cli.addPositional(QStringLiteral("output"), QStringLiteral("output .safetensors"));
-  cli.addOption({QStringLiteral("config")}, QStringLiteral("model variant"), QStringLiteral("name"), QStringLiteral("prithvi_eo_v1_100"));
+  cli.addOption({QStringLiteral("config")}, QStringLiteral("model: a variant, a bundled config or a config JSON file"),
+                QStringLiteral("name"), QStringLiteral("prithvi_eo_v1_100"));
   cli.addOption({QStringLiteral("seed")}, QStringLiteral("random seed"), QStringLiteral("k"), QStringLiteral("0"));
   if (auto code = cli.parse(arguments, 1, 1)) return *code;
   return runCommand([&] {
-    const auto config = model::PrithviConfig::byName(cli.value(QStringLiteral("config")).toStdString());
+    const auto config = engine::configFor(cli.value(QStringLiteral("config")).toStdString());
     torch::manual_seed(uint64_t(cli.intValue(QStringLiteral("seed"), 0, 1LL << 62)));
     model::PrithviMae mae(config);
     model::StateDict state = model::toStateDict(*mae);

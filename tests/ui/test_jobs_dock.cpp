@@ -2,6 +2,7 @@
 // this machine, its progress and loss chart updating, canceled from the dock; then the app
 // closes while a second job runs and a new window on the same project follows it to the end and
 // shows how the first one ended.
+#include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
@@ -12,6 +13,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "core/base/ModelCatalog.h"
 #include "core/jobs/JobStore.h"
 #include "core/project/ProjectStore.h"
 #include "tests/support/GuiTestSupport.h"
@@ -91,6 +93,51 @@ class TestJobsDock : public QObject {
                                                      mFlood, "--chip", "32", "--min-labelled", "0", "--max-cloud", "1", "--block",
                                                      "2", "--val", "0.25", "--test", "0", "--seed", "2"});
     QVERIFY2(built.code == 0, built.err.constData());
+  }
+
+  // Break 2 of issue 17: the demo_flood preset's model reached the CLI as a file name it could not
+  // find. The dialog offers the CLI's own list, and the demo preset runs to the end as offered.
+  void offeredPresetsAndModelsRun() {
+    auto window = openWindow();
+    QVERIFY(window);
+    LaunchDialog* dialog = window->openLaunchDialog();
+    QVERIFY(dialog);
+    auto* models = dialog->findChild<QComboBox*>(QStringLiteral("model"));
+    QVERIFY(models);
+    QStringList offered, known;
+    for (int i = 0; i < models->count(); ++i) offered << models->itemText(i);
+    for (const ModelChoice& choice : modelChoices()) known << QString::fromStdString(choice.name);
+    QCOMPARE(offered, known);
+    QVERIFY(offered.contains(QStringLiteral("demo_tiny_p4")));
+    auto* tasks = dialog->findChild<QComboBox*>(QStringLiteral("task"));
+    QCOMPARE(tasks->count(), int(taskPresetChoices().size()));
+    // Every preset names a model the list offers.
+    for (const TaskPresetChoice& preset : taskPresetChoices())
+      QVERIFY2(preset.model.empty() || offered.contains(QString::fromStdString(preset.model)), preset.name.c_str());
+
+    dialog->setField(QStringLiteral("task"), QStringLiteral("demo_flood"));
+    QCOMPARE(models->currentText(), QStringLiteral("demo_tiny_p4"));
+    dialog->setField(QStringLiteral("name"), QStringLiteral("demo-preset"));
+    dialog->setField(QStringLiteral("run"), mDir.filePath(QStringLiteral("runs/demo-preset")));
+    dialog->setField(QStringLiteral("data"), mFlood);
+    const std::pair<const char*, QString> values[] = {{"steps", "2"}, {"batch", "2"}, {"warmup", "1"}, {"eval-every", "2"},
+                                                      {"threads", "1"}, {"workers", "1"}};
+    for (const auto& [option, value] : values) dialog->setHyperparameter(QLatin1String(option), value);
+    dialog->setBackend(QStringLiteral("local"));
+    QVERIFY2(dialog->canLaunch(), qPrintable(dialog->preview()));
+    auto* button = dialog->findChild<QPushButton*>(QStringLiteral("launchButton"));
+    QVERIFY(button && button->isEnabled());
+    button->click();
+    JobsDock* dock = window->jobsDock();
+    QVERIFY(QTest::qWaitFor([&] { return dock->jobCount() == 1; }, 30000));
+    dock->selectRow(0);
+    QVERIFY2(QTest::qWaitFor([&] { return dock->stateText(0) == QLatin1String("succeeded"); }, 120000),
+             qPrintable(dock->stateText(0) + "\n" + dock->logView()->toPlainText().right(2000)));
+    QVERIFY(QFileInfo::exists(mDir.filePath(QStringLiteral("runs/demo-preset/checkpoints/last.safetensors"))));
+    // Removed again: the next test counts its own jobs from zero.
+    auto project = ProjectStore::open(mProject);
+    JobStore store(*project);
+    for (const JobRecord& job : store.jobs()) store.remove(job.id);
   }
 
   void launchWatchCancelAndReattach() {

@@ -7,17 +7,24 @@
 #include <QJsonObject>
 
 #include "core/base/Error.h"
+#include "core/base/ModelCatalog.h"
 #include "training/model/Checkpoint.h"
 #include "training/model/Weights.h"
 
 namespace prithvi::engine {
 
 PrithviConfig configFor(const std::string& model) {
-  if (QFileInfo(QString::fromStdString(model)).isFile()) {
-    QFile file(QString::fromStdString(model));
-    if (!file.open(QIODevice::ReadOnly)) throwBadInput("cannot read model config " + model);
-    return PrithviConfig::fromJson(file.readAll().toStdString());
+  // A config file, a config that ships with the program, or a built-in variant: the names of
+  // the model catalogue, which every dialog offers too.
+  std::string file = QFileInfo(QString::fromStdString(model)).isFile() ? model : bundledModelConfig(model);
+  if (!file.empty()) {
+    QFile input(QString::fromStdString(file));
+    if (!input.open(QIODevice::ReadOnly)) throwBadInput("cannot read model config " + file);
+    return PrithviConfig::fromJson(input.readAll().toStdString());
   }
+  const std::vector<std::string> builtIn = PrithviConfig::names();
+  if (std::find(builtIn.begin(), builtIn.end(), model) == builtIn.end())
+    throwUsage("unknown model '" + model + "'; choose one of " + modelChoiceNames() + ", or give a model config JSON file");
   return PrithviConfig::byName(model);
 }
 
