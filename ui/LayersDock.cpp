@@ -1,6 +1,10 @@
 #include "ui/LayersDock.h"
 
 #include <QAction>
+#include <QComboBox>
+#include <QFrame>
+#include <QMenu>
+#include <QPushButton>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
@@ -27,6 +31,8 @@ QString layerLabel(const MapLayer& layer) {
   QString label = QString::fromStdString(layer.scene.id);
   if (layer.style.kind == LayerStyle::Kind::Index)
     label += QStringLiteral("  [%1]").arg(QLatin1String(spectralIndexName(layer.style.index)));
+  if (layer.style.kind == LayerStyle::Kind::Classes && !layer.style.scheme.empty())
+    label += QStringLiteral("  [%1 classes]").arg(QString::fromStdString(layer.style.scheme));
   return label;
 }
 }  // namespace
@@ -58,8 +64,49 @@ LayersDock::LayersDock(LayerStack* layers, QWidget* parent) : QWidget(parent), m
   auto* opacityRow = new QHBoxLayout;
   opacityRow->addWidget(new QLabel(tr("Opacity"), this));
   opacityRow->addWidget(mOpacity);
+  // "Is this a class map?": asked once, when a raster of few integer values is added.
+  mOffer = new QFrame(this);
+  mOffer->setObjectName(QStringLiteral("classMapOffer"));
+  mOffer->setFrameShape(QFrame::StyledPanel);
+  mOffer->setStyleSheet(QStringLiteral("#classMapOffer { background: #fff6d5; }"));
+  mOfferText = new QLabel(mOffer);
+  mOfferText->setWordWrap(true);
+  mOfferScheme = new QComboBox(mOffer);
+  mOfferScheme->setObjectName(QStringLiteral("classMapOfferScheme"));
+  auto* accept = new QPushButton(tr("Show as Class Map"), mOffer);
+  accept->setObjectName(QStringLiteral("classMapOfferAccept"));
+  auto* dismiss = new QPushButton(tr("Keep as Image"), mOffer);
+  dismiss->setObjectName(QStringLiteral("classMapOfferDismiss"));
+  auto* offerLayout = new QVBoxLayout(mOffer);
+  offerLayout->setContentsMargins(6, 6, 6, 6);
+  offerLayout->addWidget(mOfferText);
+  auto* offerButtons = new QHBoxLayout;
+  offerButtons->addWidget(mOfferScheme, 1);
+  offerButtons->addWidget(accept);
+  offerButtons->addWidget(dismiss);
+  offerLayout->addLayout(offerButtons);
+  mOffer->hide();
+  connect(accept, &QPushButton::clicked, this, [this] {
+    mOffer->hide();
+    if (mLayers->layer(mOfferedLayer)) Q_EMIT classMapRequested(mOfferedLayer, mOfferScheme->currentText());
+    mOfferedLayer = 0;
+  });
+  connect(dismiss, &QPushButton::clicked, this, [this] {
+    mOffer->hide();
+    mOfferedLayer = 0;
+  });
+  mList->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(mList, &QListWidget::customContextMenuRequested, this, [this](const QPoint& at) {
+    QListWidgetItem* item = mList->itemAt(at);
+    if (!item) return;
+    mList->setCurrentItem(item);
+    QMenu* menu = contextMenuFor(item->data(kIdRole).toInt());
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->popup(mList->viewport()->mapToGlobal(at));
+  });
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
+  layout->addWidget(mOffer);
   layout->addWidget(mList);
   layout->addLayout(buttons);
   layout->addLayout(opacityRow);
@@ -87,6 +134,50 @@ LayersDock::LayersDock(LayerStack* layers, QWidget* parent) : QWidget(parent), m
   connect(remove, &QToolButton::clicked, this, [this] {
     if (int id = currentLayerId()) mLayers->remove(id);
   });
+}
+
+void LayersDock::setClassSchemes(const QStringList& names) {
+  mSchemes = names;
+  const QString current = mOfferScheme->currentText();
+  mOfferScheme->clear();
+  mOfferScheme->addItems(names);
+  if (names.contains(current)) mOfferScheme->setCurrentText(current);
+}
+
+void LayersDock::offerClassMap(int id, const QString& text, const QString& scheme) {
+  mOfferedLayer = id;
+  mOfferText->setText(text);
+  if (mSchemes.contains(scheme)) mOfferScheme->setCurrentText(scheme);
+  mOffer->show();
+}
+
+bool LayersDock::isClassMapOffered() const { return !mOffer->isHidden(); }
+
+QMenu* LayersDock::contextMenuFor(int id) {
+  auto* menu = new QMenu(this);
+  menu->setObjectName(QStringLiteral("layerContextMenu"));
+  const MapLayer* layer = mLayers->layer(id);
+  if (!layer) return menu;
+  menu->addAction(tr("&Zoom to Layer"), this, [this, id] { Q_EMIT zoomToLayerRequested(id); });
+  menu->addAction(tr("&Style…"), this, [this, id] { Q_EMIT styleRequested(id); });
+  QMenu* classes = menu->addMenu(tr("Set as &Class Map"));
+  classes->setObjectName(QStringLiteral("setClassMapMenu"));
+  classes->setToolTip(tr("Draw the values as classes of a scheme: then the layer is a prediction or a reference "
+                         "for the Accuracy dock"));
+  const bool oneBand = layer->scene.bands.size() == 1;
+  classes->setEnabled(oneBand);
+  for (const QString& scheme : mSchemes) {
+    QAction* action = classes->addAction(scheme, this, [this, id, scheme] { Q_EMIT classMapRequested(id, scheme); });
+    action->setCheckable(true);
+    action->setChecked(layer->style.scheme == scheme.toStdString());
+  }
+  if (layer->style.kind == LayerStyle::Kind::Classes && !layer->style.scheme.empty())
+    menu->addAction(tr("Show as &Image"), this, [this, id] { Q_EMIT classMapRequested(id, QString()); });
+  menu->addAction(tr("&Export View…"), this, [this, id] { Q_EMIT exportRequested(id); });
+  menu->addAction(tr("&Properties…"), this, [this, id] { Q_EMIT propertiesRequested(id); });
+  menu->addSeparator();
+  menu->addAction(tr("&Remove"), this, [this, id] { mLayers->remove(id); });
+  return menu;
 }
 
 int LayersDock::currentLayerId() const {

@@ -128,6 +128,8 @@ MainWindow::MainWindow() {
   buildDocks();
   buildMenus();
   buildStatusBar();
+  connectLayerActions();
+  refreshClassSchemes();
   restoreSettings();
 
   connect(mCanvas, &MapCanvas::cursorMoved, this, [this](double x, double y) { onCursorMoved({x, y}); });
@@ -182,6 +184,8 @@ MainWindow::MainWindow() {
   connect(mLabels, &LabelDock::labelSetsChanged, this, [this] {
     if (!mCatalog->labelStateFilter().empty()) refreshCatalogList();
     updateLabelReferences();
+    refreshClassSchemes();
+  refreshClassSchemes();
   });
   connect(mCatalog, &CatalogDock::labelStateFilterChanged, this, &MainWindow::refreshCatalogList);
   connect(mTimeSeries, &TimeSeriesDock::dateActivated, this, [this](const QString& id) { showDate(id); });
@@ -601,6 +605,7 @@ int MainWindow::addLayerFor(const Scene& scene, std::optional<LayerStyle> chosen
   applyStyle(request);
   if (firstLayer) mCanvas->zoomToLayer(id);
   log(QStringLiteral("info"), tr("added layer %1").arg(q(scene.id)));
+  if (style.kind != LayerStyle::Kind::Classes && !scene.hasPrithviBands()) offerClassMapIfCodes(id);
   return id;
 }
 

@@ -36,6 +36,7 @@ class ModelsDock;
 class TimeSeriesDock;
 class MapCanvas;
 class ProjectStore;
+struct ClassScheme;
 class Feedback;
 
 class MainWindow : public QMainWindow {
@@ -57,6 +58,11 @@ class MainWindow : public QMainWindow {
   // in their colours, images in true colour, one-band rasters with `colorMap`. Returns the
   // layer id, 0 after showing the error (or, with `error`, after putting it there instead).
   int addRasterLayer(const QString& path, ColorMapName colorMap = ColorMapName::Gray, QString* error = nullptr);
+  // Shows a one-band layer as a class map of the named scheme (a preset or the project's), so it
+  // can be a prediction or a reference; an empty name shows it as an image again.
+  bool setLayerClassMap(int layerId, const QString& scheme);
+  // Presets and the project's own schemes, by name.
+  std::vector<ClassScheme> classSchemes() const;
   // Opens the Run Model dialog for the top layer's scene (one at a time).
   InferenceDialog* openInferenceDialog();
   // Writes the difference map of two layers into the results folder and adds it (background).
@@ -115,6 +121,11 @@ class MainWindow : public QMainWindow {
   // Whether the top visible layer is a map known to carry provenance (an annual map).
   bool topLayerHasProvenance() const;
   void showSideBySide(bool shown);
+  void connectLayerActions();
+  void refreshClassSchemes();
+  // A layer of few integer values and no colour table: ask whether it is a class map.
+  void offerClassMapIfCodes(int layerId);
+  void showLayerProperties(int layerId);
   void updateLabelReferences();
   int addLayerFor(const Scene& scene, std::optional<LayerStyle> style = std::nullopt);
   void buildDocks();

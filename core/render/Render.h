@@ -16,6 +16,7 @@
 namespace prithvi {
 
 class SceneReader;
+struct ClassScheme;
 
 // ---- statistics and stretches -------------------------------------------------------------
 
@@ -80,6 +81,7 @@ struct LayerStyle {
   std::array<ChannelStretch, 3> stretch{};     // Rgb: R, G, B; otherwise [0]
   double gamma = 1.0;                          // applied after the stretch: out = t^(1/gamma)
   std::vector<StyleClass> classes;             // Classes, in legend order
+  std::string scheme;  // Classes set from a class scheme (by the user): its name; else ""
   uint8_t fmaskOverlay = 0;  // Fmask bits (fmask::kCloud | ...) drawn over the image
   // The bands to read, in the order render() takes them.
   std::vector<BandRole> bandsToRead() const;
@@ -92,6 +94,15 @@ struct LayerStyle {
 // and label masks, QGIS paletted rasters): the table's opaque entries, named by the band's
 // category names where it has them. nullopt for scenes that are not class maps.
 std::optional<LayerStyle> classStyleOf(const SceneReader& reader);
+
+// The distinct values of a one-band integer raster without a colour table (a truth mask, a
+// class map from another tool), read from a small overview, when there are at most `maxValues`
+// of them (nodata left out); nullopt otherwise. Such a raster is offered as a class map.
+std::optional<std::vector<int>> fewClassValues(const SceneReader& reader, int maxValues = 32);
+
+// The Classes style a class scheme gives a one-band raster: its classes in their colours, plus
+// a grey "class N" for each value in `present` the scheme does not name. `style.scheme` names it.
+LayerStyle classStyleOfScheme(const ClassScheme& scheme, BandRole band, const std::vector<int>& present = {});
 
 // Named band combinations, with stretches left at defaults (set them from statistics).
 struct StylePreset {

@@ -6,7 +6,10 @@
 #include <emmintrin.h>
 #endif
 
+#include <set>
+
 #include "core/base/Error.h"
+#include "core/labels/ClassScheme.h"
 #include "core/render/Render.h"
 #include "core/scene/SceneReader.h"
 
@@ -60,6 +63,49 @@ std::optional<LayerStyle> classStyleOf(const SceneReader& reader) {
     style.classes.push_back(styleClass);
   }
   if (style.classes.empty()) return std::nullopt;
+  return style;
+}
+
+std::optional<std::vector<int>> fewClassValues(const SceneReader& reader, int maxValues) {
+  const Scene& scene = reader.scene();
+  if (scene.bands.size() != 1) return std::nullopt;
+  const SceneBand& band = scene.bands.front();
+  const BandInfo& info = reader.rasterInfo(band.role).bands.at(size_t(band.bandIndex - 1));
+  if (!info.palette.empty() || info.type == DataType::Float32 || info.type == DataType::Float64) return std::nullopt;
+  if (info.scale != 1.0 || info.offset != 0.0) return std::nullopt;  // scaled reflectance, not codes
+  constexpr int kSampleSide = 512;
+  const double shrink = std::min(1.0, double(kSampleSide) / std::max(1, std::max(scene.width, scene.height)));
+  const int w = std::max(1, int(scene.width * shrink)), h = std::max(1, int(scene.height * shrink));
+  const RasterBlock sample =
+      reader.readResampled({0, 0, scene.width, scene.height}, w, h, {band.role}, DataType::Float32, Resampling::Nearest);
+  const float* values = sample.band<float>(0);
+  std::set<int> distinct;
+  for (size_t i = 0; i < size_t(w) * size_t(h); ++i) {
+    if (!std::isfinite(values[i]) || (info.nodata && double(values[i]) == *info.nodata)) continue;
+    if (values[i] < 0 || values[i] > 255) return std::nullopt;  // codes fit a byte
+    distinct.insert(int(values[i]));
+    if (int(distinct.size()) > maxValues) return std::nullopt;
+  }
+  if (distinct.empty()) return std::nullopt;
+  return std::vector<int>(distinct.begin(), distinct.end());
+}
+
+LayerStyle classStyleOfScheme(const ClassScheme& scheme, BandRole band, const std::vector<int>& present) {
+  LayerStyle style;
+  style.kind = LayerStyle::Kind::Classes;
+  style.band = band;
+  style.scheme = scheme.name;
+  for (const LabelClass& labelClass : scheme.classes) {
+    const PaletteEntry colour = labelClass.paletteEntry();
+    style.classes.push_back({labelClass.value, 0xff000000u | uint32_t(colour.red) << 16 | uint32_t(colour.green) << 8 | colour.blue,
+                             labelClass.name});
+  }
+  // Values the scheme does not know still show, in greys, and say so in the legend.
+  for (int value : present)
+    if (!scheme.find(value) && value != scheme.ignoreValue) {
+      const uint32_t grey = uint32_t(90 + (value * 37) % 140);
+      style.classes.push_back({value, 0xff000000u | grey << 16 | grey << 8 | grey, "class " + std::to_string(value)});
+    }
   return style;
 }
 

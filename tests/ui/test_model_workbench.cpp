@@ -15,6 +15,7 @@
 #include <QProgressBar>
 #include <QTimer>
 #include <QFileInfo>
+#include <QJsonObject>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QSignalSpy>
@@ -27,6 +28,7 @@
 #include "core/labels/LabelStore.h"
 #include "core/project/ProjectStore.h"
 #include "core/raster/RasterSource.h"
+#include "core/raster/RasterWriter.h"
 #include "core/base/Assets.h"
 #include "tests/support/GuiTestSupport.h"
 #include "tests/support/TestSupport.h"
@@ -34,6 +36,7 @@
 #include "ui/ComparisonDock.h"
 #include "ui/InferenceDialog.h"
 #include "ui/JobsDock.h"
+#include "ui/LayersDock.h"
 #include "ui/PreferencesDialog.h"
 #include "ui/JobRunner.h"
 #include "ui/MainWindow.h"
@@ -316,6 +319,54 @@ class TestModelWorkbench : public QObject {
     test::keepScreenshot(mWindow.get(), "model-accuracy.png");
     accuracy->clearHighlight();
     QCOMPARE(accuracy->highlightedPixels(), 0);
+  }
+
+  // Break 4 of issue 17: a plain Byte 0/1 truth raster loaded as grey reflectance and never became
+  // a reference. Now it is offered as a class map; accepted, it is one, and the Accuracy dock's
+  // numbers on it equal `prithvi evaluate` on the same two files.
+  void truthRasterBecomesAClassMapReference() {
+    const Scene& scene = mFlood.scenes.front();
+    const QString truthPath = mDir.filePath(QStringLiteral("water-truth.tif"));
+    writeRaster(truthPath.toStdString(), kSize, kSize, 1, DataType::Byte, mFlood.water.data(), scene.geoTransform, scene.crs());
+    LayersDock* layers = mWindow->layersDock();
+    const int truthLayer = mWindow->addRasterLayer(truthPath);
+    QVERIFY(truthLayer > 0);
+    QVERIFY(layers->isClassMapOffered());
+    auto* scheme = layers->findChild<QComboBox*>(QStringLiteral("classMapOfferScheme"));
+    QCOMPARE(scheme->currentText(), QStringLiteral("flood"));
+    test::keepScreenshot(mWindow.get(), "class-map-offer.png");
+    layers->findChild<QPushButton*>(QStringLiteral("classMapOfferAccept"))->click();
+    QVERIFY(!layers->isClassMapOffered());
+    const MapLayer* truth = mWindow->layers()->layer(truthLayer);
+    QCOMPARE(truth->style.kind, LayerStyle::Kind::Classes);
+    QCOMPARE(QString::fromStdString(truth->style.scheme), QStringLiteral("flood"));
+    QCOMPARE(int(truth->style.classes.size()), 2);
+    QCOMPARE(QString::fromStdString(truth->style.classes[1].name), QStringLiteral("Water"));
+    // The layer's context menu can say the same, or undo it.
+    QMenu* menu = layers->contextMenuFor(truthLayer);
+    auto* classMenu = menu->findChild<QMenu*>(QStringLiteral("setClassMapMenu"));
+    QVERIFY(classMenu && classMenu->isEnabled());
+    delete menu;
+
+    AccuracyDock* accuracy = mWindow->accuracyDock();
+    auto* references = accuracy->findChild<QComboBox*>(QStringLiteral("accuracyReference"));
+    QVERIFY(references);
+    QVERIFY(references->findData(truthLayer) >= 0);
+    accuracy->setPrediction(mResultLayer);
+    accuracy->setReference(truthLayer);
+    QSignalSpy computed(accuracy, &AccuracyDock::computed);
+    accuracy->compute();
+    QVERIFY(computed.wait(60000));
+    QVERIFY(accuracy->classResult());
+    const test::ProcessRun evaluated =
+        test::runPrithvi({"evaluate", "--pred", mResult, "--truth", truthPath, "--classes", "2", "--json"});
+    QVERIFY2(evaluated.code == 0, evaluated.err.constData());
+    const QJsonObject report = evaluated.json();
+    const ConfusionMatrix& dock = accuracy->classResult()->accuracy.confusion;
+    QVERIFY2(report.contains(QStringLiteral("miou")), evaluated.out.constData());
+    QCOMPARE(dock.overallAccuracy(), report[QStringLiteral("overall_accuracy")].toDouble());
+    QCOMPARE(dock.meanIou(), report[QStringLiteral("miou")].toDouble());
+    mWindow->layers()->remove(truthLayer);
   }
 
   void differenceMapCountsDisagreements() {
