@@ -570,6 +570,17 @@ bool MainWindow::showDate(const QString& sceneId) {
     return false;
   }
   mTimeSeries->setCurrentScene(it->id);
+  // The histogram describes the scene shown now; a computed stretch is computed for it again,
+  // limits set by hand stay so the dates compare.
+  if (const MapLayer* layer = mLayers.layer(top->id); layer && layer->style.hasStretch()) {
+    StyleRequest request;
+    request.layerId = layer->id;
+    request.style = layer->style;
+    request.stretch = mStyle->stretchParams();
+    request.scope = mStyle->stretchScope();
+    request.keepLimits = layer->style.customStretch;
+    applyStyle(request);
+  }
   log(QStringLiteral("info"), tr("showing %1").arg(sceneId));
   return true;
 }
@@ -635,18 +646,20 @@ void MainWindow::applyStyle(const StyleRequest& request) {
   const MapGrid grid = viewGrid();
   const int id = request.layerId;
   const StretchParams params = request.stretch;
+  const bool keepLimits = request.keepLimits;
   mLayers.setStyle(id, style, false);
   runAsync<std::vector<BandStatistics>>(
       mWorkers, this,
       [reader, style, onView, grid] { return onView ? viewStatistics(*reader, style, grid) : sceneStatistics(*reader, style); },
-      [this, id, generation, style, params](std::optional<std::vector<BandStatistics>> statistics, const std::string& error) {
+      [this, id, generation, style, params, keepLimits](std::optional<std::vector<BandStatistics>> statistics, const std::string& error) {
         if (mStyleGeneration.value(id) != generation || !mLayers.layer(id)) return;
         if (!statistics) {
           log(QStringLiteral("error"), tr("statistics: %1").arg(q(error)));
           return;
         }
         LayerStyle stretched = style;
-        for (size_t i = 0; i < statistics->size() && i < 3; ++i) stretched.stretch[i] = stretchFor((*statistics)[i], params);
+        if (!keepLimits)
+          for (size_t i = 0; i < statistics->size() && i < 3; ++i) stretched.stretch[i] = stretchFor((*statistics)[i], params);
         mLayers.setStatistics(id, std::move(*statistics));
         mLayers.setStyle(id, stretched, true);
       });

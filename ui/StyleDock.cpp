@@ -18,6 +18,7 @@ namespace prithvi {
 namespace {
 const QString kCustomRgb = QStringLiteral("Custom RGB");
 const QString kSingleBand = QStringLiteral("Single band");
+constexpr int kCustomLimits = -1;  // the stretch mode entry for limits set by hand
 constexpr SpectralIndex kIndices[] = {SpectralIndex::NDVI, SpectralIndex::NDWI, SpectralIndex::MNDWI, SpectralIndex::NBR,
                                       SpectralIndex::EVI};
 constexpr ColorMapName kColorMaps[] = {ColorMapName::Gray, ColorMapName::Viridis, ColorMapName::Magma,
@@ -92,8 +93,12 @@ StyleDock::StyleDock(LayerStack* layers, QWidget* parent) : QWidget(parent), mLa
   mStretchMode->addItem(tr("Percent clip"), int(StretchMode::PercentClip));
   mStretchMode->addItem(tr("Min / max"), int(StretchMode::MinMax));
   mStretchMode->addItem(tr("Standard deviation"), int(StretchMode::StdDev));
+  mStretchMode->addItem(tr("Custom limits"), kCustomLimits);
+  mStretchMode->setToolTip(tr("Custom limits: drag the histogram's handles or type the values; other dates keep them"));
   mLow = new QDoubleSpinBox(this);
+  mLow->setObjectName(QStringLiteral("stretchLow"));
   mHigh = new QDoubleSpinBox(this);
+  mHigh->setObjectName(QStringLiteral("stretchHigh"));
   mSigmas = new QDoubleSpinBox(this);
   for (auto* box : {mLow, mHigh}) {
     box->setRange(0, 100);
@@ -187,9 +192,25 @@ StyleDock::StyleDock(LayerStack* layers, QWidget* parent) : QWidget(parent), mLa
   connect(mColorMap, &QComboBox::currentIndexChanged, this, [this] {
     if (!mLoading) emitRequest(false);
   });
-  connect(mStretchMode, &QComboBox::currentIndexChanged, this, restyle);
-  connect(mLow, &QDoubleSpinBox::editingFinished, this, restyle);
-  connect(mHigh, &QDoubleSpinBox::editingFinished, this, restyle);
+  connect(mStretchMode, &QComboBox::currentIndexChanged, this, [this] {
+    showLimitFields();
+    if (mLoading || customLimits()) return;
+    emitRequest(true);
+  });
+  auto limitsTyped = [this] {
+    if (mLoading) return;
+    if (!customLimits()) {
+      emitRequest(true);
+      return;
+    }
+    LayerStyle style = styleFromControls();
+    const int channel = style.kind == LayerStyle::Kind::Rgb ? mChannel->currentIndex() : 0;
+    style.stretch[channel] = {mLow->value(), mHigh->value()};
+    style.customStretch = true;
+    Q_EMIT styleRequested(StyleRequest{mLayerId, style, {}, StretchScope::Scene, false});
+  };
+  connect(mLow, &QDoubleSpinBox::editingFinished, this, limitsTyped);
+  connect(mHigh, &QDoubleSpinBox::editingFinished, this, limitsTyped);
   connect(mSigmas, &QDoubleSpinBox::editingFinished, this, restyle);
   connect(mScope, &QComboBox::currentIndexChanged, this, restyle);
   connect(mGamma, &QDoubleSpinBox::valueChanged, this, [this] {
@@ -199,12 +220,21 @@ StyleDock::StyleDock(LayerStack* layers, QWidget* parent) : QWidget(parent), mLa
     connect(box, &QCheckBox::toggled, this, [this] {
       if (!mLoading) emitRequest(false);
     });
-  connect(mChannel, &QComboBox::currentIndexChanged, this, &StyleDock::showHistogram);
+  connect(mChannel, &QComboBox::currentIndexChanged, this, [this] {
+    showHistogram();
+    showLimitFields();
+  });
   connect(mHistogram, &HistogramWidget::limitsEdited, this, [this](double min, double max) {
     if (!mLayers->layer(mLayerId)) return;
     LayerStyle style = styleFromControls();
     const int channel = style.kind == LayerStyle::Kind::Rgb ? mChannel->currentIndex() : 0;
     style.stretch[channel] = {min, max};
+    style.customStretch = true;
+    {
+      // The fields say what the handles did: custom limits, these values.
+      QSignalBlocker block(mStretchMode);
+      selectData(mStretchMode, kCustomLimits);
+    }
     StyleRequest request{mLayerId, style, {}, StretchScope::Scene, false};
     Q_EMIT styleRequested(request);
   });
@@ -266,6 +296,10 @@ void StyleDock::loadFromLayer() {
     mPreset->setEnabled(style.hasStretch());
     mChannel->setVisible(style.kind == LayerStyle::Kind::Rgb);
     mGamma->setValue(style.gamma);
+    if (style.customStretch)
+      selectData(mStretchMode, kCustomLimits);
+    else if (customLimits())
+      selectData(mStretchMode, int(StretchMode::PercentClip));
     for (int i = 0; i < 4; ++i) mFmask[i]->setChecked(style.fmaskOverlay & kFmaskBits[i]);
     const bool hasFmask = layer->scene.band(BandRole::Fmask) != nullptr;
     for (auto* box : mFmask) box->setEnabled(hasFmask);
@@ -275,7 +309,44 @@ void StyleDock::loadFromLayer() {
   }
   mLoading = false;
   showHistogram();
+  showLimitFields();
 }
+
+bool StyleDock::customLimits() const { return mStretchMode->currentData().toInt() == kCustomLimits; }
+
+void StyleDock::showLimitFields() {
+  const bool custom = customLimits();
+  const auto mode = StretchMode(mStretchMode->currentData().toInt());
+  const QSignalBlocker blockLow(mLow), blockHigh(mHigh);
+  for (auto* box : {mLow, mHigh}) {
+    box->setSuffix(custom ? QString() : QStringLiteral(" %"));
+    box->setDecimals(custom ? 4 : 1);
+    box->setRange(custom ? -1e9 : 0, custom ? 1e9 : 100);
+    box->setVisible(custom || mode == StretchMode::PercentClip);
+  }
+  mSigmas->setVisible(!custom && mode == StretchMode::StdDev);
+  if (custom) {
+    if (const MapLayer* layer = mLayers->layer(mLayerId)) {
+      const int channel = layer->style.kind == LayerStyle::Kind::Rgb ? std::clamp(mChannel->currentIndex(), 0, 2) : 0;
+      mLow->setValue(layer->style.stretch[channel].min);
+      mHigh->setValue(layer->style.stretch[channel].max);
+    }
+  } else {
+    mLow->setValue(mLastPercent.first);
+    mHigh->setValue(mLastPercent.second);
+  }
+}
+
+StretchParams StyleDock::stretchParams() const {
+  StretchParams params;
+  params.mode = customLimits() ? StretchMode::PercentClip : StretchMode(mStretchMode->currentData().toInt());
+  params.lowPercent = mLastPercent.first;
+  params.highPercent = mLastPercent.second;
+  params.stdDevs = mSigmas->value();
+  return params;
+}
+
+StretchScope StyleDock::stretchScope() const { return StretchScope(mScope->currentData().toInt()); }
 
 void StyleDock::showHistogram() {
   const MapLayer* layer = mLayers->layer(mLayerId);
@@ -314,11 +385,11 @@ void StyleDock::emitRequest(bool recomputeStretch) {
   StyleRequest request;
   request.layerId = mLayerId;
   request.style = styleFromControls();
-  request.stretch.mode = StretchMode(mStretchMode->currentData().toInt());
-  request.stretch.lowPercent = mLow->value();
-  request.stretch.highPercent = mHigh->value();
-  request.stretch.stdDevs = mSigmas->value();
-  request.scope = StretchScope(mScope->currentData().toInt());
+  if (!customLimits() && StretchMode(mStretchMode->currentData().toInt()) == StretchMode::PercentClip)
+    mLastPercent = {mLow->value(), mHigh->value()};
+  request.style.customStretch = false;
+  request.stretch = stretchParams();
+  request.scope = stretchScope();
   request.recomputeStretch = recomputeStretch;
   mBandPages->setCurrentIndex(request.style.kind == LayerStyle::Kind::Rgb ? 0 : 1);
   Q_EMIT styleRequested(request);

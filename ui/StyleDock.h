@@ -27,6 +27,8 @@ struct StyleRequest {
   StretchParams stretch;
   StretchScope scope = StretchScope::Scene;
   bool recomputeStretch = true;  // false: the style's stretch is final (a handle was dragged)
+  // With recomputeStretch: compute the statistics (the histogram) but keep the style's limits.
+  bool keepLimits = false;
 };
 
 class StyleDock : public QWidget {
@@ -38,6 +40,9 @@ class StyleDock : public QWidget {
   // Selects a preset by its label ("True colour", "NDVI", ...) as a user would.
   bool selectPreset(const QString& label);
   void setFmaskOverlay(uint8_t bits);
+  // The stretch the controls ask for, to apply it to a layer again (a new date of its tile).
+  StretchParams stretchParams() const;
+  StretchScope stretchScope() const;
   uint8_t fmaskOverlay() const;
 
  Q_SIGNALS:
@@ -48,6 +53,9 @@ class StyleDock : public QWidget {
   void emitRequest(bool recomputeStretch);
   LayerStyle styleFromControls() const;
   void showHistogram();
+  // The limit fields show percentages, or the channel's values when the limits are custom.
+  void showLimitFields();
+  bool customLimits() const;
 
   LayerStack* mLayers;
   int mLayerId = 0;
@@ -67,6 +75,7 @@ class StyleDock : public QWidget {
   QDoubleSpinBox* mGamma;
   std::array<QCheckBox*, 4> mFmask{};
   QLabel* mNote;
+  std::pair<double, double> mLastPercent{2, 98};  // the percent clip, kept while limits are custom
 };
 
 }  // namespace prithvi

@@ -82,6 +82,9 @@ struct LayerStyle {
   double gamma = 1.0;                          // applied after the stretch: out = t^(1/gamma)
   std::vector<StyleClass> classes;             // Classes, in legend order
   std::string scheme;  // Classes set from a class scheme (by the user): its name; else ""
+  // The limits were set by hand (histogram handles, typed values): another date keeps them,
+  // where a computed stretch is computed again for the new scene.
+  bool customStretch = false;
   uint8_t fmaskOverlay = 0;  // Fmask bits (fmask::kCloud | ...) drawn over the image
   // The bands to read, in the order render() takes them.
   std::vector<BandRole> bandsToRead() const;

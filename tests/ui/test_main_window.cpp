@@ -2,6 +2,8 @@
 // the colour its stretch predicts, zoom and pan move the view as expected, identify and the
 // status bar show GDAL's values, styles and imports work, and --screenshot writes a picture.
 #include <QDockWidget>
+#include <QDoubleSpinBox>
+#include <QComboBox>
 #include <QFileInfo>
 #include <QImage>
 #include <QMimeData>
@@ -209,6 +211,25 @@ class TestMainWindow : public QObject {
              qPrintable(QStringLiteral("%1 -> %2").arg(before.max).arg(after.max)));
     // The other channels keep their stretch.
     QCOMPARE(topLayer().style.stretch[1].max, greenBefore.max);
+    // The fields say what the handle did (break 6 of issue 17: they read "Percent clip 2 % / 98 %").
+    auto* mode = mWindow->styleDock()->findChild<QComboBox*>(QStringLiteral("stretchMode"));
+    auto* high = mWindow->styleDock()->findChild<QDoubleSpinBox*>(QStringLiteral("stretchHigh"));
+    auto* low = mWindow->styleDock()->findChild<QDoubleSpinBox*>(QStringLiteral("stretchLow"));
+    QCOMPARE(mode->currentText(), QStringLiteral("Custom limits"));
+    QVERIFY(topLayer().style.customStretch);
+    QVERIFY2(std::abs(high->value() - after.max) < 1e-4, qPrintable(QString::number(high->value())));
+    QVERIFY(std::abs(low->value() - after.min) < 1e-4);
+    QVERIFY(high->suffix().isEmpty());
+    // Typing a limit sets it too.
+    high->setValue(after.max * 0.9);
+    Q_EMIT high->editingFinished();
+    QVERIFY(waitForRender());
+    QVERIFY(std::abs(topLayer().style.stretch[0].max - after.max * 0.9) < 1e-4);
+    // Back to a computed stretch: the percentages again.
+    mode->setCurrentText(QStringLiteral("Percent clip"));
+    QVERIFY(QTest::qWaitFor([&] { return topLayer().statisticsReady && !topLayer().style.customStretch; }, 10000));
+    QCOMPARE(high->value(), 98.0);
+    QCOMPARE(high->suffix(), QStringLiteral(" %"));
   }
 
   void importBuildsMissingOverviews() {

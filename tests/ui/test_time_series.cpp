@@ -15,6 +15,8 @@
 #include <gdal.h>
 
 #include "core/project/DemoProject.h"
+#include "core/render/Render.h"
+#include "core/scene/SceneReader.h"
 #include "core/timeseries/TileCube.h"
 #include "tests/support/GuiTestSupport.h"
 #include "tests/support/TestSupport.h"
@@ -104,6 +106,16 @@ class TestTimeSeriesDock : public QObject {
     QCOMPARE(int(grid->chips().size()), 12);
     QTest::mouseClick(grid, Qt::LeftButton, Qt::NoModifier, grid->chipRect(1).center());
     QCOMPARE(topLayer().scene.id, dock()->stack()->dates[1].sceneId);
+    // Break 6 of issue 17: the histogram and stretch are those of the date shown now.
+    QVERIFY(QTest::qWaitFor([this] { return topLayer().statisticsReady; }, 20000));
+    {
+      const SceneReader reader(topLayer().scene);
+      const std::vector<BandStatistics> expected = sceneStatistics(reader, topLayer().style);
+      QCOMPARE(topLayer().statistics.size(), expected.size());
+      QCOMPARE(topLayer().statistics[0].mean, expected[0].mean);
+      StretchParams params;
+      QCOMPARE(topLayer().style.stretch[0].max, stretchFor(expected[0], params).max);
+    }
     QTest::keyClick(grid, Qt::Key_Right);
     QCOMPARE(grid->current(), 2);
     QCOMPARE(topLayer().scene.id, dock()->stack()->dates[2].sceneId);
