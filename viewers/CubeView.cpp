@@ -1,5 +1,7 @@
 #include "viewers/CubeView.h"
 
+#include <QOpenGLContext>
+
 #include <QMouseEvent>
 #include <QSurfaceFormat>
 #include <QWheelEvent>
@@ -75,6 +77,7 @@ CubeView::CubeView(QWidget* parent) : QOpenGLWidget(parent) {
 }
 
 CubeView::~CubeView() {
+  if (QOpenGLContext* current = context()) disconnect(current, nullptr, this, nullptr);  // released here, once
   makeCurrent();
   mRenderer->RemoveAllViewProps();
   mWindow->Finalize();
@@ -149,11 +152,21 @@ void CubeView::setSlices(int x, int y, int t) {
 }
 
 void CubeView::initializeGL() {
+  // Floating or re-docking the dock moves this widget to another top-level window, which gives
+  // it a new GL context: VTK's textures and shaders of the old one must go with it, or the cube
+  // draws blank (or crashes) in the new one.
+  connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, &CubeView::releaseGraphics, Qt::UniqueConnection);
   mWindow->SetOwnContext(false);
   mWindow->SetIsCurrent(true);
   mWindow->SetFrameBlitModeToBlitToCurrent();
   mWindow->SetReadyForRendering(false);
   mWindow->OpenGLInitContext();
+}
+
+void CubeView::releaseGraphics() {
+  makeCurrent();
+  mWindow->Finalize();
+  doneCurrent();
 }
 
 void CubeView::resizeGL(int width, int height) {

@@ -80,6 +80,8 @@ class CubeView : public QOpenGLWidget {
   void wheelEvent(QWheelEvent* event) override;
 
  private:
+  // Frees VTK's GL resources of the context about to go (see initializeGL).
+  void releaseGraphics();
   void rebuildPipeline();
   double timeSpacing() const;
 

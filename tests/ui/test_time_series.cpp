@@ -202,6 +202,34 @@ class TestTimeSeriesDock : public QObject {
     QCOMPARE(voxel->time, cube->volume().times[voxel->t]);
   }
 
+  // Break 5 of issue 17: the cube went blank after its dock was floated or docked again, as the
+  // widget's GL context is replaced while VTK kept the old one's resources.
+  void cubeDrawsAfterFloatingAndDocking() {
+    auto* timeSeries = mWindow->findChild<QDockWidget*>(QStringLiteral("timeSeriesDock"));
+    QVERIFY(timeSeries);
+    dock()->tabs()->setCurrentIndex(2);
+    CubeView* cube = dock()->cubeView();
+    auto colours = [cube] {
+      const QImage image = cube->grabFramebuffer();
+      QSet<QRgb> seen;
+      for (int y = 0; y < image.height(); y += 3)
+        for (int x = 0; x < image.width(); x += 3) seen.insert(image.pixel(x, y));
+      return seen.size();
+    };
+    for (const bool floating : {true, false, true, false}) {
+      const int renders = cube->renderCount();
+      timeSeries->setFloating(floating);
+      if (floating) timeSeries->resize(900, 500);
+      timeSeries->show();
+      timeSeries->raise();
+      QVERIFY(QTest::qWaitFor([&] { return cube->isVisible() && cube->renderCount() > renders; }, 20000));
+      QTest::qWait(100);
+      const int seen = colours();
+      QVERIFY2(seen > 40, qPrintable(QStringLiteral("%1 colours with the dock %2").arg(seen).arg(floating ? "floating" : "docked")));
+    }
+    test::keepScreenshot(mWindow.get(), "timeseries-cube-redocked.png");
+  }
+
   void cleanupTestCase() { mWindow.reset(); }
 };
 
