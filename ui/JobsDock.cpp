@@ -269,8 +269,19 @@ void JobsDock::launch(const std::string& backend, const LaunchRequest& request) 
         const auto launcher = makeLaunchBackend(backend, program);
         return launchJob(*launcher, request, nullptr);
       },
-      [this, backend](std::optional<JobRecord> record, const std::string& error) {
+      [this, backend, request](std::optional<JobRecord> record, const std::string& error) {
         if (!record) {
+          // Recorded all the same: the project lists every job the window launched, and a
+          // failed submission can be retried from the dock once its cause is fixed.
+          auto failed = std::make_unique<Entry>();
+          failed->record.request = request;
+          failed->record.name = request.name.empty() ? "job" : request.name;
+          failed->record.kind = request.arguments.empty() ? "job" : request.arguments.front();
+          failed->record.handle.backend = backend;
+          Entry* added = add(std::move(failed));
+          store(*added);
+          setFinal(*added, JobState::Failed, tr("not submitted: %1").arg(q(error)));
+          mList->setCurrentItem(mList->topLevelItem(0));
           Q_EMIT message(QStringLiteral("error"), tr("the job could not be submitted: %1").arg(q(error)));
           return;
         }

@@ -131,6 +131,12 @@ MainWindow::MainWindow() {
   connectLayerActions();
   refreshClassSchemes();
   restoreSettings();
+  mWorkspaceTimer.setSingleShot(true);
+  mWorkspaceTimer.setInterval(1000);
+  connect(&mWorkspaceTimer, &QTimer::timeout, this, &MainWindow::saveWorkspace);
+  connect(&mLayers, &LayerStack::layersChanged, this, &MainWindow::scheduleWorkspaceSave);
+  connect(&mLayers, &LayerStack::layerChanged, this, &MainWindow::scheduleWorkspaceSave);
+  connect(mCanvas, &MapCanvas::viewChanged, this, &MainWindow::scheduleWorkspaceSave);
 
   connect(mCanvas, &MapCanvas::cursorMoved, this, [this](double x, double y) { onCursorMoved({x, y}); });
   connect(mCanvas, &MapCanvas::cursorLeft, this, [this] {
@@ -449,6 +455,7 @@ void MainWindow::restoreSettings() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  saveWorkspace();
   QSettings settings;
   settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
   settings.setValue(QStringLiteral("window/state"), saveState());
@@ -487,6 +494,8 @@ bool MainWindow::openProject(const QString& path) {
     return false;
   }
   for (const auto& warning : store->warnings()) log(QStringLiteral("warning"), q(warning));
+  saveWorkspace();  // the project being left keeps its session
+  mProjectLoaded = false;
   mLabels->setProject(nullptr);  // before the store it uses goes
   mJobs->setProject(nullptr);
   mModels->setProject(nullptr);
@@ -510,7 +519,7 @@ bool MainWindow::openProject(const QString& path) {
   const Scene* best = nullptr;
   for (const Scene& scene : mScenes)
     if (!best || rank(scene) < rank(*best)) best = &scene;
-  if (best) addSceneLayer(q(best->id));
+  if (!restoreWorkspace() && best) addSceneLayer(q(best->id));
   log(QStringLiteral("info"), tr("opened %1: %2 scenes").arg(mProjectPath).arg(mScenes.size()));
   mProjectLoaded = true;
   Q_EMIT projectOpened(mProjectPath);

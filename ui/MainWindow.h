@@ -7,6 +7,7 @@
 #include <QMainWindow>
 #include <QPointer>
 #include <QThreadPool>
+#include <QTimer>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -37,6 +38,7 @@ class TimeSeriesDock;
 class MapCanvas;
 class ProjectStore;
 struct ClassScheme;
+struct SavedLayer;
 class Feedback;
 
 class MainWindow : public QMainWindow {
@@ -122,6 +124,12 @@ class MainWindow : public QMainWindow {
   bool topLayerHasProvenance() const;
   void showSideBySide(bool shown);
   void connectLayerActions();
+  // The session in the project (ui/MainWindowSession.cpp).
+  void scheduleWorkspaceSave();
+  void saveWorkspace();
+  // Shows the layers, view and docks of the project's last session; false when it has none.
+  bool restoreWorkspace();
+  int restoreLayer(const Scene& scene, const SavedLayer& saved);
   void refreshClassSchemes();
   // A layer of few integer values and no colour table: ask whether it is a class map.
   void offerClassMapIfCodes(int layerId);
@@ -182,6 +190,8 @@ class MainWindow : public QMainWindow {
   bool mProbePending = false;
   QString mScreenshotFile;
   bool mProjectLoaded = false;
+  bool mRestoringWorkspace = false;
+  QTimer mWorkspaceTimer;  // saves the session a moment after the last change
 };
 
 }  // namespace prithvi

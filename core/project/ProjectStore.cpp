@@ -242,6 +242,15 @@ CREATE TABLE map_products (
   created DATETIME NOT NULL
 );
 )sql"},
+    // What the app showed when the project was last open (core/project/WorkspaceStore.h): layers,
+    // their styles, the view and the dock layout, as JSON per named workspace.
+    {4, R"sql(
+CREATE TABLE workspaces (
+  name TEXT NOT NULL PRIMARY KEY,
+  state TEXT NOT NULL,
+  saved DATETIME NOT NULL
+);
+)sql"},
 };
 
 // ---------------------------------------------------------------------------------------------

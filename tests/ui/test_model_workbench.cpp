@@ -479,6 +479,61 @@ class TestModelWorkbench : public QObject {
     QCOMPARE(cpuThreadArguments().isEmpty(), savedThreads == 0);
   }
 
+  // Break 7 of issue 17: after a restart the result and reference layers were gone. The project
+  // keeps the session: layers in order with style, class-map role, opacity and visibility, the
+  // view, the dock layout; and every job the window ran.
+  void sessionComesBackOnReopen() {
+    const Scene& scene = mFlood.scenes.front();
+    const QString truthPath = mDir.filePath(QStringLiteral("water-truth-2.tif"));
+    writeRaster(truthPath.toStdString(), kSize, kSize, 1, DataType::Byte, mFlood.water.data(), scene.geoTransform, scene.crs());
+    const int truthLayer = mWindow->addRasterLayer(truthPath);
+    QVERIFY(mWindow->setLayerClassMap(truthLayer, QStringLiteral("flood")));
+    LayerStack* layers = mWindow->layers();
+    layers->setOpacity(truthLayer, 0.4);
+    layers->setVisible(mResultLayer, false);
+    canvas()->setView(canvas()->center(), canvas()->resolution() / 2);
+    QVERIFY(waitForRender(canvas()));
+    auto* accuracyDock = mWindow->findChild<QDockWidget*>(QStringLiteral("accuracyDock"));
+    accuracyDock->setFloating(true);
+    const std::vector<MapLayer> before = layers->layers();
+    const MapPoint center = canvas()->center();
+    const double resolution = canvas()->resolution();
+    const int jobs = mWindow->jobsDock()->jobCount();
+    QVERIFY(jobs >= 2);
+    QVERIFY(mWindow->close());
+    mWindow.reset();
+
+    mWindow = std::make_unique<MainWindow>();
+    mWindow->resize(1500, 950);
+    mWindow->show();
+    QVERIFY(QTest::qWaitForWindowExposed(mWindow.get()));
+    QVERIFY(mWindow->openProject(QString::fromStdString(mFlood.path)));
+    QVERIFY(waitForRender(canvas()));
+    const std::vector<MapLayer>& after = mWindow->layers()->layers();
+    QCOMPARE(after.size(), before.size());
+    for (size_t i = 0; i < after.size(); ++i) {
+      QCOMPARE(after[i].scene.id, before[i].scene.id);
+      QCOMPARE(after[i].visible, before[i].visible);
+      QCOMPARE(after[i].opacity, before[i].opacity);
+      QCOMPARE(after[i].style.kind, before[i].style.kind);
+      QCOMPARE(after[i].style.scheme, before[i].style.scheme);
+      QCOMPARE(after[i].style.classes.size(), before[i].style.classes.size());
+      for (int c = 0; c < 3; ++c) QCOMPARE(after[i].style.stretch[size_t(c)].max, before[i].style.stretch[size_t(c)].max);
+    }
+    QCOMPARE(canvas()->resolution(), resolution);
+    QCOMPARE(canvas()->center().x, center.x);
+    QCOMPARE(canvas()->center().y, center.y);
+    QVERIFY(mWindow->findChild<QDockWidget*>(QStringLiteral("accuracyDock"))->isFloating());
+    mWindow->findChild<QDockWidget*>(QStringLiteral("accuracyDock"))->setFloating(false);
+    // The restored truth map is a reference again.
+    auto* references = mWindow->accuracyDock()->findChild<QComboBox*>(QStringLiteral("accuracyReference"));
+    bool listed = false;
+    for (int i = 0; i < references->count(); ++i) listed |= references->itemText(i) == QStringLiteral("water-truth-2.tif");
+    QVERIFY(listed);
+    QCOMPARE(mWindow->jobsDock()->jobCount(), jobs);
+    test::keepScreenshot(mWindow.get(), "session-restored.png");
+  }
+
   void cleanupTestCase() { mWindow.reset(); }
 };
 
