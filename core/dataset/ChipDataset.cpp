@@ -38,9 +38,28 @@ struct Candidate {
   int x = 0, y = 0;
   double cloud = 0;
   int dominant = -1;
+  std::vector<std::pair<uint8_t, int32_t>> classPixels;  // labelled pixels per class value
   int64_t cellX = 0, cellY = 0;
   DataSplit split = DataSplit::Train;
   int stratum = 0;
+};
+
+// A cloud shape for cloud-gap datasets: a chip window of a scene's Fmask cloud bit.
+struct CloudShape {
+  const Scene* scene;
+  int x, y;
+  float fraction;
+};
+
+// What a build writes, decided before anything is written: the chips of each split with their
+// class pixels (what the dataset dialog shows before building), and the cloud shapes.
+struct DatasetPlan {
+  std::vector<Scene> scenes;  // the project's (Sources and CloudShapes point into it)
+  std::optional<ClassScheme> scheme;
+  std::vector<Source> sources;
+  std::vector<Candidate> chips;
+  std::vector<CloudShape> shapes;
+  DatasetSummary summary;
 };
 
 uint64_t splitmix(uint64_t value) {
@@ -187,39 +206,18 @@ const char* dataSplitName(DataSplit split) {
   return names[int(split)];
 }
 
-DatasetSummary buildChipDataset(ProjectStore& project, const std::string& outPath, const DatasetBuildOptions& options,
-                                Feedback* feedback) {
-  validate(options);
-  // Cloud-gap imputation trains the MAE on clear chips, hiding real cloud shapes.
-  const bool cloudGap = options.task == "cloud_gap";
-  const bool pretraining = options.task == "pretrain" || cloudGap;
+namespace {
+
+// Candidate chips of every source with their labelled share, dominant class and cloud.
+std::vector<Candidate> chooseCandidates(DatasetPlan& plan, LabelStore& labels, const DatasetBuildOptions& options,
+                                        Feedback* feedback) {
   const int size = options.chipSize;
   const int stride = options.stride > 0 ? options.stride : size;
-  DatasetSummary summary;
-  LabelStore labels(project);
-  SceneFilter filter;
-  filter.tile = options.tile;
-  const std::vector<Scene> scenes = project.scenes(filter);
-  std::optional<ClassScheme> scheme;
-  const std::vector<Source> sources =
-      pretraining ? unlabelledSources(scenes, options) : labelledSources(project, labels, scenes, options, scheme, summary);
-  if (sources.empty()) {
-    std::string reasons;
-    for (const std::string& reason : summary.skipped) reasons += "\n  " + reason;
-    throwBadInput(pretraining ? "no run of " + std::to_string(options.frames) + " dates with the six Prithvi bands"
-                              : "no " + std::string(options.states.size() == 1 ? reviewStateName(options.states[0]) : "usable") +
-                                    " label set of task '" + options.task + "'" +
-                                    (options.tile.empty() ? "" : " on tile " + options.tile) +
-                                    (options.year ? " in " + std::to_string(options.year) : std::string()) +
-                                    " (validate label sets first, or pass other states)" + reasons);
-  }
-
-  // 1. Candidate chips with their labelled share, dominant class and cloud.
   std::vector<Candidate> candidates;
-  for (size_t s = 0; s < sources.size(); ++s) {
+  for (size_t s = 0; s < plan.sources.size(); ++s) {
     throwIfCanceled(feedback);
-    reportProgress(feedback, int64_t(s), int64_t(sources.size()) * 2, "choosing chips");
-    const Source& source = sources[s];
+    reportProgress(feedback, int64_t(s), int64_t(plan.sources.size()) * 2, "choosing chips");
+    const Source& source = plan.sources[s];
     const Scene& anchor = *source.anchor;
     std::vector<uint8_t> raster;
     if (source.labelSetId) raster = labels.rasterize(source.labelSetId, {0, 0, anchor.width, anchor.height});
@@ -240,10 +238,12 @@ DatasetSummary buildChipDataset(ProjectStore& project, const std::string& outPat
           std::array<int64_t, 256> counts{};
           for (int row = y; row < y + size; ++row)
             for (int col = x; col < x + size; ++col) ++counts[raster[size_t(row) * anchor.width + col]];
-          const int64_t unlabelled = counts[size_t(scheme->ignoreValue)];
+          const int64_t unlabelled = counts[size_t(plan.scheme->ignoreValue)];
           if (double(int64_t(size) * size - unlabelled) < options.minLabelledFraction * size * size) continue;
-          counts[size_t(scheme->ignoreValue)] = 0;
+          counts[size_t(plan.scheme->ignoreValue)] = 0;
           candidate.dominant = int(std::max_element(counts.begin(), counts.end()) - counts.begin());
+          for (size_t value = 0; value < counts.size(); ++value)
+            if (counts[value]) candidate.classPixels.emplace_back(uint8_t(value), int32_t(counts[value]));
         }
         int64_t cloudy = 0, fill = 0;
         for (const std::vector<uint8_t>& fmask : fmasks)
@@ -267,17 +267,19 @@ DatasetSummary buildChipDataset(ProjectStore& project, const std::string& outPat
           return value >= 0 ? value / options.blockChips : -((-value + options.blockChips - 1) / options.blockChips);
         };
         candidate.split = splitOfBlock(floorDiv(candidate.cellX), floorDiv(candidate.cellY), options);
-        candidates.push_back(candidate);
+        candidates.push_back(std::move(candidate));
       }
   }
-  summary.candidates = int64_t(candidates.size());
+  return candidates;
+}
 
-  // 2. Guard rings: a chip next to a chip of a rarer split is dropped (train gives way to
-  // validation and test, validation to test), so evaluation keeps its chips.
+// Guard rings: a chip next to a chip of a rarer split is dropped (train gives way to validation
+// and test, validation to test), so evaluation keeps its chips.
+std::vector<Candidate> dropAtSplitBorders(std::vector<Candidate> candidates, DatasetSummary& summary) {
   std::map<std::pair<int64_t, int64_t>, std::set<DataSplit>> splitsAt;
   for (const Candidate& candidate : candidates) splitsAt[{candidate.cellX, candidate.cellY}].insert(candidate.split);
   std::vector<Candidate> kept;
-  for (const Candidate& candidate : candidates) {
+  for (Candidate& candidate : candidates) {
     bool touchesRarer = false;
     for (int64_t dy = -1; dy <= 1 && !touchesRarer; ++dy)
       for (int64_t dx = -1; dx <= 1 && !touchesRarer; ++dx) {
@@ -288,76 +290,131 @@ DatasetSummary buildChipDataset(ProjectStore& project, const std::string& outPat
     if (touchesRarer)
       ++summary.droppedAtSplitBorders;
     else
-      kept.push_back(candidate);
+      kept.push_back(std::move(candidate));
   }
+  return kept;
+}
 
-  // 3. A stratified sample: equal shares per stratum, what a stratum lacks goes to the others.
-  if (options.maxChips > 0 && int64_t(kept.size()) > options.maxChips) {
-    std::map<int, std::vector<Candidate>> strata;
-    for (Candidate& candidate : kept) {
-      candidate.stratum = options.stratifyBy == "class" && candidate.dominant >= 0 ? candidate.dominant
-                          : options.stratifyBy == "cloud" ? int(std::min(3.0, candidate.cloud * 10))
-                                                          : 0;
-      strata[candidate.stratum].push_back(candidate);
-    }
-    std::mt19937_64 random(options.seed);
-    for (auto& [key, members] : strata) std::shuffle(members.begin(), members.end(), random);
-    std::vector<Candidate> sample;
-    std::map<int, size_t> taken;
-    while (int64_t(sample.size()) < options.maxChips) {
-      bool any = false;
-      for (auto& [key, members] : strata) {
-        if (taken[key] >= members.size() || int64_t(sample.size()) >= options.maxChips) continue;
-        sample.push_back(members[taken[key]++]);
-        any = true;
-      }
-      if (!any) break;
-    }
-    std::sort(sample.begin(), sample.end(), [](const Candidate& a, const Candidate& b) {
-      return std::tie(a.source, a.y, a.x) < std::tie(b.source, b.y, b.x);
-    });
-    kept = std::move(sample);
+// A stratified sample: equal shares per stratum, what a stratum lacks goes to the others.
+std::vector<Candidate> stratifiedSample(std::vector<Candidate> kept, const DatasetBuildOptions& options) {
+  if (options.maxChips <= 0 || int64_t(kept.size()) <= options.maxChips) return kept;
+  std::map<int, std::vector<Candidate>> strata;
+  for (Candidate& candidate : kept) {
+    candidate.stratum = options.stratifyBy == "class" && candidate.dominant >= 0 ? candidate.dominant
+                        : options.stratifyBy == "cloud" ? int(std::min(3.0, candidate.cloud * 10))
+                                                        : 0;
+    strata[candidate.stratum].push_back(candidate);
   }
-  if (kept.empty())
+  std::mt19937_64 random(options.seed);
+  for (auto& [key, members] : strata) std::shuffle(members.begin(), members.end(), random);
+  std::vector<Candidate> sample;
+  std::map<int, size_t> taken;
+  while (int64_t(sample.size()) < options.maxChips) {
+    bool any = false;
+    for (auto& [key, members] : strata) {
+      if (taken[key] >= members.size() || int64_t(sample.size()) >= options.maxChips) continue;
+      sample.push_back(members[taken[key]++]);
+      any = true;
+    }
+    if (!any) break;
+  }
+  std::sort(sample.begin(), sample.end(), [](const Candidate& a, const Candidate& b) {
+    return std::tie(a.source, a.y, a.x) < std::tie(b.source, b.y, b.x);
+  });
+  return sample;
+}
+
+// Cloud-gap datasets: a pool of real cloud shapes (Fmask cloud bit) from every chip window of the
+// project's scenes that is between 1 % and 100 % cloudy and has no fill; at most 1024, spread
+// over the cloud fractions by a seeded shuffle.
+std::vector<CloudShape> cloudShapes(const std::vector<Scene>& scenes, const DatasetBuildOptions& options, Feedback* feedback) {
+  const int size = options.chipSize;
+  std::vector<CloudShape> shapes;
+  for (const Scene& scene : scenes) {
+    throwIfCanceled(feedback);
+    if (!scene.band(BandRole::Fmask)) continue;
+    const RasterBlock block = SceneReader(scene).read({0, 0, scene.width, scene.height}, {BandRole::Fmask}, DataType::Byte);
+    const uint8_t* fmask = block.band<uint8_t>(0);
+    for (int y = 0; y + size <= scene.height; y += size)
+      for (int x = 0; x + size <= scene.width; x += size) {
+        int64_t cloudy = 0;
+        bool fill = false;
+        for (int row = y; row < y + size && !fill; ++row)
+          for (int col = x; col < x + size; ++col) {
+            const uint8_t value = fmask[size_t(row) * scene.width + col];
+            fill |= value == kFmaskFill;
+            cloudy += decodeFmask(value).cloud;
+          }
+        const double fraction = double(cloudy) / (double(size) * size);
+        if (!fill && fraction >= 0.01) shapes.push_back({&scene, x, y, float(fraction)});
+      }
+  }
+  if (shapes.empty())
+    throwBadInput("no cloudy chip window in the project to take cloud shapes from: import dates with clouds (Fmask)");
+  std::mt19937_64 random(options.seed ^ 0xC10Dull);
+  std::shuffle(shapes.begin(), shapes.end(), random);
+  if (shapes.size() > 1024) shapes.resize(1024);
+  return shapes;
+}
+
+// Everything a build decides before writing. Error(BadInput) when nothing qualifies.
+std::unique_ptr<DatasetPlan> makePlan(ProjectStore& project, LabelStore& labels, const DatasetBuildOptions& options,
+                                      Feedback* feedback) {
+  validate(options);
+  const bool cloudGap = options.task == "cloud_gap";
+  const bool pretraining = options.task == "pretrain" || cloudGap;
+  auto plan = std::make_unique<DatasetPlan>();
+  DatasetSummary& summary = plan->summary;
+  SceneFilter filter;
+  filter.tile = options.tile;
+  plan->scenes = project.scenes(filter);
+  plan->sources = pretraining ? unlabelledSources(plan->scenes, options)
+                              : labelledSources(project, labels, plan->scenes, options, plan->scheme, summary);
+  if (plan->sources.empty()) {
+    std::string reasons;
+    for (const std::string& reason : summary.skipped) reasons += "\n  " + reason;
+    throwBadInput(pretraining ? "no run of " + std::to_string(options.frames) + " dates with the six Prithvi bands"
+                              : "no " + std::string(options.states.size() == 1 ? reviewStateName(options.states[0]) : "usable") +
+                                    " label set of task '" + options.task + "'" +
+                                    (options.tile.empty() ? "" : " on tile " + options.tile) +
+                                    (options.year ? " in " + std::to_string(options.year) : std::string()) +
+                                    " (validate label sets first, or pass other states)" + reasons);
+  }
+  std::vector<Candidate> candidates = chooseCandidates(*plan, labels, options, feedback);
+  summary.candidates = int64_t(candidates.size());
+  plan->chips = stratifiedSample(dropAtSplitBorders(std::move(candidates), summary), options);
+  if (plan->chips.empty())
     throwBadInput("no chip qualifies: " + std::to_string(summary.candidates) + " candidates, none with at least " +
                   std::to_string(int(options.minLabelledFraction * 100)) + " % labelled pixels, at most " +
                   std::to_string(int(options.maxCloudFraction * 100)) + " % cloud and no fill away from split borders");
-
-  // 4. Cloud-gap datasets: a pool of real cloud shapes (Fmask cloud bit) from every chip window
-  // of the project's scenes that is between 1 % and 100 % cloudy and has no fill.
-  struct CloudShape {
-    const Scene* scene;
-    int x, y;
-    float fraction;
-  };
-  std::vector<CloudShape> shapes;
-  if (cloudGap) {
-    for (const Scene& scene : scenes) {
-      throwIfCanceled(feedback);
-      if (!scene.band(BandRole::Fmask)) continue;
-      const RasterBlock block = SceneReader(scene).read({0, 0, scene.width, scene.height}, {BandRole::Fmask}, DataType::Byte);
-      const uint8_t* fmask = block.band<uint8_t>(0);
-      for (int y = 0; y + size <= scene.height; y += size)
-        for (int x = 0; x + size <= scene.width; x += size) {
-          int64_t cloudy = 0;
-          bool fill = false;
-          for (int row = y; row < y + size && !fill; ++row)
-            for (int col = x; col < x + size; ++col) {
-              const uint8_t value = fmask[size_t(row) * scene.width + col];
-              fill |= value == kFmaskFill;
-              cloudy += decodeFmask(value).cloud;
-            }
-          const double fraction = double(cloudy) / (double(size) * size);
-          if (!fill && fraction >= 0.01) shapes.push_back({&scene, x, y, float(fraction)});
-        }
-    }
-    if (shapes.empty())
-      throwBadInput("no cloudy chip window in the project to take cloud shapes from: import dates with clouds (Fmask)");
-    // At most 1024 shapes, spread over the cloud fractions by a seeded shuffle.
-    std::mt19937_64 random(options.seed ^ 0xC10Dull);
-    std::shuffle(shapes.begin(), shapes.end(), random);
-    if (shapes.size() > 1024) shapes.resize(1024);
+  for (const Candidate& chip : plan->chips) {
+    ++summary.chipsPerSplit[size_t(chip.split)];
+    for (const auto& [value, pixels] : chip.classPixels) summary.classPixels[size_t(chip.split)][value] += pixels;
   }
+  summary.chips = int64_t(plan->chips.size());
+  if (cloudGap) plan->shapes = cloudShapes(plan->scenes, options, feedback);
+  return plan;
+}
+
+}  // namespace
+
+DatasetSummary planChipDataset(ProjectStore& project, const DatasetBuildOptions& options, Feedback* feedback) {
+  LabelStore labels(project);
+  return makePlan(project, labels, options, feedback)->summary;
+}
+
+DatasetSummary buildChipDataset(ProjectStore& project, const std::string& outPath, const DatasetBuildOptions& options,
+                                Feedback* feedback) {
+  LabelStore labels(project);
+  const std::unique_ptr<DatasetPlan> plan = makePlan(project, labels, options, feedback);
+  DatasetSummary summary = plan->summary;
+  const std::vector<Source>& sources = plan->sources;
+  const std::vector<Candidate>& kept = plan->chips;
+  const std::optional<ClassScheme>& scheme = plan->scheme;
+  const std::vector<CloudShape>& shapes = plan->shapes;
+  const bool cloudGap = options.task == "cloud_gap";
+  const bool pretraining = options.task == "pretrain" || cloudGap;
+  const int size = options.chipSize;
 
   // 5. Write the store.
   const int64_t count = int64_t(kept.size());
@@ -441,8 +498,6 @@ DatasetSummary buildChipDataset(ProjectStore& project, const std::string& outPat
         const size_t maskCount[] = {1, size_t(size), size_t(size)};
         if (!mask->Write(maskStart, maskCount, nullptr, nullptr, GDALExtendedDataType::Create(GDT_Byte), chipMask.data()))
           throwIo("cannot write the mask of chip " + std::to_string(i) + ": " + errors.message());
-        for (uint8_t value : chipMask)
-          if (value != scheme->ignoreValue) ++summary.classPixels[size_t(chip.split)][value];
       }
       if (chip.split == DataSplit::Train)
         for (int b = 0; b < kBands; ++b)
@@ -454,7 +509,6 @@ DatasetSummary buildChipDataset(ProjectStore& project, const std::string& outPat
             ++valid[size_t(b)];
           }
       splitValues.push_back(uint8_t(chip.split));
-      ++summary.chipsPerSplit[size_t(chip.split)];
       origins.push_back(chip.x);
       origins.push_back(chip.y);
       const MapPoint centre = anchor.geoTransform.pixelToMap(chip.x + size / 2.0, chip.y + size / 2.0);

@@ -86,6 +86,10 @@ struct DatasetSummary {
 DatasetSummary buildChipDataset(ProjectStore& project, const std::string& outPath, const DatasetBuildOptions& options,
                                 Feedback* feedback = nullptr);
 
+// What buildChipDataset would write, decided without writing: chips per split, labelled pixels
+// per class and split, candidates and what was left out. Same errors as buildChipDataset.
+DatasetSummary planChipDataset(ProjectStore& project, const DatasetBuildOptions& options, Feedback* feedback = nullptr);
+
 // One reader per thread: GDAL's array objects are not shared between threads.
 class ChipDataset {
  public:

@@ -8,6 +8,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
+#include <QFileInfo>
 #include <QTest>
 
 #include <gdal.h>
@@ -61,7 +62,28 @@ class TestDataset : public QObject {
     options.validationFraction = 0.25;
     options.testFraction = 0.25;
     const std::string path = outPath("flood.zarr");
+    // The plan (what the dataset dialog shows before building) writes nothing and says what the
+    // build then writes: chips and class pixels per split.
+    const DatasetSummary planned = planChipDataset(*project, options);
+    QVERIFY(!QFileInfo::exists(QString::fromStdString(path)) && !QFileInfo::exists(QString::fromStdString(path + ".partial")));
     const DatasetSummary summary = buildChipDataset(*project, path, options);
+    QCOMPARE(planned.chips, summary.chips);
+    QVERIFY(planned.chipsPerSplit == summary.chipsPerSplit);
+    QVERIFY(planned.classPixels == summary.classPixels);
+    QVERIFY(!planned.classPixels[0].empty());
+    {
+      auto built = ChipDataset::open(path);
+      for (int split = 0; split < 3; ++split) {
+        std::map<int, int64_t> counted;
+        std::vector<uint8_t> mask(size_t(kChip) * kChip);
+        for (int64_t chip : built->indices(DataSplit(split))) {
+          built->readMask(chip, mask.data());
+          for (uint8_t value : mask)
+            if (value != built->ignoreValue()) ++counted[value];
+        }
+        QVERIFY2(counted == planned.classPixels[size_t(split)], dataSplitName(DataSplit(split)));
+      }
+    }
     // 3 validated sets x 8 x 8 chip cells, less the guard rings.
     QCOMPARE(summary.candidates, int64_t(3 * 64));
     QCOMPARE(summary.chips + summary.droppedAtSplitBorders, summary.candidates);
