@@ -5,6 +5,7 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -28,6 +29,7 @@
 #include "core/base/Assets.h"
 #include "core/base/Error.h"
 #include "core/base/ModelCatalog.h"
+#include "core/dataset/ChipDataset.h"
 #include "core/jobs/JobStore.h"
 
 namespace prithvi {
@@ -290,6 +292,37 @@ LaunchDialog::LaunchDialog(const QString& projectPath, const QString& prithviPro
   mName->setText(name);
   mRun->setText(QDir(mProjectDir).filePath(QStringLiteral("runs/") + name));
   loadPreset();
+  // The dataset built last (Label > Build Dataset writes them under datasets/), ready to train.
+  const QFileInfoList built = QDir(QDir(mProjectDir).filePath(QStringLiteral("datasets")))
+                                  .entryInfoList({QStringLiteral("*.zarr")}, QDir::Dirs | QDir::NoDotAndDotDot, QDir::Time);
+  if (!built.isEmpty()) setTrainingData(built.front().absoluteFilePath());
+}
+
+void LaunchDialog::setTrainingData(const QString& path) {
+  mData->setText(path);
+  // A preset of the dataset's task, the one made for its chip size when there is one.
+  try {
+    const auto dataset = ChipDataset::open(path.toStdString());
+    if (mTask->currentIndex() >= 0) {
+      QFile current(mTask->currentData().toString());
+      if (current.open(QIODevice::ReadOnly) &&
+          QJsonDocument::fromJson(current.readAll()).object().value(QStringLiteral("task")).toString() == q(dataset->task()))
+        return;
+    }
+    int chosen = -1;
+    for (const TaskPresetChoice& preset : taskPresetChoices()) {
+      if (preset.task != dataset->task()) continue;
+      QFile file(q(preset.path));
+      DatasetBuildOptions options;
+      if (file.open(QIODevice::ReadOnly)) applyDatasetPreset(file.readAll().toStdString(), options);
+      const int index = mTask->findText(q(preset.name));
+      if (chosen < 0 || options.chipSize == dataset->chipSize()) chosen = index;
+      if (options.chipSize == dataset->chipSize()) break;
+    }
+    if (chosen >= 0) mTask->setCurrentIndex(chosen);
+  } catch (const Error&) {
+    // Not a dataset this program reads: the preview says why when it renders the request.
+  }
 }
 
 QLineEdit* LaunchDialog::addSetting(const QString& backend, const QString& key, const QString& label, const QString& placeholder) {

@@ -37,6 +37,8 @@ class LaunchDialog : public QDialog {
   QString preview() const;
   bool canLaunch() const { return mLaunchable; }
 
+  // Trains on this chip store; picks a preset of its task when the chosen one is for another.
+  void setTrainingData(const QString& path);
   // For tests: fields by name (task, data, model, weights, run, name) and hyperparameters.
   void setField(const QString& name, const QString& value);
   void setHyperparameter(const QString& option, const QString& value);

@@ -405,6 +405,7 @@ void MainWindow::buildMenus() {
   label->addAction(mLabels->showLabelsAction());
   label->addSeparator();
   label->addActions(mLabels->reviewActions());
+  buildLabelExchangeMenu(label);
 
   buildModelMenu();
 

@@ -28,6 +28,7 @@ namespace prithvi {
 class AccuracyDock;
 class CatalogDock;
 class ComparisonDock;
+class DatasetDialog;
 class InferenceDialog;
 class JobsDock;
 class LabelDock;
@@ -91,6 +92,8 @@ class MainWindow : public QMainWindow {
   LabelDock* labelDock() const { return mLabels; }
   JobsDock* jobsDock() const { return mJobs; }
   ModelsDock* modelsDock() const { return mModels; }
+  // Label > Build Dataset: training chips from the label sets (one dialog at a time).
+  DatasetDialog* openDatasetDialog();
   // The Launch Training dialog for this project (one at a time); its jobs go to the jobs dock.
   LaunchDialog* openLaunchDialog();
   // Shows another date of the top layer's tile on the map (same style), or adds the scene.
@@ -124,6 +127,11 @@ class MainWindow : public QMainWindow {
   bool topLayerHasProvenance() const;
   void showSideBySide(bool shown);
   void connectLayerActions();
+  // Label menu: dataset and label exchange (ui/MainWindowLabels.cpp).
+  void buildLabelExchangeMenu(QMenu* label);
+  void exportOpenLabelMask();
+  void exportValidatedPolygons();
+  void importIntoOpenLabelSet(bool vector);
   // The session in the project (ui/MainWindowSession.cpp).
   void scheduleWorkspaceSave();
   void saveWorkspace();
@@ -168,6 +176,7 @@ class MainWindow : public QMainWindow {
   // Per raster file: whether it carries map provenance (an annual map), read once.
   QHash<QString, bool> mHasProvenance;
   QPointer<LaunchDialog> mLaunch;
+  QPointer<DatasetDialog> mDataset;
   QAction* mAreaAction = nullptr;
   QTreeWidget* mIdentify = nullptr;
   QPlainTextEdit* mLog = nullptr;

@@ -398,6 +398,23 @@ std::unique_ptr<DatasetPlan> makePlan(ProjectStore& project, LabelStore& labels,
 
 }  // namespace
 
+void applyDatasetPreset(const std::string& presetJson, DatasetBuildOptions& options) {
+  const QJsonObject dataset = QJsonDocument::fromJson(QByteArray::fromStdString(presetJson)).object().value("dataset").toObject();
+  auto take = [&](const char* key, auto& target) {
+    if (!dataset.contains(key)) return;
+    if (!dataset.value(key).isDouble()) throwBadInput(std::string("task preset field '") + key + "' must be a number");
+    target = std::remove_reference_t<decltype(target)>(dataset.value(key).toDouble());
+  };
+  take("chip_size", options.chipSize);
+  take("stride", options.stride);
+  take("frames", options.frames);
+  take("min_labelled", options.minLabelledFraction);
+  take("max_cloud", options.maxCloudFraction);
+  take("block_chips", options.blockChips);
+  take("validation", options.validationFraction);
+  take("test", options.testFraction);
+}
+
 DatasetSummary planChipDataset(ProjectStore& project, const DatasetBuildOptions& options, Feedback* feedback) {
   LabelStore labels(project);
   return makePlan(project, labels, options, feedback)->summary;

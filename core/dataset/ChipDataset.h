@@ -86,6 +86,11 @@ struct DatasetSummary {
 DatasetSummary buildChipDataset(ProjectStore& project, const std::string& outPath, const DatasetBuildOptions& options,
                                 Feedback* feedback = nullptr);
 
+// A task preset's "dataset" section (assets/tasks/<name>.json, given as its JSON text) over
+// `options`: chip_size, stride, frames, min_labelled, max_cloud, block_chips, validation, test.
+// Error(BadInput) for a value that is not a number. The task itself is the caller's to set.
+void applyDatasetPreset(const std::string& presetJson, DatasetBuildOptions& options);
+
 // What buildChipDataset would write, decided without writing: chips per split, labelled pixels
 // per class and split, candidates and what was left out. Same errors as buildChipDataset.
 DatasetSummary planChipDataset(ProjectStore& project, const DatasetBuildOptions& options, Feedback* feedback = nullptr);

@@ -2,7 +2,14 @@
 // this machine, its progress and loss chart updating, canceled from the dock; then the app
 // closes while a second job runs and a new window on the same project follows it to the end and
 // shows how the first one ended.
+#include <QAction>
 #include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QSpinBox>
+#include <QTableWidget>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
@@ -14,11 +21,13 @@
 #include <QtTest>
 
 #include "core/base/ModelCatalog.h"
+#include "core/dataset/ChipDataset.h"
 #include "core/jobs/JobStore.h"
 #include "core/project/ProjectStore.h"
 #include "tests/support/GuiTestSupport.h"
 #include "tests/support/TestSupport.h"
 #include "ui/JobRunner.h"
+#include "ui/DatasetDialog.h"
 #include "ui/JobsDock.h"
 #include "ui/LaunchDialog.h"
 #include "ui/MapExportDialog.h"
@@ -93,6 +102,65 @@ class TestJobsDock : public QObject {
                                                      mFlood, "--chip", "32", "--min-labelled", "0", "--max-cloud", "1", "--block",
                                                      "2", "--val", "0.25", "--test", "0", "--seed", "2"});
     QVERIFY2(built.code == 0, built.err.constData());
+  }
+
+  // Break 3 of issue 17: no way from labels to training in the window. Label > Build Dataset
+  // previews the splits, builds in the background, and hands the store to Launch Training.
+  void datasetFromLabelsToLaunch() {
+    auto window = openWindow();
+    QVERIFY(window);
+    QAction* action = window->findChild<QAction*>(QStringLiteral("buildDatasetAction"));
+    QVERIFY(action);
+    action->trigger();
+    auto* dialog = window->findChild<DatasetDialog*>(QStringLiteral("datasetDialog"));
+    QVERIFY(dialog);
+    QCOMPARE(dialog->options().task, std::string("flood"));
+    auto* sets = dialog->findChild<QTableWidget*>(QStringLiteral("datasetLabelSets"));
+    QCOMPARE(sets->rowCount(), 3);
+    QVERIFY(dialog->outputPath().startsWith(mDir.filePath(QStringLiteral("datasets/"))));
+    auto* chip = dialog->findChild<QSpinBox*>(QStringLiteral("datasetChipSize"));
+    QSignalSpy previewed(dialog, &DatasetDialog::previewReady);
+    chip->setValue(32);
+    dialog->findChild<QDoubleSpinBox*>(QStringLiteral("datasetTest"))->setValue(0);
+    QVERIFY(previewed.wait(30000));
+    QVERIFY2(dialog->preview(), qPrintable(dialog->previewText()));
+    // The preview is what the library plans for the same options, shown per class and split.
+    DatasetSummary expected;
+    {
+      auto project = ProjectStore::open(mProject);
+      expected = planChipDataset(*project, dialog->options());
+    }
+    QCOMPARE(dialog->preview()->chips, expected.chips);
+    auto* classes = dialog->findChild<QTableWidget*>(QStringLiteral("datasetClassPixels"));
+    QCOMPARE(classes->rowCount(), int(expected.classPixels[0].size()));
+    QCOMPARE(classes->item(1, 0)->text(), QLocale().toString(qlonglong(expected.classPixels[0].at(1))));
+    QVERIFY(classes->verticalHeaderItem(1)->text().contains(QStringLiteral("Water")));
+    test::keepScreenshot(dialog, "dataset_dialog.png");
+    auto* build = dialog->findChild<QPushButton*>(QStringLiteral("datasetBuildButton"));
+    QVERIFY(build->isEnabled());
+    const QString out = dialog->outputPath();
+    QSignalSpy built(dialog, &DatasetDialog::built);
+    build->click();
+    QVERIFY2(built.wait(60000), qPrintable(dialog->findChild<QLabel*>(QStringLiteral("datasetStatus"))->text()));
+    QCOMPARE(built.first().at(0).toString(), out);
+    auto dataset = ChipDataset::open(out.toStdString());
+    QCOMPARE(dataset->size(), expected.chips);
+    QVERIFY(dataset->classPixels(DataSplit::Train) == expected.classPixels[0]);
+    QCOMPARE(window->jobsDock()->stateText(0), QStringLiteral("succeeded"));
+    // The next build proposes another name; the built store goes to Launch Training.
+    QVERIFY(dialog->outputPath() != out);
+    auto* launch = dialog->findChild<QPushButton*>(QStringLiteral("datasetLaunchButton"));
+    QVERIFY(launch->isEnabled());
+    launch->click();
+    auto* launchDialog = window->findChild<LaunchDialog*>(QStringLiteral("launchDialog"));
+    QVERIFY(launchDialog);
+    QCOMPARE(launchDialog->findChild<QLineEdit*>(QStringLiteral("data"))->text(), out);
+    launchDialog->close();
+    dialog->close();
+    // Removed again: the next tests count their own jobs from zero.
+    auto project = ProjectStore::open(mProject);
+    JobStore store(*project);
+    for (const JobRecord& job : store.jobs()) store.remove(job.id);
   }
 
   // Break 2 of issue 17: the demo_flood preset's model reached the CLI as a file name it could not

@@ -49,16 +49,8 @@ TaskPreset loadTaskPreset(const std::string& nameOrPath) {
 }
 
 void applyPreset(const TaskPreset& preset, DatasetBuildOptions& options) {
-  const QJsonObject dataset = section(preset, "dataset");
   options.task = preset.task;
-  take(dataset, "chip_size", options.chipSize);
-  take(dataset, "stride", options.stride);
-  take(dataset, "frames", options.frames);
-  take(dataset, "min_labelled", options.minLabelledFraction);
-  take(dataset, "max_cloud", options.maxCloudFraction);
-  take(dataset, "block_chips", options.blockChips);
-  take(dataset, "validation", options.validationFraction);
-  take(dataset, "test", options.testFraction);
+  applyDatasetPreset(preset.json, options);
 }
 
 void applyPreset(const TaskPreset& preset, TrainOptions& options) {
