@@ -16,6 +16,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
 #include <QPainter>
@@ -277,9 +278,18 @@ void LabelDock::buildActions() {
     QAction* a = action(tr(r.text), QKeySequence(QString::fromLatin1(r.key)), tr(r.tip));
     a->setObjectName(QStringLiteral("review%1").arg(QLatin1String(reviewActionName(r.review))));
     const ReviewAction review = r.review;
-    connect(a, &QAction::triggered, this, [this, review] { this->review(review); });
+    connect(a, &QAction::triggered, this, [this, review] { confirmAndReview(review); });
     mReviewActions.emplace_back(r.review, a);
   }
+  mSelfReview = new QAction(tr("Allow &Self-Review in This Project"), this);
+  mSelfReview->setObjectName(QStringLiteral("allowSelfReviewAction"));
+  mSelfReview->setCheckable(true);
+  mSelfReview->setToolTip(tr("Let the author of a label set validate or reject it (a project of one person)"));
+  connect(mSelfReview, &QAction::toggled, this, [this](bool allowed) {
+    if (!mStore) return;
+    guarded(tr("Self-review"), [&] { mStore->setSelfReviewAllowed(allowed); });
+    refreshReview();
+  });
 
   mClassMenu = new QMenu(tr("&Class"), this);
   mClassGroup = new QActionGroup(this);
@@ -463,6 +473,13 @@ void LabelDock::setProject(ProjectStore* project) {
   mStore.reset();
   mProject = project;
   if (mProject) mStore = std::make_unique<LabelStore>(*mProject);
+  {
+    const QSignalBlocker blocker(mSelfReview);
+    bool allowed = false;
+    if (mStore) guarded(tr("Self-review"), [&] { allowed = mStore->selfReviewAllowed(); });
+    mSelfReview->setChecked(allowed);
+    mSelfReview->setEnabled(mStore != nullptr);
+  }
   mSceneId.clear();
   mMapCrs.clear();
   refreshSets();
@@ -632,6 +649,32 @@ void LabelDock::refreshPalette() {
   const int rows = std::clamp(mPalette->count(), 2, 10);
   mPalette->setFixedHeight(rows * mPalette->sizeHintForRow(0) + 2 * mPalette->frameWidth() + 4);
   setCurrentClass(mClass);
+  refreshClassCounts();
+}
+
+void LabelDock::refreshClassCounts() {
+  if (!mEditor || !mStore) return;
+  LabelStats stats;
+  if (!guarded(tr("Class counts"), [&] { stats = mStore->stats(mEditor->labelSet().id); })) return;
+  // Area from the scene's pixel size (metres in the projected CRSs of HLS and Landsat).
+  const MapLayer* layer = sceneLayer();
+  const double pixelArea = layer ? std::abs(layer->scene.geoTransform.pixelWidth() * layer->scene.geoTransform.pixelHeight()) : 0;
+  const QLocale locale;
+  for (int row = 0; row < mPalette->count(); ++row) {
+    QListWidgetItem* item = mPalette->item(row);
+    const int value = item->data(Qt::UserRole).toInt();
+    const LabelClass* labelClass = mEditor->scheme().find(value);
+    if (!labelClass) continue;
+    const auto found = stats.pixelsPerValue.find(value);
+    const int64_t pixels = found == stats.pixelsPerValue.end() ? 0 : found->second;
+    const QString key = row < 9 ? QString::number(row + 1) : row == 9 ? QStringLiteral("0") : QString();
+    QString text = key.isEmpty() ? q(labelClass->name) : QStringLiteral("%1   %2").arg(key, q(labelClass->name));
+    if (pixels > 0)
+      text += pixelArea > 0 ? tr("   %1 px · %2 ha").arg(locale.toString(qlonglong(pixels)), locale.toString(pixels * pixelArea / 1e4, 'f', 2))
+                            : tr("   %1 px").arg(locale.toString(qlonglong(pixels)));
+    item->setText(text);
+    item->setData(Qt::UserRole + 1, qlonglong(pixels));
+  }
 }
 
 void LabelDock::refreshReview() {
@@ -665,8 +708,18 @@ void LabelDock::refreshReview() {
   mReviewDetails->setText(details);
   const ReviewState state = set.state;
   reviewAction(ReviewAction::Submit)->setEnabled(state == ReviewState::Draft || state == ReviewState::Rejected);
-  reviewAction(ReviewAction::Validate)->setEnabled(state == ReviewState::Submitted);
-  reviewAction(ReviewAction::Reject)->setEnabled(state == ReviewState::Submitted);
+  // A second pair of eyes: the author reviews only where the project allows it.
+  const bool ownSet = q(set.author) == defaultUserName();
+  const bool mayReview = state == ReviewState::Submitted && (!ownSet || mSelfReview->isChecked());
+  for (ReviewAction review : {ReviewAction::Validate, ReviewAction::Reject}) {
+    QAction* action = reviewAction(review);
+    action->setEnabled(mayReview);
+    const QString tip = action->data().toString().isEmpty() ? action->toolTip() : action->data().toString();
+    action->setData(tip);
+    action->setToolTip(state == ReviewState::Submitted && ownSet && !mSelfReview->isChecked()
+                           ? tip + tr("\n(You labelled this set: someone else reviews it, or allow self-review in the Label menu.)")
+                           : tip);
+  }
   reviewAction(ReviewAction::Reopen)->setEnabled(state != ReviewState::Draft);
   mDeleteSet->setEnabled(true);
 }
@@ -708,6 +761,7 @@ void LabelDock::refreshUndo() {
 
 void LabelDock::onEditorSaved() {
   refreshUndo();
+  refreshClassCounts();
   if (mSelected) {
     const auto& polygons = mEditor->polygons();
     if (std::none_of(polygons.begin(), polygons.end(), [this](const LabelPolygon& p) { return p.fid == mSelected; }))
@@ -1092,6 +1146,23 @@ void LabelDock::editSchemes() {
   dialog.exec();
   if (!dialog.savedScheme().empty() && mEditor && mEditor->scheme().name == dialog.savedScheme())
     openLabelSet(mEditor->labelSet().id);  // new names and colours
+}
+
+void LabelDock::confirmAndReview(ReviewAction action) {
+  if (!mEditor) return;
+  if (action == ReviewAction::Submit || action == ReviewAction::Validate) {
+    const LabelSet& set = mEditor->labelSet();
+    const QString question =
+        action == ReviewAction::Submit
+            ? tr("Submit label set #%1 for review? Editing stops until it is reopened.").arg(set.id)
+            : tr("Validate label set #%1? Validated labels become training and test data.").arg(set.id);
+    QMessageBox box(QMessageBox::Question, action == ReviewAction::Submit ? tr("Submit Label Set") : tr("Validate Label Set"),
+                    question, QMessageBox::Yes | QMessageBox::Cancel, this);
+    box.setObjectName(QStringLiteral("reviewConfirmation"));
+    box.button(QMessageBox::Yes)->setText(action == ReviewAction::Submit ? tr("Submit") : tr("Validate"));
+    if (box.exec() != QMessageBox::Yes) return;
+  }
+  review(action);
 }
 
 void LabelDock::review(ReviewAction action, const QString& comment) {

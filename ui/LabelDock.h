@@ -81,6 +81,7 @@ class LabelDock : public QWidget {
   QAction* deleteLabelSetAction() const { return mDeleteSet; }
   QAction* editSchemeAction() const { return mEditScheme; }
   QAction* showLabelsAction() const { return mShowLabels; }
+  QAction* selfReviewAction() const { return mSelfReview; }
   QAction* toolAction(LabelTool tool) const;
   QList<QAction*> toolActions() const;
   QList<QAction*> brushSizeActions() const;
@@ -120,6 +121,10 @@ class LabelDock : public QWidget {
   bool guarded(const QString& what, Work&& work);
   void reportError(const QString& what, const std::exception& error);
   void newLabelSetDialog();
+  // The review buttons' path: Submit and Validate ask first (review() itself does not).
+  void confirmAndReview(ReviewAction action);
+  // Pixels and area per class of the open set, beside each class in the palette.
+  void refreshClassCounts();
   void deleteLabelSet();
   void editSchemes();
   void fillRegionAt(const MapPoint& point);
@@ -136,6 +141,7 @@ class LabelDock : public QWidget {
   LayerStack* mLayers;
   ProjectStore* mProject = nullptr;
   std::unique_ptr<LabelStore> mStore;
+  QAction* mSelfReview = nullptr;
   std::unique_ptr<LabelEditor> mEditor;
   LabelOverlay* mOverlay;
   SceneGridMapping mMapping;

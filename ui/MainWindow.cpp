@@ -294,13 +294,20 @@ void MainWindow::buildDocks() {
   // tool or a new label set is chosen.
   tabifyDockWidget(identifyDock, labelsDock);
   tabifyDockWidget(identifyDock, styleDock);
-  tabifyDockWidget(logDock, timeSeriesDock);
-  tabifyDockWidget(logDock, jobsDock);
-  tabifyDockWidget(logDock, modelsDock);
+  // The bottom row starts on the time series (what a click on the map fills); jobs, models and
+  // messages wait behind it in that order.
+  tabifyDockWidget(timeSeriesDock, jobsDock);
+  tabifyDockWidget(timeSeriesDock, modelsDock);
+  tabifyDockWidget(timeSeriesDock, logDock);
+  timeSeriesDock->raise();
+  // Charts stay readable (axis titles, dates with their year) however the docks are dragged.
+  timeSeriesDock->setMinimumHeight(190);
+  jobsDock->setMinimumHeight(190);
   // The right column runs to the bottom of the window: the label tools need the height.
   setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
-  resizeDocks({catalogDock, styleDock}, {380, 370}, Qt::Horizontal);
-  resizeDocks({logDock}, {260}, Qt::Vertical);
+  // The map gets most of the window: side columns and the bottom row only as wide as they need.
+  resizeDocks({catalogDock, styleDock}, {340, 360}, Qt::Horizontal);
+  resizeDocks({timeSeriesDock}, {230}, Qt::Vertical);
   // Views menu entries come from the docks themselves.
   for (auto* d : {catalogDock, layersDock, labelsDock, styleDock, identifyDock, logDock, timeSeriesDock, jobsDock, modelsDock})
     d->toggleViewAction()->setObjectName(d->objectName());
@@ -405,6 +412,7 @@ void MainWindow::buildMenus() {
   label->addAction(mLabels->showLabelsAction());
   label->addSeparator();
   label->addActions(mLabels->reviewActions());
+  label->addAction(mLabels->selfReviewAction());
   buildLabelExchangeMenu(label);
 
   buildModelMenu();

@@ -630,6 +630,21 @@ std::vector<uint8_t> LabelStore::rasterize(int64_t labelSetId, const Window& win
   return raster;
 }
 
+bool LabelStore::selfReviewAllowed() {
+  Statement row(mProject.connection(), "SELECT value FROM prithvi_meta WHERE key = 'label_self_review'");
+  return row.step() && row.text(0) == "allowed";
+}
+
+void LabelStore::setSelfReviewAllowed(bool allowed) {
+  Connection& db = mProject.connection();
+  Transaction transaction(db, Transaction::Kind::Write);
+  Statement(db, "INSERT INTO prithvi_meta (key, value) VALUES ('label_self_review', ?1) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+      .bind(std::string(allowed ? "allowed" : "not allowed"))
+      .run();
+  transaction.commit();
+}
+
 LabelStats LabelStore::stats(int64_t labelSetId) {
   const LabelSet set = labelSet(labelSetId);
   const ClassScheme chosen = scheme(set.scheme);

@@ -159,6 +159,10 @@ class LabelStore {
   // ignore value where nothing is labelled. Polygons use GDAL's rasteriser (pixel centres).
   std::vector<uint8_t> rasterize(int64_t labelSetId, const Window& window);
   LabelStats stats(int64_t labelSetId);
+  // Whether a set's author may validate or reject it (a project setting; off unless switched
+  // on). The app asks it before offering a review; the CLI names the reviewer explicitly.
+  bool selfReviewAllowed();
+  void setSelfReviewAllowed(bool allowed);
 
  private:
   ProjectStore& mProject;

@@ -1,7 +1,11 @@
 #pragma once
 // What the GUI tests share: a main window on the demo project, and screenshots kept for review.
 
+#include <QAbstractButton>
+#include <QApplication>
+#include <QMessageBox>
 #include <QStandardPaths>
+#include <QTimer>
 #include <QTest>
 #include <QWidget>
 #include <memory>
@@ -35,6 +39,21 @@ inline std::unique_ptr<MainWindow> openDemoWindow(const QString& dir, const QSiz
 inline void keepScreenshot(QWidget* widget, const char* name) {
   const QByteArray dir = qgetenv("PRITHVI_TEST_SCREENSHOTS");
   if (!dir.isEmpty()) widget->grab().save(QString::fromLocal8Bit(dir) + QLatin1Char('/') + QLatin1String(name));
+}
+
+// Clicks `button` of the next message box named `objectName` once it is shown (modal boxes
+// block the test until someone answers them, as a user would).
+inline void answerNextMessageBox(const QString& objectName, QMessageBox::StandardButton button = QMessageBox::Yes) {
+  auto* timer = new QTimer(qApp);
+  timer->setInterval(20);
+  QObject::connect(timer, &QTimer::timeout, [timer, objectName, button] {
+    auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+    if (!box || box->objectName() != objectName || !box->button(button)) return;
+    timer->stop();
+    timer->deleteLater();
+    QTest::mouseClick(box->button(button), Qt::LeftButton);
+  });
+  timer->start();
 }
 
 }  // namespace prithvi::test

@@ -435,12 +435,40 @@ class TestLabeling : public QObject {
   }
 
   void validatedLabelsCannotBeEdited() {
+    // The palette shows the set's pixels (and area) per class, as the project counts them.
+    {
+      const LabelStats stats = mCheck->stats(mSetId);
+      auto* palette = dock()->findChild<QListWidget*>(QStringLiteral("classPalette"));
+      int shown = 0;
+      for (int row = 0; row < palette->count(); ++row) {
+        const int value = palette->item(row)->data(Qt::UserRole).toInt();
+        const auto found = stats.pixelsPerValue.find(value);
+        const qlonglong expected = found == stats.pixelsPerValue.end() ? 0 : found->second;
+        QCOMPARE(palette->item(row)->data(Qt::UserRole + 1).toLongLong(), expected);
+        if (expected > 0) {
+          QVERIFY2(palette->item(row)->text().contains(QStringLiteral(" ha")), qPrintable(palette->item(row)->text()));
+          ++shown;
+        }
+      }
+      QVERIFY(shown > 0);
+    }
     press(Qt::Key_B);
     QCOMPARE(dock()->tool(), LabelTool::Brush);
+    // Submitting asks first; Cancel changes nothing.
+    test::answerNextMessageBox(QStringLiteral("reviewConfirmation"), QMessageBox::Cancel);
+    dock()->reviewAction(ReviewAction::Submit)->trigger();
+    QCOMPARE(mCheck->labelSet(mSetId).state, ReviewState::Draft);
+    test::answerNextMessageBox(QStringLiteral("reviewConfirmation"));
     dock()->reviewAction(ReviewAction::Submit)->trigger();
     QCOMPARE(mCheck->labelSet(mSetId).state, ReviewState::Submitted);
     QVERIFY(!dock()->toolAction(LabelTool::Brush)->isEnabled());
     QCOMPARE(dock()->tool(), LabelTool::Select);
+    // The author does not review their own labels, unless the project allows it.
+    QVERIFY(!dock()->reviewAction(ReviewAction::Validate)->isEnabled());
+    QVERIFY(dock()->reviewAction(ReviewAction::Validate)->toolTip().contains(QStringLiteral("someone else reviews it")));
+    dock()->selfReviewAction()->trigger();
+    QVERIFY(dock()->reviewAction(ReviewAction::Validate)->isEnabled());
+    test::answerNextMessageBox(QStringLiteral("reviewConfirmation"));
     dock()->reviewAction(ReviewAction::Validate)->trigger();
     const LabelSet stored = mCheck->labelSet(mSetId);
     QCOMPARE(stored.state, ReviewState::Validated);
@@ -474,6 +502,7 @@ class TestLabeling : public QObject {
   }
 
   void rejectedLabelsCanBeFixed() {
+    test::answerNextMessageBox(QStringLiteral("reviewConfirmation"));
     dock()->reviewAction(ReviewAction::Submit)->trigger();
     dock()->review(ReviewAction::Reject, QStringLiteral("The river is not water here: check the SWIR bands."));
     LabelSet stored = mCheck->labelSet(mSetId);
