@@ -1,4 +1,5 @@
 #include "ui/MainWindow.h"
+#include "ui/HelpDialogs.h"
 #include "ui/PreferencesDialog.h"
 
 #include <QAction>
@@ -38,6 +39,7 @@
 #include "ui/CatalogDock.h"
 #include "ui/LabelDock.h"
 #include "ui/LayersDock.h"
+#include "ui/MapTools.h"
 #include "ui/ModelsDock.h"
 #include "ui/TimeSeriesDock.h"
 #include "viewers/MapCanvas.h"
@@ -127,6 +129,7 @@ MainWindow::MainWindow() {
   setCentralWidget(maps);
   buildDocks();
   buildMenus();
+  buildMapTools();
   buildStatusBar();
   connectLayerActions();
   refreshClassSchemes();
@@ -146,6 +149,7 @@ MainWindow::MainWindow() {
     mFmask->clear();
   });
   connect(mCanvas, &MapCanvas::clicked, this, [this](double x, double y) {
+    if (mMapTools->clickUsed()) return;  // the pan tool only pans
     if (mLabels->tool() == LabelTool::Select) mLabels->selectAt({x, y});
     identifyAt({x, y});
     const MapLayer* top = mLayers.topVisible();
@@ -154,6 +158,7 @@ MainWindow::MainWindow() {
   // One polygon tool, two uses: a label polygon while the label tool is on, else an area
   // whose time series to average (one polygon per use, then back to the select tool).
   connect(mCanvas, &MapCanvas::polygonFinished, this, [this](const std::vector<MapPoint>& ring) {
+    if (mMapTools->polygonFinished(ring)) return;  // a measurement
     if (!mAreaAction->isChecked() && mLabels->tool() == LabelTool::Polygon) {
       mLabels->polygonDrawn(ring);
       return;
@@ -170,6 +175,10 @@ MainWindow::MainWindow() {
   connect(mLabels, &LabelDock::toolChosen, this, [this](LabelTool tool) {
     const QSignalBlocker blocker(mAreaAction);
     mAreaAction->setChecked(false);
+    if (tool == LabelTool::Select)
+      mMapTools->setMode(MapTools::Mode::Identify);
+    else
+      mMapTools->release();
     if (tool != LabelTool::Select)
       if (auto* dock = findChild<QDockWidget*>(QStringLiteral("labelDock"))) dock->raise();
   });
@@ -368,12 +377,15 @@ void MainWindow::buildMenus() {
   view->addAction(tr("Zoom &Out"), QKeySequence::ZoomOut, this, [this] { mCanvas->zoomBy(1 / 1.41421356237, mCanvas->rect().center()); });
   // A (area); P is the label polygon tool.
   QAction* area = view->addAction(tr("&Area Time Series (draw a polygon)"));
+  area->setObjectName(QStringLiteral("areaTimeSeriesAction"));
+  area->setToolTip(tr("Area time series (A): draw a polygon; its mean through the dates"));
   mAreaAction = area;
   area->setShortcut(QKeySequence(tr("A")));
   area->setCheckable(true);
   connect(area, &QAction::toggled, this, [this](bool on) {
     mLabels->setTool(LabelTool::Select);  // the map's polygon tool now draws an area
     if (on) {
+      mMapTools->release();
       mCanvas->setTool(MapCanvas::Tool::Polygon);
       mCanvas->setFocus();
       log(QStringLiteral("info"), tr("click the polygon's corners on the map; double-click or Enter to finish, Esc to drop"));
@@ -418,18 +430,24 @@ void MainWindow::buildMenus() {
   buildModelMenu();
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
+  QAction* guide = help->addAction(tr("&User Guide"), QKeySequence::HelpContents, this, [this] {
+    auto* dialog = new UserGuideDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+  });
+  guide->setObjectName(QStringLiteral("userGuideAction"));
+  QAction* keys = help->addAction(tr("&Keyboard Shortcuts"), QKeySequence(tr("Ctrl+/")), this, [this] {
+    auto* dialog = new ShortcutsDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+  });
+  keys->setObjectName(QStringLiteral("shortcutsAction"));
+  help->addSeparator();
   help->addAction(tr("&About Prithvi Studio"), this, [this] {
     QMessageBox::about(this, tr("About Prithvi Studio"),
                        tr("<b>Prithvi Studio %1</b><br>A workbench for HLS imagery and the Prithvi foundation model."
-                          "<br>GPL-3.0-or-later.<br><br>Mouse: drag to pan, wheel to zoom, click to identify.<br>"
-                          "Keys: arrows pan, +/- zoom, Home full extent, Ctrl+1 one-to-one, F Fmask overlay, "
-                          "A area time series.<br><br>Labels: V select, P polygon, R rectangle, L lasso, B brush, "
-                          "E eraser, W magic wand, S superpixel; 1…9, 0 pick a class; [ ] brush size; "
-                          "H show or hide labels; Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo; Esc drops a "
-                          "drawing, Delete removes the selected polygon.<br><br>Models: Ctrl+R run a model; "
-                          "Ctrl+Alt+0…4 comparison off, side by side, swipe, blend, flicker; Ctrl+D difference map; "
-                          "Ctrl+Shift+M model versions (a click on an annual map shows where the pixel comes from); "
-                          "Ctrl+E export the map.")
+                          "<br>GPL-3.0-or-later.<br><br>Help &gt; User Guide walks through the loop from imagery to a "
+                          "map; Help &gt; Keyboard Shortcuts (Ctrl+/) lists every key.")
                            .arg(QStringLiteral(PRITHVI_VERSION)));
   });
 }

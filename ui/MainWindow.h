@@ -33,6 +33,7 @@ class InferenceDialog;
 class JobsDock;
 class LabelDock;
 class LaunchDialog;
+class MapTools;
 class LayersDock;
 class ModelsDock;
 class TimeSeriesDock;
@@ -92,6 +93,7 @@ class MainWindow : public QMainWindow {
   LabelDock* labelDock() const { return mLabels; }
   JobsDock* jobsDock() const { return mJobs; }
   ModelsDock* modelsDock() const { return mModels; }
+  MapTools* mapTools() const { return mMapTools; }
   // Label > Build Dataset: training chips from the label sets (one dialog at a time).
   DatasetDialog* openDatasetDialog();
   // The Launch Training dialog for this project (one at a time); its jobs go to the jobs dock.
@@ -127,6 +129,7 @@ class MainWindow : public QMainWindow {
   bool topLayerHasProvenance() const;
   void showSideBySide(bool shown);
   void connectLayerActions();
+  void buildMapTools();
   // Label menu: dataset and label exchange (ui/MainWindowLabels.cpp).
   void buildLabelExchangeMenu(QMenu* label);
   void exportOpenLabelMask();
@@ -177,6 +180,7 @@ class MainWindow : public QMainWindow {
   QHash<QString, bool> mHasProvenance;
   QPointer<LaunchDialog> mLaunch;
   QPointer<DatasetDialog> mDataset;
+  MapTools* mMapTools = nullptr;
   QAction* mAreaAction = nullptr;
   QTreeWidget* mIdentify = nullptr;
   QPlainTextEdit* mLog = nullptr;

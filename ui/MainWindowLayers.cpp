@@ -1,6 +1,9 @@
-// The main window's layer actions: class-map roles (set from a scheme, offered for rasters of
-// few integer values), the layer context menu's style, export and properties.
+// The main window's layer and map actions: class-map roles (set from a scheme, offered for
+// rasters of few integer values), the layer context menu's style, export and properties; the
+// map toolbar (ui/MapTools) and the map's context menu.
+#include <QAction>
 #include <QDockWidget>
+#include <QMenu>
 #include <QMessageBox>
 #include <QStatusBar>
 
@@ -10,7 +13,11 @@
 #include "core/project/ProjectStore.h"
 #include "core/render/Render.h"
 #include "core/scene/SceneReader.h"
+#include "ui/InferenceDialog.h"
+#include "ui/LabelDock.h"
 #include "ui/LayersDock.h"
+#include "ui/MapTools.h"
+#include "ui/TimeSeriesDock.h"
 #include "ui/MainWindow.h"
 #include "viewers/MapCanvas.h"
 
@@ -121,6 +128,43 @@ void MainWindow::showLayerProperties(int layerId) {
   box.setObjectName(QStringLiteral("layerProperties"));
   box.setTextInteractionFlags(Qt::TextSelectableByMouse);
   box.exec();
+}
+
+void MainWindow::buildMapTools() {
+  mMapTools = new MapTools(mCanvas, this);
+  addToolBar(Qt::TopToolBarArea, mMapTools->toolBar());
+  // A map tool puts the label tool down first (the label tools hold the canvas otherwise).
+  mMapTools->setBeforeModeChange([this] {
+    mLabels->setTool(LabelTool::Select);
+    const QSignalBlocker blocker(mAreaAction);
+    mAreaAction->setChecked(false);
+  });
+  QList<QAction*> actions = mLabels->toolActions();
+  actions << nullptr << mAreaAction << findChild<QAction*>(QStringLiteral("runModelAction"));
+  mMapTools->addActions(actions);
+  connect(mMapTools, &MapTools::measured, this, [this](const QString& text) {
+    log(QStringLiteral("info"), text);
+    statusBar()->showMessage(text, 60000);
+  });
+  connect(mMapTools, &MapTools::message, this, &MainWindow::log);
+  connect(mCanvas, &MapCanvas::rectangleFinished, this, [this](const MapPoint& a, const MapPoint& b) { mMapTools->rectangleFinished(a, b); });
+  // The map's context menu: not while a polygon is being drawn (right-click finishes it there).
+  mCanvas->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(mCanvas, &QWidget::customContextMenuRequested, this, [this](const QPoint& at) {
+    if (MapCanvas::clicksVertices(mCanvas->tool()) || mCanvas->gestureInProgress() || mCanvas->mapCrs().empty()) return;
+    QMenu* menu = mMapTools->contextMenu(mCanvas->screenToMap(at));
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->popup(mCanvas->mapToGlobal(at));
+  });
+  connect(mMapTools, &MapTools::identifyRequested, this, [this](const MapPoint& point) { identifyAt(point); });
+  connect(mMapTools, &MapTools::timeSeriesRequested, this, [this](const MapPoint& point) {
+    const MapLayer* top = mLayers.topVisible();
+    mTimeSeries->showPixel(point, mCanvas->mapCrs(), top ? top->scene.tile : std::string());
+    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("timeSeriesDock"))) dock->raise();
+  });
+  connect(mMapTools, &MapTools::runModelOnViewRequested, this, [this] {
+    if (InferenceDialog* dialog = openInferenceDialog()) dialog->setArea(InferenceDialog::Area::View);
+  });
 }
 
 void MainWindow::connectLayerActions() {

@@ -19,6 +19,7 @@
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTemporaryDir>
+#include <QStyle>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -114,7 +115,8 @@ TimeSeriesDock::TimeSeriesDock(QWidget* parent) : QWidget(parent) {
   scroll->setWidgetResizable(true);
   mSlider = new QSlider(Qt::Horizontal, datesTab);
   mPlay = new QToolButton(datesTab);
-  mPlay->setText(QStringLiteral("▶"));
+  mPlay->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+  mPlay->setObjectName(QStringLiteral("playDates"));
   mPlay->setToolTip(tr("Play through the dates (Space)"));
   mPlay->setCheckable(true);
   mPlay->setShortcut(QKeySequence(Qt::Key_Space));
@@ -139,7 +141,8 @@ TimeSeriesDock::TimeSeriesDock(QWidget* parent) : QWidget(parent) {
   });
   connect(mSlider, &QSlider::valueChanged, mGrid, &DateGrid::setCurrent);
   connect(mPlay, &QToolButton::toggled, this, [this](bool on) {
-    mPlay->setText(on ? QStringLiteral("⏸") : QStringLiteral("▶"));
+    mPlay->setIcon(style()->standardIcon(on ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
+    mPlay->setToolTip(on ? tr("Pause (Space)") : tr("Play through the dates (Space)"));
     on ? mPlayTimer->start() : mPlayTimer->stop();
   });
   connect(mPlayTimer, &QTimer::timeout, this, [this] {

@@ -422,11 +422,16 @@ MapPoint MapCanvas::snapped(const MapPoint& point) const {
   return mSnapGrid->pixelToMap(std::round(pixel->x), std::round(pixel->y));
 }
 
+bool MapCanvas::clicksVertices(Tool tool) { return tool == Tool::Polygon || tool == Tool::Line; }
+
 void MapCanvas::finishPolygon() {
-  const std::vector<MapPoint> ring = std::move(mPolygon);
+  std::vector<MapPoint> ring = std::move(mPolygon);
   mPolygon.clear();
   update();
-  if (ring.size() >= 3) Q_EMIT polygonFinished(ring);
+  // A double-click's first click repeats the last vertex.
+  ring.erase(std::unique(ring.begin(), ring.end(), [](const MapPoint& a, const MapPoint& b) { return a.x == b.x && a.y == b.y; }),
+             ring.end());
+  if (ring.size() >= (mTool == Tool::Line ? 2u : 3u)) Q_EMIT polygonFinished(ring);
 }
 
 void MapCanvas::drawGesture(QPainter& painter) {
@@ -451,7 +456,7 @@ void MapCanvas::drawGesture(QPainter& painter) {
   if (mPolygon.empty()) return;
   QPolygonF outline;
   for (const MapPoint& point : mPolygon) outline << mapToPaint(snapped(point));
-  if (mTool == Tool::Polygon && mHoverPoint) outline << mapToPaint(snapped(*mHoverPoint));
+  if (clicksVertices(mTool) && mHoverPoint) outline << mapToPaint(snapped(*mHoverPoint));
   if (mTool == Tool::Lasso && mSnapGrid) {
     // The path as drawn, faint, under the snapped outline that will be stored.
     QPolygonF raw;
@@ -462,15 +467,18 @@ void MapCanvas::drawGesture(QPainter& painter) {
   }
   painter.setBrush(QColor(255, 165, 0, 50));
   painter.setPen(QPen(accent, 2));
-  painter.drawPolygon(outline);
-  if (mTool == Tool::Polygon) {
+  if (mTool == Tool::Line)
+    painter.drawPolyline(outline);
+  else
+    painter.drawPolygon(outline);
+  if (clicksVertices(mTool)) {
     painter.setBrush(accent);
     for (const MapPoint& point : mPolygon) painter.drawEllipse(mapToPaint(snapped(point)), 3, 3);
   }
 }
 
 void MapCanvas::mouseDoubleClickEvent(QMouseEvent* event) {
-  if (mTool == Tool::Polygon && event->button() == Qt::LeftButton) {
+  if (clicksVertices(mTool) && event->button() == Qt::LeftButton) {
     // The first click of the double-click placed the last vertex; the release after this
     // event is not a new one.
     mPressPoint.reset();
@@ -523,7 +531,7 @@ bool dragDraws(MapCanvas::Tool tool) {
 }  // namespace
 
 void MapCanvas::mousePressEvent(QMouseEvent* event) {
-  if (event->button() == Qt::RightButton && mTool == Tool::Polygon) {
+  if (event->button() == Qt::RightButton && clicksVertices(mTool)) {
     finishPolygon();
     return;
   }
@@ -555,7 +563,7 @@ void MapCanvas::mousePressEvent(QMouseEvent* event) {
 void MapCanvas::mouseMoveEvent(QMouseEvent* event) {
   const MapPoint map = screenToMap(event->position());
   Q_EMIT cursorMoved(map.x, map.y);
-  const bool hoverShown = (mTool == Tool::Polygon && !mPolygon.empty()) || mRectangleStart || mTool == Tool::Brush;
+  const bool hoverShown = (clicksVertices(mTool) && !mPolygon.empty()) || mRectangleStart || mTool == Tool::Brush;
   mHoverPoint = map;
   mHoverScreen = event->position();
   if (hoverShown) update();
@@ -627,7 +635,7 @@ void MapCanvas::mouseReleaseEvent(QMouseEvent* event) {
     return;
   }
   if (mDragged) return;
-  if (mTool == Tool::Polygon) {
+  if (clicksVertices(mTool)) {
     mPolygon.push_back(map);
     update();
   } else if (mTool == Tool::Pick) {
@@ -656,10 +664,10 @@ void MapCanvas::keyPressEvent(QKeyEvent* event) {
     case Qt::Key_Home: zoomToFull(); break;
     case Qt::Key_Return:
     case Qt::Key_Enter:
-      if (mTool == Tool::Polygon) finishPolygon();
+      if (clicksVertices(mTool)) finishPolygon();
       break;
     case Qt::Key_Backspace:
-      if (mTool == Tool::Polygon && !mPolygon.empty()) {
+      if (clicksVertices(mTool) && !mPolygon.empty()) {
         mPolygon.pop_back();
         update();
       }

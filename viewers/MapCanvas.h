@@ -77,12 +77,15 @@ class MapCanvas : public QWidget {
     Identify,   // click: clicked(); drag pans
     Polygon,    // click adds a vertex; double-click, right-click or Enter: polygonFinished();
                 // Backspace removes the last vertex; drag pans
+    Line,       // as Polygon, drawn open, finished with two points or more (a measured distance)
     Rectangle,  // drag: rectangleFinished()
     Lasso,      // drag: lassoFinished() with the freehand outline
     Brush,      // drag: strokeStarted(), strokeMoved()..., strokeFinished(); a circle cursor
     Pick,       // click: pointPicked(); drag pans
   };
   void setTool(Tool tool);
+  // Polygon and Line: clicks place vertices.
+  static bool clicksVertices(Tool tool);
   Tool tool() const { return mTool; }
   const std::vector<MapPoint>& polygon() const { return mPolygon; }
   bool gestureInProgress() const;

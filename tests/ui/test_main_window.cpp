@@ -14,6 +14,11 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
+#include <QAction>
+#include <QClipboard>
+#include <QMenu>
+#include <QTextBrowser>
+#include <QToolBar>
 #include <cmath>
 
 #include <gdal.h>
@@ -22,7 +27,10 @@
 #include "core/synth/HlsSynth.h"
 #include "tests/support/GuiTestSupport.h"
 #include "tests/support/TestSupport.h"
+#include "core/raster/Measure.h"
 #include "ui/CatalogDock.h"
+#include "ui/HelpDialogs.h"
+#include "ui/MapTools.h"
 #include "ui/MainWindow.h"
 #include "viewers/HistogramWidget.h"
 #include "viewers/MapCanvas.h"
@@ -302,6 +310,87 @@ class TestMainWindow : public QObject {
     for (int y = 100; y < 600; y += 7)
       for (int x = 300; x < 700; x += 7) colours.insert(image.pixel(x, y));
     QVERIFY(colours.size() > 50);
+  }
+
+  // What a GIS user expects in the first minute: a toolbar of map and label tools with icons and
+  // their keys in the tooltips, zoom to box, measures on the ellipsoid, a map context menu, and
+  // offline help built from the actions themselves.
+  void toolbarMeasuresAndHelp() {
+    MapTools* tools = mWindow->mapTools();
+    QToolBar* bar = tools->toolBar();
+    QVERIFY(bar->isVisible());
+    int withIcons = 0;
+    for (QAction* action : bar->actions()) {
+      if (action->isSeparator()) continue;
+      withIcons += !action->icon().isNull();
+      if (!action->shortcut().isEmpty())
+        QVERIFY2(action->toolTip().contains(action->shortcut().toString(QKeySequence::NativeText)), qPrintable(action->toolTip()));
+    }
+    QVERIFY2(withIcons >= 14, qPrintable(QString::number(withIcons)));
+    test::keepScreenshot(bar, "map-toolbar.png");
+
+    // Zoom to box: a drag zooms into the dragged rectangle.
+    tools->action(MapTools::Mode::ZoomBox)->trigger();
+    QCOMPARE(canvas()->tool(), MapCanvas::Tool::Rectangle);
+    const double before = canvas()->resolution();
+    const QPoint from = canvasCentre() - QPoint(60, 40), to = canvasCentre() + QPoint(60, 40);
+    QTest::mousePress(canvas(), Qt::LeftButton, Qt::NoModifier, from);
+    QTest::mouseMove(canvas(), to);
+    QTest::mouseRelease(canvas(), Qt::LeftButton, Qt::NoModifier, to);
+    QVERIFY2(canvas()->resolution() < before / 2, qPrintable(QStringLiteral("%1 -> %2").arg(before).arg(canvas()->resolution())));
+    QVERIFY(waitForRender());
+
+    // Measure distance: two clicks 200 px apart horizontally, in UTM: about 200 x resolution
+    // metres (the ellipsoid and the UTM scale factor differ by less than 0.5 %).
+    tools->action(MapTools::Mode::MeasureDistance)->trigger();
+    QCOMPARE(canvas()->tool(), MapCanvas::Tool::Line);
+    const QPoint a = canvasCentre() - QPoint(100, 0), b = canvasCentre() + QPoint(100, 0);
+    QSignalSpy measured(tools, &MapTools::measured);
+    QTest::mouseClick(canvas(), Qt::LeftButton, Qt::NoModifier, a);
+    QTest::mouseClick(canvas(), Qt::LeftButton, Qt::NoModifier, b);
+    QTest::mouseDClick(canvas(), Qt::LeftButton, Qt::NoModifier, b);
+    QVERIFY(measured.count() >= 1 || measured.wait(2000));
+    const double planar = canvas()->screenToMap(b).x - canvas()->screenToMap(a).x;
+    const GeodesicMeasure expected = measureGeodesic({canvas()->screenToMap(a), canvas()->screenToMap(b)}, canvas()->mapCrs(), false);
+    QVERIFY2(std::abs(expected.lengthMeters - planar) / planar < 0.005, qPrintable(QString::number(expected.lengthMeters)));
+    QVERIFY2(tools->lastMeasurement().contains(QString::fromStdString(distanceText(expected.lengthMeters))),
+             qPrintable(tools->lastMeasurement()));
+    QVERIFY(mWindow->statusText().contains(QStringLiteral("Distance")) || tools->lastMeasurement().startsWith(QStringLiteral("Distance")));
+
+    // Back to identify; the map's context menu offers what a click there can do.
+    tools->action(MapTools::Mode::Identify)->trigger();
+    QCOMPARE(canvas()->tool(), MapCanvas::Tool::Identify);
+    QMenu* menu = tools->contextMenu(canvas()->screenToMap(canvasCentre()));
+    QStringList texts;
+    for (QAction* action : menu->actions())
+      if (!action->isSeparator()) texts << action->text().remove(QLatin1Char('&'));
+    QVERIFY2(texts.size() == 4 && texts[0].startsWith(QStringLiteral("Identify")) && texts[1].startsWith(QStringLiteral("Time Series")) &&
+                 texts[3].startsWith(QStringLiteral("Run Model")),
+             qPrintable(texts.join(QStringLiteral(" | "))));
+    menu->findChild<QAction*>(QStringLiteral("copyCoordinatesAction"))->trigger();
+    const QStringList latLon = QApplication::clipboard()->text().split(QStringLiteral(", "));
+    QCOMPARE(latLon.size(), 2);
+    QVERIFY(latLon[0].toDouble() > 20 && latLon[0].toDouble() < 50);     // the demo tile lies in the US south-west
+    QVERIFY(latLon[1].toDouble() < -95 && latLon[1].toDouble() > -115);
+    delete menu;
+
+    // Help > Keyboard Shortcuts: the actions' own keys, searchable.
+    mWindow->findChild<QAction*>(QStringLiteral("shortcutsAction"))->trigger();
+    auto* shortcuts = mWindow->findChild<ShortcutsDialog*>(QStringLiteral("shortcutsDialog"));
+    QVERIFY(shortcuts);
+    QVERIFY2(shortcuts->visibleRows() > 40, qPrintable(QString::number(shortcuts->visibleRows())));
+    shortcuts->setFilter(QStringLiteral("Ctrl+R"));
+    QCOMPARE(shortcuts->visibleRows(), 1);
+    shortcuts->setFilter(QStringLiteral("measure"));
+    QCOMPARE(shortcuts->visibleRows(), 2);
+    test::keepScreenshot(shortcuts, "shortcuts.png");
+    shortcuts->close();
+    // Help > User Guide opens the shipped guide, offline.
+    mWindow->findChild<QAction*>(QStringLiteral("userGuideAction"))->trigger();
+    auto* guide = mWindow->findChild<UserGuideDialog*>(QStringLiteral("userGuideDialog"));
+    QVERIFY(guide);
+    QVERIFY(guide->browser()->toPlainText().contains(QStringLiteral("Build Dataset")));
+    guide->close();
   }
 
   void cleanupTestCase() { mWindow.reset(); }
