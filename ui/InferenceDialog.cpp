@@ -28,6 +28,7 @@
 
 #include "core/base/Error.h"
 #include "core/raster/Crs.h"
+#include "core/registry/CheckpointSummary.h"
 #include "ui/JobRunner.h"
 
 namespace prithvi {
@@ -76,15 +77,17 @@ InferenceDialog::InferenceDialog(const InferenceContext& context, QWidget* paren
 
   mModel = new QComboBox(this);
   mModel->setObjectName(QStringLiteral("modelCombo"));
-  mModel->setEditable(true);
-  mModel->addItems(context.models);
-  mModel->setMinimumContentsLength(40);
+  mModel->setMinimumContentsLength(50);
   mModel->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-  mModel->setToolTip(tr("A fine-tuned checkpoint (a run's checkpoints/best.safetensors) or a cloud-gap MAE"));
+  for (auto it = context.models.rbegin(); it != context.models.rend(); ++it) setModel(*it);
+  mModelSummary = new QLabel(this);
+  mModelSummary->setObjectName(QStringLiteral("modelSummary"));
+  mModelSummary->setWordWrap(true);
+  mModelSummary->setTextInteractionFlags(Qt::TextSelectableByMouse);
   auto* browse = new QToolButton(this);
   browse->setText(tr("Browse…"));
   connect(browse, &QToolButton::clicked, this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Model checkpoint"), QFileInfo(mModel->currentText()).path(),
+    const QString path = QFileDialog::getOpenFileName(this, tr("Model checkpoint"), QFileInfo(modelPath()).path(),
                                                       tr("Checkpoints (*.safetensors *.pt *.pth)"));
     if (!path.isEmpty()) setModel(path);
   });
@@ -174,6 +177,7 @@ InferenceDialog::InferenceDialog(const InferenceContext& context, QWidget* paren
 
   auto* form = new QFormLayout;
   form->addRow(tr("Model"), modelRow);
+  form->addRow(QString(), mModelSummary);
   form->addRow(tr("Scene"), sceneLabel);
   form->addRow(tr("Frames"), mFrames);
   form->addRow(tr("Area"), areaRow);
@@ -191,9 +195,23 @@ InferenceDialog::InferenceDialog(const InferenceContext& context, QWidget* paren
   mStatus->setObjectName(QStringLiteral("inferenceStatus"));
   mStatus->setWordWrap(true);
   mLog = new QPlainTextEdit(this);
+  mLog->setObjectName(QStringLiteral("inferenceLog"));
   mLog->setReadOnly(true);
   mLog->setMaximumBlockCount(500);
-  mLog->setFixedHeight(90);
+  mLog->setFixedHeight(110);
+  mLog->hide();  // the command line and the job's log are for when something needs looking into
+  auto* details = new QToolButton(this);
+  details->setObjectName(QStringLiteral("detailsButton"));
+  details->setText(tr("Details"));
+  details->setCheckable(true);
+  details->setArrowType(Qt::RightArrow);
+  details->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+  details->setAutoRaise(true);
+  connect(details, &QToolButton::toggled, this, [this, details](bool shown) {
+    details->setArrowType(shown ? Qt::DownArrow : Qt::RightArrow);
+    mLog->setVisible(shown);
+    adjustSize();
+  });
 
   auto* buttons = new QDialogButtonBox(this);
   mRun = buttons->addButton(tr("Run"), QDialogButtonBox::AcceptRole);
@@ -214,10 +232,12 @@ InferenceDialog::InferenceDialog(const InferenceContext& context, QWidget* paren
   layout->addLayout(form);
   layout->addWidget(mProgress);
   layout->addWidget(mStatus);
+  layout->addWidget(details);
   layout->addWidget(mLog);
   layout->addWidget(buttons);
 
-  connect(mModel, &QComboBox::currentTextChanged, this, [this] {
+  connect(mModel, &QComboBox::currentIndexChanged, this, [this] {
+    showModelSummary();
     // The default name follows the model until the user picks a name of their own.
     if (!mOutputChosen) proposeOutputPath(mContext.resultsFolder);
     updateState();
@@ -225,15 +245,64 @@ InferenceDialog::InferenceDialog(const InferenceContext& context, QWidget* paren
   connect(mOutput, &QLineEdit::textEdited, this, [this] { mOutputChosen = true; });
   proposeOutputPath(context.resultsFolder);
   connect(mAreaGroup, &QButtonGroup::idClicked, this, &InferenceDialog::updateState);
-  connect(mOutput, &QLineEdit::textChanged, this, &InferenceDialog::updateState);
+  connect(mOutput, &QLineEdit::textChanged, this, [this] {
+    mOutput->setToolTip(mOutput->text());
+    updateState();
+  });
+  mOutput->setToolTip(mOutput->text());
+  showModelSummary();
   updateState();
 }
 
 InferenceDialog::~InferenceDialog() = default;
 
 void InferenceDialog::setModel(const QString& path) {
-  if (mModel->findText(path) < 0) mModel->insertItem(0, path);
-  mModel->setCurrentText(path);
+  int index = mModel->findData(path);
+  if (index < 0) {
+    // The file's name and its folder, elided in the middle; the whole path in the tooltip.
+    const QFileInfo file(path);
+    const QString shown = mModel->fontMetrics().elidedText(
+        QStringLiteral("%1  —  %2").arg(file.fileName(), QDir::toNativeSeparators(file.absolutePath())), Qt::ElideMiddle, 560);
+    mModel->insertItem(0, shown, path);
+    mModel->setItemData(0, path, Qt::ToolTipRole);
+    index = 0;
+  }
+  mModel->setCurrentIndex(index);
+}
+
+QString InferenceDialog::modelPath() const { return mModel->currentData().toString(); }
+
+void InferenceDialog::showModelSummary() {
+  const QString path = modelPath();
+  mModel->setToolTip(path);
+  if (path.isEmpty()) {
+    mModelSummary->setText(tr("Choose a fine-tuned checkpoint (a run's checkpoints/best.safetensors) or a cloud-gap MAE."));
+    return;
+  }
+  if (!path.endsWith(QLatin1String(".safetensors"))) {
+    mModelSummary->setText(tr("A PyTorch checkpoint: what it holds is read when the job starts."));
+    return;
+  }
+  try {
+    const CheckpointSummary summary = summarizeCheckpoint(path.toStdString());
+    QStringList parts;
+    parts << (summary.task.empty() ? tr("a model of unknown task") : tr("%1 model").arg(q(summary.task)));
+    if (!summary.classNames.empty()) {
+      QStringList names;
+      for (const std::string& name : summary.classNames) names << q(name);
+      parts << tr("%n classes (%1)", nullptr, int(names.size())).arg(names.join(QStringLiteral(", ")));
+    }
+    if (summary.bands) parts << tr("%n bands", nullptr, summary.bands);
+    if (summary.frames) parts << tr("%n frame(s)", nullptr, summary.frames);
+    if (summary.chipSize) parts << tr("%1-px windows").arg(summary.chipSize);
+    if (!summary.head.empty()) parts << tr("%1 head").arg(q(summary.head));
+    if (summary.step) parts << tr("trained %1 steps").arg(summary.step);
+    if (summary.validationMiou) parts << tr("validation mIoU %1").arg(*summary.validationMiou, 0, 'f', 3);
+    mModelSummary->setText(parts.join(QStringLiteral(" · ")));
+    mModelFrames = summary.frames;
+  } catch (const Error& error) {
+    mModelSummary->setText(tr("Cannot read this checkpoint: %1").arg(q(error.what())));
+  }
 }
 
 void InferenceDialog::setArea(Area area) {
@@ -262,7 +331,7 @@ void InferenceDialog::setOutputPath(const QString& path) {
 
 void InferenceDialog::proposeOutputPath(const QString& folder) {
   // A second run the same second gets a numbered name: a result is never overwritten.
-  const QString name = defaultResultName(mContext.scene, mModel->currentText().trimmed(), QDateTime::currentDateTime());
+  const QString name = defaultResultName(mContext.scene, modelPath(), QDateTime::currentDateTime());
   QString path = QDir(folder).filePath(name);
   for (int n = 2; QFileInfo::exists(path); ++n)
     path = QDir(folder).filePath(QFileInfo(name).completeBaseName() + QStringLiteral("-%1.tif").arg(n));
@@ -318,7 +387,7 @@ QString InferenceDialog::bboxArgument(QString* error) const {
 }
 
 QStringList InferenceDialog::jobArguments(QString* error) const {
-  const QString model = mModel->currentText().trimmed();
+  const QString model = modelPath();
   if (model.isEmpty()) {
     if (error) *error = tr("choose a model checkpoint");
     return {};

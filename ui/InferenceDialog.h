@@ -45,6 +45,7 @@ class InferenceDialog : public QDialog {
 
   enum class Area { Scene, View, Drawn };
   void setModel(const QString& path);
+  QString modelPath() const;
   void setArea(Area area);
   // The rectangle drawn on the map (map CRS); selects Area::Drawn.
   void setDrawnArea(const MapExtent& extent);
@@ -79,6 +80,8 @@ class InferenceDialog : public QDialog {
 
  private:
   void updateState();
+  // Task, classes, bands, frames and window of the chosen checkpoint, from its header.
+  void showModelSummary();
   // Proposes a new default output path in `folder` (until the user names one).
   void proposeOutputPath(const QString& folder);
   void onFinished(const QString& status, const QString& error);
@@ -86,6 +89,8 @@ class InferenceDialog : public QDialog {
   InferenceContext mContext;
   std::optional<MapExtent> mDrawn;
   bool mOutputChosen = false;  // the user typed or picked the output path
+  QLabel* mModelSummary = nullptr;
+  int mModelFrames = 0;
   QComboBox* mModel;
   QComboBox* mPrecision;
   QSpinBox* mFrames;

@@ -12,7 +12,9 @@
 #include <QDockWidget>
 #include <QElapsedTimer>
 #include <QLabel>
+#include <QPlainTextEdit>
 #include <QProgressBar>
+#include <QRegularExpression>
 #include <QTimer>
 #include <QFileInfo>
 #include <QJsonObject>
@@ -113,6 +115,13 @@ class TestModelWorkbench : public QObject {
     QVERIFY2(QFileInfo(proposed).fileName().startsWith(QStringLiteral("demo-flood_T")), qPrintable(proposed));
     QVERIFY(!QFileInfo(proposed).fileName().startsWith(QStringLiteral("HLS.")));
     const int layersBefore = int(mWindow->layers()->layers().size());
+    // What the model is, before it runs; the command line stays under Details.
+    const QString summary = dialog->findChild<QLabel*>(QStringLiteral("modelSummary"))->text();
+    QVERIFY2(summary.contains(QStringLiteral("flood model")) && summary.contains(QStringLiteral("2 classes (No water, Water)")) &&
+                 summary.contains(QStringLiteral("6 bands")) && summary.contains(QStringLiteral("64-px windows")),
+             qPrintable(summary));
+    QVERIFY(!dialog->findChild<QPlainTextEdit*>(QStringLiteral("inferenceLog"))->isVisible());
+    QCOMPARE(dialog->findChild<QComboBox*>(QStringLiteral("modelCombo"))->toolTip(), demoModel());
     QString error;
     const QStringList arguments = dialog->jobArguments(&error);
     QVERIFY2(error.isEmpty(), qPrintable(error));
@@ -120,8 +129,13 @@ class TestModelWorkbench : public QObject {
     QSignalSpy results(dialog, &InferenceDialog::resultReady);
     auto* progress = dialog->findChild<QProgressBar*>(QStringLiteral("inferenceProgress"));
     int highestProgress = 0;
+    QStringList statuses;
+    auto* status = dialog->findChild<QLabel*>(QStringLiteral("inferenceStatus"));
     QTimer watch;
-    connect(&watch, &QTimer::timeout, this, [&] { highestProgress = std::max(highestProgress, progress->value()); });
+    connect(&watch, &QTimer::timeout, this, [&] {
+      highestProgress = std::max(highestProgress, progress->value());
+      if (statuses.isEmpty() || statuses.last() != status->text()) statuses << status->text();
+    });
     watch.start(5);
     dialog->run();
     QVERIFY(dialog->isRunning());
@@ -134,6 +148,10 @@ class TestModelWorkbench : public QObject {
     // The next run proposes a new name: a second click never overwrites this result.
     QVERIFY(dialog->outputPath() != proposed);
     QVERIFY(highestProgress > 0);
+    // Progress in words a user reads: "windows 1-5 of 25".
+    QVERIFY2(std::any_of(statuses.begin(), statuses.end(),
+                         [](const QString& text) { return QRegularExpression(QStringLiteral("windows \\d+-\\d+ of \\d+")).match(text).hasMatch(); }),
+             qPrintable(statuses.join(QStringLiteral(" | "))));
     // The result is a layer drawn in the scheme's colours, compared with its input.
     const MapLayer* top = mWindow->layers()->topVisible();
     QVERIFY(top);

@@ -368,7 +368,11 @@ InferenceResult inferScenes(const std::string& checkpoint, const std::vector<Sce
   };
   for (size_t row = 0; row < ys.size(); ++row) {
     throwIfCanceled(feedback);
-    reportProgress(feedback, int64_t(row), int64_t(ys.size()), "windows of rows " + std::to_string(ys[row]));
+    // In windows, as a user counts them ("windows 45-55 of 121").
+    const int64_t perRow = int64_t(xs.size()), windows = perRow * int64_t(ys.size());
+    reportProgress(feedback, int64_t(row) * perRow, windows,
+                   "windows " + std::to_string(int64_t(row) * perRow + 1) + "-" + std::to_string(int64_t(row + 1) * perRow) +
+                       " of " + std::to_string(windows));
     const int y = ys[row];
     const Window rowWindow{spanX, y, spanWidth, window};
     const torch::Tensor dn = readDates(dates, rowWindow);  // (6, T, window, spanWidth), NaN = fill
