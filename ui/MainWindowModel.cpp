@@ -338,7 +338,7 @@ void MainWindow::openExportDialog(MapExportFormat format) {
   const MapPoint topLeft = mCanvas->screenToMap({0, 0});
   const MapPoint bottomRight = mCanvas->screenToMap({double(mCanvas->width() - 1), double(mCanvas->height() - 1)});
   MapExportDialog* dialog = openMapExportDialog(this, mLayers, {topLeft.x, bottomRight.y, bottomRight.x, topLeft.y},
-                                                mCanvas->mapCrs(), mCanvas->size(), format);
+                                                mCanvas->mapCrs(), mCanvas->size(), format, resultsFolder());
   if (!dialog) return;
   dialog->setObjectName(QStringLiteral("mapExportDialog"));
   if (dialog->property("followedByJobs").toBool()) return;  // the same dialog again

@@ -66,9 +66,31 @@ QString formatDescription(MapExportFormat format) {
   return {};
 }
 
-// A file name from the top layer's name, without characters file systems dislike.
+// A layer as a title reads it: a file without its extension, a granule as it is named.
+QString layerTitle(const ExportLayer& layer) {
+  QString name = layer.name.isEmpty() ? QString::fromStdString(layer.reader->scene().id) : layer.name;
+  for (const char* extension : {".tif", ".tiff", ".TIF", ".vrt"})
+    if (name.endsWith(QLatin1String(extension))) name.chop(int(qstrlen(extension)));
+  return name;
+}
+
+// The title from the layers shown: the top one, and what lies under it when that is imagery of
+// a tile and date ("demo-flood_T13REN_2021-11-05 over HLS.S30.T13REN.2021309T173518.v2.0").
+QString defaultTitle(const std::vector<ExportLayer>& layers) {
+  if (layers.empty()) return {};
+  QString title = layerTitle(layers.back());
+  if (layers.size() > 1 && layers.back().style.kind == LayerStyle::Kind::Classes)
+    for (auto it = layers.rbegin() + 1; it != layers.rend(); ++it)
+      if (it->style.kind != LayerStyle::Kind::Classes) {
+        title += QObject::tr(" over %1").arg(layerTitle(*it));
+        break;
+      }
+  return title;
+}
+
+// A file name from the top layer's title, without characters file systems dislike.
 QString defaultBaseName(const std::vector<ExportLayer>& layers) {
-  QString name = layers.empty() ? QStringLiteral("map") : layers.back().name;
+  QString name = layers.empty() ? QString() : layerTitle(layers.back());
   name.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]+")), QStringLiteral("_"));
   return name.isEmpty() ? QStringLiteral("map") : name + QStringLiteral("_map");
 }
@@ -76,14 +98,14 @@ QString defaultBaseName(const std::vector<ExportLayer>& layers) {
 }  // namespace
 
 MapExportDialog::MapExportDialog(std::vector<ExportLayer> layers, const MapExtent& extent, std::string mapCrs,
-                                 QSize viewSize, MapExportFormat format, QWidget* parent)
+                                 QSize viewSize, MapExportFormat format, const QString& defaultFolder, QWidget* parent)
     : QDialog(parent), mLayers(std::move(layers)), mExtent(extent), mMapCrs(std::move(mapCrs)) {
   setWindowTitle(tr("Export Map"));
   setObjectName(QStringLiteral("mapExportDialog"));
   if (!extent.isEmpty()) mAspect = (extent.maxX - extent.minX) / (extent.maxY - extent.minY);
   buildControls();
 
-  if (!mLayers.empty()) mTitle->setText(mLayers.back().name);
+  mTitle->setText(defaultTitle(mLayers));
   // The topmost layer with a date: a class map on top of its scene usually has none.
   for (auto it = mLayers.rbegin(); it != mLayers.rend(); ++it)
     if (const QDateTime acquired = it->reader->scene().acquired; acquired.isValid()) {
@@ -95,7 +117,12 @@ MapExportDialog::MapExportDialog(std::vector<ExportLayer> layers, const MapExten
   mWidth->setValue(std::clamp(size.width(), 1, kMaxExportSide));
   mHeight->setValue(std::clamp(size.height(), 1, kMaxExportSide));
   mSyncingSize = false;
-  setFileName(QDir::home().filePath(defaultBaseName(mLayers) + QLatin1Char('.') + suffixOf(format)));
+  // Beside the project's other results, never over an earlier export.
+  const QDir folder(defaultFolder.isEmpty() ? QDir::homePath() : defaultFolder);
+  QString path = folder.filePath(defaultBaseName(mLayers) + QLatin1Char('.') + suffixOf(format));
+  for (int n = 2; QFileInfo::exists(path); ++n)
+    path = folder.filePath(defaultBaseName(mLayers) + QStringLiteral("-%1.").arg(n) + suffixOf(format));
+  setFileName(path);
 
   mPreviewTimer.setSingleShot(true);
   mPreviewTimer.setInterval(250);
@@ -146,10 +173,25 @@ void MapExportDialog::buildControls() {
   sizeRow->addWidget(mKeepAspect);
   sizeRow->addStretch(1);
   form->addRow(tr("Size:"), sizeRow);
+  mPaper = new QComboBox(this);
+  mPaper->setObjectName(QStringLiteral("exportPaper"));
+  mPaper->addItem(tr("Pixels (as above)"), -1);
+  mPaper->addItem(tr("A4"), int(QPageSize::A4));
+  mPaper->addItem(tr("A3"), int(QPageSize::A3));
+  mPaper->addItem(tr("Letter"), int(QPageSize::Letter));
+  mOrientation = new QComboBox(this);
+  mOrientation->setObjectName(QStringLiteral("exportOrientation"));
+  mOrientation->addItem(tr("Landscape"), true);
+  mOrientation->addItem(tr("Portrait"), false);
+  auto* paperRow = new QHBoxLayout;
+  paperRow->addWidget(mPaper);
+  paperRow->addWidget(mOrientation);
+  paperRow->addStretch(1);
+  form->addRow(tr("Paper:"), paperRow);
   mDpi = new QComboBox(this);
   mDpi->setObjectName(QStringLiteral("exportDpi"));
   mDpi->setEditable(true);
-  mDpi->addItems({QStringLiteral("96"), QStringLiteral("150"), QStringLiteral("300")});
+  mDpi->addItems({QStringLiteral("96"), QStringLiteral("150"), QStringLiteral("300"), QStringLiteral("600")});
   mDpi->setValidator(new QIntValidator(10, 2400, mDpi));
   form->addRow(tr("Resolution (DPI):"), mDpi);
 
@@ -210,7 +252,16 @@ void MapExportDialog::buildControls() {
   connect(mHeight, &QSpinBox::valueChanged, this, &MapExportDialog::onHeightChanged);
   connect(mTitle, &QLineEdit::textChanged, this, &MapExportDialog::schedulePreview);
   connect(mDate, &QLineEdit::textChanged, this, &MapExportDialog::schedulePreview);
-  connect(mDpi, &QComboBox::currentTextChanged, this, &MapExportDialog::schedulePreview);
+  connect(mDpi, &QComboBox::currentTextChanged, this, [this] {
+    showPaperPixels();
+    schedulePreview();
+  });
+  for (QComboBox* combo : {mPaper, mDpi}) connect(combo, &QComboBox::activated, this, [this] { mPaperChosen = true; });
+  for (QComboBox* combo : {mPaper, mOrientation})
+    connect(combo, &QComboBox::currentIndexChanged, this, [this] {
+      showPaperPixels();
+      schedulePreview();
+    });
   for (QCheckBox* box : {mLegend, mScaleBar, mNorthArrow, mCrsText})
     connect(box, &QCheckBox::toggled, this, &MapExportDialog::schedulePreview);
   connect(buttons, &QDialogButtonBox::accepted, this, &MapExportDialog::startExport);
@@ -238,10 +289,22 @@ void MapExportDialog::onFileNameChanged() {
     description = tr("unknown: end the file name with .png, .pdf, .svg or .tif");
   }
   mFormat->setText(description);
-  // A GeoTIFF is data, not a page: no title, decorations or DPI.
+  // A GeoTIFF is data, not a page: no title, decorations, paper or DPI.
   const bool page = !geoTiffChosen();
-  for (QWidget* widget : std::initializer_list<QWidget*>{mTitle, mDate, mDpi, mLegend, mScaleBar, mNorthArrow, mCrsText})
+  for (QWidget* widget : std::initializer_list<QWidget*>{mTitle, mDate, mDpi, mLegend, mScaleBar, mNorthArrow, mCrsText, mPaper, mOrientation})
     widget->setEnabled(page);
+  // A PDF is for print: a paper size at 300 DPI unless the user chose otherwise.
+  const bool pdf = fileName().endsWith(QLatin1String(".pdf"), Qt::CaseInsensitive);
+  if (pdf && !mPaperChosen) {
+    const QSignalBlocker blockPaper(mPaper), blockDpi(mDpi);
+    mPaper->setCurrentIndex(mPaper->findData(int(QPageSize::A4)));
+    mDpi->setCurrentText(QStringLiteral("300"));
+  } else if (!pdf && !mPaperChosen) {
+    const QSignalBlocker blockPaper(mPaper), blockDpi(mDpi);
+    mPaper->setCurrentIndex(0);
+    mDpi->setCurrentText(QStringLiteral("96"));
+  }
+  showPaperPixels();
   schedulePreview();
 }
 
@@ -265,6 +328,27 @@ void MapExportDialog::onHeightChanged(int height) {
   schedulePreview();
 }
 
+void MapExportDialog::showPaperPixels() {
+  const bool paper = mPaper->currentData().toInt() >= 0 && !geoTiffChosen();
+  mOrientation->setEnabled(paper);
+  for (QWidget* widget : std::initializer_list<QWidget*>{mWidth, mHeight, mKeepAspect}) widget->setEnabled(!paper);
+  const QSignalBlocker blockWidth(mWidth), blockHeight(mHeight);
+  if (!paper) {
+    // Back to pixels: the size the user had before the paper.
+    if (mPixelsBeforePaper) {
+      mWidth->setValue(mPixelsBeforePaper->width());
+      mHeight->setValue(mPixelsBeforePaper->height());
+      mPixelsBeforePaper.reset();
+    }
+    return;
+  }
+  if (!mPixelsBeforePaper) mPixelsBeforePaper = QSize(mWidth->value(), mHeight->value());
+  // The page in pixels at this DPI, shown where the pixel size is typed.
+  const QSize pixels = request().pixelSize();
+  mWidth->setValue(std::clamp(pixels.width(), 1, kMaxExportSide));
+  mHeight->setValue(std::clamp(pixels.height(), 1, kMaxExportSide));
+}
+
 double MapExportDialog::dpi() const {
   bool ok = false;
   const double value = mDpi->currentText().toDouble(&ok);
@@ -278,6 +362,10 @@ MapExportRequest MapExportDialog::request() const {
   request.mapCrs = mMapCrs;
   request.size = QSize(mWidth->value(), mHeight->value());
   request.dpi = dpi();
+  if (const int paper = mPaper->currentData().toInt(); paper >= 0 && !geoTiffChosen()) {
+    request.pageSize = QPageSize(QPageSize::PageSizeId(paper));
+    request.landscape = mOrientation->currentData().toBool();
+  }
   const bool page = !geoTiffChosen();
   request.title = page ? mTitle->text().trimmed() : QString();
   request.dateText = mDate->text().trimmed();
@@ -378,8 +466,9 @@ void MapExportDialog::reject() {
 }
 
 MapExportDialog* openMapExportDialog(QWidget* parent, const LayerStack& layers, const MapExtent& extent,
-                                     const std::string& mapCrs, QSize viewSize, MapExportFormat format) {
-  auto* dialog = new MapExportDialog(visibleExportLayers(layers), extent, mapCrs, viewSize, format, parent);
+                                     const std::string& mapCrs, QSize viewSize, MapExportFormat format,
+                                     const QString& defaultFolder) {
+  auto* dialog = new MapExportDialog(visibleExportLayers(layers), extent, mapCrs, viewSize, format, defaultFolder, parent);
   dialog->setAttribute(Qt::WA_DeleteOnClose);
   dialog->open();
   return dialog;

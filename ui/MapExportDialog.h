@@ -8,6 +8,7 @@
 #include <QSize>
 #include <QTimer>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,9 @@ class MapExportDialog : public QDialog {
  public:
   // `layers` bottom first; `extent` and `mapCrs` the view's; `viewSize` the map's size in
   // pixels, the default output size. `format` picks the file name's extension to start with.
+  // `defaultFolder` (the project's results folder) holds the proposed file; empty: home.
   MapExportDialog(std::vector<ExportLayer> layers, const MapExtent& extent, std::string mapCrs, QSize viewSize,
-                  MapExportFormat format = MapExportFormat::Png, QWidget* parent = nullptr);
+                  MapExportFormat format = MapExportFormat::Png, const QString& defaultFolder = {}, QWidget* parent = nullptr);
   ~MapExportDialog() override;
 
   // The export the controls describe (format by the file name's extension).
@@ -65,6 +67,8 @@ class MapExportDialog : public QDialog {
   void renderPreview();
   void finishExport(bool ok, const QString& message);
   double dpi() const;
+  // With a paper size, the pixel fields show the page at the DPI (and cannot be typed).
+  void showPaperPixels();
   bool geoTiffChosen() const;
 
   std::vector<ExportLayer> mLayers;
@@ -78,6 +82,10 @@ class MapExportDialog : public QDialog {
   QLineEdit* mDate = nullptr;
   QSpinBox* mWidth = nullptr;
   QSpinBox* mHeight = nullptr;
+  QComboBox* mPaper = nullptr;
+  QComboBox* mOrientation = nullptr;
+  std::optional<QSize> mPixelsBeforePaper;  // restored when the paper goes back to pixels
+  bool mPaperChosen = false;  // the user picked paper or DPI: the format no longer picks them
   QCheckBox* mKeepAspect = nullptr;
   QComboBox* mDpi = nullptr;
   QCheckBox* mLegend = nullptr;
@@ -99,7 +107,7 @@ class MapExportDialog : public QDialog {
 // Opens the dialog over `parent` (window-modal, deleted when closed) for the stack's visible
 // layers and the view's extent; returns it so callers and tests can follow the export.
 MapExportDialog* openMapExportDialog(QWidget* parent, const LayerStack& layers, const MapExtent& extent,
-                                     const std::string& mapCrs, QSize viewSize,
-                                     MapExportFormat format = MapExportFormat::Png);
+                                     const std::string& mapCrs, QSize viewSize, MapExportFormat format = MapExportFormat::Png,
+                                     const QString& defaultFolder = {});
 
 }  // namespace prithvi

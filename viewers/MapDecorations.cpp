@@ -36,13 +36,21 @@ QColor colorOf(uint32_t argb) { return QColor::fromRgba(argb); }
 
 bool hasBox(const DecorationTheme& theme) { return theme.box.alpha() > 0; }
 
-// Lays out text wrapped to `width` at word boundaries, inside a word only when it is longer
-// than a line (scene ids, file names); draws it at `topLeft` when a painter is given. Returns
-// the height. One routine, so measuring and drawing agree.
+// Lays out text wrapped to `width` at word boundaries; scene ids and file names also break after
+// their dots, dashes and underscores ("HLS.S30.T13REN.2021309T173518.v2.0"), never inside a
+// part; only a part longer than a whole line is cut. Draws it at `topLeft` when a painter is
+// given. Returns the height. One routine, so measuring and drawing agree.
 double layoutText(QPainter* painter, const QFont& font, const QColor& color, const QString& text, const QPointF& topLeft,
                   double width) {
   if (text.isEmpty()) return 0;
-  QTextLayout layout(text, font);
+  QString breakable;
+  breakable.reserve(text.size() * 2);
+  for (QChar c : text) {
+    breakable += c;
+    if (c == QLatin1Char('.') || c == QLatin1Char('_') || c == QLatin1Char('-') || c == QLatin1Char('/'))
+      breakable += QChar(0x200B);  // zero-width space: a line may break here
+  }
+  QTextLayout layout(breakable, font);
   QTextOption option(Qt::AlignLeft);
   option.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
   layout.setTextOption(option);

@@ -242,11 +242,55 @@ std::vector<StyleClass> classesInMap(const ExportLayer& layer, const MapExportRe
   return classes;
 }
 
+// Whether the layer paints every pixel of the map frame, opaque: an image (not a class map, whose
+// unlisted values are transparent) at full opacity whose scene covers the whole extent.
+bool hidesWhatLiesUnder(const ExportLayer& layer, const MapExportRequest& request) {
+  if (layer.opacity < 1.0 || layer.style.kind == LayerStyle::Kind::Classes || layer.style.needsFmask()) return false;
+  const Scene& scene = layer.reader->scene();
+  const GeoTransform& grid = scene.geoTransform;
+  std::vector<MapPoint> corners{grid.pixelToMap(0, 0), grid.pixelToMap(scene.width, 0), grid.pixelToMap(0, scene.height),
+                                grid.pixelToMap(scene.width, scene.height)};
+  try {
+    if (!sameCrs(scene.crs(), request.mapCrs)) {
+      const CrsTransform transform(scene.crs(), request.mapCrs);
+      for (MapPoint& corner : corners) {
+        const std::optional<MapPoint> placed = transform.transform(corner);
+        if (!placed) return false;
+        corner = *placed;
+      }
+    }
+  } catch (const Error&) {
+    return false;
+  }
+  double minX = INFINITY, minY = INFINITY, maxX = -INFINITY, maxY = -INFINITY;
+  for (const MapPoint& corner : corners) {
+    minX = std::min(minX, corner.x), maxX = std::max(maxX, corner.x);
+    minY = std::min(minY, corner.y), maxY = std::max(maxY, corner.y);
+  }
+  // A reprojected outline is not a rectangle: only a frame well inside the corners' box counts.
+  const double slack = sameCrs(scene.crs(), request.mapCrs) ? 0 : 0.02 * (maxX - minX);
+  return minX + slack <= request.extent.minX && maxX - slack >= request.extent.maxX && minY + slack <= request.extent.minY &&
+         maxY - slack >= request.extent.maxY;
+}
+
+}  // namespace
+
+std::vector<const ExportLayer*> legendLayers(const MapExportRequest& request) {
+  std::vector<const ExportLayer*> layers;
+  for (auto it = request.layers.rbegin(); it != request.layers.rend(); ++it) {
+    layers.push_back(&*it);
+    if (hidesWhatLiesUnder(*it, request)) break;  // nothing below shows
+  }
+  return layers;
+}
+
+namespace {
+
 Panel panelOf(const MapExportRequest& request, Feedback* feedback) {
   Panel panel;
   const MapPoint centre{(request.extent.minX + request.extent.maxX) / 2, (request.extent.minY + request.extent.maxY) / 2};
   if (request.legend)
-    for (auto it = request.layers.rbegin(); it != request.layers.rend(); ++it) {
+    for (const ExportLayer* it : legendLayers(request)) {
       Panel::Legend legend{it->name.isEmpty() ? QString::fromStdString(it->reader->scene().id) : it->name, it->style};
       if (legend.style.kind == LayerStyle::Kind::Classes) legend.style.classes = classesInMap(*it, request, feedback);
       panel.legends.push_back(std::move(legend));
@@ -505,9 +549,10 @@ std::vector<ExportLayer> visibleExportLayers(const LayerStack& layers) {
 
 QSize MapExportRequest::pixelSize() const {
   if (!pageSize) return size;
-  QSizeF points = pageSize->size(QPageSize::Point);
-  if (landscape != (points.width() > points.height())) points.transpose();
-  return QSize(int(std::lround(points.width() * dpi / 72)), int(std::lround(points.height() * dpi / 72)));
+  // Millimetres, not Qt's whole points: A4 at 300 DPI is 3508 x 2480 pixels, as printers count.
+  QSizeF millimetres = pageSize->size(QPageSize::Millimeter);
+  if (landscape != (millimetres.width() > millimetres.height())) millimetres.transpose();
+  return QSize(int(std::lround(millimetres.width() * dpi / 25.4)), int(std::lround(millimetres.height() * dpi / 25.4)));
 }
 
 MapExportFormat mapExportFormatOf(const std::string& path) {

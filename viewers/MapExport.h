@@ -72,6 +72,10 @@ struct MapLayout {
 };
 MapLayout mapLayoutOf(const MapExportRequest& request);
 
+// The layers the legend lists, top first: every layer down to the first opaque image that
+// covers the whole frame (what lies under it does not show).
+std::vector<const ExportLayer*> legendLayers(const MapExportRequest& request);
+
 // The whole page drawn into an image of pixelSize() (the dialog's preview uses a request with
 // a lower dpi: the same page, smaller). Error(Canceled) when the feedback is canceled.
 QImage renderMapPage(const MapExportRequest& request, Feedback* feedback = nullptr);

@@ -44,10 +44,13 @@ class TestMapExportDialog : public QObject {
   }
 
   void exportsWhatTheControlsSay() {
-    MapExportDialog* dialog = openMapExportDialog(nullptr, mLayers, mExtent, "EPSG:32613", QSize(600, 400));
+    MapExportDialog* dialog =
+        openMapExportDialog(nullptr, mLayers, mExtent, "EPSG:32613", QSize(600, 400), MapExportFormat::Png, mDir.filePath("results"));
     QVERIFY(dialog->isVisible());
     QCOMPARE(dialog->findChild<QLineEdit*>("exportDate")->text(), QStringLiteral("2021-05-30"));
-    QCOMPARE(dialog->findChild<QLineEdit*>("exportTitle")->text(), QStringLiteral("scene.tif"));
+    // Title and file from the layer shown, in the project's results folder (not ~/scene.tif_map.png).
+    QCOMPARE(dialog->findChild<QLineEdit*>("exportTitle")->text(), QStringLiteral("scene"));
+    QCOMPARE(dialog->fileName(), mDir.filePath("results/scene_map.png"));
     auto* width = dialog->findChild<QSpinBox*>("exportWidth");
     auto* height = dialog->findChild<QSpinBox*>("exportHeight");
     QCOMPARE(width->value(), 600);
@@ -74,6 +77,23 @@ class TestMapExportDialog : public QObject {
     QCOMPARE(QImage(png).size(), QSize(1200, 800));
     test::keepScreenshot(dialog, "map-export-dialog.png");
 
+    // A PDF is for paper: A4 landscape at 300 DPI, the pixel fields showing the page.
+    dialog->setFileName(mDir.filePath("dialog.pdf"));
+    QCOMPARE(dialog->findChild<QComboBox*>("exportPaper")->currentText(), QStringLiteral("A4"));
+    QCOMPARE(dialog->findChild<QComboBox*>("exportDpi")->currentText(), QStringLiteral("300"));
+    QCOMPARE(dialog->request().pixelSize(), QSize(3508, 2480));
+    QVERIFY(!width->isEnabled());
+    QCOMPARE(width->value(), 3508);
+    auto* orientation = dialog->findChild<QComboBox*>("exportOrientation");
+    orientation->setCurrentIndex(orientation->findText(QStringLiteral("Portrait")));
+    QCOMPARE(dialog->request().pixelSize(), QSize(2480, 3508));
+    auto* paper = dialog->findChild<QComboBox*>("exportPaper");
+    paper->setCurrentIndex(paper->findText(QStringLiteral("Letter")));
+    QCOMPARE(dialog->request().pixelSize(), QSize(2550, 3300));  // 8.5 x 11 in
+    dialog->setFileName(png);
+    QVERIFY(!dialog->request().pageSize);  // back to pixels for a PNG
+    QCOMPARE(dialog->request().size, QSize(1200, 800));
+
     // An impossible file shows the error in the dialog.
     dialog->setFileName(mDir.filePath("no/such/folder/map.png"));
     dialog->startExport();
@@ -94,6 +114,29 @@ class TestMapExportDialog : public QObject {
     QCOMPARE(raster->info().height, 800);
     QCOMPARE(raster->info().geoTransform.originX(), mExtent.minX);
     dialog->close();
+  }
+
+  // The legend lists what shows: a layer under an opaque image that covers the frame gets no
+  // entry; a class map on top does not hide what is under it.
+  void legendsListOnlyWhatShows() {
+    LayerStack stack;
+    Scene scene = mLayers.layers().front().scene;
+    LayerStyle style = mLayers.layers().front().style;
+    const int bottom = stack.add(scene, style);
+    const int top = stack.add(scene, style);
+    MapExportRequest request;
+    request.layers = visibleExportLayers(stack);
+    request.extent = mExtent;
+    request.mapCrs = "EPSG:32613";
+    QCOMPARE(int(legendLayers(request).size()), 1);
+    stack.setOpacity(top, 0.5);
+    request.layers = visibleExportLayers(stack);
+    QCOMPARE(int(legendLayers(request).size()), 2);
+    stack.setOpacity(top, 1.0);
+    request.extent = {mExtent.minX - 3000, mExtent.minY, mExtent.maxX, mExtent.maxY};  // the frame reaches past it
+    request.layers = visibleExportLayers(stack);
+    QCOMPARE(int(legendLayers(request).size()), 2);
+    (void)bottom;
   }
 };
 
