@@ -324,7 +324,7 @@ void MainWindow::buildDocks() {
 
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
-  file->addAction(tr("&New Project…"), QKeySequence::New, this, [this] {
+  QAction* newProject = file->addAction(tr("&New Project…"), QKeySequence::New, this, [this] {
     const QString path = QFileDialog::getSaveFileName(this, tr("New project"), {}, tr("Prithvi projects (*.gpkg)"));
     if (path.isEmpty()) return;
     try {
@@ -334,10 +334,12 @@ void MainWindow::buildMenus() {
       QMessageBox::warning(this, tr("New project"), q(error.what()));
     }
   });
-  file->addAction(tr("&Open Project…"), QKeySequence::Open, this, [this] {
+  newProject->setObjectName(QStringLiteral("newProjectAction"));
+  QAction* openAction = file->addAction(tr("&Open Project…"), QKeySequence::Open, this, [this] {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open project"), {}, tr("Prithvi projects (*.gpkg)"));
     if (!path.isEmpty()) openProject(path);
   });
+  openAction->setObjectName(QStringLiteral("openProjectAction"));
   mRecentMenu = file->addMenu(tr("Open &Recent"));
   file->addSeparator();
   file->addAction(tr("&Import Files…"), QKeySequence(tr("Ctrl+I")), this, [this] {
@@ -345,16 +347,18 @@ void MainWindow::buildMenus() {
                                                             tr("Rasters (*.tif *.tiff *.TIF *.vrt *.jp2 *.img);;All files (*)"));
     if (!paths.isEmpty()) importPaths(paths);
   });
-  file->addAction(tr("Import &Folder…"), QKeySequence(tr("Ctrl+Shift+I")), this, [this] {
+  QAction* importFolder = file->addAction(tr("Import &Folder…"), QKeySequence(tr("Ctrl+Shift+I")), this, [this] {
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Import a folder of granules"));
     if (!dir.isEmpty()) importPaths({dir});
   });
+  importFolder->setObjectName(QStringLiteral("importFolderAction"));
   file->addSeparator();
   QAction* exportMap = file->addAction(tr("&Export Map…"), QKeySequence(tr("Ctrl+E")), this,
                                        [this] { openExportDialog(MapExportFormat::Png); });
   exportMap->setObjectName(QStringLiteral("exportMapAction"));
-  file->addAction(tr("Export View as &GeoTIFF…"), QKeySequence(tr("Ctrl+Shift+E")), this,
-                  [this] { openExportDialog(MapExportFormat::GeoTiff); });
+  QAction* exportView = file->addAction(tr("Export View as &GeoTIFF…"), QKeySequence(tr("Ctrl+Shift+E")), this,
+                                        [this] { openExportDialog(MapExportFormat::GeoTiff); });
+  exportView->setObjectName(QStringLiteral("exportViewAction"));
   file->addAction(tr("&Polygonise Class Map…"), this, [this] { polygoniseLayer(mLayersDock->currentLayerId()); });
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);

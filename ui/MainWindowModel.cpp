@@ -103,11 +103,12 @@ void MainWindow::buildModelMenu() {
   QMenu* model = menuBar()->addMenu(tr("&Model"));
   QAction* run = model->addAction(tr("&Run Model…"), QKeySequence(tr("Ctrl+R")), this, [this] { openInferenceDialog(); });
   run->setObjectName(QStringLiteral("runModelAction"));
-  model->addAction(tr("Add Raster &Layer…"), QKeySequence(tr("Ctrl+Shift+A")), this, [this] {
+  QAction* addLayer = model->addAction(tr("Add Raster &Layer…"), QKeySequence(tr("Ctrl+Shift+A")), this, [this] {
     const QString path = QFileDialog::getOpenFileName(this, tr("Add raster layer"), resultsFolder(),
                                                       tr("Rasters (*.tif *.tiff *.vrt);;All files (*)"));
     if (!path.isEmpty()) addRasterLayer(path);
   });
+  addLayer->setObjectName(QStringLiteral("addRasterLayerAction"));
   model->addSeparator();
   QMenu* compare = model->addMenu(tr("&Compare Layers"));
   const std::pair<ComparisonDock::Mode, QString> modes[] = {{ComparisonDock::Mode::Off, tr("&Off")},
@@ -117,10 +118,11 @@ void MainWindow::buildModelMenu() {
                                                             {ComparisonDock::Mode::Flicker, tr("&Flicker")}};
   for (const auto& [mode, text] : modes) {
     const ComparisonDock::Mode chosen = mode;
-    compare->addAction(text, QKeySequence(QStringLiteral("Ctrl+Alt+%1").arg(int(mode))), this, [this, chosen] {
+    QAction* action = compare->addAction(text, QKeySequence(QStringLiteral("Ctrl+Alt+%1").arg(int(mode))), this, [this, chosen] {
       mComparison->setMode(chosen);
       raiseDock(this, QStringLiteral("compareDock"));
     });
+    action->setObjectName(QStringLiteral("compareMode%1").arg(int(mode)));
   }
   model->addAction(tr("&Difference Map of A and B"), QKeySequence(tr("Ctrl+D")), this, [this] {
     makeDifferenceMap(mComparison->layerA(), mComparison->layerB());
