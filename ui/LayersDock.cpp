@@ -112,6 +112,22 @@ LayersDock::LayersDock(LayerStack* layers, QWidget* parent) : QWidget(parent), m
   layout->addLayout(opacityRow);
 
   connect(mLayers, &LayerStack::layersChanged, this, &LayersDock::rebuild);
+  // Visibility, opacity and style set elsewhere (a restored session, a class-map role) show here.
+  connect(mLayers, &LayerStack::layerChanged, this, [this](int id) {
+    const MapLayer* layer = mLayers->layer(id);
+    if (!layer) return;
+    for (int row = 0; row < mList->count(); ++row) {
+      QListWidgetItem* item = mList->item(row);
+      if (item->data(kIdRole).toInt() != id) continue;
+      const QSignalBlocker blocker(mList);
+      item->setCheckState(layer->visible ? Qt::Checked : Qt::Unchecked);
+      item->setText(layerLabel(*layer));
+      if (id == currentLayerId()) {
+        const QSignalBlocker opacityBlocker(mOpacity);
+        mOpacity->setValue(int(layer->opacity * 100));
+      }
+    }
+  });
   connect(mList, &QListWidget::itemChanged, this, &LayersDock::onItemChanged);
   connect(mList, &QListWidget::currentRowChanged, this, [this] {
     const int id = currentLayerId();

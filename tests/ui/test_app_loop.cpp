@@ -378,7 +378,12 @@ class TestAppLoop : public QObject {
     const MapLayer* truth = mWindow->layers()->topVisible();
     QCOMPARE(truth->style.kind, LayerStyle::Kind::Classes);
     const int truthLayer = truth->id;
-    mWindow->layers()->setVisible(truthLayer, false);  // the result stays in view
+    // Untick it in the Layers list: the result stays in view.
+    QListWidget* list = mWindow->layersDock()->findChild<QListWidget*>(QStringLiteral("layerList"));
+    QListWidgetItem* truthItem = list->item(0);
+    const QRect box = list->visualItemRect(truthItem);
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, Qt::NoModifier, QPoint(box.left() + 10, box.center().y()));
+    QVERIFY(!mWindow->layers()->layer(truthLayer)->visible);
     predictions->setCurrentIndex(predictions->findData(mResultLayer));
     references->setCurrentIndex(references->findData(truthLayer));
     QTest::mouseClick(accuracy->findChild<QPushButton*>(QStringLiteral("computeAccuracy")), Qt::LeftButton);
