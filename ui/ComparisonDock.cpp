@@ -1,5 +1,8 @@
 #include "ui/ComparisonDock.h"
 
+#include "core/base/Error.h"
+#include "core/metrics/SceneComparison.h"
+
 #include <QButtonGroup>
 #include <QComboBox>
 #include <QFormLayout>
@@ -166,7 +169,29 @@ void ComparisonDock::rebuildChoices() {
 void ComparisonDock::updateControls() {
   const bool pair = layerA() && layerB() && layerA() != layerB();
   mSlider->setEnabled(pair && (mMode == Mode::Swipe || mMode == Mode::Blend || mMode == Mode::Flicker));
-  mDifference->setEnabled(pair);
+  // A difference map needs two class maps or two images of the six bands on one pixel grid:
+  // say why not where the button is, instead of failing after a click.
+  QString why;
+  if (!pair) {
+    why = tr("choose two different layers");
+  } else {
+    const MapLayer* a = mLayers->layer(layerA());
+    const MapLayer* b = mLayers->layer(layerB());
+    const bool classes = a->scene.bands.size() == 1 && b->scene.bands.size() == 1;
+    const bool images = a->scene.hasPrithviBands() && b->scene.hasPrithviBands();
+    if (!classes && !images) {
+      why = tr("it compares two class maps or two images with the six Prithvi bands");
+    } else {
+      try {
+        overlapOf(a->scene, b->scene);
+      } catch (const Error& error) {
+        why = QString::fromStdString(error.what());
+      }
+    }
+  }
+  mDifference->setEnabled(why.isEmpty());
+  mDifference->setToolTip(why.isEmpty() ? tr("A new layer: where two class maps disagree, or how far two images are apart")
+                                        : tr("Not available: %1").arg(why));
   switch (mMode) {
     case Mode::Swipe: mSliderLabel->setText(tr("bar %1 %").arg(int(std::lround(amount() * 100)))); break;
     case Mode::Blend: mSliderLabel->setText(tr("B %1 %").arg(int(std::lround(amount() * 100)))); break;

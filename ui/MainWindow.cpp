@@ -395,7 +395,14 @@ void MainWindow::buildMenus() {
       log(QStringLiteral("info"), tr("click the polygon's corners on the map; double-click or Enter to finish, Esc to drop"));
     }
   });
-  view->addAction(tr("&Build Time-Series Cube of the Tile"), this, [this] { mTimeSeries->buildCube(); });
+  view->addAction(tr("&Build Time-Series Cube of the Tile"), this, [this] {
+    // Its progress and Cancel are beside the dock's Build cube button: bring them into view.
+    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("timeSeriesDock"))) {
+      dock->show();
+      dock->raise();
+    }
+    mTimeSeries->buildCube();
+  });
   view->addSeparator();
   QAction* fmask = view->addAction(tr("Fmask &Overlay (cloud, shadow)"));
   fmask->setShortcut(QKeySequence(tr("F")));
@@ -817,10 +824,17 @@ void MainWindow::identifyAt(const MapPoint& point) {
             continue;
           }
           layerItem->setText(1, tr("pixel %1, %2").arg(probe.pixelX).arg(probe.pixelY));
+          // A class map names its value's class.
+          const MapLayer* classes = nullptr;
+          for (const MapLayer& layer : mLayers.layers())
+            if (layer.scene.id == probe.sceneId && layer.style.kind == LayerStyle::Kind::Classes) classes = &layer;
           for (const auto& band : probe.bands) {
             const QString name = QStringLiteral("%1 (%2)").arg(q(band.name), QLatin1String(bandRoleName(band.role)));
-            new QTreeWidgetItem(layerItem, {name, band.valid ? QString::number(band.value, 'g', 6) : tr("nodata"),
-                                            QString::number(band.raw, 'g', 10)});
+            QString value = band.valid ? QString::number(band.value, 'g', 6) : tr("nodata");
+            if (classes && band.valid)
+              for (const StyleClass& styleClass : classes->style.classes)
+                if (double(styleClass.value) == band.raw) value = QStringLiteral("%1 (%2)").arg(q(styleClass.name)).arg(styleClass.value);
+            new QTreeWidgetItem(layerItem, {name, value, QString::number(band.raw, 'g', 10)});
           }
           if (probe.fmask) new QTreeWidgetItem(layerItem, {tr("Fmask flags"), q(fmaskText(*probe.fmask))});
           // The annual map's pixel in short; the models dock shows the whole chain.

@@ -24,6 +24,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTreeWidget>
 #include <cmath>
 
 #include "core/labels/LabelExchange.h"
@@ -360,6 +361,25 @@ class TestModelWorkbench : public QObject {
     QCOMPARE(QString::fromStdString(truth->style.scheme), QStringLiteral("flood"));
     QCOMPARE(int(truth->style.classes.size()), 2);
     QCOMPARE(QString::fromStdString(truth->style.classes[1].name), QStringLiteral("Water"));
+    // Identify names the class of a class map's pixel.
+    {
+      int wx = -1, wy = -1;
+      for (int i = 0; i < kSize * kSize && wx < 0; ++i)
+        if (mFlood.water[size_t(i)] == 1) wx = i % kSize, wy = i / kSize;
+      QSignalSpy identified(mWindow.get(), &MainWindow::identifyFinished);
+      mWindow->identifyAt(scene.geoTransform.pixelToMap(wx + 0.5, wy + 0.5));
+      QVERIFY(identified.wait(10000));
+      QStringList values;
+      for (QTreeWidgetItemIterator it(mWindow->identifyTree()); *it; ++it) values << (*it)->text(1);
+      QVERIFY2(values.contains(QStringLiteral("Water (1)")), qPrintable(values.join(QStringLiteral(" | "))));
+    }
+    // A difference map of a class map and an image is not offered, with the reason.
+    mWindow->comparisonDock()->setLayers(mInputLayer, truthLayer);
+    auto* difference = mWindow->comparisonDock()->findChild<QPushButton*>(QStringLiteral("differenceButton"));
+    QVERIFY(!difference->isEnabled());
+    QVERIFY2(difference->toolTip().contains(QStringLiteral("two class maps or two images")), qPrintable(difference->toolTip()));
+    mWindow->comparisonDock()->setLayers(mResultLayer, truthLayer);
+    QVERIFY(difference->isEnabled());
     // The layer's context menu can say the same, or undo it.
     QMenu* menu = layers->contextMenuFor(truthLayer);
     auto* classMenu = menu->findChild<QMenu*>(QStringLiteral("setClassMapMenu"));
