@@ -16,6 +16,7 @@
 #include <QProgressBar>
 #include <QRegularExpression>
 #include <QTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonObject>
 #include <QPushButton>
@@ -30,6 +31,7 @@
 #include "core/labels/LabelExchange.h"
 #include "core/labels/LabelStore.h"
 #include "core/project/ProjectStore.h"
+#include "core/raster/Crs.h"
 #include "core/raster/RasterSource.h"
 #include "core/raster/RasterWriter.h"
 #include "core/base/Assets.h"
@@ -40,6 +42,7 @@
 #include "ui/InferenceDialog.h"
 #include "ui/JobsDock.h"
 #include "ui/LayersDock.h"
+#include "ui/VectorLayersPanel.h"
 #include "ui/PreferencesDialog.h"
 #include "ui/JobRunner.h"
 #include "ui/MainWindow.h"
@@ -87,6 +90,14 @@ class TestModelWorkbench : public QObject {
     return map->grab().toImage().convertToFormat(QImage::Format_RGB32);
   }
   QString demoModel() { return QString::fromStdString(assetPath("models/demo-flood.safetensors")); }
+  // A new window on the flood project, drawn.
+  bool openWindow() {
+    mWindow = std::make_unique<MainWindow>();
+    mWindow->resize(1500, 950);
+    mWindow->show();
+    return QTest::qWaitForWindowExposed(mWindow.get()) && mWindow->openProject(QString::fromStdString(mFlood.path)) &&
+           waitForRender(canvas());
+  }
 
  private Q_SLOTS:
   void initTestCase() {
@@ -95,12 +106,7 @@ class TestModelWorkbench : public QObject {
     QVERIFY2(QFileInfo::exists(demoModel()), qPrintable(demoModel()));
     mFlood = makeFloodProject(mDir.path(), kSize, 2, 1, 1);
     QStandardPaths::setTestModeEnabled(true);
-    mWindow = std::make_unique<MainWindow>();
-    mWindow->resize(1500, 950);
-    mWindow->show();
-    QVERIFY(QTest::qWaitForWindowExposed(mWindow.get()));
-    QVERIFY(mWindow->openProject(QString::fromStdString(mFlood.path)));
-    QVERIFY(waitForRender(canvas()));
+    QVERIFY(openWindow());
     mInputLayer = mWindow->layers()->topVisible()->id;
   }
 
@@ -517,6 +523,58 @@ class TestModelWorkbench : public QObject {
     QCOMPARE(cpuThreadArguments().isEmpty(), savedThreads == 0);
   }
 
+  // A GeoJSON in longitude and latitude drawn over the UTM map: its features are identified with
+  // their attributes, and it is the area the model runs over.
+  void vectorLayerIsAnAreaOfInterest() {
+    const Scene& scene = mFlood.scenes.front();
+    const LonLatTransform lonLat(scene.crs());
+    const MapPoint a = scene.geoTransform.pixelToMap(40, 40), b = scene.geoTransform.pixelToMap(120, 100);
+    const LonLat nw = *lonLat.toLonLat({a.x, a.y}), se = *lonLat.toLonLat({b.x, b.y});
+    const QString path = mDir.filePath(QStringLiteral("area.geojson"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QStringLiteral(R"({"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"study area","id":7},
+      "geometry":{"type":"Polygon","coordinates":[[[%1,%2],[%3,%2],[%3,%4],[%1,%4],[%1,%2]]]}}]})")
+                   .arg(nw.lon, 0, 'f', 8).arg(nw.lat, 0, 'f', 8).arg(se.lon, 0, 'f', 8).arg(se.lat, 0, 'f', 8).toUtf8());
+    file.close();
+    QVERIFY(mWindow->addVectorLayer(path));
+    VectorLayersPanel* vectors = mWindow->vectorLayers();
+    QCOMPARE(vectors->count(), 1);
+    canvas()->zoomToLayer(mInputLayer);
+    const QImage map = grabMap(canvas());
+    int outline = 0;
+    for (int y = 0; y < map.height(); ++y)
+      for (int x = 0; x < map.width(); ++x) {
+        const QRgb c = map.pixel(x, y);
+        outline += qRed(c) > 220 && qBlue(c) > 160 && qGreen(c) < 60;
+      }
+    QVERIFY2(outline > 100, qPrintable(QString::number(outline)));
+    test::keepScreenshot(mWindow.get(), "vector-layer.png");
+    // Identify lists the feature's attributes.
+    QSignalSpy identified(mWindow.get(), &MainWindow::identifyFinished);
+    mWindow->identifyAt(scene.geoTransform.pixelToMap(80, 70));
+    QVERIFY(identified.wait(10000));
+    QStringList values;
+    for (QTreeWidgetItemIterator it(mWindow->identifyTree()); *it; ++it) values << (*it)->text(0) + "=" + (*it)->text(1);
+    QVERIFY2(values.contains(QStringLiteral("name=study area")), qPrintable(values.join(QStringLiteral(" | "))));
+    // Its context menu runs the model over its area: the drawn-area box is the polygon's.
+    QMenu* menu = vectors->contextMenuFor(0);
+    menu->findChild<QAction*>(QStringLiteral("vectorRunModelAction"))->trigger();
+    delete menu;
+    auto* dialog = mWindow->findChild<InferenceDialog*>(QStringLiteral("inferenceDialog"));
+    QVERIFY(dialog);
+    const QStringList box = dialog->bboxArgument().split(QLatin1Char(','));
+    QCOMPARE(box.size(), 4);
+    QVERIFY2(std::abs(box[0].toDouble() - a.x) < 30 && std::abs(box[3].toDouble() - a.y) < 30 && std::abs(box[2].toDouble() - b.x) < 30 &&
+                 std::abs(box[1].toDouble() - b.y) < 30,
+             qPrintable(box.join(QLatin1Char(','))));
+    dialog->close();
+    // A file that is not vector data says so and adds nothing.
+    test::answerNextMessageBox(QString(), QMessageBox::Ok);
+    QVERIFY(!mWindow->addVectorLayer(mResult));
+    QCOMPARE(vectors->count(), 1);
+  }
+
   // Break 7 of issue 17: after a restart the result and reference layers were gone. The project
   // keeps the session: layers in order with style, class-map role, opacity and visibility, the
   // view, the dock layout; and every job the window ran.
@@ -541,12 +599,7 @@ class TestModelWorkbench : public QObject {
     QVERIFY(mWindow->close());
     mWindow.reset();
 
-    mWindow = std::make_unique<MainWindow>();
-    mWindow->resize(1500, 950);
-    mWindow->show();
-    QVERIFY(QTest::qWaitForWindowExposed(mWindow.get()));
-    QVERIFY(mWindow->openProject(QString::fromStdString(mFlood.path)));
-    QVERIFY(waitForRender(canvas()));
+    QVERIFY(openWindow());
     const std::vector<MapLayer>& after = mWindow->layers()->layers();
     QCOMPARE(after.size(), before.size());
     for (size_t i = 0; i < after.size(); ++i) {
