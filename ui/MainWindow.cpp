@@ -22,6 +22,7 @@
 #include <QStatusBar>
 #include <QTimer>
 #include <QTreeWidget>
+#include <QVBoxLayout>
 #include <QWindow>
 #include <tuple>
 
@@ -42,6 +43,7 @@
 #include "ui/MapTools.h"
 #include "ui/ModelsDock.h"
 #include "ui/TimeSeriesDock.h"
+#include "ui/VectorLayersPanel.h"
 #include "viewers/MapCanvas.h"
 #include "viewers/PixelProbe.h"
 
@@ -258,7 +260,15 @@ void MainWindow::buildDocks() {
   mLog->setReadOnly(true);
   mLog->setMaximumBlockCount(5000);
   auto* catalogDock = dock(tr("Catalog"), QStringLiteral("catalogDock"), mCatalog, Qt::LeftDockWidgetArea);
-  auto* layersDock = dock(tr("Layers"), QStringLiteral("layersDock"), mLayersDock, Qt::LeftDockWidgetArea);
+  // Raster layers, and vector layers drawn over them.
+  mVectors = new VectorLayersPanel(mCanvas, this);
+  auto* layersBox = new QWidget(this);
+  auto* layersLayout = new QVBoxLayout(layersBox);
+  layersLayout->setContentsMargins(0, 0, 0, 0);
+  layersLayout->setSpacing(0);
+  layersLayout->addWidget(mLayersDock, 1);
+  layersLayout->addWidget(mVectors);
+  auto* layersDock = dock(tr("Layers"), QStringLiteral("layersDock"), layersBox, Qt::LeftDockWidgetArea);
   // The style controls scroll rather than forcing a tall window.
   auto* styleScroll = new QScrollArea(this);
   styleScroll->setWidget(mStyle);
@@ -352,6 +362,12 @@ void MainWindow::buildMenus() {
     if (!dir.isEmpty()) importPaths({dir});
   });
   importFolder->setObjectName(QStringLiteral("importFolderAction"));
+  QAction* addVector = file->addAction(tr("Add &Vector Layer…"), QKeySequence(tr("Ctrl+Shift+G")), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Add a vector layer"), QFileInfo(mProjectPath).absolutePath(),
+                                                      tr("Vector files (*.gpkg *.geojson *.json *.shp);;All files (*)"));
+    if (!path.isEmpty()) addVectorLayer(path);
+  });
+  addVector->setObjectName(QStringLiteral("addVectorLayerAction"));
   file->addSeparator();
   QAction* exportMap = file->addAction(tr("&Export Map…"), QKeySequence(tr("Ctrl+E")), this,
                                        [this] { openExportDialog(MapExportFormat::Png); });
@@ -542,6 +558,7 @@ bool MainWindow::openProject(const QString& path) {
   setWindowTitle(tr("%1 — Prithvi Studio").arg(QFileInfo(path).fileName()));
   rememberRecent(mProjectPath);
   mLayers.clear();
+  mVectors->clear();
   mLabels->setProject(mStore.get());  // the old project's layers are gone: labels follow the new ones
   mJobs->setProject(mStore.get());    // reattaches to the jobs it left running
   mModels->setProject(mStore.get());
@@ -809,7 +826,7 @@ void MainWindow::identifyAt(const MapPoint& point) {
         }
         return identified;
       },
-      [this, mapFile](std::optional<Identified> identified, const std::string& error) {
+      [this, mapFile, point](std::optional<Identified> identified, const std::string& error) {
         mIdentify->clear();
         if (!identified) {
           log(QStringLiteral("error"), tr("identify: %1").arg(q(error)));
@@ -848,6 +865,11 @@ void MainWindow::identifyAt(const MapPoint& point) {
             new QTreeWidgetItem(provenance, {tr("Label-set version"), q(pixel.map.labelSetVersion)});
             new QTreeWidgetItem(provenance, {tr("Granules"), QString::number(pixel.map.granules.size())});
           }
+        }
+        // Features of the vector layers under the click, with their attributes.
+        for (const auto& [layerName, feature] : mVectors->featuresAt(point, 4 * mCanvas->resolution())) {
+          auto* featureItem = new QTreeWidgetItem(mIdentify, {layerName, tr("feature %1").arg(feature->fid)});
+          for (const auto& [field, value] : feature->attributes) new QTreeWidgetItem(featureItem, {q(field), q(value)});
         }
         mIdentify->expandAll();
         // While labels are being edited in front, a click selects polygons: leave them in front.

@@ -34,6 +34,7 @@ class JobsDock;
 class LabelDock;
 class LaunchDialog;
 class MapTools;
+class VectorLayersPanel;
 class LayersDock;
 class ModelsDock;
 class TimeSeriesDock;
@@ -67,6 +68,9 @@ class MainWindow : public QMainWindow {
   bool setLayerClassMap(int layerId, const QString& scheme);
   // Presets and the project's own schemes, by name.
   std::vector<ClassScheme> classSchemes() const;
+  // Draws a GeoPackage, GeoJSON or Shapefile layer over the map (after showing the error, false).
+  bool addVectorLayer(const QString& path, bool visible = true);
+  VectorLayersPanel* vectorLayers() const { return mVectors; }
   // Opens the Run Model dialog for the top layer's scene (one at a time).
   InferenceDialog* openInferenceDialog();
   // Writes the difference map of two layers into the results folder and adds it (background).
@@ -181,6 +185,7 @@ class MainWindow : public QMainWindow {
   QPointer<LaunchDialog> mLaunch;
   QPointer<DatasetDialog> mDataset;
   MapTools* mMapTools = nullptr;
+  VectorLayersPanel* mVectors = nullptr;
   QAction* mAreaAction = nullptr;
   QTreeWidget* mIdentify = nullptr;
   QPlainTextEdit* mLog = nullptr;

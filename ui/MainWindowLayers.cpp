@@ -18,6 +18,7 @@
 #include "ui/LayersDock.h"
 #include "ui/MapTools.h"
 #include "ui/TimeSeriesDock.h"
+#include "ui/VectorLayersPanel.h"
 #include "ui/MainWindow.h"
 #include "viewers/MapCanvas.h"
 
@@ -167,7 +168,28 @@ void MainWindow::buildMapTools() {
   });
 }
 
+bool MainWindow::addVectorLayer(const QString& path, bool visible) {
+  QString error;
+  if (!mVectors->add(path, visible, &error)) {
+    log(QStringLiteral("error"), tr("vector layer %1: %2").arg(path, error));
+    QMessageBox::warning(this, tr("Add Vector Layer"), error);
+    return false;
+  }
+  log(QStringLiteral("info"), tr("added vector layer %1").arg(path));
+  return true;
+}
+
 void MainWindow::connectLayerActions() {
+  // Vector layers as areas: zoom there, run the model over them, export a map of them.
+  connect(mVectors, &VectorLayersPanel::zoomRequested, mCanvas, &MapCanvas::zoomToExtent);
+  connect(mVectors, &VectorLayersPanel::runModelRequested, this, [this](const MapExtent& extent) {
+    if (InferenceDialog* dialog = openInferenceDialog()) dialog->setDrawnArea(extent);
+  });
+  connect(mVectors, &VectorLayersPanel::exportRequested, this, [this](const MapExtent& extent) {
+    mCanvas->zoomToExtent(extent);
+    openExportDialog(MapExportFormat::Pdf);
+  });
+  connect(mVectors, &VectorLayersPanel::changed, this, &MainWindow::scheduleWorkspaceSave);
   connect(mLayersDock, &LayersDock::classMapRequested, this, [this](int id, const QString& scheme) { setLayerClassMap(id, scheme); });
   connect(mLayersDock, &LayersDock::styleRequested, this, [this](int id) {
     mLayersDock->setCurrentLayer(id);

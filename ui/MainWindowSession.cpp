@@ -8,6 +8,8 @@
 #include "core/project/WorkspaceStore.h"
 #include "core/scene/SceneScanner.h"
 #include "ui/LayersDock.h"
+#include "ui/VectorLayersPanel.h"
+#include "viewers/VectorOverlay.h"
 #include "ui/MainWindow.h"
 #include "ui/WorkspaceState.h"
 #include "viewers/MapCanvas.h"
@@ -29,7 +31,9 @@ void MainWindow::saveWorkspace() {
   std::vector<std::string> sceneIds;
   sceneIds.reserve(mScenes.size());
   for (const Scene& scene : mScenes) sceneIds.push_back(scene.id);
-  const WorkspaceState state = WorkspaceState::capture(mLayers, sceneIds, *mCanvas, saveState(), mLayersDock->currentLayerId());
+  WorkspaceState state = WorkspaceState::capture(mLayers, sceneIds, *mCanvas, saveState(), mLayersDock->currentLayerId());
+  for (int row = 0; row < mVectors->count(); ++row)
+    state.vectorLayers.emplace_back(mVectors->layer(row).data().path, mVectors->isVisible(row));
   try {
     WorkspaceStore(*mStore).save(kMainWorkspace, state.toJson());
   } catch (const Error& error) {
@@ -77,6 +81,10 @@ bool MainWindow::restoreWorkspace() {
     mCanvas->setView(*state.center, state.resolution);
   }
   if (selected) mLayersDock->setCurrentLayer(selected);
+  for (const auto& [path, shown] : state.vectorLayers) {
+    QString error;
+    if (!mVectors->add(q(path), shown, &error)) missing << q(path);
+  }
   mRestoringWorkspace = false;
   if (!missing.isEmpty()) {
     const QString text = tr("%n saved layer(s) could not be shown again (moved or deleted): %1", nullptr, int(missing.size()))

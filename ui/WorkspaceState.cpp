@@ -52,7 +52,11 @@ std::string WorkspaceState::toJson() const {
     if (!layer.path.empty()) entry[QStringLiteral("path")] = q(layer.path);
     layerArray.append(entry);
   }
+  QJsonArray vectorArray;
+  for (const auto& [path, shown] : vectorLayers)
+    vectorArray.append(QJsonObject{{QStringLiteral("path"), q(path)}, {QStringLiteral("visible"), shown}});
   QJsonObject json{{QStringLiteral("format"), kFormat},
+                   {QStringLiteral("vector_layers"), vectorArray},
                    {QStringLiteral("layers"), layerArray},
                    {QStringLiteral("selected_layer"), selectedLayer},
                    {QStringLiteral("docks"), QString::fromLatin1(dockState.toBase64())}};
@@ -82,6 +86,11 @@ WorkspaceState WorkspaceState::fromJson(const std::string& text) {
     layer.opacity = std::clamp(entry.value(QStringLiteral("opacity")).toDouble(1.0), 0.0, 1.0);
     layer.visible = entry.value(QStringLiteral("visible")).toBool(true);
     if (!layer.sceneId.empty() || !layer.path.empty()) state.layers.push_back(std::move(layer));
+  }
+  for (const QJsonValue& value : json.value(QStringLiteral("vector_layers")).toArray()) {
+    const QJsonObject entry = value.toObject();
+    const std::string path = entry.value(QStringLiteral("path")).toString().toStdString();
+    if (!path.empty()) state.vectorLayers.emplace_back(path, entry.value(QStringLiteral("visible")).toBool(true));
   }
   state.selectedLayer = json.value(QStringLiteral("selected_layer")).toInt(-1);
   state.dockState = QByteArray::fromBase64(json.value(QStringLiteral("docks")).toString().toLatin1());

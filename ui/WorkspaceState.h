@@ -31,6 +31,7 @@ struct WorkspaceState {
   std::optional<MapPoint> center;
   double resolution = 0;
   QByteArray dockState;  // QMainWindow::saveState()
+  std::vector<std::pair<std::string, bool>> vectorLayers;  // file, shown; bottom first
   int selectedLayer = -1;  // index into layers, -1: none
 
   // `projectScenes` tells a project scene (kept by id) from a file added as a layer (by path).

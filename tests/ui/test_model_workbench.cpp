@@ -622,6 +622,7 @@ class TestModelWorkbench : public QObject {
     for (int i = 0; i < references->count(); ++i) listed |= references->itemText(i) == QStringLiteral("water-truth-2.tif");
     QVERIFY(listed);
     QCOMPARE(mWindow->jobsDock()->jobCount(), jobs);
+    QCOMPARE(mWindow->vectorLayers()->count(), 1);  // the vector layer added earlier
     test::keepScreenshot(mWindow.get(), "session-restored.png");
   }
 

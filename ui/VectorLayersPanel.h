@@ -1,0 +1,54 @@
+#pragma once
+// The vector layers on the map (GeoPackage, GeoJSON, Shapefile), listed under the raster layers:
+// tick to show, right-click to zoom to one, use it as the area the model runs over, export a map
+// of it, or remove it. Identify lists the attributes of the features under a click.
+
+#include <QPointer>
+#include <QWidget>
+#include <memory>
+#include <vector>
+
+#include "core/vector/VectorFile.h"
+#include "viewers/MapCanvas.h"
+
+class QListWidget;
+class QMenu;
+
+namespace prithvi {
+
+class VectorOverlay;
+
+class VectorLayersPanel : public QWidget {
+  Q_OBJECT
+ public:
+  VectorLayersPanel(MapCanvas* canvas, QWidget* parent = nullptr);
+  ~VectorLayersPanel() override;
+
+  // Reads `path` into the map's CRS and draws it on top; false with the reason in `error`.
+  bool add(const QString& path, bool visible, QString* error);
+  void clear();
+  int count() const { return int(mLayers.size()); }
+  const VectorOverlay& layer(int row) const { return *mLayers[size_t(row)]; }
+  bool isVisible(int row) const;
+  void setLayerVisible(int row, bool visible);
+  // The features under `point` of the visible layers, with their layer's name.
+  std::vector<std::pair<QString, const VectorFeature*>> featuresAt(const MapPoint& point, double tolerance) const;
+  QMenu* contextMenuFor(int row);
+  QListWidget* list() const { return mList; }
+
+ Q_SIGNALS:
+  void zoomRequested(const prithvi::MapExtent& extent);
+  void runModelRequested(const prithvi::MapExtent& extent);
+  void exportRequested(const prithvi::MapExtent& extent);
+  void changed();
+
+ private:
+  MapExtent extentOf(int row) const;
+  void rebuild();
+
+  QPointer<MapCanvas> mCanvas;  // may go first when the window closes
+  QListWidget* mList;
+  std::vector<std::unique_ptr<VectorOverlay>> mLayers;
+};
+
+}  // namespace prithvi
