@@ -320,13 +320,13 @@ void MainWindow::buildDocks() {
   tabifyDockWidget(timeSeriesDock, logDock);
   timeSeriesDock->raise();
   // Charts stay readable (axis titles, dates with their year) however the docks are dragged.
-  timeSeriesDock->setMinimumHeight(190);
+  timeSeriesDock->setMinimumHeight(250);
   jobsDock->setMinimumHeight(190);
   // The right column runs to the bottom of the window: the label tools need the height.
   setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
   // The map gets most of the window: side columns and the bottom row only as wide as they need.
   resizeDocks({catalogDock, styleDock}, {340, 360}, Qt::Horizontal);
-  resizeDocks({timeSeriesDock}, {230}, Qt::Vertical);
+  resizeDocks({timeSeriesDock}, {260}, Qt::Vertical);
   // Views menu entries come from the docks themselves.
   for (auto* d : {catalogDock, layersDock, labelsDock, styleDock, identifyDock, logDock, timeSeriesDock, jobsDock, modelsDock})
     d->toggleViewAction()->setObjectName(d->objectName());

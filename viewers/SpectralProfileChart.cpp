@@ -6,7 +6,7 @@
 
 namespace prithvi {
 
-SpectralProfileChart::SpectralProfileChart(QWidget* parent) : QWidget(parent) { setMinimumSize(160, 110); }
+SpectralProfileChart::SpectralProfileChart(QWidget* parent) : QWidget(parent) { setMinimumSize(200, 150); }
 
 void SpectralProfileChart::setObservation(const std::optional<Observation>& observation) {
   mObservation = observation;
@@ -17,7 +17,7 @@ void SpectralProfileChart::paintEvent(QPaintEvent*) {
   QPainter painter(this);
   painter.fillRect(rect(), palette().base());
   painter.setRenderHint(QPainter::Antialiasing);
-  const QRectF plot = QRectF(rect()).adjusted(40, 22, -10, -28);
+  const QRectF plot = QRectF(rect()).adjusted(40, 22, -10, -32);
   const QColor text = palette().color(QPalette::Text);
   if (!mObservation) {
     painter.setPen(palette().color(QPalette::PlaceholderText));
@@ -34,8 +34,12 @@ void SpectralProfileChart::paintEvent(QPaintEvent*) {
   painter.drawRect(plot);
   for (double v = 0; v <= maxValue + 1e-9; v += maxValue > 0.8 ? 0.2 : 0.1)
     painter.drawText(QRectF(0, yOf(v) - 7, plot.left() - 4, 14), Qt::AlignRight | Qt::AlignVCenter, QString::number(v, 'g', 2));
-  for (double um : {0.5, 1.0, 1.5, 2.0})
-    painter.drawText(QRectF(xOf(um) - 20, plot.bottom() + 2, 40, 14), Qt::AlignCenter, QStringLiteral("%1 µm").arg(um));
+  // Wavelength ticks as far apart as their labels need; the unit once, as the axis title.
+  const double labelWidth = painter.fontMetrics().horizontalAdvance(QStringLiteral("0.5")) + 10;
+  const double step = plot.width() / 4 >= labelWidth ? 0.5 : 1.0;
+  for (double um = step; um <= 2.0 + 1e-9; um += step)
+    painter.drawText(QRectF(xOf(um) - labelWidth / 2, plot.bottom() + 2, labelWidth, 14), Qt::AlignCenter, QString::number(um, 'g', 2));
+  painter.drawText(QRectF(plot.left(), plot.bottom() + 14, plot.width(), 14), Qt::AlignCenter, tr("wavelength (µm)"));
   QPainterPath line;
   bool started = false;
   for (int b = 0; b < 6; ++b) {
@@ -53,10 +57,11 @@ void SpectralProfileChart::paintEvent(QPaintEvent*) {
     if (!std::isnan(mObservation->reflectance[b]))
       painter.drawEllipse(QPointF(xOf(kBandWavelengths[b]), yOf(mObservation->reflectance[b])), 3, 3);
   painter.setPen(text);
-  painter.drawText(QRectF(plot.left(), 2, plot.width(), 18), Qt::AlignCenter,
-                   QStringLiteral("%1 %2%3").arg(mObservation->acquired.date().toString(Qt::ISODate),
-                                                 QString::fromStdString(mObservation->sensor),
-                                                 mObservation->flagged() ? tr(" (flagged)") : QString()));
+  // The title fits the width: elided at the end rather than cut at both sides.
+  const QString title = QStringLiteral("%1 %2%3").arg(mObservation->acquired.date().toString(Qt::ISODate),
+                                                      QString::fromStdString(mObservation->sensor),
+                                                      mObservation->flagged() ? tr(" (flagged)") : QString());
+  painter.drawText(QRectF(4, 2, width() - 8, 18), Qt::AlignCenter, painter.fontMetrics().elidedText(title, Qt::ElideRight, width() - 8));
 }
 
 }  // namespace prithvi

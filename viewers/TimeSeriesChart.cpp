@@ -45,7 +45,7 @@ QString SeriesKey::name() const {
 
 TimeSeriesChart::TimeSeriesChart(QWidget* parent) : QWidget(parent) {
   setMouseTracking(true);
-  setMinimumHeight(110);
+  setMinimumHeight(150);  // room for the value ticks, the dates with their year and both axis titles
   mSeries = {SeriesKey{true, BandRole::Red, SpectralIndex::NDVI}};
 }
 
@@ -152,7 +152,7 @@ void TimeSeriesChart::computeRanges() {
   update();
 }
 
-QRectF TimeSeriesChart::plotRect() const { return QRectF(rect()).adjusted(52, 24, -12, -30); }
+QRectF TimeSeriesChart::plotRect() const { return QRectF(rect()).adjusted(62, 24, -12, -30); }
 
 double TimeSeriesChart::xOf(qint64 msecs) const {
   const QRectF plot = plotRect();
@@ -205,15 +205,28 @@ void TimeSeriesChart::paintEvent(QPaintEvent*) {
   }
   QDate month = QDateTime::fromMSecsSinceEpoch(mMinTime, Qt::UTC).date();
   month = QDate(month.year(), month.month(), 1).addMonths(1);
-  const int monthStep = std::max<qint64>(1, (mMaxTime - mMinTime) / (86400000LL * 30 * 10));
-  for (; QDateTime(month, QTime(0, 0), Qt::UTC).toMSecsSinceEpoch() < mMaxTime; month = month.addMonths(int(monthStep))) {
+  // As many month ticks as fit without their labels touching (a label is ~60 px wide); the
+  // first label and every January carry the year, so a date always reads with its year.
+  const double months = double(mMaxTime - mMinTime) / (86400000.0 * 30.44);
+  const int fitting = std::max(1, int(plot.width() / 62));
+  const int monthStep = std::max(1, int(std::ceil(months / fitting)));
+  bool first = true;
+  for (; QDateTime(month, QTime(0, 0), Qt::UTC).toMSecsSinceEpoch() < mMaxTime; month = month.addMonths(monthStep)) {
     const double x = xOf(QDateTime(month, QTime(0, 0), Qt::UTC).toMSecsSinceEpoch());
     painter.setPen(QPen(grid, 0.5, Qt::DotLine));
     painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
     painter.setPen(text);
-    painter.drawText(QRectF(x - 30, plot.bottom() + 2, 60, 14), Qt::AlignCenter,
-                     month.month() == 1 ? month.toString(QStringLiteral("yyyy")) : month.toString(QStringLiteral("MMM")));
+    const QString label = first || month.month() == 1 ? month.toString(QStringLiteral("MMM yyyy")) : month.toString(QStringLiteral("MMM"));
+    painter.drawText(QRectF(x - 31, plot.bottom() + 2, 62, 14), Qt::AlignCenter, label);
+    first = false;
   }
+  // Axis titles.
+  painter.save();
+  painter.translate(12, plot.center().y());
+  painter.rotate(-90);
+  painter.drawText(QRectF(-plot.height() / 2, -8, plot.height(), 16), Qt::AlignCenter, tr("reflectance / index"));
+  painter.restore();
+  painter.drawText(QRectF(plot.left(), plot.bottom() + 15, plot.width(), 14), Qt::AlignCenter, tr("acquisition date"));
   painter.setPen(QPen(text, 1));
   painter.drawRect(plot);
   // The current date.
