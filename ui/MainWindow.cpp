@@ -319,8 +319,8 @@ void MainWindow::buildDocks() {
   tabifyDockWidget(timeSeriesDock, modelsDock);
   tabifyDockWidget(timeSeriesDock, logDock);
   timeSeriesDock->raise();
-  // Charts stay readable (axis titles, dates with their year) however the docks are dragged.
-  timeSeriesDock->setMinimumHeight(250);
+  // Charts stay readable (axis titles, dates with their year) however the docks are dragged:
+  // their own minimum sizes hold the bottom row open.
   jobsDock->setMinimumHeight(190);
   // The right column runs to the bottom of the window: the label tools need the height.
   setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);

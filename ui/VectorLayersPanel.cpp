@@ -38,6 +38,7 @@ VectorLayersPanel::VectorLayersPanel(MapCanvas* canvas, QWidget* parent) : QWidg
     menu->setAttribute(Qt::WA_DeleteOnClose);
     menu->popup(mList->viewport()->mapToGlobal(at));
   });
+  setVisible(false);
   connect(mList, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem* item) { Q_EMIT zoomRequested(extentOf(mList->row(item))); });
 }
 
@@ -138,7 +139,7 @@ void VectorLayersPanel::rebuild() {
                          .arg(QString::fromStdString(data.path), QString::fromStdString(data.layerName))
                          .arg(data.skippedFeatures ? tr("; %1 features without a usable geometry left out").arg(data.skippedFeatures) : QString()));
   }
-  setVisible(true);
+  setVisible(!mLayers.empty());  // no room taken from the raster layers until there is one
 }
 
 }  // namespace prithvi

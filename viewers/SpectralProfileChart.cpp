@@ -6,7 +6,7 @@
 
 namespace prithvi {
 
-SpectralProfileChart::SpectralProfileChart(QWidget* parent) : QWidget(parent) { setMinimumSize(200, 150); }
+SpectralProfileChart::SpectralProfileChart(QWidget* parent) : QWidget(parent) { setMinimumSize(200, 135); }
 
 void SpectralProfileChart::setObservation(const std::optional<Observation>& observation) {
   mObservation = observation;

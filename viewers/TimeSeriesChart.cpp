@@ -45,7 +45,7 @@ QString SeriesKey::name() const {
 
 TimeSeriesChart::TimeSeriesChart(QWidget* parent) : QWidget(parent) {
   setMouseTracking(true);
-  setMinimumHeight(150);  // room for the value ticks, the dates with their year and both axis titles
+  setMinimumHeight(135);  // room for the value ticks, the dates with their year and both axis titles
   mSeries = {SeriesKey{true, BandRole::Red, SpectralIndex::NDVI}};
 }
 
