@@ -262,7 +262,7 @@ void InferenceDialog::setModel(const QString& path) {
     // The file's name and its folder, elided in the middle; the whole path in the tooltip.
     const QFileInfo file(path);
     const QString shown = mModel->fontMetrics().elidedText(
-        QStringLiteral("%1  —  %2").arg(file.fileName(), QDir::toNativeSeparators(file.absolutePath())), Qt::ElideMiddle, 560);
+        QStringLiteral("%1  —  %2").arg(file.fileName(), QDir::toNativeSeparators(file.absolutePath())), Qt::ElideMiddle, 380);
     mModel->insertItem(0, shown, path);
     mModel->setItemData(0, path, Qt::ToolTipRole);
     index = 0;
@@ -290,10 +290,10 @@ void InferenceDialog::showModelSummary() {
     if (!summary.classNames.empty()) {
       QStringList names;
       for (const std::string& name : summary.classNames) names << q(name);
-      parts << tr("%n classes (%1)", nullptr, int(names.size())).arg(names.join(QStringLiteral(", ")));
+      parts << tr("%1 classes (%2)").arg(names.size()).arg(names.join(QStringLiteral(", ")));
     }
-    if (summary.bands) parts << tr("%n bands", nullptr, summary.bands);
-    if (summary.frames) parts << tr("%n frame(s)", nullptr, summary.frames);
+    if (summary.bands) parts << (summary.bands == 1 ? tr("1 band") : tr("%1 bands").arg(summary.bands));
+    if (summary.frames) parts << (summary.frames == 1 ? tr("1 frame") : tr("%1 frames").arg(summary.frames));
     if (summary.chipSize) parts << tr("%1-px windows").arg(summary.chipSize);
     if (!summary.head.empty()) parts << tr("%1 head").arg(q(summary.head));
     if (summary.step) parts << tr("trained %1 steps").arg(summary.step);
