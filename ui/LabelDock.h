@@ -118,7 +118,15 @@ class LabelDock : public QWidget {
   std::vector<PixelPoint> toPixels(const std::vector<MapPoint>& ring) const;
   // Runs an editor call, turning its errors into messages; false when it failed.
   template <typename Work>
-  bool guarded(const QString& what, Work&& work);
+  bool guarded(const QString& what, Work&& work) {
+    try {
+      work();
+      return true;
+    } catch (const std::exception& error) {
+      reportError(what, error);
+    }
+    return false;
+  }
   void reportError(const QString& what, const std::exception& error);
   void newLabelSetDialog();
   // The review buttons' path: Submit and Validate ask first (review() itself does not).
