@@ -4,6 +4,7 @@
 // Fmask flags and whether label edits are saved.
 
 #include <QHash>
+#include <QSet>
 #include <QMainWindow>
 #include <QPointer>
 #include <QThreadPool>
@@ -68,8 +69,9 @@ class MainWindow : public QMainWindow {
   bool setLayerClassMap(int layerId, const QString& scheme);
   // Presets and the project's own schemes, by name.
   std::vector<ClassScheme> classSchemes() const;
-  // Draws a GeoPackage, GeoJSON or Shapefile layer over the map (after showing the error, false).
-  bool addVectorLayer(const QString& path, bool visible = true);
+  // Reads a GeoPackage, GeoJSON or Shapefile layer in the background and draws it over the map
+  // (vectorLayers() says added or failed; a failure is shown).
+  void addVectorLayer(const QString& path, bool visible = true);
   VectorLayersPanel* vectorLayers() const { return mVectors; }
   // Opens the Run Model dialog for the top layer's scene (one at a time).
   InferenceDialog* openInferenceDialog();
@@ -186,6 +188,7 @@ class MainWindow : public QMainWindow {
   QPointer<DatasetDialog> mDataset;
   MapTools* mMapTools = nullptr;
   VectorLayersPanel* mVectors = nullptr;
+  QSet<QString> mQuietVectorFailures;  // restored vector layers: a failure goes to the status bar only
   QAction* mAreaAction = nullptr;
   QTreeWidget* mIdentify = nullptr;
   QPlainTextEdit* mLog = nullptr;

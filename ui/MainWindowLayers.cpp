@@ -4,6 +4,7 @@
 #include <QAction>
 #include <QDockWidget>
 #include <QMenu>
+#include <QFileInfo>
 #include <QMessageBox>
 #include <QStatusBar>
 
@@ -168,15 +169,9 @@ void MainWindow::buildMapTools() {
   });
 }
 
-bool MainWindow::addVectorLayer(const QString& path, bool visible) {
-  QString error;
-  if (!mVectors->add(path, visible, &error)) {
-    log(QStringLiteral("error"), tr("vector layer %1: %2").arg(path, error));
-    QMessageBox::warning(this, tr("Add Vector Layer"), error);
-    return false;
-  }
-  log(QStringLiteral("info"), tr("added vector layer %1").arg(path));
-  return true;
+void MainWindow::addVectorLayer(const QString& path, bool visible) {
+  statusBar()->showMessage(tr("Reading %1…").arg(QFileInfo(path).fileName()));
+  mVectors->add(path, visible);
 }
 
 void MainWindow::connectLayerActions() {
@@ -190,6 +185,18 @@ void MainWindow::connectLayerActions() {
     openExportDialog(MapExportFormat::Pdf);
   });
   connect(mVectors, &VectorLayersPanel::changed, this, &MainWindow::scheduleWorkspaceSave);
+  connect(mVectors, &VectorLayersPanel::added, this, [this](const QString& path) {
+    log(QStringLiteral("info"), tr("added vector layer %1").arg(path));
+    statusBar()->clearMessage();
+  });
+  connect(mVectors, &VectorLayersPanel::failed, this, [this](const QString& path, const QString& error) {
+    const QString text = tr("vector layer %1: %2").arg(path, error);
+    log(QStringLiteral("error"), text);
+    statusBar()->showMessage(text, 15000);
+    // Asked for now: say it in a box; restored from the session: the status bar is enough.
+    if (!mQuietVectorFailures.remove(path)) QMessageBox::warning(this, tr("Add Vector Layer"), error);
+  });
+  connect(mVectors, &VectorLayersPanel::added, this, [this](const QString& path) { mQuietVectorFailures.remove(path); });
   connect(mLayersDock, &LayersDock::classMapRequested, this, [this](int id, const QString& scheme) { setLayerClassMap(id, scheme); });
   connect(mLayersDock, &LayersDock::styleRequested, this, [this](int id) {
     mLayersDock->setCurrentLayer(id);

@@ -81,9 +81,10 @@ bool MainWindow::restoreWorkspace() {
     mCanvas->setView(*state.center, state.resolution);
   }
   if (selected) mLayersDock->setCurrentLayer(selected);
+  // Read in the background; one that is gone says so in the status bar when its read fails.
   for (const auto& [path, shown] : state.vectorLayers) {
-    QString error;
-    if (!mVectors->add(q(path), shown, &error)) missing << q(path);
+    mQuietVectorFailures.insert(q(path));
+    mVectors->add(q(path), shown);
   }
   mRestoringWorkspace = false;
   if (!missing.isEmpty()) {

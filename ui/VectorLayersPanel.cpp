@@ -7,6 +7,7 @@
 #include <QVBoxLayout>
 
 #include "core/base/Error.h"
+#include "ui/Async.h"
 #include "viewers/VectorOverlay.h"
 
 namespace prithvi {
@@ -17,6 +18,7 @@ const QColor kColors[] = {QColor(255, 0, 200), QColor(0, 230, 255), QColor(255, 
 }  // namespace
 
 VectorLayersPanel::VectorLayersPanel(MapCanvas* canvas, QWidget* parent) : QWidget(parent), mCanvas(canvas) {
+  mPool.setMaxThreadCount(1);
   mList = new QListWidget(this);
   mList->setObjectName(QStringLiteral("vectorLayerList"));
   mList->setToolTip(tr("Vector layers over the map: untick to hide; right-click to zoom, run the model over one or export it"));
@@ -43,30 +45,37 @@ VectorLayersPanel::VectorLayersPanel(MapCanvas* canvas, QWidget* parent) : QWidg
 }
 
 VectorLayersPanel::~VectorLayersPanel() {
+  mPool.waitForDone();
   if (mCanvas)
     for (const auto& overlay : mLayers) mCanvas->removeOverlay(overlay.get());
 }
 
-bool VectorLayersPanel::add(const QString& path, bool visible, QString* error) {
-  if (mCanvas->mapCrs().empty()) {
-    if (error) *error = tr("show a raster first: vector layers are drawn in the map's coordinates");
-    return false;
+void VectorLayersPanel::add(const QString& path, bool visible) {
+  if (!mCanvas || mCanvas->mapCrs().empty()) {
+    Q_EMIT failed(path, tr("show a raster first: vector layers are drawn in the map's coordinates"));
+    return;
   }
-  std::shared_ptr<const VectorData> data;
-  try {
-    data = std::make_shared<const VectorData>(readVectorFile(path.toStdString(), mCanvas->mapCrs()));
-  } catch (const Error& failure) {
-    if (error) *error = QString::fromStdString(failure.what());
-    return false;
-  }
-  auto overlay = std::make_unique<VectorOverlay>(data, kColors[mLayers.size() % std::size(kColors)]);
-  overlay->setVisible(visible);
-  mCanvas->addOverlay(overlay.get());
-  mLayers.push_back(std::move(overlay));
-  rebuild();
-  mCanvas->update();
-  Q_EMIT changed();
-  return true;
+  const std::string crs = mCanvas->mapCrs();
+  runAsync<std::shared_ptr<const VectorData>>(
+      mPool, this, [path, crs] { return std::make_shared<const VectorData>(readVectorFile(path.toStdString(), crs)); },
+      [this, path, visible, crs](std::optional<std::shared_ptr<const VectorData>> data, const std::string& error) {
+        if (!data) {
+          Q_EMIT failed(path, QString::fromStdString(error));
+          return;
+        }
+        if (!mCanvas || mCanvas->mapCrs() != crs) {
+          Q_EMIT failed(path, tr("the map's CRS changed while the file was read"));
+          return;
+        }
+        auto overlay = std::make_unique<VectorOverlay>(*data, kColors[mLayers.size() % std::size(kColors)]);
+        overlay->setVisible(visible);
+        mCanvas->addOverlay(overlay.get());
+        mLayers.push_back(std::move(overlay));
+        rebuild();
+        mCanvas->update();
+        Q_EMIT added(path);
+        Q_EMIT changed();
+      });
 }
 
 void VectorLayersPanel::clear() {

@@ -4,6 +4,7 @@
 // of it, or remove it. Identify lists the attributes of the features under a click.
 
 #include <QPointer>
+#include <QThreadPool>
 #include <QWidget>
 #include <memory>
 #include <vector>
@@ -24,8 +25,9 @@ class VectorLayersPanel : public QWidget {
   VectorLayersPanel(MapCanvas* canvas, QWidget* parent = nullptr);
   ~VectorLayersPanel() override;
 
-  // Reads `path` into the map's CRS and draws it on top; false with the reason in `error`.
-  bool add(const QString& path, bool visible, QString* error);
+  // Reads `path` into the map's CRS in the background, then draws it on top: added() or
+  // failed() follow (files are read one after another, in the order they were asked for).
+  void add(const QString& path, bool visible);
   void clear();
   int count() const { return int(mLayers.size()); }
   const VectorOverlay& layer(int row) const { return *mLayers[size_t(row)]; }
@@ -41,6 +43,8 @@ class VectorLayersPanel : public QWidget {
   void runModelRequested(const prithvi::MapExtent& extent);
   void exportRequested(const prithvi::MapExtent& extent);
   void changed();
+  void added(const QString& path);
+  void failed(const QString& path, const QString& error);
 
  private:
   MapExtent extentOf(int row) const;
@@ -49,6 +53,7 @@ class VectorLayersPanel : public QWidget {
   QPointer<MapCanvas> mCanvas;  // may go first when the window closes
   QListWidget* mList;
   std::vector<std::unique_ptr<VectorOverlay>> mLayers;
+  QThreadPool mPool;  // one reader: layers arrive in the order they were added
 };
 
 }  // namespace prithvi

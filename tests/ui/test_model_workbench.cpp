@@ -537,8 +537,10 @@ class TestModelWorkbench : public QObject {
       "geometry":{"type":"Polygon","coordinates":[[[%1,%2],[%3,%2],[%3,%4],[%1,%4],[%1,%2]]]}}]})")
                    .arg(nw.lon, 0, 'f', 8).arg(nw.lat, 0, 'f', 8).arg(se.lon, 0, 'f', 8).arg(se.lat, 0, 'f', 8).toUtf8());
     file.close();
-    QVERIFY(mWindow->addVectorLayer(path));
     VectorLayersPanel* vectors = mWindow->vectorLayers();
+    QSignalSpy added(vectors, &VectorLayersPanel::added);
+    mWindow->addVectorLayer(path);  // read in the background
+    QVERIFY(added.wait(10000));
     QCOMPARE(vectors->count(), 1);
     canvas()->zoomToLayer(mInputLayer);
     const QImage map = grabMap(canvas());
@@ -570,8 +572,11 @@ class TestModelWorkbench : public QObject {
              qPrintable(box.join(QLatin1Char(','))));
     dialog->close();
     // A file that is not vector data says so and adds nothing.
+    QSignalSpy failed(vectors, &VectorLayersPanel::failed);
     test::answerNextMessageBox(QString(), QMessageBox::Ok);
-    QVERIFY(!mWindow->addVectorLayer(mResult));
+    mWindow->addVectorLayer(mResult);
+    QVERIFY(failed.wait(10000));
+    QVERIFY2(failed.first().at(1).toString().contains(QStringLiteral("as vector data")), qPrintable(failed.first().at(1).toString()));
     QCOMPARE(vectors->count(), 1);
   }
 
@@ -622,7 +627,7 @@ class TestModelWorkbench : public QObject {
     for (int i = 0; i < references->count(); ++i) listed |= references->itemText(i) == QStringLiteral("water-truth-2.tif");
     QVERIFY(listed);
     QCOMPARE(mWindow->jobsDock()->jobCount(), jobs);
-    QCOMPARE(mWindow->vectorLayers()->count(), 1);  // the vector layer added earlier
+    QVERIFY(QTest::qWaitFor([&] { return mWindow->vectorLayers()->count() == 1; }, 10000));  // the vector layer added earlier
     test::keepScreenshot(mWindow.get(), "session-restored.png");
   }
 
