@@ -2,7 +2,9 @@
 // Gloo run through 'prithvi launch' that equals a 1-rank run with the same global batch, and
 // a run killed with SIGKILL that resumes to the weights of an uninterrupted one.
 
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -102,6 +104,31 @@ class TestTrainCli : public QObject {
     QCOMPARE(result["classes"].toInt(), 2);
     QCOMPARE(result["class_names"].toArray()[1].toString(), QString("Water"));
     QVERIFY(result["overall_accuracy"].toDouble() > 0);
+  }
+
+  // Issue 18: a run folder with a history but no last.safetensors once restarted silently at
+  // step 0 and wrote over best.safetensors and the metrics. It is refused; --restart keeps the
+  // old files under a dated name.
+  void aHistoryWithoutCheckpointIsNotOverwritten() {
+    const QString run = path("ft-history");
+    const QStringList common = {"finetune", "--task", "flood", "--data", mFlood, "--run", run, "--model", "tiny_test",
+                                "--decoder-channels", "16", "--steps", "3", "--batch", "4", "--eval-every", "3",
+                                "--lr", "1e-3", "--threads", "1"};
+    QVERIFY(test::runPrithvi(common).code == 0);
+    QVERIFY(QFile::remove(run + "/checkpoints/last.safetensors"));
+    QFile best(run + "/checkpoints/best.safetensors");
+    const qint64 bestSize = best.size();
+    QVERIFY(bestSize > 0);
+    test::ProcessRun refused = test::runPrithvi(common);
+    QCOMPARE(refused.code, 3);
+    QVERIFY2(refused.err.contains("--restart"), refused.err.constData());
+    QCOMPARE(best.size(), bestSize);  // untouched
+    const test::ProcessRun restarted = test::runPrithvi(QStringList(common) << "--restart");
+    QVERIFY2(restarted.code == 0, restarted.err.constData());
+    const QStringList kept = QDir(run + "/checkpoints").entryList({"best.safetensors.before-*"});
+    QCOMPARE(kept.size(), 1);
+    QCOMPARE(QFileInfo(run + "/checkpoints/" + kept.front()).size(), bestSize);
+    QCOMPARE(QDir(run).entryList({"metrics.csv.before-*"}).size(), 1);
   }
 
   void twoGlooRanksEqualOneProcess() {

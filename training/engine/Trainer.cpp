@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <QByteArray>
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -203,6 +204,40 @@ double scheduledLearningRate(const TrainOptions& options, int64_t step) {
   return floor + (options.lr - floor) * 0.5 * (1 + std::cos(M_PI * progress));
 }
 
+namespace {
+
+// A run folder with history (a best checkpoint, metrics, events) but nothing to resume from would
+// silently start at step 0 and write over that history: refuse, and say what to do. A restart
+// keeps the old files under a dated name instead of overwriting them.
+void keepOrRefuseHistory(const TrainOptions& options, const std::string& lastPath, const std::string& bestPath, bool writer) {
+  const QString run = QString::fromStdString(options.runDir);
+  const QStringList history{QString::fromStdString(bestPath), QString::fromStdString(lastPath), run + QStringLiteral("/metrics.csv"),
+                            run + QStringLiteral("/events.jsonl")};
+  QStringList present;
+  for (const QString& file : history)
+    if (QFileInfo(file).size() > 0) present << file;
+  if (present.isEmpty()) return;
+  const bool resumable = QFileInfo::exists(QString::fromStdString(lastPath));
+  if (options.resume && resumable) return;  // resumed, history and all
+  // A best checkpoint or a metrics history is worth keeping; the events of a run that failed
+  // before its first checkpoint are not (a retry starts it again).
+  const bool worthKeeping = QFileInfo(history[0]).size() > 0 || QFileInfo(history[2]).size() > 0;
+  if (options.resume && !worthKeeping) return;
+  if (options.resume)
+    throwBadInput("run folder " + options.runDir + " holds the history of an earlier run (" +
+                  QFileInfo(present.front()).fileName().toStdString() + ") but no " + kLastName +
+                  " to resume from; pass --restart to start over (the old files are kept under a dated name), or "
+                  "choose another run folder");
+  if (!writer) return;
+  const QString stamp = QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+  for (const QString& file : present) {
+    const QString kept = file + QStringLiteral(".before-") + stamp;
+    if (!QFile::rename(file, kept)) throwIo("cannot keep " + file.toStdString() + " as " + kept.toStdString() + " before restarting");
+  }
+}
+
+}  // namespace
+
 TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWriter* callerEvents) {
   if (options.steps < 1) throwUsage("train for at least one step");
   if (options.accumulate < 1) throwUsage("accumulate at least one batch per step");
@@ -216,9 +251,10 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
   distributed::Communicator* const worldPtr = world.get();
   // Rank 0 writes the run folder; the others only compute.
   const bool writer = env.rank == 0;
-  if (writer) QDir().mkpath(QString::fromStdString(options.runDir + "/checkpoints"));
   const std::string lastPath = options.runDir + "/checkpoints/" + kLastName;
   const std::string bestPath = options.runDir + "/checkpoints/" + kBestName;
+  keepOrRefuseHistory(options, lastPath, bestPath, writer);
+  if (writer) QDir().mkpath(QString::fromStdString(options.runDir + "/checkpoints"));
 
   torch::manual_seed(options.seed);
   PrithviConfig config = configFor(options.model);
