@@ -18,6 +18,9 @@
 #include <torch/torch.h>
 
 #include "tests/support/TestSupport.h"
+#include "core/base/Error.h"
+#include "core/base/ModelCatalog.h"
+#include "training/engine/Network.h"
 #include "training/model/Checkpoint.h"
 
 using namespace prithvi;
@@ -67,6 +70,23 @@ class TestTrainCli : public QObject {
                                                           "pretrain", "--out", mPretrain, "--chip", "32", "--frames", "1",
                                                           "--max-cloud", "1", "--val", "0", "--test", "0"});
     QVERIFY2(unlabelled.code == 0, unlabelled.err.constData());
+  }
+
+  // One list of models for the CLI and every dialog (core/base/ModelCatalog): each name it offers
+  // resolves to a model, and each built-in variant is offered.
+  void theModelCatalogueNamesEveryModel() {
+    std::vector<std::string> offered;
+    for (const ModelChoice& choice : modelChoices()) {
+      offered.push_back(choice.name);
+      const model::PrithviConfig config = engine::configFor(choice.name);
+      QVERIFY2(config.embedDim > 0, choice.name.c_str());
+    }
+    for (const std::string& name : model::PrithviConfig::names())
+      QVERIFY2(std::find(offered.begin(), offered.end(), name) != offered.end(), name.c_str());
+    QVERIFY(std::find(offered.begin(), offered.end(), "demo_tiny_p4") != offered.end());
+    for (const TaskPresetChoice& preset : taskPresetChoices())
+      QVERIFY2(preset.model.empty() || std::find(offered.begin(), offered.end(), preset.model) != offered.end(), preset.name.c_str());
+    test::expectError(ErrorKind::Usage, [] { engine::configFor("prithvi_eo_v2_100"); }, "choose one of");
   }
 
   void badUsageIsExplained() {
