@@ -17,6 +17,7 @@
 #include "core/labels/LabelExchange.h"
 #include "core/labels/LabelStore.h"
 #include "core/project/ProjectStore.h"
+#include "core/scene/OutputGuard.h"
 #include "ui/Async.h"
 #include "ui/DatasetDialog.h"
 #include "ui/JobsDock.h"
@@ -61,6 +62,12 @@ void MainWindow::exportOpenLabelMask() {
   const QString proposed = QDir(resultsFolder()).filePath(QStringLiteral("labels-%1-%2.tif").arg(set.id).arg(q(set.scheme)));
   const QString path = QFileDialog::getSaveFileName(this, tr("Export the label mask"), proposed, tr("GeoTIFF (*.tif)"));
   if (path.isEmpty()) return;
+  try {
+    refuseOutputOverSceneFiles(path.toStdString(), mScenes, "the label mask");  // never over the imagery
+  } catch (const Error& error) {
+    QMessageBox::warning(this, tr("Export Label Mask"), q(error.what()));
+    return;
+  }
   const std::string project = mProjectPath.toStdString();
   const int64_t id = set.id;
   runAsync<bool>(

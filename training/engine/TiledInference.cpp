@@ -16,6 +16,7 @@
 
 #include "core/base/AtomicFile.h"
 #include "core/base/Error.h"
+#include "core/scene/OutputGuard.h"
 #include "core/base/Feedback.h"
 #include "core/base/NumberText.h"
 #include "core/hls/Hls.h"
@@ -120,22 +121,8 @@ std::string outputFor(const Network& network, const std::string& checkpoint, con
 // Refuses an output that would replace an input file, or (unless allowed) land in the folder of
 // an input scene, where the next scan would take it for imagery.
 void refuseOutputOverInputs(const std::string& outPath, const std::vector<Scene>& dates, bool besideInputs) {
-  const QFileInfo out(QString::fromStdString(outPath));
-  const QString outFile = out.absoluteFilePath(), outFolder = out.absolutePath();
-  const QString outCanonical = out.exists() ? out.canonicalFilePath() : QString();
-  for (const Scene& scene : dates)
-    for (const SceneBand& band : scene.bands) {
-      const QFileInfo input(QString::fromStdString(band.path));
-      if (input.absoluteFilePath() == outFile || (!outCanonical.isEmpty() && input.canonicalFilePath() == outCanonical))
-        throwUsage("--out " + outPath + " is an input of this run (" + bandRoleName(band.role) + " of scene " + scene.id +
-                   "): writing it would destroy the imagery; choose another file");
-    }
-  if (besideInputs) return;
-  for (const Scene& scene : dates)
-    for (const SceneBand& band : scene.bands)
-      if (QFileInfo(QString::fromStdString(band.path)).absolutePath() == outFolder)
-        throwUsage("--out " + outPath + " is in the folder of scene " + scene.id +
-                   ", among its band files; write results elsewhere (e.g. a results/ folder), or pass --force");
+  refuseOutputOverSceneFiles(outPath, dates, "--out");
+  if (!besideInputs) refuseOutputBesideSceneFiles(outPath, dates, "--out");
 }
 
 }  // namespace
