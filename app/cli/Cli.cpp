@@ -204,6 +204,7 @@ int runJob(const std::string& job, bool jsonEvents, const std::function<int(Feed
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   if (jsonEvents && code == kOk) events.finished("ok");
+  if (jsonEvents && code == kPartial) events.finished("ok", "some inputs were left out (see the log)");
   return code;
 }
 

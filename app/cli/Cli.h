@@ -22,7 +22,9 @@ class ProjectStore;
 
 namespace prithvi::cli {
 
-enum ExitCode { kOk = 0, kFailure = 1, kUsage = 2, kBadInput = 3, kCanceled = 130 };
+// kPartial: the command did its work on the usable inputs but left some out, each reported with
+// the reason (an import with a broken granule among good ones).
+enum ExitCode { kOk = 0, kFailure = 1, kUsage = 2, kBadInput = 3, kPartial = 4, kCanceled = 130 };
 
 int run(const QStringList& arguments);
 

@@ -1,4 +1,6 @@
 // prithvi project create, prithvi import, prithvi catalog
+#include <algorithm>
+
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -68,7 +70,9 @@ int commandImport(const QStringList& arguments) {
       QJsonArray added, skipped, warnings;
       for (const auto& id : report.addedSceneIds) added.append(qs(id));
       for (const auto& file : report.skipped)
-        skipped.append(QJsonObject{{QStringLiteral("path"), qs(file.path)}, {QStringLiteral("reason"), qs(file.reason)}});
+        skipped.append(QJsonObject{{QStringLiteral("path"), qs(file.path)},
+                                   {QStringLiteral("reason"), qs(file.reason)},
+                                   {QStringLiteral("failed"), file.failed}});
       for (const auto& warning : report.warnings) warnings.append(qs(warning));
       printJson(QJsonObject{{QStringLiteral("added"), added}, {QStringLiteral("skipped"), skipped},
                             {QStringLiteral("warnings"), warnings}});
@@ -77,6 +81,15 @@ int commandImport(const QStringList& arguments) {
       for (const auto& warning : report.warnings) printLine("warning " + warning);
       printLine("imported " + std::to_string(report.addedSceneIds.size()) + " scene(s), skipped " +
                 std::to_string(report.skipped.size()) + " file(s)");
+    }
+    const auto failed = std::find_if(report.skipped.begin(), report.skipped.end(),
+                                     [](const SkippedFile& file) { return file.failed; });
+    if (report.addedSceneIds.empty() && report.alreadyPresentSceneIds.empty())
+      throwBadInput("nothing to import: no scene found in " + args.join(QStringLiteral(", ")).toStdString() +
+                    (failed != report.skipped.end() ? " (" + failed->path + ": " + failed->reason + ")" : ""));
+    if (failed != report.skipped.end()) {
+      printError("some files could not be imported (listed above); the rest were imported");
+      return int(kPartial);
     }
     return int(kOk);
   });

@@ -18,6 +18,7 @@ ImportReport importIntoProject(ProjectStore& store, const std::vector<std::strin
   for (const auto& scene : scan.scenes) {
     if (std::find(duplicates.begin(), duplicates.end(), scene.id) != duplicates.end()) {
       for (const auto& band : scene.bands) report.skipped.push_back({band.path, scene.id + " is already in the project"});
+      report.alreadyPresentSceneIds.push_back(scene.id);
       continue;
     }
     report.addedSceneIds.push_back(scene.id);

@@ -13,6 +13,7 @@ class ProjectStore;
 
 struct ImportReport {
   std::vector<std::string> addedSceneIds;
+  std::vector<std::string> alreadyPresentSceneIds;  // found but already in the project
   std::vector<SkippedFile> skipped;   // files that are in no new scene, with the reason
   std::vector<std::string> warnings;
 };

@@ -1,6 +1,10 @@
 #include "core/raster/RasterSource.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
+
+#include <cpl_vsi.h>
 
 #include <gdal.h>
 
@@ -20,6 +24,48 @@ const char* const kAllowedDrivers[] = {"GTiff", "COG", "VRT", "Zarr", "GPKG", "P
                                        "JP2OpenJPEG", "ENVI", "HFA", "EHdr", nullptr};
 
 std::string quoted(const std::string& path) { return "'" + path + "'"; }
+
+// The end of the furthest block a TIFF's directory points at, of every band and overview; 0 when
+// the driver does not say (not a TIFF, or too many blocks to look at). GDAL opens a TIFF cut short
+// by an interrupted download or copy without complaint and fails only when a missing block is read.
+uint64_t tiffDataEnd(GDALDatasetH dataset) {
+  const std::string driver = GDALGetDriverShortName(GDALGetDatasetDriver(dataset));
+  if (driver != "GTiff" && driver != "COG") return 0;
+  constexpr int64_t kMaxBlocksChecked = 1 << 20;
+  uint64_t end = 0;
+  int64_t checked = 0;
+  auto scan = [&](GDALRasterBandH band) {
+    int blockWidth = 0, blockHeight = 0;
+    GDALGetBlockSize(band, &blockWidth, &blockHeight);
+    if (blockWidth < 1 || blockHeight < 1) return;
+    const int columns = (GDALGetRasterBandXSize(band) + blockWidth - 1) / blockWidth;
+    const int rows = (GDALGetRasterBandYSize(band) + blockHeight - 1) / blockHeight;
+    for (int y = 0; y < rows; ++y)
+      for (int x = 0; x < columns; ++x) {
+        if (++checked > kMaxBlocksChecked) return;
+        const std::string block = std::to_string(x) + "_" + std::to_string(y);
+        const char* offset = GDALGetMetadataItem(band, ("BLOCK_OFFSET_" + block).c_str(), "TIFF");
+        const char* size = GDALGetMetadataItem(band, ("BLOCK_SIZE_" + block).c_str(), "TIFF");
+        if (offset && size) end = std::max<uint64_t>(end, std::strtoull(offset, nullptr, 10) + std::strtoull(size, nullptr, 10));
+      }
+  };
+  for (int b = 1; b <= GDALGetRasterCount(dataset); ++b) {
+    GDALRasterBandH band = GDALGetRasterBand(dataset, b);
+    scan(band);
+    for (int o = 0; o < GDALGetOverviewCount(band); ++o) scan(GDALGetOverview(band, o));
+  }
+  return end;
+}
+
+void refuseTruncatedTiff(GDALDatasetH dataset, const std::string& path) {
+  const uint64_t end = tiffDataEnd(dataset);
+  VSIStatBufL stat{};
+  if (end == 0 || VSIStatL(path.c_str(), &stat) != 0) return;
+  if (end > uint64_t(stat.st_size))
+    throwBadInput(quoted(path) + " is truncated: its image data runs to byte " + std::to_string(end) +
+                  " but the file has only " + std::to_string(stat.st_size) +
+                  " bytes (an interrupted download or copy?); fetch or copy it again");
+}
 
 }  // namespace
 
@@ -101,6 +147,7 @@ std::shared_ptr<RasterSource> RasterSource::open(const std::string& path, const 
   if (bandCount > limits.maxBands)
     throwBadInput(quoted(path) + " declares " + std::to_string(bandCount) + " bands, more than the " +
                   std::to_string(limits.maxBands) + " this program accepts");
+  refuseTruncatedTiff(dataset, path);
 
   std::array<double, 6> coefficients{};
   info.hasGeoTransform = GDALGetGeoTransform(dataset, coefficients.data()) == CE_None;

@@ -101,7 +101,7 @@ std::vector<std::string> expandPaths(const std::vector<std::string>& paths, bool
       // A granule named by its id ("DIR/HLS.L30.T13REN.2021150T173909.v2.0"): its band files.
       const QStringList bands =
           info.dir().entryList({info.fileName() + QStringLiteral(".*.tif")}, QDir::Files, QDir::Name);
-      if (bands.isEmpty()) skipped.push_back({path, "no such file, folder or granule"});
+      if (bands.isEmpty()) skipped.push_back({path, "no such file, folder or granule", true});
       for (const QString& band : bands) files.push_back(info.dir().absoluteFilePath(band).toStdString());
     } else if (info.isDir()) {
       QDirIterator it(info.absoluteFilePath(), QDir::Files | QDir::Readable,
@@ -322,6 +322,7 @@ ScanResult scanForScenes(const std::vector<std::string>& paths, const ScanOption
   const std::vector<std::string> files = expandPaths(paths, options.recursive, result.skipped);
   std::map<std::string, BandFileGroup> groups;  // ordered: granules come out sorted by id
   std::vector<std::shared_ptr<RasterSource>> plain;
+  std::map<std::string, std::string> brokenGroups;  // granule id -> why it is left out
 
   const int64_t total = int64_t(files.size());
   for (int64_t i = 0; i < total; ++i) {
@@ -342,11 +343,18 @@ ScanResult scanForScenes(const std::vector<std::string>& paths, const ScanOption
       result.skipped.push_back({path, "HLS file name " + whyNotHls});
       continue;
     }
+    const bool landsatNamed = !hlsName && parseLandsatName(name, candidate, band);
     std::shared_ptr<RasterSource> raster;
     try {
       raster = RasterSource::open(path);
     } catch (const Error& error) {
-      result.skipped.push_back({path, error.what()});
+      result.skipped.push_back({path, error.what(), true});
+      // One unusable band file rules out its whole granule: a granule without it would be
+      // imported quietly short of a band.
+      if (hlsName || landsatNamed) {
+        const std::string id = hlsName ? hlsName->granuleId() : candidate.id;
+        brokenGroups.emplace(id, (hlsName ? hlsName->band : band) + " is unusable");
+      }
       continue;
     }
     if (hlsName) {
@@ -358,7 +366,7 @@ ScanResult scanForScenes(const std::vector<std::string>& paths, const ScanOption
       group.acquired = hlsName->acquired;
       group.hlsScaling = true;
       group.files.push_back({path, hlsName->band, hlsBandRole(hlsName->sensor, hlsName->band), raster});
-    } else if (parseLandsatName(name, candidate, band)) {
+    } else if (landsatNamed) {
       BandFileGroup& group = groups[candidate.id];
       if (group.files.empty()) group = candidate;
       group.files.push_back({path, band, landsatRole(candidate.sensor, band), raster});
@@ -371,11 +379,16 @@ ScanResult scanForScenes(const std::vector<std::string>& paths, const ScanOption
   }
   for (auto& [id, group] : groups) {
     throwIfCanceled(feedback);
+    if (auto broken = brokenGroups.find(id); broken != brokenGroups.end()) {
+      for (const BandFile& file : group.files)
+        result.skipped.push_back({file.path, "granule " + id + " left out: its band " + broken->second, true});
+      continue;
+    }
     std::erase_if(group.files, [&](const BandFile& file) {
       const size_t bands = file.raster->info().bands.size();
       if (bands == 1) return false;
       result.skipped.push_back({file.path, "has " + std::to_string(bands) + " bands; a per-band file of " + id +
-                                               " must have one"});
+                                               " must have one", true});
       return true;
     });
     if (group.files.empty()) continue;

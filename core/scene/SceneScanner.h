@@ -16,6 +16,9 @@ class Feedback;
 struct SkippedFile {
   std::string path;
   std::string reason;
+  // The file should have been read but could not be (missing, truncated, corrupt, or a band of a
+  // granule that had such a file); false for files that are rightly not imagery (sidecars, masks).
+  bool failed = false;
 };
 
 struct ScanResult {

@@ -1,5 +1,7 @@
 // The `prithvi` CLI end to end: exit codes, one-line errors, JSON output, job events, and the
 // synth -> project -> import -> catalog path.
+#include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -121,6 +123,43 @@ class TestCli : public QObject {
     QVERIFY(ogrinfo.waitForFinished(60000));
     QCOMPARE(ogrinfo.exitCode(), 0);
     QVERIFY(ogrinfo.readAllStandardOutput().contains("Feature Count: 6"));
+  }
+
+  // One granule with a truncated band among good ones: the good one is imported, the broken one
+  // is left out whole (not imported short of a band), the exit code is 4; a folder with nothing
+  // importable is exit 3; `info` names the truncation.
+  void aBrokenGranuleIsSkippedAndTheRestImported() {
+    const QString hls = path("broken-hls");
+    QCOMPARE(runPrithvi({QStringLiteral("synth"), QStringLiteral("hls"), QStringLiteral("--tile"), QStringLiteral("T13REN"),
+                         QStringLiteral("--dates"), QStringLiteral("2"), QStringLiteral("--size"), QStringLiteral("64"),
+                         QStringLiteral("--out"), hls})
+                 .code,
+             0);
+    const QStringList reds = QDir(hls).entryList({QStringLiteral("*.B04.tif")}, QDir::Files, QDir::Name);
+    QCOMPARE(reds.size(), 2);
+    const QString red = hls + QLatin1Char('/') + reds.front();
+    QVERIFY(QFile::resize(red, 3000));
+    const Run info = runPrithvi({QStringLiteral("info"), red});
+    QCOMPARE(info.code, 3);
+    QVERIFY2(info.err.contains("is truncated") && info.err.contains("only 3000 bytes"), info.err.constData());
+
+    QCOMPARE(runPrithvi({QStringLiteral("project"), QStringLiteral("create"), path("broken.gpkg")}).code, 0);
+    const Run import = runPrithvi({QStringLiteral("import"), path("broken.gpkg"), hls, QStringLiteral("--json")});
+    QCOMPARE(import.code, 4);
+    const QJsonObject report = import.json();
+    QCOMPARE(report[QStringLiteral("added")].toArray().size(), 1);
+    QCOMPARE(report[QStringLiteral("added")].toArray().first().toString() + QStringLiteral(".B04.tif"), reds.back());
+    int failed = 0;
+    for (const auto& skipped : report[QStringLiteral("skipped")].toArray())
+      if (skipped.toObject()[QStringLiteral("failed")].toBool()) ++failed;
+    QCOMPARE(failed, 7);  // the truncated band and the six other files of its granule
+    const Run catalog = runPrithvi({QStringLiteral("catalog"), path("broken.gpkg"), QStringLiteral("--json")});
+    QCOMPARE(catalog.json()[QStringLiteral("scene_count")].toInt(), 1);
+
+    QVERIFY(QDir().mkpath(path("nothing")));
+    const Run nothing = runPrithvi({QStringLiteral("import"), path("broken.gpkg"), path("nothing")});
+    QCOMPARE(nothing.code, 3);
+    QVERIFY2(nothing.err.contains("nothing to import"), nothing.err.constData());
   }
 
   void demoProjectIsCreatedOnceAndReused() {
