@@ -1,5 +1,7 @@
 #include "app/cli/Cli.h"
 
+#include <c10/util/Exception.h>
+
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -170,6 +172,13 @@ int runCommand(const std::function<int()>& work) {
   } catch (const Error& error) {
     printError(error.what());
     return exitCodeOf(error);
+  } catch (const c10::Error& error) {
+    // LibTorch's own message carries a C++ backtrace ("frame #0 ..."), which says nothing to a user.
+    std::string message = error.what_without_backtrace();
+    message = message.substr(0, message.find('\n'));
+    printError("the model library failed: " + message +
+               " (the checkpoint or its config does not fit this input; please report it if they should)");
+    return kFailure;
   } catch (const std::exception& error) {
     printError(std::string("internal error: ") + error.what());
     return kFailure;

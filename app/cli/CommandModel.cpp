@@ -21,6 +21,7 @@
 #include "training/engine/Network.h"
 #include "training/engine/SceneInference.h"
 #include "training/engine/TiledInference.h"
+#include "training/model/Checkpoint.h"
 #include "training/model/Weights.h"
 
 namespace prithvi::cli {
@@ -37,11 +38,16 @@ void addModelOptions(CommandLine& cli) {
   cli.addOption({QStringLiteral("threads")}, QStringLiteral("CPU threads (default: the physical cores)"), QStringLiteral("n"), QStringLiteral("0"));
 }
 
+// --config as the user gave it: any name of the model catalogue or a config file; none when unset.
+std::optional<model::PrithviConfig> chosenConfig(const CommandLine& cli) {
+  if (!cli.isSet(QStringLiteral("config"))) return std::nullopt;
+  return engine::configFor(cli.value(QStringLiteral("config")).toStdString());
+}
+
 model::LoadedWeights loadWeights(const CommandLine& cli) {
   if (!cli.isSet(QStringLiteral("weights"))) throwUsage("--weights FILE is required");
   model::configureCpuThreads(int(cli.intValue(QStringLiteral("threads"), 0, 1024)));
-  return model::readPrithviWeights(cli.value(QStringLiteral("weights")).toStdString(),
-                                   cli.value(QStringLiteral("config")).toStdString());
+  return model::readPrithviWeights(cli.value(QStringLiteral("weights")).toStdString(), chosenConfig(cli));
 }
 
 // The scenes of --input in date order (one per frame).
@@ -60,6 +66,48 @@ std::vector<Scene> inputScenes(const QStringList& inputs) {
   return result.scenes;
 }
 
+// A checkpoint written by finetune or pretrain: its own config and head say what it is, and a
+// strict load into that network is the fit.
+int inspectTrainingCheckpoint(const std::string& path, bool json) {
+  const model::TrainingCheckpoint checkpoint = model::loadTrainingCheckpoint(path);
+  const engine::LoadedRun run = engine::loadRun(path, torch::kCPU);
+  const model::PrithviConfig& config = run.network.config;
+  int64_t values = 0;
+  QJsonArray tensors;
+  for (const auto& [name, tensor] : checkpoint.model.tensors) {
+    values += tensor.numel();
+    QJsonArray shape;
+    for (int64_t i = 0; i < tensor.dim(); ++i) shape.append(qint64(tensor.size(i)));
+    tensors.append(QJsonObject{{QStringLiteral("name"), qs(name)},
+                               {QStringLiteral("shape"), shape},
+                               {QStringLiteral("dtype"), qs(std::string(c10::toString(tensor.scalar_type())))}});
+  }
+  const std::string classes = run.scheme ? std::to_string(run.scheme->classes.size()) + " classes (" + run.scheme->name + ")" : "";
+  if (json) {
+    printJson(QJsonObject{{QStringLiteral("layout"), QStringLiteral("Prithvi Studio training checkpoint")},
+                          {QStringLiteral("config"), qs(config.name)},
+                          {QStringLiteral("task"), qs(run.task)},
+                          {QStringLiteral("classes"), run.scheme ? int(run.scheme->classes.size()) : 0},
+                          {QStringLiteral("tensors"), tensors},
+                          {QStringLiteral("values"), qint64(values)},
+                          {QStringLiteral("loaded"), int(checkpoint.model.size())},
+                          {QStringLiteral("missing"), 0},
+                          {QStringLiteral("unexpected"), 0},
+                          {QStringLiteral("optimizer_tensors"), int(checkpoint.optimizer.size())}});
+    return int(kOk);
+  }
+  printLine("layout   Prithvi Studio training checkpoint (task " + run.task + (classes.empty() ? "" : ", " + classes) + ")");
+  printLine("model    " + config.name + " (embed " + std::to_string(config.embedDim) + ", depth " +
+            std::to_string(config.depth) + ", patch " + std::to_string(config.patchSize) + ", frames " +
+            std::to_string(config.numFrames) + ", chip " + std::to_string(config.imgSize) + ")");
+  printLine("tensors  " + std::to_string(checkpoint.model.size()) + ", " + std::to_string(values) + " values (+ " +
+            std::to_string(checkpoint.optimizer.size()) + " optimizer tensors)");
+  printLine("fit      loaded all " + std::to_string(checkpoint.model.size()) + " tensors into its network");
+  for (const auto& [name, tensor] : checkpoint.model.tensors)
+    printLine("  " + name + " " + model::shapeText(tensor.sizes()) + " " + std::string(c10::toString(tensor.scalar_type())));
+  return int(kOk);
+}
+
 int weightsInspect(const QStringList& arguments) {
   CommandLine cli(QStringLiteral("weights inspect"),
                   QStringLiteral("List a checkpoint's tensors, its layout and the model it fits. Nothing in the file is executed."));
@@ -68,8 +116,9 @@ int weightsInspect(const QStringList& arguments) {
   cli.addJsonOption();
   if (auto code = cli.parse(arguments, 1, 1)) return *code;
   return runCommand([&] {
-    const auto weights = model::readPrithviWeights(cli.positional().front().toStdString(),
-                                                   cli.value(QStringLiteral("config")).toStdString());
+    const std::string path = cli.positional().front().toStdString();
+    if (!cli.isSet(QStringLiteral("config")) && model::isTrainingCheckpoint(path)) return inspectTrainingCheckpoint(path, cli.json());
+    const auto weights = model::readPrithviWeights(path, chosenConfig(cli));
     model::CheckpointLoadReport report;
     const auto mae = model::buildModel(weights, &report);
     int64_t values = 0;
@@ -118,7 +167,7 @@ int weightsConvert(const QStringList& arguments) {
   cli.addOption({QStringLiteral("config")}, QStringLiteral("model variant, if the file does not say"), QStringLiteral("name"));
   if (auto code = cli.parse(arguments, 2, 2)) return *code;
   return runCommand([&] {
-    auto weights = model::readPrithviWeights(cli.positional()[0].toStdString(), cli.value(QStringLiteral("config")).toStdString());
+    auto weights = model::readPrithviWeights(cli.positional()[0].toStdString(), chosenConfig(cli));
     model::buildModel(weights);  // refuse files that do not fit the model
     model::StateDict out = weights.canonical;
     out.metadata[model::kConfigMetadataKey] = weights.config.toJson();

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <set>
 
@@ -401,9 +402,15 @@ std::unique_ptr<DatasetPlan> makePlan(ProjectStore& project, LabelStore& labels,
 void applyDatasetPreset(const std::string& presetJson, DatasetBuildOptions& options) {
   const QJsonObject dataset = QJsonDocument::fromJson(QByteArray::fromStdString(presetJson)).object().value("dataset").toObject();
   auto take = [&](const char* key, auto& target) {
+    using T = std::remove_reference_t<decltype(target)>;
     if (!dataset.contains(key)) return;
     if (!dataset.value(key).isDouble()) throwBadInput(std::string("task preset field '") + key + "' must be a number");
-    target = std::remove_reference_t<decltype(target)>(dataset.value(key).toDouble());
+    const double number = dataset.value(key).toDouble();
+    // A number outside the integer's range does not convert (undefined behaviour).
+    if constexpr (std::is_integral_v<T>)
+      if (!(number >= double(std::numeric_limits<T>::min()) && number < -double(std::numeric_limits<T>::min())))
+        throwBadInput(std::string("task preset field '") + key + "' is out of range");
+    target = T(number);
   };
   take("chip_size", options.chipSize);
   take("stride", options.stride);

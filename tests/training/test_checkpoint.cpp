@@ -754,6 +754,16 @@ class TestCheckpoint : public QObject {
     const CheckpointLoadReport r3 = loadIntoModule(net, full, strictOnly);
     QVERIFY(r3.complete());
     QCOMPARE(r3.ignored, std::vector<std::string>{"pos_embed"});
+
+    // Non-finite weights are refused with the tensor named.
+    for (const double poison : {std::nan(""), std::numeric_limits<double>::infinity()}) {
+      StateDict damaged = full;
+      torch::Tensor weight = torch::ones({2, 3});
+      weight[1][2] = poison;
+      damaged.set("fc.weight", weight);
+      const QString why = errorOf([&] { loadIntoModule(net, damaged, strictOnly); });
+      QVERIFY2(why.contains("'fc.weight' holds 1 non-finite value"), qPrintable(why));
+    }
   }
 
   void canonicalKeysRules() {

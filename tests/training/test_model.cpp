@@ -20,6 +20,8 @@
 #include "training/model/Checkpoint.h"
 #include "training/model/PrithviMae.h"
 
+#include "tests/support/TestSupport.h"
+
 using namespace prithvi;
 using namespace prithvi::model;
 
@@ -181,11 +183,17 @@ class TestModel : public QObject {
     QCOMPARE(kindOf([] { PrithviConfig::fromJson("{\"embed_dim\": 100"); }), ErrorKind::BadInput);
     QCOMPARE(kindOf([] { PrithviConfig::fromJson("{\"embed_dim\": \"big\"}"); }), ErrorKind::BadInput);
     QCOMPARE(kindOf([] { PrithviConfig::fromJson("{\"coords_encoding\": [\"weather\"]}"); }), ErrorKind::BadInput);
-    QCOMPARE(kindOf([] { PrithviConfig::fromJson("{\"embed_dim\": 100}"); }), ErrorKind::Usage);  // not /16
+    // A config that cannot describe a model is bad input (it comes from a file), refused before
+    // anything is allocated from its sizes.
+    QCOMPARE(kindOf([] { PrithviConfig::fromJson("{\"embed_dim\": 100}"); }), ErrorKind::BadInput);  // not /16
+    test::expectError(ErrorKind::BadInput, [] { PrithviConfig::fromJson("{\"img_size\": 1e6}"); }, "img_size 1000000");
+    test::expectError(ErrorKind::BadInput, [] {
+      PrithviConfig::fromJson("{\"std\": [2248.0, 0, 2178.0, 1850.0, 1242.0, 1049.0]}");
+    }, "std of band 2 is 0");
     auto bad = PrithviConfig::byName("tiny_test");
     bad.tubeletSize = 2;
     bad.temporalEncoding = true;
-    QCOMPARE(kindOf([&] { bad.validate(); }), ErrorKind::Usage);
+    QCOMPARE(kindOf([&] { bad.validate(); }), ErrorKind::BadInput);
   }
 
   // Spec 1.1 / 1.2: 100M = 86.69 M encoder (incl. 0.45 M pos_embed) + 26.70 M decoder =

@@ -13,7 +13,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cmath>
 #include <csignal>
+#include <functional>
 
 #include <torch/torch.h>
 
@@ -22,6 +24,7 @@
 #include "core/base/ModelCatalog.h"
 #include "training/engine/Network.h"
 #include "training/model/Checkpoint.h"
+#include "training/model/StateDict.h"
 
 using namespace prithvi;
 
@@ -124,6 +127,71 @@ class TestTrainCli : public QObject {
     QCOMPARE(result["classes"].toInt(), 2);
     QCOMPARE(result["class_names"].toArray()[1].toString(), QString("Water"));
     QVERIFY(result["overall_accuracy"].toDouble() > 0);
+  }
+
+  // Issue 18 item 6 and exit codes: a checkpoint with a NaN weight, a zero std in its
+  // normalisation or an absurd chip size once gave a confident map (or LibTorch's backtrace).
+  // Each is refused with exit 3 naming the tensor or key, and no output is written; `weights
+  // inspect` reads the program's own checkpoints without --config.
+  void damagedCheckpointsAreRefused() {
+    const std::string demo = PRITHVI_SOURCE_DIR "/assets/models/demo-flood.safetensors";
+    const test::ProcessRun inspect = test::runPrithvi({"weights", "inspect", QString::fromStdString(demo), "--json"});
+    QVERIFY2(inspect.code == 0, inspect.err.constData());
+    QCOMPARE(inspect.json()["task"].toString(), QString("flood"));
+    QCOMPARE(inspect.json()["config"].toString(), QString("demo_tiny_p4"));
+    // A model name from the catalogue works wherever a config path does.
+    QCOMPARE(test::runPrithvi({"weights", "init", path("p4.safetensors"), "--config", "demo_tiny_p4"}).code, 0);
+    const test::ProcessRun named = test::runPrithvi({"weights", "inspect", path("p4.safetensors"), "--config", "demo_tiny_p4"});
+    QVERIFY2(named.code == 0 && named.out.contains("model    demo_tiny_p4"), named.err.constData());
+
+    const std::string scene = test::makeFloodProject(path("damaged-scene"), 64, 1, 0, 0).scenes.front().bands.front().path;
+    auto damaged = [&](const char* name, const std::function<void(model::StateDict&, QJsonObject&)>& damage) {
+      model::StateDict file = model::readSafetensors(demo);
+      QJsonObject config = QJsonDocument::fromJson(QByteArray::fromStdString(file.metadata["prithvi.config"])).object();
+      damage(file, config);
+      file.metadata["prithvi.config"] = QJsonDocument(config).toJson().toStdString();
+      const std::string out = path(name).toStdString();
+      model::writeSafetensors(out, file);
+      return QString::fromStdString(out);
+    };
+    auto setModelConfig = [](QJsonObject& config, const char* key, const QJsonValue& value) {
+      QJsonObject model = config["model_config"].toObject();
+      model[key] = value;
+      config["model_config"] = model;
+    };
+    struct Case {
+      QString checkpoint;
+      const char* expected;
+    };
+    std::vector<Case> cases = {
+        {damaged("nan.safetensors",
+                 [](model::StateDict& file, QJsonObject&) {
+                   torch::Tensor weight = file.find("model.encoder.blocks.0.attn.qkv.weight")->clone();
+                   weight[3][5] = std::nanf("");
+                   file.set("model.encoder.blocks.0.attn.qkv.weight", weight);
+                 }),
+         "'encoder.blocks.0.attn.qkv.weight' holds 1 non-finite value"},
+        {damaged("zero-std.safetensors",
+                 [&](model::StateDict&, QJsonObject& config) {
+                   setModelConfig(config, "std", QJsonArray{2248.0, 2179.0, 0.0, 1850.0, 1242.0, 1049.0});
+                 }),
+         "std of band 3 is 0"},
+        {damaged("huge.safetensors",
+                 [&](model::StateDict&, QJsonObject& config) { setModelConfig(config, "img_size", 1000000); }),
+         "img_size 1000000"},
+    };
+    // A torch.save file whose pickle calls os.system: infer says why, as `weights inspect` does
+    // (made by: pickle.dumps of an object whose __reduce__ returns (os.system, ...), zipped as
+    // archive/data.pkl).
+    cases.push_back({QStringLiteral(PRITHVI_TRAINING_TESTS_DIR) + "/fixtures/refused-global.pt", "posix.system"});
+    for (const Case& item : cases) {
+      const QString out = path("damaged-map.tif");
+      const test::ProcessRun run = test::runPrithvi({"infer", "--model", item.checkpoint, "--input",
+                                                     QFileInfo(QString::fromStdString(scene)).path(), "--out", out});
+      QVERIFY2(run.code == 3 && run.err.contains(item.expected), run.err.constData());
+      QVERIFY2(!run.err.contains("frame #"), run.err.constData());
+      QVERIFY(!QFileInfo::exists(out));
+    }
   }
 
   // Issue 18: a run folder with a history but no last.safetensors once restarted silently at

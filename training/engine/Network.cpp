@@ -98,24 +98,18 @@ namespace {
 
 // Released or converted Prithvi weights with their MAE decoder (Prithvi_100M.pt, a
 // 'prithvi weights convert' output): the pretrained MAE, for zero-shot gap filling. Empty when
-// the file holds no Prithvi weights; Error(BadInput) when they lack the decoder.
-std::optional<LoadedRun> releasedMae(const std::string& path, const torch::Device& device) {
+// the file holds no Prithvi weights (with the reason in whyNot; left empty for a training checkpoint
+// that failed to load); Error(BadInput) when they lack the decoder.
+std::optional<LoadedRun> releasedMae(const std::string& path, const torch::Device& device, std::string* whyNot) {
   // A training checkpoint that failed to load (another format version, damaged) is not retried
   // as released weights: its safetensors header names the format.
-  QFile file(QString::fromStdString(path));
-  if (file.open(QIODevice::ReadOnly)) {
-    const QByteArray length = file.read(8);
-    if (length.size() == 8) {
-      uint64_t size = 0;
-      for (int i = 7; i >= 0; --i) size = (size << 8) | uint8_t(length[i]);
-      if (size < (64u << 20) && file.read(qint64(size)).contains("\"prithvi.format\"")) return std::nullopt;
-    }
-  }
+  if (model::isTrainingCheckpoint(path)) return std::nullopt;
   model::LoadedWeights weights;
   try {
     weights = model::readPrithviWeights(path);
   } catch (const Error& error) {
     if (error.kind() != ErrorKind::BadInput) throw;
+    *whyNot = error.what();
     return std::nullopt;
   }
   if (weights.config.decoderDepth == 0 || !weights.canonical.find("decoder.decoder_pred.weight"))
@@ -141,8 +135,13 @@ LoadedRun loadRun(const std::string& path, const torch::Device& device) {
     checkpoint = model::loadTrainingCheckpoint(path);
   } catch (const Error& error) {
     if (error.kind() != ErrorKind::BadInput) throw;
-    if (std::optional<LoadedRun> released = releasedMae(path, device)) return std::move(*released);
-    throw;
+    std::string whyNotReleased;
+    if (std::optional<LoadedRun> released = releasedMae(path, device, &whyNotReleased)) return std::move(*released);
+    if (whyNotReleased.empty()) throw;  // a training checkpoint with a problem of its own
+    // Neither kind: the reason the file is not usable weights (a refused pickle, a damaged
+    // archive) says more than "not a training checkpoint".
+    throwBadInput("cannot use " + path + " as a model: it is not a checkpoint of 'prithvi finetune' or 'prithvi pretrain', "
+                  "and not released Prithvi weights either: " + whyNotReleased);
   }
   const QJsonObject saved = QJsonDocument::fromJson(QByteArray::fromStdString(checkpoint.configJson)).object();
   auto extra = [&](const char* key) {

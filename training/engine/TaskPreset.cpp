@@ -1,5 +1,8 @@
 #include "training/engine/TaskPreset.h"
 
+#include <limits>
+#include <type_traits>
+
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -28,7 +31,12 @@ void take(const QJsonObject& object, const char* key, T& target) {
     target = value.toString(QString::fromStdString(target)).toStdString();
   } else {
     if (!value.isDouble()) throwBadInput(std::string("task preset field '") + key + "' must be a number");
-    target = T(value.toDouble());
+    const double number = value.toDouble();
+    // A number outside the integer's range does not convert (undefined behaviour).
+    if constexpr (std::is_integral_v<T>)
+      if (!(number >= double(std::numeric_limits<T>::min()) && number < -double(std::numeric_limits<T>::min())))
+        throwBadInput(std::string("task preset field '") + key + "' is out of range");
+    target = T(number);
   }
 }
 

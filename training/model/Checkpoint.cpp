@@ -1,6 +1,7 @@
 #include "training/model/Checkpoint.h"
 
 #include <algorithm>
+#include <fstream>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -176,6 +177,14 @@ CheckpointLoadReport loadIntoModule(torch::nn::Module& module, const StateDict& 
                                  " vs module " + shapeText(target.sizes()));
         continue;
       }
+      // NaN or infinite weights give a confident, wrong map rather than an error downstream.
+      if (source.is_floating_point()) {
+        const int64_t bad = source.numel() - torch::isfinite(source).sum().item<int64_t>();
+        if (bad > 0)
+          throwBadInput("checkpoint tensor '" + options.prefix + key + "' holds " + std::to_string(bad) +
+                        " non-finite value(s) (NaN or infinity): the file is damaged or its training diverged; "
+                        "use an earlier checkpoint");
+      }
       target.copy_(source.to(target.device(), target.scalar_type()));
       report.loaded.push_back(key);
     }
@@ -317,6 +326,17 @@ void saveTrainingCheckpoint(const std::string& path, const StateDict& model,
   file.metadata["prithvi.metrics"] = metricsJson;
   for (const auto& [key, value] : extra) file.metadata["extra." + key] = value;
   writeSafetensors(path, file);
+}
+
+bool isTrainingCheckpoint(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  unsigned char length[8] = {};
+  if (!file.read(reinterpret_cast<char*>(length), 8)) return false;
+  uint64_t size = 0;
+  for (int i = 7; i >= 0; --i) size = (size << 8) | length[i];
+  if (size == 0 || size > (64u << 20)) return false;
+  std::string header(size, '\0');
+  return bool(file.read(header.data(), std::streamsize(size))) && header.find("\"prithvi.format\"") != std::string::npos;
 }
 
 TrainingCheckpoint loadTrainingCheckpoint(const std::string& path, const ReadLimits& limits) {

@@ -106,6 +106,9 @@ void saveTrainingCheckpoint(const std::string& path, const StateDict& model,
                             const StateDict& optimizer, const std::string& configJson,
                             const std::string& metricsJson,
                             const std::map<std::string, std::string>& extra);
+// Whether `path` is a safetensors file whose header names a training checkpoint of ours (of any
+// format version); reads only the header.
+bool isTrainingCheckpoint(const std::string& path);
 // Throws Error(BadInput) for a file that is not a training checkpoint of ours.
 TrainingCheckpoint loadTrainingCheckpoint(const std::string& path, const ReadLimits& limits = {});
 

@@ -128,7 +128,9 @@ std::string quote(const std::string& s) {
 std::string num(double d) { return numberText(d); }
 
 int64_t asInt(const Json& v, const std::string& key) {
-  if (!v.isNumber() || std::floor(v.number) != v.number) throwBadInput("model config JSON: '" + key + "' must be an integer");
+  // Outside [-2^63, 2^63) the conversion below would be undefined: refused like a fraction.
+  if (!v.isNumber() || std::floor(v.number) != v.number || !(v.number >= -0x1p63 && v.number < 0x1p63))
+    throwBadInput("model config JSON: '" + key + "' must be an integer");
   return static_cast<int64_t>(v.number);
 }
 double asDouble(const Json& v, const std::string& key) {
@@ -147,9 +149,25 @@ TokenGrid PrithviConfig::grid() const {
 }
 
 void PrithviConfig::validate() const {
-  auto bad = [&](const std::string& what) { throwUsage("model config '" + name + "': " + what); };
+  // A config usually comes from a file (a checkpoint's metadata, a config JSON): a bad one is bad
+  // input, and its sizes are checked before anything is allocated from them.
+  auto bad = [&](const std::string& what) { throwBadInput("model config '" + name + "': " + what); };
   if (imgSize <= 0 || patchSize <= 0 || tubeletSize <= 0 || numFrames <= 0 || inChans <= 0)
     bad("sizes must be positive");
+  if (imgSize > 4096 || numFrames > 64 || inChans > 64 || patchSize > imgSize)
+    bad("img_size " + std::to_string(imgSize) + ", num_frames " + std::to_string(numFrames) + ", in_chans " +
+        std::to_string(inChans) + " or patch_size " + std::to_string(patchSize) +
+        " is out of range (img_size at most 4096, num_frames and in_chans at most 64)");
+  if (embedDim > 8192 || decoderEmbedDim > 8192 || depth > 128 || decoderDepth > 128 || numHeads > 256 ||
+      decoderNumHeads > 256 || !(mlpRatio <= 16))
+    bad("embed_dim, depth, num_heads or mlp_ratio is out of range (embed dims at most 8192, depths at most 128, "
+        "heads at most 256, mlp_ratio at most 16)");
+  for (size_t i = 0; i < std.size(); ++i) {
+    if (!std::isfinite(mean[i])) bad("mean of band " + std::to_string(i + 1) + " is not a finite number");
+    if (!(std[i] > 0) || !std::isfinite(std[i]))
+      bad("std of band " + std::to_string(i + 1) + " is " + numberText(std[i]) +
+          "; normalising by it would divide by zero or give nonsense, so the model's outputs would be meaningless");
+  }
   if (imgSize % patchSize != 0) bad("img_size must be a multiple of patch_size");
   if (numFrames % tubeletSize != 0) bad("num_frames must be a multiple of tubelet_size");
   if (embedDim <= 0 || depth <= 0 || numHeads <= 0 || decoderEmbedDim <= 0 || decoderDepth <= 0 ||

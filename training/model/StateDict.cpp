@@ -1178,12 +1178,18 @@ class Unpickler {
   int64_t mStorageBytes = 0;
 };
 
-// Collects (name, tensor) pairs from nested dicts; other values are skipped.
+// Collects (name, tensor) pairs from nested dicts; other values are skipped. The memo lets a
+// pickle reach one dict along many paths: `visited` counts entries along every path, so that a
+// few hundred bytes of shared dicts nested 32 deep cannot cost 2^32 steps (or tensor names).
 void flatten(const std::string& path, const Obj* dict, const std::string& prefix, int depth,
              std::vector<std::pair<std::string, const Obj*>>& out,
-             std::unordered_set<std::string>& seen) {
+             std::unordered_set<std::string>& seen, const ReadLimits& limits, int64_t& visited) {
   if (depth > 32) bad(path, "the checkpoint nests dicts more than 32 levels deep");
   for (const auto& [key, value] : dict->entries) {
+    if (++visited > limits.maxPickleObjects) {
+      bad(path, "the checkpoint's dicts hold more than " + std::to_string(limits.maxPickleObjects) +
+                    " entries (the limit), counting a shared dict each time it is reached");
+    }
     std::string name;
     if (key->kind == Kind::Str) name = key->text;
     else if (key->kind == Kind::Int) name = std::to_string(key->integer);
@@ -1192,8 +1198,11 @@ void flatten(const std::string& path, const Obj* dict, const std::string& prefix
     if (value->kind == Kind::Tensor) {
       if (!seen.insert(name).second) bad(path, "two tensors are named " + quoteForMessage(name));
       out.emplace_back(name, value);
+      if (static_cast<int64_t>(out.size()) > limits.maxTensors) {
+        bad(path, "the checkpoint holds more than " + std::to_string(limits.maxTensors) + " tensors (the limit)");
+      }
     } else if (value->kind == Kind::Dict) {
-      flatten(path, value, name, depth + 1, out, seen);
+      flatten(path, value, name, depth + 1, out, seen, limits, visited);
     }
   }
 }
@@ -1523,7 +1532,8 @@ StateDict readTorchCheckpoint(const std::string& path, const ReadLimits& limits)
   }
   std::vector<std::pair<std::string, const Obj*>> items;
   std::unordered_set<std::string> seen;
-  flatten(path, root, "", 0, items, seen);
+  int64_t visited = 0;
+  flatten(path, root, "", 0, items, seen, limits, visited);
   if (static_cast<int64_t>(items.size()) > limits.maxTensors) {
     bad(path, "the checkpoint holds " + std::to_string(items.size()) + " tensors, more than the limit of " +
                   std::to_string(limits.maxTensors));

@@ -31,15 +31,6 @@ bool sameShape(const PrithviConfig& a, const PrithviConfig& b) {
          a.inChans == b.inChans && a.temporalEncoding == b.temporalEncoding && a.locationEncoding == b.locationEncoding &&
          (b.decoderDepth == 0 || (a.decoderEmbedDim == b.decoderEmbedDim && a.decoderDepth == b.decoderDepth));
 }
-
-std::string readText(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throwUsage("cannot read the config file " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 PrithviConfig inferConfig(const StateDict& canonical) {
@@ -85,7 +76,7 @@ PrithviConfig inferConfig(const StateDict& canonical) {
   return config;
 }
 
-LoadedWeights readPrithviWeights(const std::string& path, const std::string& configName) {
+LoadedWeights readPrithviWeights(const std::string& path, const std::optional<PrithviConfig>& config) {
   LoadedWeights weights;
   const StateDict raw = readCheckpoint(path);
   weights.canonical = canonicalPrithviKeys(raw, &weights.notes);
@@ -97,10 +88,8 @@ LoadedWeights readPrithviWeights(const std::string& path, const std::string& con
   }
   weights.layout = mmseg ? "mmseg (backbone.)" : flat ? "flat EO-1.0 (Prithvi_100M.pt)"
                    : nested ? "nested (model/state_dict)" : "PrithviMAE (encoder./decoder.)";
-  if (!configName.empty()) {
-    weights.config = configName.size() > 5 && configName.substr(configName.size() - 5) == ".json"
-                         ? PrithviConfig::fromJson(readText(configName))
-                         : PrithviConfig::byName(configName);
+  if (config) {
+    weights.config = *config;
     weights.notes.push_back("config " + weights.config.name + " as given");
   } else if (auto it = raw.metadata.find(kConfigMetadataKey); it != raw.metadata.end()) {
     weights.config = PrithviConfig::fromJson(it->second);

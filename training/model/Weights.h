@@ -27,9 +27,9 @@ struct LoadedWeights {
   std::string layout;               // "PrithviMAE (encoder./decoder.)", "flat v1", "mmseg", ...
 };
 
-// Reads and canonicalises a checkpoint; `configName` (a variant name or a JSON file) wins
-// over the file's metadata, which wins over inference.
-LoadedWeights readPrithviWeights(const std::string& path, const std::string& configName = {});
+// Reads and canonicalises a checkpoint; `config` (the user's choice, resolved by the model
+// catalogue) wins over the file's metadata, which wins over inference.
+LoadedWeights readPrithviWeights(const std::string& path, const std::optional<PrithviConfig>& config = std::nullopt);
 
 // A model built for the weights and loaded with them (decoder-less files load the encoder and
 // report the decoder missing). The report says what was loaded.
