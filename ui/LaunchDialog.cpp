@@ -1,4 +1,5 @@
 #include "ui/LaunchDialog.h"
+#include "core/base/AtomicFile.h"
 #include "ui/PreferencesDialog.h"
 
 #include <QCheckBox>
@@ -19,7 +20,6 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -413,10 +413,11 @@ void LaunchDialog::saveScript() {
   const QString suffix = backend() == "k8s" ? QStringLiteral(".yaml") : QStringLiteral(".sh");
   const QString path = QFileDialog::getSaveFileName(this, tr("Save"), QDir(mProjectDir).filePath(mName->text() + suffix));
   if (path.isEmpty()) return;
-  QSaveFile file(path);  // written whole or not at all
-  const QByteArray text = mPreview->toPlainText().toUtf8();
-  if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size() || !file.commit())
-    QMessageBox::warning(this, tr("Save"), tr("Could not write %1: %2").arg(path, file.errorString()));
+  try {
+    writeFileAtomically(path.toStdString(), mPreview->toPlainText().toStdString());
+  } catch (const Error& error) {
+    QMessageBox::warning(this, tr("Save"), QString::fromStdString(error.what()));
+  }
 }
 
 void LaunchDialog::setField(const QString& name, const QString& value) {

@@ -16,7 +16,6 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSplitter>
@@ -28,6 +27,7 @@
 #include <cmath>
 #include <set>
 
+#include "core/base/AtomicFile.h"
 #include "core/base/Error.h"
 #include "core/project/ProjectStore.h"
 #include "viewers/MetricBarChart.h"
@@ -681,10 +681,7 @@ bool ModelsDock::exportModelCard() {
   return guarded(tr("Export Model Card"), [&] {
     const std::string card = html ? modelCardHtml(*mRegistry, id) : modelCardMarkdown(*mRegistry, id);
     // Written whole or not at all: a reader never sees half a card.
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) throwIo("cannot write " + path.toStdString() + ": " + file.errorString().toStdString());
-    file.write(card.data(), qint64(card.size()));
-    if (!file.commit()) throwIo("cannot write " + path.toStdString() + ": " + file.errorString().toStdString());
+    writeFileAtomically(path.toStdString(), card);
     Q_EMIT message(QStringLiteral("info"), tr("wrote the model card of %1 to %2").arg(versionName(id), path));
   }, true);
 }

@@ -1,10 +1,11 @@
 #include "viewers/DateGrid.h"
+#include "core/base/AtomicFile.h"
+#include "core/base/Error.h"
 
 #include <QBuffer>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
-#include <QSaveFile>
 #include <QtEndian>
 
 namespace prithvi {
@@ -178,9 +179,10 @@ bool writeAnimatedPng(const QString& path, const std::vector<QImage>& frames, in
       out += chunk("fdAT", be32(sequence++) + data);
   }
   out += chunk("IEND", {});
-  QSaveFile file(path);
-  if (!file.open(QIODevice::WriteOnly) || file.write(out) != out.size() || !file.commit()) {
-    *error = file.errorString();
+  try {
+    writeFileAtomically(path.toStdString(), out.toStdString());
+  } catch (const Error& failure) {
+    *error = QString::fromStdString(failure.what());
     return false;
   }
   return true;

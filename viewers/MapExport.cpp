@@ -4,6 +4,7 @@
 #include <QImageWriter>
 #include <QPageLayout>
 #include <QPainter>
+#include <QFile>
 #include <QPdfWriter>
 #include <QSvgGenerator>
 #include <algorithm>
@@ -90,23 +91,19 @@ void checkOutputPath(const std::string& path) {
     throwIo("cannot write into folder " + folder.string() + ": permission denied (choose a folder you can write to)");
 }
 
-// Writes through `write` under a temporary name next to `path`, then renames it over `path`: an
-// existing file stays as it was until the new one is complete.
-void writeAtomically(const std::string& path, const std::function<void(const std::string&)>& write) {
-  const std::string temporary = temporaryPathFor(path);
-  try {
-    write(temporary);
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
-    throw;
+// Qt's PDF and SVG writers report no write errors: a file cut short by a full disk is known by
+// its missing end ("%%EOF", "</svg>", PNG's IEND chunk).
+bool isCompleteExport(const std::string& path, MapExportFormat format) {
+  switch (format) {
+    case MapExportFormat::Pdf: return fileEndsWith(path, "%%EOF");
+    case MapExportFormat::Svg: return fileEndsWith(path, "</svg>");
+    case MapExportFormat::Png: {
+      QFile file(QString::fromStdString(path));
+      return file.open(QIODevice::ReadOnly) && file.size() > 12 && file.seek(file.size() - 8) && file.read(4) == "IEND";
+    }
+    case MapExportFormat::GeoTiff: return true;
   }
-  std::error_code error;
-  if (!fs::exists(temporary, error) || fs::file_size(temporary, error) == 0) {
-    fs::remove(temporary, error);
-    throwIo("cannot write " + path + ": nothing was written (is the disk full?)");
-  }
-  replaceFile(temporary, path);
+  return true;
 }
 
 std::string crsWktOf(const std::string& crs) {
@@ -589,7 +586,8 @@ void exportMap(const MapExportRequest& request, const std::string& path, Feedbac
       case MapExportFormat::Png: {
         const QImage page = pageImage(request, progress);
         QImageWriter writer(file, "png");
-        if (!writer.write(page)) throwIo("cannot write " + path + ": " + text(writer.errorString()));
+        // libpng says only "Write Error / Unknown error" when the disk is full.
+        if (!writer.write(page)) throwWriteFailure(path, 0, text(writer.errorString()));
         break;
       }
       case MapExportFormat::Pdf: {
@@ -604,7 +602,7 @@ void exportMap(const MapExportRequest& request, const std::string& path, Feedbac
         QPainter painter;
         if (!painter.begin(&pdf)) throwIo("cannot write " + path + ": the PDF cannot be created there");
         paintPage(painter, request, QSize(pdf.width(), pdf.height()), request.dpi, progress);
-        if (!painter.end()) throwIo("cannot finish " + path + " (is the disk full?)");
+        if (!painter.end()) throwWriteFailure(path);
         break;
       }
       case MapExportFormat::Svg: {
@@ -619,13 +617,13 @@ void exportMap(const MapExportRequest& request, const std::string& path, Feedbac
         QPainter painter;
         if (!painter.begin(&svg)) throwIo("cannot write " + path + ": the SVG cannot be created there");
         paintPage(painter, request, pixels, request.dpi, progress);
-        if (!painter.end()) throwIo("cannot finish " + path + " (is the disk full?)");
+        if (!painter.end()) throwWriteFailure(path);
         break;
       }
       case MapExportFormat::GeoTiff: break;
     }
     throwIfCanceled(feedback);
-  });
+  }, [format](const std::string& temporary) { return isCompleteExport(temporary, format); });
   reportProgress(feedback, progress.total, progress.total, "wrote " + name);
 }
 

@@ -12,7 +12,6 @@
 #include <set>
 
 #include <QDir>
-#include <QSaveFile>
 
 #include "core/base/AtomicFile.h"
 #include "core/base/Error.h"
@@ -362,10 +361,7 @@ ChipExportResult exportTrainingChips(LabelStore& store, const std::vector<int64_
       }
   }
 
-  QSaveFile index(QString::fromStdString(result.indexPath));
-  if (!index.open(QIODevice::WriteOnly) || index.write(csv.data(), qint64(csv.size())) != qint64(csv.size()) ||
-      !index.commit())
-    throwIo("cannot write " + result.indexPath + ": " + index.errorString().toStdString());
+  writeFileAtomically(result.indexPath, csv);
   cleanup.done = true;
   progress.step("wrote " + result.indexPath);
   return result;

@@ -94,15 +94,15 @@ void NewGeoPackage::addFeature(OGRLayer& layer, OGRFeature& feature) {
   // Features go in one transaction: thousands of polygons in one commit, not one each.
   if (!mState->inTransaction) mState->inTransaction = mState->dataset->StartTransaction() == OGRERR_NONE;
   if (layer.CreateFeature(&feature) != OGRERR_NONE)
-    throwIo("cannot write a feature to " + mState->path + " (is the disk full?): " + mState->errors.message());
+    throwWriteFailure(mState->path, 0, mState->errors.message());
 }
 
 void NewGeoPackage::publish() {
   if (mState->inTransaction && mState->dataset->CommitTransaction() != OGRERR_NONE)
-    throwIo("cannot write " + mState->path + ": " + mState->errors.message());
+    throwWriteFailure(mState->path, 0, mState->errors.message());
   mState->dataset.reset();  // closing writes the rest
   if (!mState->errors.errors().empty())
-    throwIo("cannot write " + mState->path + " (is the disk full?): " + mState->errors.message());
+    throwWriteFailure(mState->path, 0, mState->errors.message());
   publishNewFile(mState->temporary, mState->path);
   mState->temporary.clear();
 }

@@ -92,7 +92,7 @@ void copyOut(GDALDatasetH source, const std::string& path, int bands, DataType t
     QFile::remove(QString::fromStdString(temporary));
     QFile::remove(sidecar);
     throwIfCanceled(feedback);
-    throwIo("cannot write " + path + " (is the disk full?): " + errors.message());
+    throwWriteFailure(path, 0, errors.message());
   }
   if (QFile::exists(sidecar))
     replaceFile(sidecar.toStdString(), path + ".aux.xml");
@@ -160,7 +160,7 @@ void RasterStreamWriter::writeRows(int y, int rows, const void* data) {
     if (GDALRasterIO(GDALGetRasterBand(static_cast<GDALDatasetH>(mDataset), b + 1), GF_Write, 0, y, mWidth, rows,
                      const_cast<std::byte*>(static_cast<const std::byte*>(data) + plane * b), mWidth, rows, toGdal(mType), 0,
                      0) != CE_None)
-      throwIo("cannot write rows of " + mPath + " (is the disk full?): " + errors.message());
+      throwWriteFailure(mPath, 0, errors.message());
 }
 
 void RasterStreamWriter::addMetadata(const std::string& key, const std::string& value) {

@@ -264,7 +264,7 @@ ModelVersion ModelRegistry::registerVersion(const std::string& checkpoint, Model
     const std::string temporary = temporaryPathFor(finalPath);
     if (!QFile::copy(q(checkpoint), q(temporary))) {
       QFile::remove(q(temporary));
-      throwIo("cannot copy " + checkpoint + " into " + folder.toStdString() + " (is the disk full?)");
+      throwWriteFailure(finalPath, 0, "cannot copy " + checkpoint + " there");
     }
     if (sha256OfFile(temporary) != sha) {
       QFile::remove(q(temporary));

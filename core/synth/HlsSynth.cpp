@@ -15,13 +15,13 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSaveFile>
 #include <QTime>
 
 #include <cpl_string.h>
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
 
+#include "core/base/AtomicFile.h"
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
 #include "core/hls/Hls.h"
@@ -1004,9 +1004,7 @@ void writeTruthJson(const fs::path& path, const HlsSynthOptions& options, const 
                            {"first_burned_granule", QString::fromStdString(plan.dates[plan.fireIndex].granuleId)}}},
       {"granules", granules},
   };
-  QSaveFile file(QString::fromStdString(path.string()));
-  if (!file.open(QIODevice::WriteOnly) || file.write(QJsonDocument(root).toJson()) < 0 || !file.commit())
-    throwIo("cannot write " + path.string() + ": " + file.errorString().toStdString());
+  writeFileAtomically(path.string(), QJsonDocument(root).toJson().toStdString());
 }
 
 // ------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 
 #include <gdal_priv.h>
 
+#include "core/base/AtomicFile.h"
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
 #include "core/base/NumberText.h"
@@ -111,7 +112,7 @@ void buildTileCube(const std::vector<Scene>& granules, const std::string& path, 
     if (!reflectance->Write(start, extent, nullptr, nullptr, GDALExtendedDataType::Create(GDT_Int16), slab.data()) ||
         !fmaskArray->Write(start + 1, extent + 1, nullptr, nullptr, GDALExtendedDataType::Create(GDT_Byte),
                            fmaskSlab.data()))
-      throwIo("writing the cube failed (is the disk full?): " + errors.message());
+      throwWriteFailure(path, 0, errors.message());
   }
   reflectance.reset();
   fmaskArray.reset();

@@ -1,6 +1,7 @@
 // `prithvi export` end to end on a synthetic HLS project with a flood label mask: a PNG, PDF,
 // SVG and view GeoTIFF of a scene under its class map, the class map's polygons, JSON output and
 // job events; bad arguments end with exit code 2 and one line naming the problem.
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -154,6 +155,30 @@ class TestExportCli : public QObject {
                                  "--crs", "EPSG:4326", "--size", "800x600", "--dpi", "150"});
     QVERIFY2(part.code == 0, qPrintable(describe(part)));
     QCOMPARE(pngHeader(path("part.png")).pixelsPerMetre, int(std::lround(150 / 0.0254)));
+  }
+
+  // Issue 18 item 1: on a full disk an export once printed "wrote" and left a PDF without its
+  // trailer over a good one. Every format now says "disk full: <path>" and keeps the old file.
+  void aFullDiskKeepsTheOldExport() {
+    test::SmallDisk disk(path("small-disk"), 2048);
+    if (!disk.why.isEmpty()) QSKIP(qPrintable(disk.why));
+    for (const char* format : {"pdf", "svg", "png", "tif"}) {
+      const QString out = disk.folder + "/old." + format;
+      const Run first = runPrithvi({"export", "map", "--out", out, "--layer", mMask + ":classes", "--size", "400x300", "--title", "old"});
+      QVERIFY2(first.code == 0, qPrintable(describe(first)));
+    }
+    disk.fill();
+    for (const char* format : {"pdf", "svg", "png", "tif"}) {
+      const QString out = disk.folder + "/old." + format;
+      const QByteArray before = [&] { QFile f(out); f.open(QIODevice::ReadOnly); return f.readAll(); }();
+      const Run again = runPrithvi({"export", "map", "--out", out, "--layer", mMask + ":classes", "--size", "2400x1800",
+                                    "--title", "new"});
+      QVERIFY2(again.code == 1 && again.err.contains("disk full: " + out.toUtf8()), qPrintable(describe(again)));
+      QVERIFY2(!again.out.contains("wrote"), again.out.constData());
+      const QByteArray after = [&] { QFile f(out); f.open(QIODevice::ReadOnly); return f.readAll(); }();
+      QVERIFY2(after == before, format);
+    }
+    QCOMPARE(QDir(disk.folder).entryList(QDir::Files).size(), 5);  // the four exports and the filler
   }
 
   void polygons() {

@@ -1,6 +1,10 @@
 #include "tests/support/TestSupport.h"
 
+#include <sys/statvfs.h>
+#include <unistd.h>
+
 #include <QElapsedTimer>
+#include <QFile>
 #include <QThread>
 
 #include <cmath>
@@ -183,6 +187,33 @@ ProcessRun runProcess(const QString& program, const QStringList& arguments, int 
 }
 
 ProcessRun runPrithvi(const QStringList& arguments) { return runProcess(QStringLiteral(PRITHVI_BIN_DIR "/prithvi"), arguments); }
+
+SmallDisk::SmallDisk(const QString& folder_, int kilobytes) : folder(folder_) {
+  if (::geteuid() != 0) {
+    why = QStringLiteral("mounting a tmpfs needs root");
+    return;
+  }
+  QDir().mkpath(folder);
+  QProcess mount;
+  mount.start(QStringLiteral("mount"), {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
+                                        QStringLiteral("size=%1k").arg(kilobytes), QStringLiteral("tmpfs"), folder});
+  if (!mount.waitForFinished(30000) || mount.exitCode() != 0)
+    why = QStringLiteral("cannot mount a tmpfs here: ") + QString::fromUtf8(mount.readAllStandardError());
+}
+
+SmallDisk::~SmallDisk() {
+  if (why.isEmpty()) QProcess::execute(QStringLiteral("umount"), {folder});
+}
+
+void SmallDisk::fill(qint64 leaveBytes) const {
+  QFile filler(folder + QStringLiteral("/filler"));
+  if (!filler.open(QIODevice::WriteOnly | QIODevice::Append)) qFatal("cannot fill %s", qPrintable(folder));
+  struct statvfs space {};
+  ::statvfs(folder.toLocal8Bit().constData(), &space);
+  const QByteArray block(4096, 'x');
+  qint64 left = qint64(space.f_bavail) * qint64(space.f_frsize) - leaveBytes;
+  while (left > 0 && filler.write(block.constData(), std::min<qint64>(left, block.size())) > 0) left -= block.size();
+}
 
 void writeHugeHeaderTiff(const std::string& path, uint32_t width, uint32_t height) {
   // A classic little-endian TIFF with one IFD and a single strip of 16 bytes: the header

@@ -71,6 +71,19 @@ ProcessRun runPrithvi(const QStringList& arguments);
 // on other processes (jobs, daemons), not on this thread's event loop (QTest::qWaitFor).
 bool waitUntil(const std::function<bool()>& done, int seconds, int pollMs = 100);
 
+// A small tmpfs mounted on a folder for disk-full tests; unmounted when destroyed. Empty `why`
+// when mounted; otherwise the reason it could not be (not root, no mount here): QSKIP with it.
+struct SmallDisk {
+  QString folder;
+  QString why;
+  SmallDisk(const QString& folder, int kilobytes);
+  ~SmallDisk();
+  SmallDisk(const SmallDisk&) = delete;
+  SmallDisk& operator=(const SmallDisk&) = delete;
+  // Fills the disk with one file, leaving about `leaveBytes` free.
+  void fill(qint64 leaveBytes = 0) const;
+};
+
 // A TIFF whose header declares width x height pixels but holds almost no data.
 void writeHugeHeaderTiff(const std::string& path, uint32_t width, uint32_t height);
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "core/base/Error.h"
+#include "core/base/AtomicFile.h"
 #include "core/base/Feedback.h"
 #include "core/dataset/ChipDataset.h"
 
@@ -20,15 +21,6 @@ std::string number(double value, int digits = 4) {
   char text[40];
   std::snprintf(text, sizeof text, "%.*f", digits, value);
   return text;
-}
-
-void writeText(const std::string& path, const std::string& text) {
-  QFile file(QString::fromStdString(path + ".partial"));
-  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(text.data(), qint64(text.size())) != qint64(text.size()))
-    throwIo("cannot write " + path + " (is the disk full?)");
-  file.close();
-  QFile::remove(QString::fromStdString(path));
-  if (!file.rename(QString::fromStdString(path))) throwIo("cannot move " + path + " into place");
 }
 
 void writeTable(ExperimentTable& table, const std::string& folder, const std::string& stem) {
@@ -52,8 +44,8 @@ void writeTable(ExperimentTable& table, const std::string& folder, const std::st
   }
   table.csvPath = folder + "/" + stem + ".csv";
   table.markdownPath = folder + "/" + stem + ".md";
-  writeText(table.csvPath, csv);
-  writeText(table.markdownPath, markdown);
+  writeFileAtomically(table.csvPath, csv);
+  writeFileAtomically(table.markdownPath, markdown);
 }
 
 // A sub-feedback: the experiment's runs one after another on one progress scale.
@@ -166,7 +158,7 @@ ExperimentTable comparePretrainedAndRandom(const TrainOptions& base, const std::
   }
   writeTable(table, base.runDir, "pretrained_vs_random");
   table.plotPath = base.runDir + "/pretrained_vs_random.svg";
-  writeText(table.plotPath, svgLineChart(table.title, "step", results[0].monitor,
+  writeFileAtomically(table.plotPath, svgLineChart(table.title, "step", results[0].monitor,
                                          {{"pretrained", lines[0]}, {"random init", lines[1]}}));
   return table;
 }
@@ -200,7 +192,7 @@ ExperimentTable compareLabelFractions(const TrainOptions& base, const std::vecto
   }
   writeTable(table, base.runDir, "data_efficiency");
   table.plotPath = base.runDir + "/data_efficiency.svg";
-  writeText(table.plotPath, svgLineChart(table.title, "% of training labels", "mIoU",
+  writeFileAtomically(table.plotPath, svgLineChart(table.title, "% of training labels", "mIoU",
                                          {{"best validation", validation}, {"test", test}}));
   return table;
 }

@@ -335,9 +335,10 @@ class AtomicWriter {
   [[noreturn]] void fail(const char* what) {
     const int e = errno;
     discard();
-    std::string message = "cannot write '" + mPath + "': " + what + ": " + std::strerror(e);
-    if (e == ENOSPC || e == EFBIG || e == EDQUOT) message += " (disk full?)";
-    throwIo(message);
+    // Worded as core's throwWriteFailure (AtomicFile.h) words it; training/model links no core code.
+    if (e == ENOSPC || e == EDQUOT)
+      throwIo("disk full: " + mPath + " (free some space there and try again; an older file of that name is unchanged)");
+    throwIo("cannot write " + mPath + ": " + what + ": " + std::strerror(e));
   }
   void discard() {
     if (mFd >= 0) {
