@@ -4,6 +4,7 @@
 // std::to_chars/from_chars never look at the locale. (Text shown to a person may follow it.)
 
 #include <charconv>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,15 @@ inline std::optional<double> parseNumber(std::string_view text) {
   const auto [end, error] = std::from_chars(begin, text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || begin == end) return std::nullopt;
   return value;
+}
+
+// Whether `value` converts to the integer type T without undefined behaviour (JSON numbers are
+// doubles; 4.4e85 or NaN cast to an int is undefined). Fractions are the caller's business.
+template <typename Integer>
+bool fitsInteger(double value) {
+  constexpr double limit = double(std::numeric_limits<Integer>::max()) + 1.0;  // a power of two, exact
+  constexpr double lowest = std::numeric_limits<Integer>::is_signed ? -limit : 0.0;
+  return value >= lowest && value < limit;
 }
 
 }  // namespace prithvi

@@ -6,12 +6,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <random>
 #include <set>
 
+#include "core/base/AtomicFile.h"
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
+#include "core/base/NumberText.h"
 #include "core/hls/Hls.h"
 #include "core/project/ProjectStore.h"
 #include "core/raster/Crs.h"
@@ -113,7 +114,7 @@ void writeWhole(GDALMDArray& array, GDALDataType type, const std::vector<T>& val
   for (const auto& dim : array.GetDimensions()) count.push_back(size_t(dim->GetSize()));
   if (!values.empty() &&
       !array.Write(start.data(), count.data(), nullptr, nullptr, GDALExtendedDataType::Create(type), values.data()))
-    throwIo("cannot write the dataset array " + array.GetName() + " (is the disk full?)");
+    throwWriteFailure(array.GetFullName(), 0, "the dataset array could not be written");
 }
 
 // Label sets of the task, each with its scene and companion frames; unusable ones are reported.
@@ -408,7 +409,7 @@ void applyDatasetPreset(const std::string& presetJson, DatasetBuildOptions& opti
     const double number = dataset.value(key).toDouble();
     // A number outside the integer's range does not convert (undefined behaviour).
     if constexpr (std::is_integral_v<T>)
-      if (!(number >= double(std::numeric_limits<T>::min()) && number < -double(std::numeric_limits<T>::min())))
+      if (!fitsInteger<T>(number))
         throwBadInput(std::string("task preset field '") + key + "' is out of range");
     target = T(number);
   };
@@ -508,7 +509,7 @@ DatasetSummary buildChipDataset(ProjectStore& project, const std::string& outPat
       const size_t imageCount[] = {1, kBands, size_t(frames), size_t(size), size_t(size)};
       if (!image->Write(imageStart, imageCount, nullptr, nullptr, GDALExtendedDataType::Create(GDT_Int16),
                         chipImage.data()))
-        throwIo("cannot write chip " + std::to_string(i) + " (is the disk full?): " + errors.message());
+        throwWriteFailure(outPath, 0, "chip " + std::to_string(i) + ": " + errors.message());
       if (mask) {
         if (rasterSource != chip.source) {
           raster = labels.rasterize(source.labelSetId, {0, 0, anchor.width, anchor.height});

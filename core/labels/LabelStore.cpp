@@ -59,7 +59,12 @@ std::vector<uint8_t> compressCodes(const std::vector<uint8_t>& codes) {
 }
 
 std::vector<uint8_t> decompressCodes(const std::string& where, std::pair<const uint8_t*, size_t> blob) {
-  QByteArray codes = qUncompress(reinterpret_cast<const uchar*>(blob.first), qsizetype(blob.second));
+  // qUncompress allocates whatever size the blob's 4-byte big-endian header claims (up to 4 GiB)
+  // before inflating: a tile that does not claim kTileCodes bytes is damaged, never inflated.
+  const uint8_t* p = blob.first;
+  const bool tileSized = p && blob.second >= 4 &&
+                         ((uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3]) == kTileCodes;
+  QByteArray codes = tileSized ? qUncompress(reinterpret_cast<const uchar*>(blob.first), qsizetype(blob.second)) : QByteArray();
   if (size_t(codes.size()) != kTileCodes)
     throwBadInput("project has a damaged label mask tile (" + where + "): restore it from a backup");
   return {codes.begin(), codes.end()};

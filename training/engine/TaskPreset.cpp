@@ -1,6 +1,5 @@
 #include "training/engine/TaskPreset.h"
 
-#include <limits>
 #include <type_traits>
 
 #include <QFile>
@@ -10,6 +9,7 @@
 #include <QJsonObject>
 
 #include "core/base/Assets.h"
+#include "core/base/NumberText.h"
 #include "core/base/Error.h"
 #include "core/base/Json.h"
 
@@ -34,7 +34,7 @@ void take(const QJsonObject& object, const char* key, T& target) {
     const double number = value.toDouble();
     // A number outside the integer's range does not convert (undefined behaviour).
     if constexpr (std::is_integral_v<T>)
-      if (!(number >= double(std::numeric_limits<T>::min()) && number < -double(std::numeric_limits<T>::min())))
+      if (!fitsInteger<T>(number))
         throwBadInput(std::string("task preset field '") + key + "' is out of range");
     target = T(number);
   }

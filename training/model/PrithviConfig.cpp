@@ -129,7 +129,7 @@ std::string num(double d) { return numberText(d); }
 
 int64_t asInt(const Json& v, const std::string& key) {
   // Outside [-2^63, 2^63) the conversion below would be undefined: refused like a fraction.
-  if (!v.isNumber() || std::floor(v.number) != v.number || !(v.number >= -0x1p63 && v.number < 0x1p63))
+  if (!v.isNumber() || std::floor(v.number) != v.number || !fitsInteger<int64_t>(v.number))
     throwBadInput("model config JSON: '" + key + "' must be an integer");
   return static_cast<int64_t>(v.number);
 }
