@@ -79,9 +79,7 @@ DataSplit splitOfBlock(int64_t blockX, int64_t blockY, const DatasetBuildOptions
   return DataSplit::Train;
 }
 
-bool sameGrid(const Scene& a, const Scene& b) {
-  return a.width == b.width && a.height == b.height && a.geoTransform == b.geoTransform && a.epsg == b.epsg;
-}
+bool sameGrid(const Scene& a, const Scene& b) { return gridDifference(a.grid(), b.grid()).empty(); }
 
 double cloudRank(const Scene& scene) { return scene.cloudCoverPercent.value_or(100.0); }
 

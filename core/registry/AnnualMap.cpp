@@ -10,6 +10,7 @@
 
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
+#include "core/raster/Grid.h"
 #include "core/raster/RasterSource.h"
 #include "core/raster/RasterWriter.h"
 
@@ -20,14 +21,7 @@ namespace {
 constexpr uint8_t kNoPrediction = 255;
 constexpr int kStripRows = 256;
 
-bool sameGrid(const RasterInfo& a, const RasterInfo& b) {
-  if (a.width != b.width || a.height != b.height || a.crsWkt != b.crsWkt) return false;
-  const auto& x = a.geoTransform.coefficients();
-  const auto& y = b.geoTransform.coefficients();
-  for (size_t i = 0; i < x.size(); ++i)
-    if (std::abs(x[i] - y[i]) > 1e-6 * std::max(1.0, std::abs(x[i]))) return false;
-  return true;
-}
+RasterGrid gridOf(const RasterInfo& info) { return {info.width, info.height, info.geoTransform, info.crsWkt}; }
 
 std::string granulesJson(const std::vector<std::string>& granules) {
   QJsonArray array;
@@ -62,8 +56,9 @@ AnnualVoteResult writeAnnualVote(const std::vector<std::string>& classMaps, cons
     const RasterInfo& info = sources.back()->info();
     if (info.bands.empty() || info.bands[0].type != DataType::Byte)
       throwBadInput(path + " is not a class map (one Byte band, 255 = no prediction)");
-    if (!sameGrid(info, sources.front()->info()))
-      throwBadInput(path + " is not on the grid of " + classMaps.front() + ": the class maps of a year must share one grid");
+    if (const std::string difference = gridDifference(gridOf(sources.front()->info()), gridOf(info)); !difference.empty())
+      throwBadInput(path + " is not on the grid of " + classMaps.front() + " (" + difference +
+                    "): the class maps of a year must share one grid");
   }
   const RasterInfo& grid = sources.front()->info();
   const int width = grid.width;

@@ -11,6 +11,7 @@
 #include "core/hls/Hls.h"
 #include "core/raster/Crs.h"
 #include "core/raster/GeoTransform.h"
+#include "core/raster/Grid.h"
 
 namespace prithvi {
 
@@ -46,6 +47,7 @@ struct Scene {
   const SceneBand* band(BandRole role) const;
   // The CRS to draw and transform in: "EPSG:n" when the scene has a code, else its WKT.
   std::string crs() const { return epsg ? "EPSG:" + std::to_string(epsg) : crsWkt; }
+  RasterGrid grid() const { return {width, height, geoTransform, crsWkt}; }
   // True when all six Prithvi input bands have a role.
   bool hasPrithviBands() const;
 };

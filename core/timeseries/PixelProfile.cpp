@@ -50,11 +50,9 @@ std::vector<Scene> tileGranules(const std::vector<Scene>& scenes, const std::str
                    [](const Scene& a, const Scene& b) { return a.acquired < b.acquired; });
   // Every date must share the tile grid, or a pixel would mean different places.
   for (const Scene& scene : granules)
-    if (scene.width != granules.front().width || scene.height != granules.front().height ||
-        !(scene.geoTransform == granules.front().geoTransform))
-      throwBadInput("granule " + scene.id + " of tile " + tile + " is on a different grid (" +
-                    std::to_string(scene.width) + "x" + std::to_string(scene.height) + ") than " +
-                    granules.front().id + "; re-import or leave it out");
+    if (const std::string difference = gridDifference(granules.front().grid(), scene.grid()); !difference.empty())
+      throwBadInput("granule " + scene.id + " of tile " + tile + " is not on the grid of " + granules.front().id + " (" +
+                    difference + "); reproject it to that grid or leave it out");
   return granules;
 }
 

@@ -13,6 +13,8 @@
 
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
+#include "core/raster/Crs.h"
+#include "core/raster/Grid.h"
 #include "core/scene/SceneScanner.h"
 #include "core/synth/HlsSynth.h"
 #include "core/timeseries/TileCube.h"
@@ -158,6 +160,25 @@ class TestTimeSeries : public QObject {
     QVERIFY_THROWS_EXCEPTION(Error, buildTileCube(mGranules, path, options, &feedback));
     QVERIFY(!QDir(QString::fromStdString(path)).exists());
     QVERIFY_THROWS_EXCEPTION(Error, TileCube::open(mDir.filePath(QStringLiteral("hls")).toStdString()));
+  }
+
+  // Issue 18 item 4: dates of one tile whose CRS differs (EPSG:32614 vs 32613) but whose
+  // geotransform numbers match were stacked as one place. The grid check compares CRSs and says
+  // what differs.
+  void datesOnAnotherGridAreNamed() {
+    std::vector<Scene> scenes = mGranules;
+    scenes[3].crsWkt = wktOfEpsg(32614);
+    scenes[3].epsg = 32614;
+    test::expectError(ErrorKind::BadInput, [&] { tileGranules(scenes, "T13REN"); }, "(CRS EPSG:32613 vs EPSG:32614)");
+    scenes = mGranules;
+    std::array<double, 6> shifted = scenes[2].geoTransform.coefficients();
+    shifted[0] += 15;
+    scenes[2].geoTransform = GeoTransform(shifted);
+    test::expectError(ErrorKind::BadInput, [&] { tileGranules(scenes, "T13REN"); }, "(origin shifted by 15 east and 0 north)");
+    QCOMPARE(gridDifference(mGranules[0].grid(), mGranules[5].grid()), std::string());
+    RasterGrid half = mGranules[0].grid();
+    half.width /= 2;
+    QCOMPARE(gridDifference(mGranules[0].grid(), half), std::string("size 80x80 vs 40x80 pixels"));
   }
 
   void areaSummaryAveragesValidPixels() {

@@ -54,8 +54,8 @@ torch::Tensor readDates(const std::vector<Scene>& dates, const Window& window) {
     const Scene& scene = dates[t];
     if (!scene.hasPrithviBands())
       throwBadInput("scene " + scene.id + " lacks some of Prithvi's six bands (Blue, Green, Red, NIR, SWIR1, SWIR2)");
-    if (scene.width != dates.front().width || scene.height != dates.front().height)
-      throwBadInput("scene " + scene.id + " is not on the grid of " + dates.front().id);
+    if (const std::string difference = gridDifference(dates.front().grid(), scene.grid()); !difference.empty())
+      throwBadInput("scene " + scene.id + " is not on the grid of " + dates.front().id + " (" + difference + ")");
     const RasterBlock block = SceneReader(scene).read(window, roles, DataType::Float32);
     for (int b = 0; b < 6; ++b) {
       const SceneBand& band = *scene.band(kPrithviBands[b]);

@@ -191,8 +191,9 @@ InferenceResult inferScenes(const std::string& checkpoint, const std::vector<Sce
                std::to_string(dates.size()) + " scene(s): pass one --input per date");
   const Scene& grid = dates.front();
   for (const Scene& scene : dates)
-    if (scene.width != grid.width || scene.height != grid.height || !(scene.geoTransform == grid.geoTransform))
-      throwBadInput("scene " + scene.id + " is not on the grid of " + grid.id + ": reproject the dates to one grid first");
+    if (const std::string difference = gridDifference(grid.grid(), scene.grid()); !difference.empty())
+      throwBadInput("scene " + scene.id + " is not on the grid of " + grid.id + " (" + difference +
+                    "): reproject the dates to one grid first");
   const int frames = int(dates.size());
   const int frame = options.frame < 0 ? 0 : options.frame;
   if (filled && frame >= frames)
