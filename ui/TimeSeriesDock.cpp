@@ -240,11 +240,13 @@ std::vector<SeriesKey> TimeSeriesDock::chosenSeries() const {
 void TimeSeriesDock::setProject(const std::string& projectPath, const std::vector<Scene>& scenes) {
   mProjectPath = projectPath;
   mTiles.clear();
+  mLeftOut.clear();
   std::vector<std::string> seen;
   for (const Scene& scene : scenes)
     if (scene.kind == SceneKind::HlsGranule && std::find(seen.begin(), seen.end(), scene.tile) == seen.end()) {
       seen.push_back(scene.tile);
       try {
+        mLeftOut[scene.tile] = leftOutDates(scenes, scene.tile);
         mTiles.push_back(tileGranules(scenes, scene.tile));
       } catch (const Error& error) {
         Q_EMIT message(QStringLiteral("warning"), q(error.what()));
@@ -288,6 +290,7 @@ void TimeSeriesDock::showPixel(const MapPoint& point, const std::string& crs, co
           applyStack(std::move(*stack), cx, cy);
           PixelProfile profile = mStack->profiles({{cx, cy}}).front();
           profile.tile = mGranules.front().tile;
+          profile.leftOut = mLeftOut[profile.tile];
           mChart->setProfile(profile);
           Q_EMIT loaded();
         });

@@ -6,6 +6,7 @@
 #include <QThreadPool>
 #include <QWidget>
 #include <array>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -94,6 +95,7 @@ class TimeSeriesDock : public QWidget {
 
   std::string mProjectPath;
   std::vector<std::vector<Scene>> mTiles;  // granules per tile, by date
+  std::map<std::string, std::vector<LeftOutDate>> mLeftOut;  // by tile: dates without a reading
   std::vector<Scene> mGranules;            // the tile shown
   std::optional<WindowStack> mStack;
   int mCentreX = 0, mCentreY = 0;

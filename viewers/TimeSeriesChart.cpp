@@ -133,6 +133,11 @@ void TimeSeriesChart::computeRanges() {
   if (!mDates.empty()) {
     mMinTime = mDates.front().toMSecsSinceEpoch();
     mMaxTime = mDates.back().toMSecsSinceEpoch();
+    if (mProfile)
+      for (const LeftOutDate& date : mProfile->leftOut) {
+        mMinTime = std::min(mMinTime, date.acquired.toMSecsSinceEpoch());
+        mMaxTime = std::max(mMaxTime, date.acquired.toMSecsSinceEpoch());
+      }
     const qint64 pad = std::max<qint64>((mMaxTime - mMinTime) / 30, 86400000);
     mMinTime -= pad;
     mMaxTime += pad;
@@ -171,6 +176,17 @@ std::optional<QPointF> TimeSeriesChart::pointPosition(int series, int index) con
   const Point& p = mPoints[series][index];
   if (std::isnan(p.value)) return std::nullopt;
   return QPointF(xOf(mDates[index].toMSecsSinceEpoch()), yOf(p.value));
+}
+
+std::optional<QPointF> TimeSeriesChart::leftOutPosition(int index) const {
+  if (index < 0 || index >= leftOutCount()) return std::nullopt;
+  return QPointF(xOf(mProfile->leftOut[index].acquired.toMSecsSinceEpoch()), plotRect().bottom() - 7);
+}
+
+QString TimeSeriesChart::leftOutText(int index) const {
+  if (index < 0 || index >= leftOutCount()) return {};
+  const LeftOutDate& date = mProfile->leftOut[index];
+  return tr("%1: no reading (%2)").arg(date.acquired.date().toString(Qt::ISODate), QString::fromStdString(date.reason));
 }
 
 int TimeSeriesChart::linePointCount(int series) const {
@@ -292,9 +308,16 @@ void TimeSeriesChart::paintEvent(QPaintEvent*) {
     painter.drawText(QPointF(x + 13, 17), name);
     x += 20 + painter.fontMetrics().horizontalAdvance(name);
   }
+  // Dates without a reading stay visible: a red cross on the date axis, the reason on hover.
+  painter.setPen(QPen(QColor(200, 30, 30), 2));
+  for (int i = 0; i < leftOutCount(); ++i) {
+    const QPointF centre = *leftOutPosition(i);
+    painter.drawLine(centre + QPointF(-4, -4), centre + QPointF(4, 4));
+    painter.drawLine(centre + QPointF(-4, 4), centre + QPointF(4, -4));
+  }
   painter.setPen(text);
   painter.drawText(QRectF(plot.left(), 4, plot.width(), 16), Qt::AlignRight,
-                   mTitle + tr("   ● L30  ■ S30  ○ flagged"));
+                   mTitle + tr("   ● L30  ■ S30  ○ flagged") + (leftOutCount() ? tr("  × no reading") : QString()));
   if (mHover) {
     const auto p = pointPosition(mHover->first, mHover->second);
     if (p) {
@@ -327,6 +350,11 @@ void TimeSeriesChart::mouseMoveEvent(QMouseEvent* event) {
     update();
   }
   if (!near) {
+    for (int i = 0; i < leftOutCount(); ++i)
+      if (QLineF(*leftOutPosition(i), event->position()).length() < 8) {
+        QToolTip::showText(event->globalPosition().toPoint(), leftOutText(i), this);
+        return;
+      }
     QToolTip::hideText();
     return;
   }

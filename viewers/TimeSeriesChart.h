@@ -40,6 +40,11 @@ class TimeSeriesChart : public QWidget {
   std::optional<QPointF> pointPosition(int series, int index) const;
   int observationCount() const { return int(mDates.size()); }
   int linePointCount(int series) const;  // points the line passes through
+  // Dates of the tile without a reading (PixelProfile::leftOut), drawn as a red cross on the
+  // date axis with the reason in their tooltip.
+  int leftOutCount() const { return mProfile ? int(mProfile->leftOut.size()) : 0; }
+  std::optional<QPointF> leftOutPosition(int index) const;
+  QString leftOutText(int index) const;
 
  Q_SIGNALS:
   void dateActivated(const QString& sceneId);

@@ -56,8 +56,14 @@ int commandTimeSeries(const QStringList& arguments) {
     std::pair<int, int> pixel;
     const auto granules = granulesUnder(store->scenes(), cli.value(QStringLiteral("tile")).toStdString(), point,
                                         cli.value(QStringLiteral("crs")).toStdString(), &pixel);
-    const PixelProfile profile =
-        readProfile(granules, pixel.first, pixel.second, cubePathFor(project, granules.front().tile));
+    Feedback feedback;
+    std::string cubeNote;  // why the cube was not read, when it was not
+    feedback.setLogCallback([&](const std::string& level, const std::string& text) {
+      if (level == "warning") cubeNote = text;
+    });
+    PixelProfile profile = readProfile(granules, pixel.first, pixel.second, cubePathFor(project, granules.front().tile), &feedback);
+    profile.leftOut = leftOutDates(store->scenes(), granules.front().tile);
+    if (!cubeNote.empty()) printError("warning: " + cubeNote);
     if (cli.json()) {
       QJsonArray observations;
       for (const Observation& o : profile.observations) {
@@ -92,6 +98,13 @@ int commandTimeSeries(const QStringList& arguments) {
       result[QStringLiteral("point")] = QJsonArray{profile.point.x, profile.point.y};
       result[QStringLiteral("source")] = profile.fromCube ? QStringLiteral("cube") : QStringLiteral("files");
       result[QStringLiteral("observations")] = observations;
+      QJsonArray leftOut;
+      for (const LeftOutDate& date : profile.leftOut)
+        leftOut.append(QJsonObject{{QStringLiteral("granule"), QString::fromStdString(date.sceneId)},
+                                   {QStringLiteral("date"), QString::fromStdString(isoDate(date.acquired))},
+                                   {QStringLiteral("reason"), QString::fromStdString(date.reason)}});
+      result[QStringLiteral("left_out")] = leftOut;
+      if (!cubeNote.empty()) result[QStringLiteral("cube_note")] = QString::fromStdString(cubeNote);
       printJson(result);
       return int(kOk);
     }
@@ -106,6 +119,8 @@ int commandTimeSeries(const QStringList& arguments) {
                     o.index(SpectralIndex::NDVI), o.flagged() ? "flagged" : "");
       printLine(line);
     }
+    for (const LeftOutDate& date : profile.leftOut)
+      printLine(date.acquired.date().toString(Qt::ISODate).toStdString() + "  no reading: " + date.reason);
     return int(kOk);
   });
 }
@@ -133,8 +148,11 @@ int commandCube(const QStringList& arguments) {
     const auto granules = tileGranules(ProjectStore::open(project)->scenes(), tile);
     const std::string path = cubePathFor(project, granules.front().tile);
     buildTileCube(granules, path, {}, &feedback);
-    if (!cli.jsonEvents())
+    if (!cli.jsonEvents()) {
       printLine("stacked " + std::to_string(granules.size()) + " granule(s) of T" + granules.front().tile + " into " + path);
+      for (const LeftOutDate& date : leftOutDates(ProjectStore::open(project)->scenes(), tile))
+        printLine("left out " + date.sceneId + ": " + date.reason);
+    }
     return int(kOk);
   });
 }

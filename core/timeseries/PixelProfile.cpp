@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <map>
 
 #include "core/base/Error.h"
@@ -39,12 +40,42 @@ float Observation::index(SpectralIndex which) const {
   return out;
 }
 
+namespace {
+
+std::string tileId(const std::string& tile) { return !tile.empty() && tile[0] == 'T' ? tile.substr(1) : tile; }
+
+// Why a granule of the tile cannot be read for the six bands; "" when it can.
+std::string unusableBecause(const Scene& scene) {
+  std::string missing;
+  for (BandRole role : kPrithviBands)
+    if (!scene.band(role)) missing += (missing.empty() ? "" : ", ") + std::string(bandRoleName(role));
+  if (!missing.empty()) return "the granule lacks " + missing + " (not imported, or on another grid than its other bands)";
+  for (BandRole role : kPrithviBands) {
+    const SceneBand& band = *scene.band(role);
+    std::error_code error;
+    const auto size = std::filesystem::file_size(band.path, error);
+    if (error) return band.name + " file is missing: " + band.path;
+    if (size == 0) return band.name + " file is empty: " + band.path;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<LeftOutDate> leftOutDates(const std::vector<Scene>& scenes, const std::string& tile) {
+  std::vector<LeftOutDate> dates;
+  for (const Scene& scene : scenes)
+    if (scene.kind == SceneKind::HlsGranule && scene.tile == tileId(tile))
+      if (std::string reason = unusableBecause(scene); !reason.empty()) dates.push_back({scene.id, scene.acquired, reason});
+  std::stable_sort(dates.begin(), dates.end(), [](const auto& a, const auto& b) { return a.acquired < b.acquired; });
+  return dates;
+}
+
 std::vector<Scene> tileGranules(const std::vector<Scene>& scenes, const std::string& tile) {
-  std::string id = tile;
-  if (!id.empty() && id[0] == 'T') id.erase(0, 1);
+  const std::string id = tileId(tile);
   std::vector<Scene> granules;
   for (const Scene& scene : scenes)
-    if (scene.kind == SceneKind::HlsGranule && scene.tile == id && scene.hasPrithviBands()) granules.push_back(scene);
+    if (scene.kind == SceneKind::HlsGranule && scene.tile == id && unusableBecause(scene).empty()) granules.push_back(scene);
   if (granules.empty()) throwBadInput("the project has no HLS granule of tile " + tile + " with all six Prithvi bands");
   std::stable_sort(granules.begin(), granules.end(),
                    [](const Scene& a, const Scene& b) { return a.acquired < b.acquired; });

@@ -30,6 +30,14 @@ struct Observation {
   float index(SpectralIndex index) const;
 };
 
+// A date of the tile that no profile or cube can include, with the reason: its granule lacks one
+// of the six bands (never imported, or on another grid), or a band file is gone or empty.
+struct LeftOutDate {
+  std::string sceneId;
+  QDateTime acquired;
+  std::string reason;
+};
+
 struct PixelProfile {
   std::string tile;
   int epsg = 0;
@@ -38,11 +46,14 @@ struct PixelProfile {
   MapPoint point;  // the pixel centre in the tile's CRS
   std::vector<Observation> observations;  // by acquisition time
   bool fromCube = false;
+  std::vector<LeftOutDate> leftOut;  // dates of the tile without a reading, by date
 };
 
 // The granules of one tile in a project's scene list: HLS granules with all Prithvi bands, by
 // date. Throws Error(BadInput) when the tile has none.
 std::vector<Scene> tileGranules(const std::vector<Scene>& scenes, const std::string& tile);
+// The granules of `tile` that tileGranules leaves out, with the reason, by date.
+std::vector<LeftOutDate> leftOutDates(const std::vector<Scene>& scenes, const std::string& tile);
 
 // Continuous pixel coordinates of a point given in `crs` ("EPSG:n" or WKT) in the tile grid;
 // empty when the point cannot be transformed.

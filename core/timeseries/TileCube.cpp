@@ -1,5 +1,8 @@
 #include "core/timeseries/TileCube.h"
 
+#include <filesystem>
+#include <set>
+
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -22,7 +25,23 @@ namespace prithvi {
 using zarr::DatasetPtr;
 
 namespace {
-constexpr int kCubeVersion = 1;
+// 2: records the size and modification time of every source band file ("sources").
+constexpr int kCubeVersion = 2;
+
+// What a cube records of each source file, to notice one rewritten in place after the build.
+std::string sourceStamp(const SceneBand& band) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(band.path, error);
+  if (error) return band.name + " unreadable";
+  const auto modified = std::filesystem::last_write_time(band.path, error).time_since_epoch().count();
+  return band.name + " " + std::to_string(size) + " " + std::to_string(modified);
+}
+
+std::vector<std::string> sourceStamps(const Scene& scene) {
+  std::vector<std::string> stamps;
+  for (const SceneBand& band : scene.bands) stamps.push_back(sourceStamp(band));
+  return stamps;
+}
 constexpr int kBands = 6;
 
 }  // namespace
@@ -65,8 +84,9 @@ void buildTileCube(const std::vector<Scene>& granules, const std::string& path, 
   reflectance->SetNoDataValue(double(fill));
   fmaskArray->SetNoDataValue(double(fmaskFill));
 
-  std::vector<std::string> ids, datesIso, sensors, bandNames;
+  std::vector<std::string> ids, datesIso, sensors, bandNames, sources;
   for (const Scene& scene : granules) {
+    for (const std::string& stamp : sourceStamps(scene)) sources.push_back(scene.id + " " + stamp);
     ids.push_back(scene.id);
     datesIso.push_back(scene.acquired.toUTC().toString(Qt::ISODate).toStdString());
     sensors.push_back(scene.sensor);
@@ -82,6 +102,7 @@ void buildTileCube(const std::vector<Scene>& granules, const std::string& path, 
   zarr::writeString(*root, "sensors", zarr::jsonList(sensors));
   zarr::writeString(*root, "bands", zarr::jsonList(bandNames));
   zarr::writeString(*root, "scale", "0.0001");
+  zarr::writeString(*root, "sources", zarr::jsonList(sources));
 
   std::vector<std::unique_ptr<SceneReader>> readers;
   for (const Scene& scene : granules) readers.push_back(std::make_unique<SceneReader>(scene));
@@ -130,7 +151,7 @@ struct TileCube::Impl {
   std::string tile;
   int epsg = 0;
   GeoTransform geoTransform;
-  std::vector<std::string> granules, dates, sensors;
+  std::vector<std::string> granules, dates, sensors, sources;
   int width = 0, height = 0;
 };
 
@@ -153,6 +174,7 @@ std::unique_ptr<TileCube> TileCube::open(const std::string& path) {
   impl.granules = zarr::parseJsonList(zarr::readString(*root, "granules"));
   impl.dates = zarr::parseJsonList(zarr::readString(*root, "dates"));
   impl.sensors = zarr::parseJsonList(zarr::readString(*root, "sensors"));
+  impl.sources = zarr::parseJsonList(zarr::readString(*root, "sources"));
   std::array<double, 6> coefficients{};
   {
     // Six numbers written by GeoTransform::toString, read without the locale; a cube written
@@ -187,11 +209,17 @@ int TileCube::width() const { return mImpl->width; }
 int TileCube::height() const { return mImpl->height; }
 int TileCube::dates() const { return int(mImpl->granules.size()); }
 
-bool TileCube::covers(const std::vector<Scene>& granules) const {
-  if (granules.size() != mImpl->granules.size()) return false;
+std::string TileCube::staleReason(const std::vector<Scene>& granules) const {
+  if (granules.size() != mImpl->granules.size())
+    return "it holds " + std::to_string(mImpl->granules.size()) + " dates, the tile now has " + std::to_string(granules.size());
   for (size_t i = 0; i < granules.size(); ++i)
-    if (granules[i].id != mImpl->granules[i]) return false;
-  return true;
+    if (granules[i].id != mImpl->granules[i]) return "it holds " + mImpl->granules[i] + " where the tile now has " + granules[i].id;
+  std::set<std::string> recorded(mImpl->sources.begin(), mImpl->sources.end());
+  for (const Scene& scene : granules)
+    for (const SceneBand& band : scene.bands)
+      if (!recorded.count(scene.id + " " + sourceStamp(band)))
+        return band.name + " of " + scene.id + " (" + band.path + ") changed since the cube was built";
+  return {};
 }
 
 PixelProfile TileCube::profile(int pixelX, int pixelY) const {
@@ -253,8 +281,11 @@ PixelProfile readProfile(const std::vector<Scene>& granules, int pixelX, int pix
   if (!cubePath.empty() && QFileInfo::exists(QString::fromStdString(cubePath))) {
     try {
       const auto cube = TileCube::open(cubePath);
-      if (cube->covers(granules)) return cube->profile(pixelX, pixelY);
-      if (feedback) feedback->log("info", "the cube " + cubePath + " is out of date; reading the granule files");
+      const std::string stale = cube->staleReason(granules);
+      if (stale.empty()) return cube->profile(pixelX, pixelY);
+      if (feedback)
+        feedback->log("warning", "the cube " + cubePath + " is out of date (" + stale +
+                                     "); reading the granule files (rebuild it with 'prithvi cube build')");
     } catch (const Error& error) {
       if (feedback) feedback->log("warning", std::string(error.what()) + "; reading the granule files");
     }

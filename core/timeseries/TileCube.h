@@ -46,8 +46,11 @@ class TileCube {
   int width() const;
   int height() const;
   int dates() const;
-  // True when the cube holds exactly these granules (same ids, same order).
-  bool covers(const std::vector<Scene>& granules) const;
+  // Why the cube does not hold exactly these granules as their files are now: "" when it does
+  // (same ids, same order, and every source band file has the size and modification time it
+  // had when the cube was built); otherwise, e.g., "B04 of HLS.… changed since the cube was built".
+  std::string staleReason(const std::vector<Scene>& granules) const;
+  bool covers(const std::vector<Scene>& granules) const { return staleReason(granules).empty(); }
   // One pixel through time; observations carry the granule ids, dates and sensors.
   PixelProfile profile(int pixelX, int pixelY) const;
   // A window on every date: raw is [date][band][row][col], fmask [date][row][col].

@@ -65,11 +65,14 @@ WindowStack readWindowStack(const std::vector<Scene>& granules, Window window, c
   if (!cubePath.empty() && QFileInfo::exists(QString::fromStdString(cubePath))) {
     try {
       const auto cube = TileCube::open(cubePath);
-      if (cube->covers(granules)) {
+      const std::string stale = cube->staleReason(granules);
+      if (stale.empty()) {
         cube->readWindow(window, stack.raw.data(), stack.fmask.data());
         stack.fromCube = true;
         return stack;
       }
+      if (feedback)
+        feedback->log("warning", "the cube " + cubePath + " is out of date (" + stale + "); reading the granule files");
     } catch (const Error& error) {
       if (feedback) feedback->log("warning", std::string(error.what()) + "; reading the granule files");
     }

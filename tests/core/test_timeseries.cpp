@@ -1,6 +1,8 @@
 // Pixel profiles from granule files and from the Zarr cube: equal to direct GDAL reads, equal
 // to each other, readable by python3-zarr, and safe to cancel.
 #include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -103,6 +105,43 @@ class TestTimeSeries : public QObject {
     QVERIFY(!cube->covers(fewer));
     QVERIFY(!readProfile(fewer, 5, 5, mCube).fromCube);
     QVERIFY(readProfile(mGranules, 5, 5, mCube).fromCube);
+  }
+
+  // Issue 18 item 5: a band rewritten in place after the cube was built was read from the stale
+  // cube. The cube records each source's size and modification time; a changed one is named and
+  // the files are read instead.
+  void aBandRewrittenAfterTheBuildBypassesTheCube() {
+    const QString folder = mDir.filePath(QStringLiteral("rewritten"));
+    QVERIFY(QDir().mkpath(folder));
+    for (const Scene& granule : std::vector<Scene>(mGranules.begin(), mGranules.begin() + 3))
+      for (const SceneBand& band : granule.bands)
+        QVERIFY(QFile::copy(QString::fromStdString(band.path), folder + "/" + QFileInfo(QString::fromStdString(band.path)).fileName()));
+    const std::vector<Scene> granules = tileGranules(scanForScenes({folder.toStdString()}).scenes, "T13REN");
+    const std::string cubePath = (folder + "/cube.zarr").toStdString();
+    buildTileCube(granules, cubePath, {});
+    QVERIFY(readProfile(granules, 10, 10, cubePath).fromCube);
+
+    const SceneBand& red = *std::find_if(granules[1].bands.begin(), granules[1].bands.end(),
+                                         [](const SceneBand& band) { return band.role == BandRole::Red; });
+    QTest::qWait(20);  // a later modification time even on coarse clocks
+    GDALDatasetH file = GDALOpen(red.path.c_str(), GA_Update);
+    QVERIFY(file);
+    int16_t value = 1234;
+    QCOMPARE(GDALRasterIO(GDALGetRasterBand(file, 1), GF_Write, 10, 10, 1, 1, &value, 1, 1, GDT_Int16, 0, 0), CE_None);
+    GDALClose(file);
+
+    const std::string why = TileCube::open(cubePath)->staleReason(granules);
+    QVERIFY2(why.find(red.name + " of " + granules[1].id) != std::string::npos && why.find("changed") != std::string::npos,
+             why.c_str());
+    Feedback feedback;
+    std::string warning;
+    feedback.setLogCallback([&](const std::string& level, const std::string& text) {
+      if (level == "warning") warning = text;
+    });
+    const PixelProfile profile = readProfile(granules, 10, 10, cubePath, &feedback);
+    QVERIFY(!profile.fromCube);
+    QCOMPARE(int(profile.observations[1].raw[2]), 1234);  // Red as the file now holds it
+    QVERIFY2(warning.find("out of date") != std::string::npos, warning.c_str());
   }
 
   void windowStackFromCubeEqualsFiles() {

@@ -15,6 +15,7 @@
 #include <gdal.h>
 
 #include "core/project/DemoProject.h"
+#include "core/project/ProjectStore.h"
 #include "core/render/Render.h"
 #include "core/scene/SceneReader.h"
 #include "core/timeseries/TileCube.h"
@@ -228,6 +229,28 @@ class TestTimeSeriesDock : public QObject {
       QVERIFY2(seen > 40, qPrintable(QStringLiteral("%1 colours with the dock %2").arg(seen).arg(floating ? "floating" : "docked")));
     }
     test::keepScreenshot(mWindow.get(), "timeseries-cube-redocked.png");
+  }
+
+  // Issue 18 item 8: a date whose granule lacks a band once vanished from the chart. It stays on
+  // the date axis as a red cross with the reason.
+  void aDateWithoutABandIsShownWithItsReason() {
+    std::vector<Scene> scenes = ProjectStore::open(mProject)->scenes();
+    auto granule = std::find_if(scenes.begin(), scenes.end(), [](const Scene& scene) {
+      return scene.kind == SceneKind::HlsGranule && scene.band(BandRole::Red);
+    });
+    QVERIFY(granule != scenes.end());
+    std::erase_if(granule->bands, [](const SceneBand& band) { return band.role == BandRole::Red; });
+    dock()->setProject(mProject, scenes);
+    QVERIFY(clickPixel(120, 80));
+    TimeSeriesChart* chart = dock()->chart();
+    QCOMPARE(chart->observationCount(), 11);
+    QCOMPARE(chart->leftOutCount(), 1);
+    QVERIFY2(chart->leftOutText(0).contains("no reading (the granule lacks Red"), qPrintable(chart->leftOutText(0)));
+    const QPointF cross = *chart->leftOutPosition(0);
+    QVERIFY(chart->rect().contains(cross.toPoint()));
+    dock()->setProject(mProject, ProjectStore::open(mProject)->scenes());
+    QVERIFY(clickPixel(120, 80));
+    QCOMPARE(chart->leftOutCount(), 0);
   }
 
   void cleanupTestCase() { mWindow.reset(); }
