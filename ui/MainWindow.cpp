@@ -534,7 +534,12 @@ bool MainWindow::openProject(const QString& path) {
   mModels->setProject(nullptr);
   mStore = std::move(store);
   mProjectPath = QFileInfo(path).absoluteFilePath();
-  setWindowTitle(tr("%1 — Prithvi Studio").arg(QFileInfo(path).fileName()));
+  setWindowTitle(tr("%1%2 — Prithvi Studio")
+                     .arg(QFileInfo(path).fileName(), mStore->isReadOnly() ? tr(" [read-only]") : QString()));
+  if (mStore->isReadOnly())
+    statusBar()->showMessage(tr("%1 is open read-only (read-only media or no write permission): labels, imports "
+                                "and results cannot be saved into it; copy it to a folder you may write to")
+                                 .arg(QFileInfo(path).fileName()));
   rememberRecent(mProjectPath);
   mLayers.clear();
   mVectors->clear();

@@ -27,7 +27,7 @@ void MainWindow::scheduleWorkspaceSave() {
 
 void MainWindow::saveWorkspace() {
   mWorkspaceTimer.stop();
-  if (!mStore || !mProjectLoaded || mRestoringWorkspace) return;
+  if (!mStore || !mProjectLoaded || mRestoringWorkspace || mStore->isReadOnly()) return;
   std::vector<std::string> sceneIds;
   sceneIds.reserve(mScenes.size());
   for (const Scene& scene : mScenes) sceneIds.push_back(scene.id);

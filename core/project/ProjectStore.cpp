@@ -1,6 +1,8 @@
 #include "core/project/ProjectStore.h"
 
 #include <sqlite3.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <array>
 #include <charconv>
@@ -11,6 +13,7 @@
 #include <set>
 
 #include <QFileInfo>
+#include <QUrl>
 
 #ifdef __linux__
 #include <sys/vfs.h>
@@ -528,6 +531,7 @@ void refreshFootprintContents(Connection& db) {
 struct ProjectStore::Impl {
   std::unique_ptr<Connection> db;
   int schemaVersion = 0;
+  bool readOnly = false;
   std::vector<std::string> warnings;
 };
 
@@ -561,9 +565,35 @@ std::unique_ptr<ProjectStore> ProjectStore::create(const std::string& path) {
   return open(path);
 }
 
+namespace {
+
+// A project we may not write to: on read-only media, or the file, its folder (where SQLite puts
+// -wal and -shm) or a stale -shm left by another user is not writable.
+bool writableProject(const std::string& path) {
+  const std::string folder = QFileInfo(QString::fromStdString(path)).absolutePath().toStdString();
+  if (::access(path.c_str(), W_OK) != 0 || ::access(folder.c_str(), W_OK) != 0) return false;
+  const std::string shm = path + "-shm";
+  return ::access(shm.c_str(), F_OK) != 0 || ::access(shm.c_str(), W_OK) == 0;
+}
+
+// Read-only media cannot hold the -shm index a WAL reader needs; nobody can change the file
+// there either, so it is read as immutable (no locks, no -shm).
+std::unique_ptr<Connection> openForReading(const std::string& path, int busyTimeoutMs) {
+  struct statvfs media {};
+  const std::string folder = QFileInfo(QString::fromStdString(path)).absolutePath().toStdString();
+  if (::statvfs(folder.c_str(), &media) == 0 && (media.f_flag & ST_RDONLY)) {
+    const QByteArray uri = QUrl::fromLocalFile(QString::fromStdString(path)).toEncoded() + "?immutable=1";
+    return openConnection(path, SQLITE_OPEN_READONLY, busyTimeoutMs, uri.toStdString());
+  }
+  return openConnection(path, SQLITE_OPEN_READONLY, busyTimeoutMs);
+}
+
+}  // namespace
+
 std::unique_ptr<ProjectStore> ProjectStore::open(const std::string& path, int busyTimeoutMs) {
   requireNonEmptyFile(path);
   auto impl = std::make_unique<Impl>();
+  if (!writableProject(path)) return openReadOnly(path, std::move(impl), busyTimeoutMs);
   impl->db = openConnection(path, SQLITE_OPEN_READWRITE, busyTimeoutMs);
   Connection& db = *impl->db;
   requireSqliteDatabase(db);
@@ -593,6 +623,30 @@ std::unique_ptr<ProjectStore> ProjectStore::open(const std::string& path, int bu
   impl->warnings = filesystemWarnings(path);
   return std::unique_ptr<ProjectStore>(new ProjectStore(std::move(impl)));
 }
+
+std::unique_ptr<ProjectStore> ProjectStore::openReadOnly(const std::string& path, std::unique_ptr<Impl> impl,
+                                                        int busyTimeoutMs) {
+  impl->db = openForReading(path, busyTimeoutMs);
+  impl->readOnly = true;
+  Connection& db = *impl->db;
+  requireSqliteDatabase(db);
+  {
+    Transaction read(db, Transaction::Kind::Read);
+    impl->schemaVersion = readSchemaVersion(db);
+    read.commit();
+  }
+  if (impl->schemaVersion != latestVersion())
+    throwBadInput(path + " is read-only here and " +
+                  (impl->schemaVersion > latestVersion() ? std::string("was written by a newer Prithvi Studio")
+                                                         : std::string("needs an upgrade this program cannot write")) +
+                  ": copy it to a folder you may write to and open the copy");
+  impl->warnings = filesystemWarnings(path);
+  impl->warnings.push_back("the project is open read-only (read-only media or no write permission): nothing can be "
+                           "saved into it");
+  return std::unique_ptr<ProjectStore>(new ProjectStore(std::move(impl)));
+}
+
+bool ProjectStore::isReadOnly() const { return mImpl->readOnly; }
 
 bool ProjectStore::hasScene(const std::string& id) {
   Statement query(*mImpl->db, "SELECT 1 FROM scenes WHERE id = ?1");

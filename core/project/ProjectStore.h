@@ -68,7 +68,10 @@ class ProjectStore {
   static std::unique_ptr<ProjectStore> create(const std::string& path);
   // Opens a project, running pending schema migrations in one transaction. Error(BadInput) for
   // a missing file, a file that is not a project, or one written by a newer program.
+  // A project on read-only media or without write permission opens read-only: reading works,
+  // every change fails with Error(Io) saying so (isReadOnly()).
   static std::unique_ptr<ProjectStore> open(const std::string& path, int busyTimeoutMs = 5000);
+  bool isReadOnly() const;
 
   ~ProjectStore();
   ProjectStore(const ProjectStore&) = delete;
@@ -104,6 +107,7 @@ class ProjectStore {
 
  private:
   struct Impl;
+  static std::unique_ptr<ProjectStore> openReadOnly(const std::string& path, std::unique_ptr<Impl> impl, int busyTimeoutMs);
   explicit ProjectStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> mImpl;
 };

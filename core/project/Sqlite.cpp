@@ -2,9 +2,9 @@
 
 namespace prithvi::sqlite {
 
-std::unique_ptr<Connection> openConnection(const std::string& path, int flags, int busyTimeoutMs) {
+std::unique_ptr<Connection> openConnection(const std::string& path, int flags, int busyTimeoutMs, const std::string& uri) {
   sqlite3* handle = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
+  int rc = sqlite3_open_v2((uri.empty() ? path : uri).c_str(), &handle, flags | (uri.empty() ? 0 : SQLITE_OPEN_URI), nullptr);
   auto connection = std::make_unique<Connection>(handle, path);  // closes the handle even on failure
   if (rc != SQLITE_OK) connection->fail(rc);
   sqlite3_extended_result_codes(handle, 1);

@@ -49,6 +49,10 @@ class Connection {
       case SQLITE_FULL:
         throwIo("cannot write project " + mPath + ": the disk is full; free some space and try again");
       case SQLITE_READONLY:
+        if (sqlite3_db_readonly(mHandle, "main") == 1)
+          throwIo("project " + mPath + " is open read-only (it is on read-only media or you may not write to it): "
+                  "copy it to a folder you may write to, and open the copy, to change it");
+        [[fallthrough]];
       case SQLITE_PERM:
       case SQLITE_CANTOPEN:
         throwIo("cannot open project " + mPath + " for writing (" + detail +
@@ -188,7 +192,10 @@ class Transaction {
 };
 
 // Opens `path` with extended result codes, the busy timeout and foreign keys on.
-std::unique_ptr<Connection> openConnection(const std::string& path, int flags, int busyTimeoutMs);
+// `uri` (a file: URI with parameters such as immutable=1), when given, is what SQLite opens;
+// `path` is what messages name.
+std::unique_ptr<Connection> openConnection(const std::string& path, int flags, int busyTimeoutMs,
+                                           const std::string& uri = {});
 
 // Times are stored as GeoPackage DATETIMEs: ISO 8601 UTC with milliseconds.
 std::optional<std::string> isoUtc(const QDateTime& time);

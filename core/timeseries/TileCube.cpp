@@ -4,6 +4,7 @@
 #include <set>
 
 #include <QDir>
+#include <QLockFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -62,7 +63,26 @@ void buildTileCube(const std::vector<Scene>& granules, const std::string& path, 
   const int chunk = options.spatialChunk;
   const int rows = std::max(chunk, options.rowsPerPass / chunk * chunk);
 
+  // One build of a cube at a time: a second `cube build` of the tile waits for the first rather
+  // than both writing one .partial store and failing. QLockFile takes over a dead process's lock.
+  QDir().mkpath(QFileInfo(QString::fromStdString(path)).absolutePath());
+  QLockFile lock(QString::fromStdString(path + ".lock"));
+  lock.setStaleLockTime(0);
+  if (!lock.tryLock(0)) {
+    if (lock.error() != QLockFile::LockFailedError)
+      throwWriteFailure(path + ".lock", 0, "cannot create the lock file of the cube (is the folder writable?)");
+    if (feedback) feedback->log("info", "another build of " + path + " is running; waiting for it to finish");
+    while (!lock.tryLock(200)) throwIfCanceled(feedback);
+  }
+  // A .partial store left by a killed build is replaced (zarr::create); one of a failed build is removed.
   const std::string partial = path + ".partial";
+  struct RemoveOnFailure {
+    std::string path;
+    bool done = false;
+    ~RemoveOnFailure() {
+      if (!done) zarr::removeTree(path);
+    }
+  } cleanup{partial};
   DatasetPtr dataset = zarr::create(partial);
   GdalErrorCapture errors;
   auto root = dataset->GetRootGroup();
@@ -141,6 +161,7 @@ void buildTileCube(const std::vector<Scene>& granules, const std::string& path, 
   dataset.reset();  // flushes
   if (!errors.errors().empty()) throwIo("writing the cube failed: " + errors.message());
   zarr::publish(partial, path);
+  cleanup.done = true;
   reportProgress(feedback, passes, passes, "cube written");
 }
 

@@ -1,6 +1,7 @@
 // ProjectStore: the GeoPackage a project is, its catalog round trip, refusals with clear
 // messages, and safety under concurrent writers.
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <functional>
@@ -275,6 +276,30 @@ class TestProject : public QObject {
     QVERIFY(raster);
     verifySameScene(*raster, added[2]);
     QVERIFY(!store->scene("missing.tif"));
+  }
+
+  // Recovery: a project on read-only media opens read-only; reading works, a change says why
+  // it cannot be saved, and the program never needs to write -wal or -shm files there.
+  void aProjectOnReadOnlyMediaOpensReadOnly() {
+    test::SmallDisk disk(mFolder.filePath(QStringLiteral("media")), 4096);
+    if (!disk.why.isEmpty()) QSKIP(qPrintable(disk.why));
+    const std::string path = (disk.folder + QStringLiteral("/survey.gpkg")).toStdString();
+    std::vector<Scene> added;
+    {
+      auto store = ProjectStore::create(path);
+      added = {hlsGranule("13REN", utc(2021, 5, 30), 12.5)};
+      store->addScenes(added);
+    }
+    QVERIFY(disk.makeReadOnly());
+    auto store = ProjectStore::open(path);
+    QVERIFY(store->isReadOnly());
+    QCOMPARE(store->path(), path);
+    QCOMPARE(store->scenes().size(), size_t(1));
+    QVERIFY(std::any_of(store->warnings().begin(), store->warnings().end(),
+                        [](const std::string& warning) { return warning.find("read-only") != std::string::npos; }));
+    test::expectError(ErrorKind::Io, [&] { store->addScenes({hlsGranule("13REN", utc(2021, 6, 9), 1.0)}); },
+                      "is open read-only");
+    QCOMPARE(QDir(disk.folder).entryList(QDir::Files), QStringList{QStringLiteral("survey.gpkg")});
   }
 
   void millisecondsAndTimeZonesRoundTrip() {

@@ -9,7 +9,9 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+#include <atomic>
 #include <cmath>
+#include <thread>
 
 #include <gdal.h>
 
@@ -198,6 +200,7 @@ class TestTimeSeries : public QObject {
     options.rowsPerPass = 32;
     QVERIFY_THROWS_EXCEPTION(Error, buildTileCube(mGranules, path, options, &feedback));
     QVERIFY(!QDir(QString::fromStdString(path)).exists());
+    QVERIFY(!QDir(QString::fromStdString(path + ".partial")).exists());  // a failed build leaves nothing
     QVERIFY_THROWS_EXCEPTION(Error, TileCube::open(mDir.filePath(QStringLiteral("hls")).toStdString()));
   }
 
@@ -218,6 +221,31 @@ class TestTimeSeries : public QObject {
     RasterGrid half = mGranules[0].grid();
     half.width /= 2;
     QCOMPARE(gridDifference(mGranules[0].grid(), half), std::string("size 80x80 vs 40x80 pixels"));
+  }
+
+  // Recovery: a .partial store left by a killed build does not block the next one, and two builds
+  // of one cube at once both succeed (the second waits) instead of both failing on one store.
+  void leftoversAndConcurrentBuilds() {
+    const std::string path = mDir.filePath(QStringLiteral("cubes/concurrent.zarr")).toStdString();
+    QVERIFY(QDir().mkpath(QString::fromStdString(path + ".partial/reflectance")));
+    QFile junk(QString::fromStdString(path + ".partial/reflectance/0.0.0.0"));
+    QVERIFY(junk.open(QIODevice::WriteOnly) && junk.write("killed mid-write") > 0);
+    junk.close();
+    std::atomic<int> failures{0};
+    std::string firstError;
+    auto build = [&] {
+      try {
+        buildTileCube(mGranules, path, {});
+      } catch (const Error& error) {
+        if (failures++ == 0) firstError = error.what();
+      }
+    };
+    std::thread first(build), second(build);
+    first.join();
+    second.join();
+    QVERIFY2(failures == 0, firstError.c_str());
+    QVERIFY(TileCube::open(path)->covers(mGranules));
+    QVERIFY(!QDir(QString::fromStdString(path + ".partial")).exists());
   }
 
   void areaSummaryAveragesValidPixels() {

@@ -205,6 +205,10 @@ SmallDisk::~SmallDisk() {
   if (why.isEmpty()) QProcess::execute(QStringLiteral("umount"), {folder});
 }
 
+bool SmallDisk::makeReadOnly() const {
+  return why.isEmpty() && QProcess::execute(QStringLiteral("mount"), {QStringLiteral("-o"), QStringLiteral("remount,ro"), folder}) == 0;
+}
+
 void SmallDisk::fill(qint64 leaveBytes) const {
   QFile filler(folder + QStringLiteral("/filler"));
   if (!filler.open(QIODevice::WriteOnly | QIODevice::Append)) qFatal("cannot fill %s", qPrintable(folder));

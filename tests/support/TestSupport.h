@@ -82,6 +82,8 @@ struct SmallDisk {
   SmallDisk& operator=(const SmallDisk&) = delete;
   // Fills the disk with one file, leaving about `leaveBytes` free.
   void fill(qint64 leaveBytes = 0) const;
+  // Remounts it read-only (read-only media); false when that fails.
+  bool makeReadOnly() const;
 };
 
 // A TIFF whose header declares width x height pixels but holds almost no data.
