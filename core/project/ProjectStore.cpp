@@ -469,6 +469,31 @@ struct FileRecord {
   std::optional<std::string> mtime;
 };
 
+// The band files that differ from what the project recorded at import: gone, or rewritten in
+// place (another size or modification time). Reported on every open, not refused: the file is
+// read as it is now, but cloud cover and statistics taken at import may be stale.
+std::vector<std::string> changedFileWarnings(Connection& db) {
+  std::vector<std::string> changed;
+  Statement files(db, "SELECT path, scene_id, size, mtime FROM files ORDER BY path");
+  while (files.step()) {
+    const std::string path = files.text(0);
+    const QFileInfo info(QString::fromStdString(path));
+    if (!info.exists()) {
+      changed.push_back(path + " (of " + files.text(1) + ") is gone");
+    } else if ((!files.isNull(2) && info.size() != files.integer(2)) ||
+               (!files.isNull(3) && isoUtc(info.lastModified()) != files.text(3))) {
+      changed.push_back(path + " (of " + files.text(1) + ") changed since it was imported");
+    }
+  }
+  constexpr size_t kShown = 5;
+  if (changed.size() > kShown) {
+    const size_t more = changed.size() - kShown;
+    changed.resize(kShown);
+    changed.push_back("and " + std::to_string(more) + " more changed or missing band files");
+  }
+  return changed;
+}
+
 struct PreparedScene {
   const Scene* scene;
   std::optional<std::vector<uint8_t>> footprint;
@@ -621,6 +646,7 @@ std::unique_ptr<ProjectStore> ProjectStore::open(const std::string& path, int bu
 
   if (impl->schemaVersion < latestVersion()) impl->schemaVersion = migrate(db);
   impl->warnings = filesystemWarnings(path);
+  for (std::string& file : changedFileWarnings(*impl->db)) impl->warnings.push_back(std::move(file));
   return std::unique_ptr<ProjectStore>(new ProjectStore(std::move(impl)));
 }
 
@@ -641,6 +667,7 @@ std::unique_ptr<ProjectStore> ProjectStore::openReadOnly(const std::string& path
                                                          : std::string("needs an upgrade this program cannot write")) +
                   ": copy it to a folder you may write to and open the copy");
   impl->warnings = filesystemWarnings(path);
+  for (std::string& file : changedFileWarnings(*impl->db)) impl->warnings.push_back(std::move(file));
   impl->warnings.push_back("the project is open read-only (read-only media or no write permission): nothing can be "
                            "saved into it");
   return std::unique_ptr<ProjectStore>(new ProjectStore(std::move(impl)));

@@ -539,6 +539,14 @@ class TestProject : public QObject {
     QCOMPARE(db.value("SELECT size FROM files").toLongLong(), QFileInfo(raster).size());
     QCOMPARE(QDateTime::fromString(db.value("SELECT mtime FROM files"), Qt::ISODateWithMs),
              QFileInfo(raster).lastModified().toUTC());
+    QVERIFY(ProjectStore::open(stdPathOf(QStringLiteral("files.gpkg")))->warnings().empty());
+
+    // Issue 18 item 5: a band file rewritten in place after import is reported on open.
+    QTest::qWait(20);
+    test::writeInt16Tiff(raster.toStdString(), 8, 8, 6, [](int band, int x, int y) { return band * x + y; });
+    const std::vector<std::string> warnings = ProjectStore::open(stdPathOf(QStringLiteral("files.gpkg")))->warnings();
+    QCOMPARE(warnings.size(), size_t(1));
+    QVERIFY2(warnings.front() == raster.toStdString() + " (of real.tif) changed since it was imported", warnings.front().c_str());
   }
 
   void removeSceneCascades() {

@@ -63,6 +63,11 @@ struct Stage {
 
 }  // namespace
 
+namespace {
+// Text inside the SVG: a title or series name with markup stays text.
+std::string xmlText(const std::string& text) { return QString::fromStdString(text).toHtmlEscaped().toStdString(); }
+}  // namespace
+
 std::string svgLineChart(const std::string& title, const std::string& xLabel, const std::string& yLabel,
                          const std::vector<std::pair<std::string, std::vector<std::pair<double, double>>>>& series) {
   const double width = 640, height = 400, left = 70, right = 170, top = 40, bottom = 50;
@@ -81,7 +86,7 @@ std::string svgLineChart(const std::string& title, const std::string& xLabel, co
   static const char* colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
   std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + number(width, 0) + "\" height=\"" + number(height, 0) +
                     "\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  svg += "<text x=\"" + number(width / 2, 0) + "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" + title + "</text>\n";
+  svg += "<text x=\"" + number(width / 2, 0) + "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" + xmlText(title) + "</text>\n";
   svg += "<line x1=\"" + number(left, 0) + "\" y1=\"" + number(height - bottom, 0) + "\" x2=\"" + number(width - right, 0) + "\" y2=\"" +
          number(height - bottom, 0) + "\" stroke=\"black\"/>\n";
   svg += "<line x1=\"" + number(left, 0) + "\" y1=\"" + number(top, 0) + "\" x2=\"" + number(left, 0) + "\" y2=\"" +
@@ -104,9 +109,9 @@ std::string svgLineChart(const std::string& title, const std::string& xLabel, co
     svg += "<line x1=\"" + number(left, 0) + "\" y1=\"" + number(py(y), 1) + "\" x2=\"" + number(width - right, 0) + "\" y2=\"" +
            number(py(y), 1) + "\" stroke=\"#e0e0e0\"/>\n";
   }
-  svg += "<text x=\"" + number((left + width - right) / 2, 0) + "\" y=\"" + number(height - 12, 0) + "\" text-anchor=\"middle\">" + xLabel +
+  svg += "<text x=\"" + number((left + width - right) / 2, 0) + "\" y=\"" + number(height - 12, 0) + "\" text-anchor=\"middle\">" + xmlText(xLabel) +
          "</text>\n";
-  svg += "<text transform=\"translate(18," + number((top + height - bottom) / 2, 0) + ") rotate(-90)\" text-anchor=\"middle\">" + yLabel +
+  svg += "<text transform=\"translate(18," + number((top + height - bottom) / 2, 0) + ") rotate(-90)\" text-anchor=\"middle\">" + xmlText(yLabel) +
          "</text>\n";
   for (size_t s = 0; s < series.size(); ++s) {
     const char* colour = colours[s % 6];
@@ -120,7 +125,7 @@ std::string svgLineChart(const std::string& title, const std::string& xLabel, co
     const double legendY = top + 10 + 20 * double(s);
     svg += "<line x1=\"" + number(width - right + 15, 0) + "\" y1=\"" + number(legendY, 0) + "\" x2=\"" + number(width - right + 40, 0) +
            "\" y2=\"" + number(legendY, 0) + "\" stroke=\"" + colour + "\" stroke-width=\"2\"/>\n";
-    svg += "<text x=\"" + number(width - right + 46, 0) + "\" y=\"" + number(legendY + 4, 0) + "\">" + series[s].first + "</text>\n";
+    svg += "<text x=\"" + number(width - right + 46, 0) + "\" y=\"" + number(legendY + 4, 0) + "\">" + xmlText(series[s].first) + "</text>\n";
   }
   return svg + "</svg>\n";
 }
