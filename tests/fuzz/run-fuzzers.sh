@@ -45,10 +45,7 @@ fi
 
 echo "== building the fuzz targets in $fuzz_build"
 start=$(date +%s)
-launcher=()
-command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-if ! cmake -S "$here" -B "$fuzz_build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DPRITHVI_BUILD="$prithvi_build" \
-     "${launcher[@]}" >"$probe/configure.log" 2>&1; then
+if ! cmake -S "$here" -B "$fuzz_build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DPRITHVI_BUILD="$prithvi_build" >"$probe/configure.log" 2>&1; then
   cat "$probe/configure.log" >&2
   echo "fuzz: configuring $fuzz_build failed" >&2
   exit 2

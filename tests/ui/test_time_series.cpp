@@ -248,6 +248,7 @@ class TestTimeSeriesDock : public QObject {
     QVERIFY2(chart->leftOutText(0).contains("no reading (the granule lacks Red"), qPrintable(chart->leftOutText(0)));
     const QPointF cross = *chart->leftOutPosition(0);
     QVERIFY(chart->rect().contains(cross.toPoint()));
+    test::keepScreenshot(mWindow.get(), "time-series-left-out-date.png");
     dock()->setProject(mProject, ProjectStore::open(mProject)->scenes());
     QVERIFY(clickPixel(120, 80));
     QCOMPARE(chart->leftOutCount(), 0);
