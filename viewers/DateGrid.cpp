@@ -1,12 +1,15 @@
 #include "viewers/DateGrid.h"
-#include "core/base/AtomicFile.h"
-#include "core/base/Error.h"
+
+#include <zlib.h>
 
 #include <QBuffer>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QtEndian>
+
+#include "core/base/AtomicFile.h"
+#include "core/base/Error.h"
 
 namespace prithvi {
 
@@ -15,20 +18,8 @@ constexpr int kChipSize = 96;
 constexpr int kLabelHeight = 16;
 constexpr int kGap = 6;
 
-uint32_t crc32(const QByteArray& data) {
-  static uint32_t table[256];
-  static bool ready = false;
-  if (!ready) {
-    for (uint32_t n = 0; n < 256; ++n) {
-      uint32_t c = n;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-      table[n] = c;
-    }
-    ready = true;
-  }
-  uint32_t c = 0xffffffffu;
-  for (char byte : data) c = table[(c ^ uint8_t(byte)) & 0xff] ^ (c >> 8);
-  return c ^ 0xffffffffu;
+uint32_t pngCrc(const QByteArray& data) {
+  return uint32_t(::crc32(0, reinterpret_cast<const Bytef*>(data.constData()), uInt(data.size())));
 }
 
 QByteArray be32(uint32_t value) {
@@ -45,7 +36,7 @@ QByteArray be16(uint16_t value) {
 
 QByteArray chunk(const char* type, const QByteArray& data) {
   const QByteArray typed = QByteArray(type, 4) + data;
-  return be32(uint32_t(data.size())) + typed + be32(crc32(typed));
+  return be32(uint32_t(data.size())) + typed + be32(pngCrc(typed));
 }
 
 // The IDAT payloads of a PNG that Qt encoded.

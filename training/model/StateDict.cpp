@@ -14,6 +14,8 @@
 
 #include "training/model/StateDict.h"
 
+#include <zlib.h>
+
 #include "training/model/Json.h"
 
 #include <fcntl.h>
@@ -162,45 +164,6 @@ bool isValidUtf8(const std::string& s) {
     i += len;
   }
   return true;
-}
-
-// CRC-32 (zip), slice-by-8.
-class Crc32 {
- public:
-  Crc32() {
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? (0xEDB88320u ^ (c >> 1)) : (c >> 1);
-      mTable[0][i] = c;
-    }
-    for (uint32_t i = 0; i < 256; ++i) {
-      for (int t = 1; t < 8; ++t) {
-        mTable[t][i] = (mTable[t - 1][i] >> 8) ^ mTable[0][mTable[t - 1][i] & 0xFF];
-      }
-    }
-  }
-  uint32_t update(uint32_t crc, const unsigned char* p, size_t n) const {
-    crc = ~crc;
-    while (n >= 8) {
-      const uint32_t a = le32(p) ^ crc;
-      const uint32_t b = le32(p + 4);
-      crc = mTable[7][a & 0xFF] ^ mTable[6][(a >> 8) & 0xFF] ^ mTable[5][(a >> 16) & 0xFF] ^
-            mTable[4][a >> 24] ^ mTable[3][b & 0xFF] ^ mTable[2][(b >> 8) & 0xFF] ^
-            mTable[1][(b >> 16) & 0xFF] ^ mTable[0][b >> 24];
-      p += 8;
-      n -= 8;
-    }
-    while (n--) crc = mTable[0][(crc ^ *p++) & 0xFF] ^ (crc >> 8);
-    return ~crc;
-  }
-
- private:
-  uint32_t mTable[8][256];
-};
-
-const Crc32& crc32() {
-  static const Crc32 table;
-  return table;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -512,8 +475,7 @@ class ZipArchive {
                             std::to_string(entry.method) + "); torch.save writes uncompressed records only");
     }
     mFile.readAt(entry.dataOffset, buffer, entry.size);
-    const uint32_t crc = crc32().update(0, static_cast<const unsigned char*>(buffer),
-                                        static_cast<size_t>(entry.size));
+    const uint32_t crc = uint32_t(crc32_z(0, static_cast<const Bytef*>(buffer), static_cast<z_size_t>(entry.size)));
     if (crc != entry.crc) bad(mFile.path(), "record " + quoteForMessage(name) + " is corrupt (CRC mismatch)");
   }
 
