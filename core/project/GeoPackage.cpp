@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <memory>
+
+#include <ogr_geometry.h>
 
 #include "core/base/Error.h"
 
@@ -64,7 +67,6 @@ void Envelope::expand(const Envelope& other) {
 
 namespace {
 
-constexpr uint32_t kWkbPolygon = 3;
 constexpr uint8_t kFlagLittleEndian = 0x01;
 constexpr uint8_t kEnvelopeXY = 1;  // [minx, maxx, miny, maxy]
 constexpr uint8_t kFlagEmpty = 0x10;
@@ -181,43 +183,33 @@ std::optional<std::pair<size_t, size_t>> wkbSpan(const uint8_t* blob, size_t siz
 }
 
 std::vector<uint8_t> encodePolygon(const std::vector<LonLat>& ring, int32_t srsId) {
-  std::vector<LonLat> closed = ring;
-  if (!closed.empty() && (closed.front().lon != closed.back().lon ||
-                          closed.front().lat != closed.back().lat))
-    closed.push_back(closed.front());
-  if (closed.size() < 4)
-    throwBadInput("a footprint needs at least three distinct corners, got " +
-                  std::to_string(ring.size()) + " points");
-
-  LittleEndianWriter out;
-  writeHeader(out, srsId, envelopeOfRing(closed));
-  out.byte(1);  // WKB little-endian
-  out.u32(kWkbPolygon);
-  out.u32(1);  // one ring
-  out.u32(uint32_t(closed.size()));
-  for (const LonLat& point : closed) {
-    out.f64(point.lon);
-    out.f64(point.lat);
-  }
-  return out.take();
+  OGRLinearRing outer;
+  for (const LonLat& point : ring) outer.addPoint(point.lon, point.lat);
+  outer.closeRings();
+  if (outer.getNumPoints() < 4)
+    throwBadInput("a footprint needs at least three distinct corners, got " + std::to_string(ring.size()) + " points");
+  OGRPolygon polygon;
+  polygon.addRing(&outer);
+  // The WKB is OGR's; the GeoPackage blob header around it (OGR has no public API for it) is ours.
+  std::vector<uint8_t> wkb(polygon.WkbSize());
+  polygon.exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
+  OGREnvelope bounds;
+  polygon.getEnvelope(&bounds);
+  return wrapWkb(wkb, srsId, {bounds.MinX, bounds.MaxX, bounds.MinY, bounds.MaxY});
 }
 
 std::optional<std::vector<LonLat>> decodePolygon(const uint8_t* blob, size_t size) {
-  std::optional<Header> header = readHeader(blob, size);
-  if (!header || header->empty) return std::nullopt;
-  Reader in(blob + header->wkbOffset, size - header->wkbOffset);
-  bool littleEndian = in.byte() == 1;
-  if (in.u32(littleEndian) != kWkbPolygon) return std::nullopt;
-  uint32_t rings = in.u32(littleEndian);
-  uint32_t points = in.u32(littleEndian);
-  // 16 bytes per point: refuse counts the blob cannot hold before reserving memory.
-  if (!in.ok() || rings < 1 || points > (size - header->wkbOffset) / 16) return std::nullopt;
-  std::vector<LonLat> ring(points);
-  for (LonLat& point : ring) {
-    point.lon = in.f64(littleEndian);
-    point.lat = in.f64(littleEndian);
-  }
-  if (!in.ok()) return std::nullopt;
+  const std::optional<std::pair<size_t, size_t>> span = wkbSpan(blob, size);
+  if (!span) return std::nullopt;
+  OGRGeometry* parsed = nullptr;
+  if (OGRGeometryFactory::createFromWkb(blob + span->first, nullptr, &parsed, span->second) != OGRERR_NONE || !parsed)
+    return std::nullopt;
+  const std::unique_ptr<OGRGeometry> geometry(parsed);
+  if (wkbFlatten(geometry->getGeometryType()) != wkbPolygon) return std::nullopt;
+  const OGRLinearRing* outer = geometry->toPolygon()->getExteriorRing();
+  if (!outer) return std::nullopt;
+  std::vector<LonLat> ring(size_t(outer->getNumPoints()));
+  for (int i = 0; i < outer->getNumPoints(); ++i) ring[size_t(i)] = {outer->getX(i), outer->getY(i)};
   return ring;
 }
 
