@@ -12,6 +12,7 @@
 #include <ogr_spatialref.h>
 
 #include "core/raster/Crs.h"
+#include "core/raster/Measure.h"
 
 namespace prithvi {
 
@@ -362,8 +363,15 @@ void MapCanvas::drawScaleBar(QPainter& painter) {
 }
 
 double MapCanvas::metresPerMapUnit() const {
-  // Degrees shrink with latitude; at screen scales this estimate is as good as a geodesic.
-  return mGeographic ? 111320.0 * std::cos(mCenter.y * M_PI / 180.0) : 1.0;
+  // The geodesic across 100 pixels at the centre: degrees shrink with latitude, feet are not
+  // metres. Cached per view, as painting asks for it every frame.
+  const auto key = std::make_tuple(mMapCrs, mCenter.x, mCenter.y, mResolution);
+  if (key != mGroundScaleKey) {
+    mGroundScaleKey = key;
+    mGroundScale = groundMetresPerMapUnit(mMapCrs, mCenter, 100 * mResolution);
+    if (!(mGroundScale > 0)) mGroundScale = mGeographic ? 111320.0 * std::cos(mCenter.y * M_PI / 180.0) : 1.0;
+  }
+  return mGroundScale;
 }
 
 void MapCanvas::setTool(Tool tool) {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/raster/GeoTransform.h"
@@ -184,6 +185,8 @@ class MapCanvas : public QWidget {
   LayerStack* mLayers;
   std::string mMapCrs;
   bool mGeographic = false;
+  mutable std::tuple<std::string, double, double, double> mGroundScaleKey;  // crs, centre, resolution
+  mutable double mGroundScale = 1.0;  // metres per map unit for that view
   MapPoint mCenter;
   double mResolution = 30.0;
   QThreadPool mPool;

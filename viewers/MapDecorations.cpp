@@ -169,25 +169,6 @@ void fillBox(QPainter& painter, const QRectF& box, const DecorationMetrics& metr
   painter.setBrush(Qt::NoBrush);
 }
 
-// A short east-west (or north-south) step at `lonLat` in metres on the WGS 84 ellipsoid, from
-// its radii of curvature: exact enough for the few map units a scale bar spans.
-double ellipsoidStepMetres(const LonLat& a, const LonLat& b) {
-  constexpr double kSemiMajor = 6378137.0;
-  constexpr double kFlattening = 1 / 298.257223563;
-  constexpr double kE2 = kFlattening * (2 - kFlattening);
-  const double latitude = (a.lat + b.lat) / 2 * kDegrees;
-  const double sine = std::sin(latitude);
-  const double w = std::sqrt(1 - kE2 * sine * sine);
-  const double primeVertical = kSemiMajor / w;
-  const double meridional = kSemiMajor * (1 - kE2) / (w * w * w);
-  double deltaLon = b.lon - a.lon;
-  if (deltaLon > 180) deltaLon -= 360;
-  if (deltaLon < -180) deltaLon += 360;
-  const double east = deltaLon * kDegrees * primeVertical * std::cos(latitude);
-  const double north = (b.lat - a.lat) * kDegrees * meridional;
-  return std::hypot(east, north);
-}
-
 QString lengthLabel(double metres, bool kilometres, bool withUnit) {
   const QString number = QString::number(kilometres ? metres / 1000 : metres, 'g', 6);
   if (!withUnit) return number;
@@ -268,19 +249,6 @@ void drawLayerLegend(QPainter& painter, const QRectF& box, const DecorationMetri
 }
 
 // ---- scale bar --------------------------------------------------------------------------------
-
-double groundMetresPerMapUnit(const std::string& crs, const MapPoint& centre, double span) {
-  if (crs.empty() || !(span > 0)) return 0;
-  try {
-    const LonLatTransform transform(crs);
-    const auto west = transform.toLonLat({centre.x - span / 2, centre.y});
-    const auto east = transform.toLonLat({centre.x + span / 2, centre.y});
-    if (!west || !east) return 0;
-    return ellipsoidStepMetres(*west, *east) / span;
-  } catch (...) {
-    return 0;
-  }
-}
 
 ScaleBarLength scaleBarLength(double metresPerPixel, double maxPixels) {
   ScaleBarLength length;

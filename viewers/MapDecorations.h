@@ -57,12 +57,7 @@ void drawLayerLegend(QPainter& painter, const QRectF& box, const DecorationMetri
 // "R Red · G Green · B Blue", with the preset's name in front when it is one ("True colour: ...").
 QString bandCombinationText(const LayerStyle& style);
 
-// ---- scale bar --------------------------------------------------------------------------------
-
-// Ground metres per map unit along a horizontal line through `centre` (`span` map units long),
-// measured on the ellipsoid: right for projected and geographic CRSs alike (degrees shrink
-// towards the poles). 0 when the CRS is unknown or the point has no longitude/latitude.
-double groundMetresPerMapUnit(const std::string& crs, const MapPoint& centre, double span);
+// ---- scale bar (ground metres per map unit: groundMetresPerMapUnit in core/raster/Measure.h) ----
 
 struct ScaleBarLength {
   double metres = 0;   // a nice round length: 1, 2 or 5 x 10^n

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/base/AtomicFile.h"
+#include "core/raster/Measure.h"
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
 #include "core/raster/Crs.h"

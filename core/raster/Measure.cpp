@@ -27,6 +27,16 @@ GeodesicMeasure measureGeodesic(const std::vector<MapPoint>& points, const std::
   return {perimeter, std::abs(area)};
 }
 
+double groundMetresPerMapUnit(const std::string& crs, const MapPoint& centre, double span) {
+  if (crs.empty() || !(span > 0)) return 0;
+  try {
+    const MapPoint west{centre.x - span / 2, centre.y}, east{centre.x + span / 2, centre.y};
+    return measureGeodesic({west, east}, crs, false).lengthMeters / span;
+  } catch (const Error&) {
+    return 0;
+  }
+}
+
 namespace {
 // Three significant digits without an exponent: 1.23, 12.3, 123, 1234.
 std::string threeDigits(double value) {

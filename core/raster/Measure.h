@@ -19,6 +19,11 @@ struct GeodesicMeasure {
 // that cannot be placed.
 GeodesicMeasure measureGeodesic(const std::vector<MapPoint>& points, const std::string& crs, bool closed);
 
+// Metres on the ground per map unit of `crs` at `centre`, from the geodesic between two points
+// `span` map units apart east-west: right for degrees, metres and US survey feet alike. 0 when
+// the CRS cannot reach longitude and latitude.
+double groundMetresPerMapUnit(const std::string& crs, const MapPoint& centre, double span);
+
 // "1.23 km", "456 m"; "12.3 ha", "4.56 km²" (what the status bar and dialogs show).
 std::string distanceText(double meters);
 std::string areaText(double squareMeters);

@@ -19,6 +19,7 @@
 #include <ogr_srs_api.h>
 #include <unistd.h>
 
+#include "core/raster/Measure.h"
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
 #include "core/raster/Polygonize.h"
@@ -386,6 +387,10 @@ class TestMapExport : public QObject {
     // A degree of longitude at 60 degrees north is about half of one at the equator.
     const double equator = groundMetresPerMapUnit("EPSG:4326", {10, 0}, 0.01);
     const double north = groundMetresPerMapUnit("EPSG:4326", {10, 60}, 0.01);
+    // A projected CRS in US survey feet (NAD83 / Texas Central, EPSG:2277): about 0.3048 m a
+    // unit, not 1 (scale factor of the Lambert projection near 1 there).
+    const double feet = groundMetresPerMapUnit("EPSG:2277", {2950000, 10200000}, 100);
+    QVERIFY2(std::abs(feet - 1200.0 / 3937.0) < 0.0005, qPrintable(QString::number(feet, 'g', 8)));
     QVERIFY(std::abs(equator - 111319.5) < 5);
     QVERIFY(std::abs(north / equator - 0.5) < 0.01);
     // True north: up on the central meridian, turned a little away from it.
