@@ -11,40 +11,6 @@
 
 namespace prithvi {
 
-namespace {
-
-// About `count` round tick values between low and high (1, 2, 5 x 10^n steps).
-std::vector<double> niceTicks(double low, double high, int count) {
-  std::vector<double> ticks;
-  if (!(high > low)) return {low};
-  const double raw = (high - low) / std::max(1, count);
-  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
-  double step = magnitude;
-  for (double factor : {1.0, 2.0, 5.0, 10.0})
-    if (raw <= factor * magnitude) {
-      step = factor * magnitude;
-      break;
-    }
-  for (double tick = std::ceil(low / step) * step; tick <= high + step * 1e-9; tick += step) ticks.push_back(tick);
-  return ticks;
-}
-
-QString tickText(double value) {
-  if (value == 0) return QStringLiteral("0");
-  const double magnitude = std::abs(value);
-  if (magnitude >= 1e5 || magnitude < 1e-3) return QString::number(value, 'e', 1);
-  return QString::number(value, 'g', 4);
-}
-
-}  // namespace
-
-QColor seriesColour(int series) {
-  // Distinct colours that read on white (Okabe-Ito).
-  static const QColor colours[] = {QColor(0, 114, 178), QColor(213, 94, 0), QColor(0, 158, 115), QColor(204, 121, 167),
-                                   QColor(230, 159, 0), QColor(86, 180, 233), QColor(0, 0, 0)};
-  return colours[size_t(series) % std::size(colours)];
-}
-
 MetricChart::MetricChart(QWidget* parent) : QWidget(parent) {
   setMouseTracking(true);
   setBackgroundRole(QPalette::Base);

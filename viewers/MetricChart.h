@@ -11,11 +11,9 @@
 #include <vector>
 
 #include "core/jobs/JobLog.h"
+#include "viewers/ChartAxes.h"
 
 namespace prithvi {
-
-// The colour of the n-th series of a chart (metric lines, bars): one palette for every chart.
-QColor seriesColour(int series);
 
 class MetricChart : public QWidget {
   Q_OBJECT

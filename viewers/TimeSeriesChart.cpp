@@ -7,12 +7,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "viewers/ChartAxes.h"
+
 namespace prithvi {
 
 namespace {
-const QColor kSeriesColors[] = {QColor(0x1f, 0x77, 0xb4), QColor(0x2c, 0xa0, 0x2c), QColor(0xd6, 0x27, 0x28),
-                                QColor(0x94, 0x67, 0xbd), QColor(0xff, 0x7f, 0x0e), QColor(0x8c, 0x56, 0x4b),
-                                QColor(0xe3, 0x77, 0xc2), QColor(0x17, 0xbe, 0xcf)};
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 int prithviIndex(BandRole role) {
@@ -21,22 +20,6 @@ int prithviIndex(BandRole role) {
   return -1;
 }
 
-// Ticks at "nice" steps covering [low, high].
-std::vector<double> niceTicks(double low, double high, int wanted) {
-  const double span = high - low;
-  if (!(span > 0)) return {low};
-  const double raw = span / wanted;
-  const double power = std::pow(10.0, std::floor(std::log10(raw)));
-  double step = power;
-  for (double factor : {1.0, 2.0, 2.5, 5.0, 10.0})
-    if (factor * power >= raw) {
-      step = factor * power;
-      break;
-    }
-  std::vector<double> ticks;
-  for (double tick = std::ceil(low / step) * step; tick <= high + 1e-12; tick += step) ticks.push_back(tick);
-  return ticks;
-}
 }  // namespace
 
 QString SeriesKey::name() const {
@@ -169,7 +152,7 @@ double TimeSeriesChart::yOf(double value) const {
   return plot.bottom() - plot.height() * (value - mMinValue) / (mMaxValue - mMinValue);
 }
 
-QColor TimeSeriesChart::seriesColor(int series) const { return kSeriesColors[series % 8]; }
+QColor TimeSeriesChart::seriesColor(int series) const { return seriesColour(series); }
 
 std::optional<QPointF> TimeSeriesChart::pointPosition(int series, int index) const {
   if (series < 0 || series >= int(mPoints.size()) || index < 0 || index >= int(mPoints[series].size())) return std::nullopt;
@@ -217,7 +200,7 @@ void TimeSeriesChart::paintEvent(QPaintEvent*) {
     painter.setPen(QPen(grid, 0.5, Qt::DotLine));
     painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y));
     painter.setPen(text);
-    painter.drawText(QRectF(0, y - 8, plot.left() - 4, 16), Qt::AlignRight | Qt::AlignVCenter, QString::number(tick, 'g', 3));
+    painter.drawText(QRectF(0, y - 8, plot.left() - 4, 16), Qt::AlignRight | Qt::AlignVCenter, tickText(tick));
   }
   QDate month = QDateTime::fromMSecsSinceEpoch(mMinTime, Qt::UTC).date();
   month = QDate(month.year(), month.month(), 1).addMonths(1);
