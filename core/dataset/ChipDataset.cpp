@@ -720,7 +720,7 @@ void ChipDataset::readCloudMask(int64_t index, uint8_t* out) const {
 std::map<int, int64_t> ChipDataset::classPixels(DataSplit split) const {
   std::map<int, int64_t> result;
   const QJsonObject perClass = mImpl->classPixels.value(dataSplitName(split)).toObject();
-  for (auto it = perClass.begin(); it != perClass.end(); ++it) result[it.key().toInt()] = int64_t(it.value().toDouble());
+  for (auto it = perClass.begin(); it != perClass.end(); ++it) result[it.key().toInt()] = int64_t(it.value().toInteger());
   return result;
 }
 

@@ -56,11 +56,13 @@ QJsonArray labelSetsJson(const std::vector<LabelSetRef>& sets) {
   return array;
 }
 
+// Whole numbers read with QJsonValue::toInteger, which gives 0 for a value no int64 can hold (a
+// damaged project), where a cast of toDouble() would be undefined.
 std::vector<LabelSetRef> labelSetsOf(const QJsonArray& array) {
   std::vector<LabelSetRef> sets;
   for (const QJsonValue& value : array) {
     const QJsonObject object = value.toObject();
-    sets.push_back({int64_t(object.value("id").toDouble()), s(object.value("scene")), int64_t(object.value("revision").toDouble())});
+    sets.push_back({int64_t(object.value("id").toInteger()), s(object.value("scene")), int64_t(object.value("revision").toInteger())});
   }
   return sets;
 }
@@ -87,12 +89,12 @@ ModelLineage lineageFromJson(const std::string& json, int64_t version) {
   lineage.datasetHash = s(object.value("dataset_hash"));
   lineage.labelSetVersion = s(object.value("label_set_version"));
   lineage.labelSets = labelSetsOf(object.value("label_sets").toArray());
-  lineage.validatedLabelSets = int64_t(object.value("validated_label_sets").toDouble());
-  lineage.validatedPixels = int64_t(object.value("validated_pixels").toDouble());
+  lineage.validatedLabelSets = int64_t(object.value("validated_label_sets").toInteger());
+  lineage.validatedPixels = int64_t(object.value("validated_pixels").toInteger());
   lineage.granules = stringsOf(object.value("granules").toArray());
   lineage.configJson = s(object.value("config"));
   lineage.programVersion = s(object.value("program_version"));
-  lineage.parentVersion = int64_t(object.value("parent_version").toDouble());
+  lineage.parentVersion = int64_t(object.value("parent_version").toInteger());
   lineage.parent = s(object.value("parent"));
   lineage.runDir = s(object.value("run_dir"));
   return lineage;

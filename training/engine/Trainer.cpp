@@ -339,7 +339,7 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
     }
     for (const QJsonValue& item : QJsonDocument::fromJson(QByteArray::fromStdString(extra("history"))).array()) {
       const QJsonObject record = item.toObject();
-      result.history.push_back({int64_t(record["step"].toDouble()), record["lr"].toDouble(), record["train_loss"].toDouble(),
+      result.history.push_back({int64_t(record["step"].toInteger()), record["lr"].toDouble(), record["train_loss"].toDouble(),
                                 record["val_loss"].toDouble(), record["metric"].toDouble()});
     }
     events.each([&](JobEventWriter& writer) { writer.log("info", "resumed at step " + std::to_string(state.step)); });
