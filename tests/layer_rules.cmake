@@ -18,6 +18,7 @@ set(gui "[<\"](QtGui|QtWidgets|QtOpenGL|QtCharts)/|[<\"](QWidget|QImage|QPainter
 set(torch "[<\"](torch|ATen|c10)/")
 check_folder(core "${gui}|${torch}" "core uses Qt Core, GDAL, SQLite and OpenCV only")
 check_folder(training "${gui}" "training never includes QtGui, QtWidgets or VTK")
+check_folder(training/model "[<\"]opencv2?/|[<\"]Q[A-Z]" "training/model builds on a bare GPU node: LibTorch, zlib, libzip and nlohmann-json only")
 check_folder(ui "${torch}" "ui reaches training only through jobs")
 check_folder(viewers "${torch}" "viewers reach training only through jobs")
 if(violations)
