@@ -5,6 +5,8 @@
 #include <limits>
 #include <string>
 
+#include <opencv2/imgproc.hpp>
+
 #include "core/base/Error.h"
 
 namespace prithvi {
@@ -183,38 +185,17 @@ std::vector<uint8_t> magicWandRegion(const SpectralWindow& window, int seedX, in
     }
   }
   // Capped to the largest float so that a huge tolerance still leaves an infinite sum out.
-  const float limit = float(std::min(tolerance * tolerance * bands, double(std::numeric_limits<float>::max())));
   // Nodata needs no separate test: a NaN or infinite band makes the sum NaN or infinite, and the
   // comparison with a finite limit fails.
-  auto close = [&](size_t p) { return sum[p] <= limit; };
-
-  // 0 unvisited, 1 in the region, 2 visited and rejected (cleared at the end).
-  std::vector<uint8_t> state(pixels, 0);
-  std::vector<int32_t> stack;
-  stack.reserve(1024);
-  state[seed] = 1;
-  stack.push_back(int32_t(seed));
-  auto visit = [&](size_t q) {
-    if (state[q]) return;
-    if (close(q)) {
-      state[q] = 1;
-      stack.push_back(int32_t(q));
-    } else {
-      state[q] = 2;
-    }
-  };
-  while (!stack.empty()) {
-    const size_t p = size_t(stack.back());
-    stack.pop_back();
-    const int x = int(p % width);
-    const int y = int(p / width);
-    if (x > 0) visit(p - 1);
-    if (x + 1 < width) visit(p + 1);
-    if (y > 0) visit(p - width);
-    if (y + 1 < height) visit(p + width);
-  }
-  for (uint8_t& s : state) s = s == 1;
-  return state;
+  const float limit = float(std::min(tolerance * tolerance * bands, double(std::numeric_limits<float>::max())));
+  // The close pixels, then OpenCV's 4-connected flood fill from the seed marks the region as 2.
+  cv::Mat region(height, width, CV_8U);
+  uint8_t* closePixels = region.ptr<uint8_t>();
+  for (size_t p = 0; p < pixels; ++p) closePixels[p] = sum[p] <= limit;
+  cv::floodFill(region, cv::Point(seedX, seedY), cv::Scalar(2), nullptr, cv::Scalar(0), cv::Scalar(0), 4);
+  std::vector<uint8_t> inside(pixels);
+  for (size_t p = 0; p < pixels; ++p) inside[p] = closePixels[p] == 2;
+  return inside;
 }
 
 std::vector<int32_t> slicSuperpixels(const SpectralWindow& window, int regionSize, double compactness, int iterations) {

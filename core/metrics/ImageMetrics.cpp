@@ -3,46 +3,22 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
-#include <algorithm>
-#include <array>
 #include <cmath>
 #include <limits>
-#include <vector>
+
+#include <opencv2/imgproc.hpp>
 
 namespace prithvi {
 
 namespace {
 
-constexpr int kRadius = 5;  // an 11-pixel window
 constexpr double kC1 = 0.01 * 0.01, kC2 = 0.03 * 0.03;  // (K * data range)^2 with range 1
 
-const std::array<double, 2 * kRadius + 1>& gaussian() {
-  static const auto weights = [] {
-    std::array<double, 2 * kRadius + 1> w{};
-    double sum = 0;
-    for (int i = -kRadius; i <= kRadius; ++i) sum += w[size_t(i + kRadius)] = std::exp(-i * i / (2 * 1.5 * 1.5));
-    for (double& value : w) value /= sum;
-    return w;
-  }();
-  return weights;
-}
-
-// Separable Gaussian blur with edges clamped.
-std::vector<double> blur(const std::vector<double>& image, int width, int height) {
-  const auto& w = gaussian();
-  std::vector<double> rows(image.size()), out(image.size());
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x) {
-      double sum = 0;
-      for (int k = -kRadius; k <= kRadius; ++k) sum += w[size_t(k + kRadius)] * image[size_t(y) * width + std::clamp(x + k, 0, width - 1)];
-      rows[size_t(y) * width + x] = sum;
-    }
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x) {
-      double sum = 0;
-      for (int k = -kRadius; k <= kRadius; ++k) sum += w[size_t(k + kRadius)] * rows[size_t(std::clamp(y + k, 0, height - 1)) * width + x];
-      out[size_t(y) * width + x] = sum;
-    }
+// SSIM's local statistics: an 11-pixel Gaussian window, sigma 1.5 (Wang et al. 2004), edges
+// clamped. OpenCV blurs; the SSIM stays ours because it is averaged over masked pixels only.
+cv::Mat blur(const cv::Mat& image) {
+  cv::Mat out;
+  cv::GaussianBlur(image, out, cv::Size(11, 11), 1.5, 1.5, cv::BORDER_REPLICATE);
   return out;
 }
 
@@ -53,17 +29,21 @@ void ImageMetrics::addPlane(const float* predicted, const float* truth, const ui
   bool any = false;
   for (size_t i = 0; i < count && !any; ++i) any = mask[i] != 0;
   if (!any) return;
-  std::vector<double> x(predicted, predicted + count), y(truth, truth + count), xx(count), yy(count), xy(count);
-  for (size_t i = 0; i < count; ++i) xx[i] = x[i] * x[i], yy[i] = y[i] * y[i], xy[i] = x[i] * y[i];
-  const std::vector<double> mx = blur(x, width, height), my = blur(y, width, height);
-  const std::vector<double> sxx = blur(xx, width, height), syy = blur(yy, width, height), sxy = blur(xy, width, height);
+  cv::Mat x, y;
+  cv::Mat(height, width, CV_32F, const_cast<float*>(predicted)).convertTo(x, CV_64F);
+  cv::Mat(height, width, CV_32F, const_cast<float*>(truth)).convertTo(y, CV_64F);
+  const cv::Mat mx = blur(x), my = blur(y);
+  const cv::Mat sxx = blur(x.mul(x)), syy = blur(y.mul(y)), sxy = blur(x.mul(y));
+  const double *px = x.ptr<double>(), *py = y.ptr<double>(), *pmx = mx.ptr<double>(), *pmy = my.ptr<double>();
+  const double *psxx = sxx.ptr<double>(), *psyy = syy.ptr<double>(), *psxy = sxy.ptr<double>();
   for (size_t i = 0; i < count; ++i) {
     if (!mask[i]) continue;
-    const double difference = x[i] - y[i];
+    const double difference = px[i] - py[i];
     mAbsolute += std::abs(difference);
     mSquared += difference * difference;
-    const double varX = sxx[i] - mx[i] * mx[i], varY = syy[i] - my[i] * my[i], cov = sxy[i] - mx[i] * my[i];
-    mSsim += ((2 * mx[i] * my[i] + kC1) * (2 * cov + kC2)) / ((mx[i] * mx[i] + my[i] * my[i] + kC1) * (varX + varY + kC2));
+    const double mxi = pmx[i], myi = pmy[i];
+    const double varX = psxx[i] - mxi * mxi, varY = psyy[i] - myi * myi, cov = psxy[i] - mxi * myi;
+    mSsim += ((2 * mxi * myi + kC1) * (2 * cov + kC2)) / ((mxi * mxi + myi * myi + kC1) * (varX + varY + kC2));
     ++mPixels;
   }
 }
