@@ -154,6 +154,34 @@ InferenceDialog::InferenceDialog(const InferenceContext& context, QWidget* paren
   mOutputKind->addItem(tr("class probabilities"), QStringLiteral("probabilities"));
   mOutputKind->addItem(tr("cloud-filled image"), QStringLiteral("filled"));
   mMaskClouds = new QCheckBox(tr("No prediction under clouds and cloud shadow (Fmask)"), this);
+  mCleanMinRegion = new QSpinBox(this);
+  mCleanMinRegion->setObjectName(QStringLiteral("cleanMinRegionSpin"));
+  mCleanMinRegion->setRange(0, 1000000);
+  mCleanMinRegion->setSingleStep(10);
+  mCleanMinRegion->setSpecialValueText(tr("off"));
+  mCleanMinRegion->setSuffix(tr(" px"));
+  mCleanMinRegion->setToolTip(tr("Class map: regions of one class smaller than this take the class around them "
+                                 "(removes specks; 11 pixels are one hectare at 30 m)"));
+  mCleanSmooth = new QSpinBox(this);
+  mCleanSmooth->setObjectName(QStringLiteral("cleanSmoothSpin"));
+  mCleanSmooth->setRange(0, 16);
+  mCleanSmooth->setSpecialValueText(tr("off"));
+  mCleanSmooth->setSuffix(tr(" px"));
+  mCleanSmooth->setToolTip(tr("Class map: removes lines and spurs thinner than this radius and closes the gaps "
+                              "they leave (morphological opening and closing)"));
+  auto* cleanRow = new QHBoxLayout;
+  cleanRow->addWidget(new QLabel(tr("regions under"), this));
+  cleanRow->addWidget(mCleanMinRegion);
+  cleanRow->addWidget(new QLabel(tr("smooth"), this));
+  cleanRow->addWidget(mCleanSmooth);
+  cleanRow->addStretch();
+  auto enableCleanup = [this] {
+    const QString kind = mOutputKind->currentData().toString();
+    const bool classes = kind.isEmpty() || kind == QLatin1String("classes");
+    mCleanMinRegion->setEnabled(classes);
+    mCleanSmooth->setEnabled(classes);
+  };
+  connect(mOutputKind, &QComboBox::currentIndexChanged, this, enableCleanup);
   mPrecision = new QComboBox(this);
   mPrecision->setObjectName(QStringLiteral("precisionCombo"));
   mPrecision->addItem(tr("fp32 (exact)"), QStringLiteral("fp32"));
@@ -184,6 +212,7 @@ InferenceDialog::InferenceDialog(const InferenceContext& context, QWidget* paren
   form->addRow(tr("Window"), windowRow);
   form->addRow(tr("Output"), mOutputKind);
   form->addRow(QString(), mMaskClouds);
+  form->addRow(tr("Clean up"), cleanRow);
   form->addRow(tr("Precision"), mPrecision);
   form->addRow(tr("Save as"), outputRow);
 
@@ -424,6 +453,11 @@ QStringList InferenceDialog::jobArguments(QString* error) const {
             << QString::number(mOverlap->value()) << QStringLiteral("--blend") << mBlend->currentText();
   if (const QString kind = mOutputKind->currentData().toString(); !kind.isEmpty()) arguments << QStringLiteral("--output") << kind;
   if (mMaskClouds->isChecked()) arguments << QStringLiteral("--mask-clouds");
+  if (mCleanMinRegion->isEnabled() && mCleanMinRegion->value() > 0)
+    arguments << QStringLiteral("--clean-min-region") << QString::number(mCleanMinRegion->value());
+  if (mCleanSmooth->isEnabled() && mCleanSmooth->value() > 0)
+    arguments << QStringLiteral("--clean-open") << QString::number(mCleanSmooth->value()) << QStringLiteral("--clean-close")
+              << QString::number(mCleanSmooth->value());
   if (const QString precision = mPrecision->currentData().toString(); precision != QLatin1String("fp32"))
     arguments << QStringLiteral("--precision") << precision;
   arguments << cpuThreadArguments();

@@ -103,6 +103,8 @@ class InferenceDialog : public QDialog {
   QComboBox* mBlend;
   QComboBox* mOutputKind;
   QCheckBox* mMaskClouds;
+  QSpinBox* mCleanMinRegion;  // class maps: regions under this many pixels take the nearest class
+  QSpinBox* mCleanSmooth;     // class maps: opening and closing radius in pixels
   QLineEdit* mOutput;
   QProgressBar* mProgress;
   QLabel* mStatus;

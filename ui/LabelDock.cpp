@@ -214,6 +214,11 @@ void LabelDock::buildActions() {
   connect(mNewSet, &QAction::triggered, this, &LabelDock::newLabelSetDialog);
   mDeleteSet = action(tr("Delete Label Set…"), {}, tr("Delete the open label set with all its labels"));
   connect(mDeleteSet, &QAction::triggered, this, &LabelDock::deleteLabelSet);
+  mCleanUp = action(tr("Clean Up Labels…"), QKeySequence(tr("Ctrl+Shift+U")),
+                    tr("Erase specks and thin spurs and close narrow gaps in the open label set, as one edit "
+                       "(Ctrl+Shift+U)"));
+  mCleanUp->setObjectName(QStringLiteral("labelCleanUp"));
+  connect(mCleanUp, &QAction::triggered, this, &LabelDock::cleanUpLabels);
   mEditScheme = action(tr("Edit Class Schemes…"), QKeySequence(tr("Ctrl+Shift+K")),
                        tr("Edit class names, values, colours and the ignore value (Ctrl+Shift+K)"));
   mEditScheme->setObjectName(QStringLiteral("editSchemes"));
@@ -375,6 +380,7 @@ void LabelDock::buildWidgets() {
   toolsLayout->addLayout(grid);
   toolsLayout->addWidget(mLockedText);
   toolsLayout->addLayout(form);
+  toolsLayout->addWidget(toolButton(mCleanUp));
 
   // Review.
   auto* reviewBox = new QGroupBox(tr("Review"), this);
@@ -639,7 +645,7 @@ void LabelDock::refreshEditState() {
     action->setToolTip(why.isEmpty() ? action->data().toString()
                                      : QStringLiteral("%1\n(%2)").arg(action->data().toString(), why));
   }
-  for (QAction* action : {mSmaller, mLarger}) action->setEnabled(why.isEmpty());
+  for (QAction* action : {mSmaller, mLarger, mCleanUp}) action->setEnabled(why.isEmpty());
   mLockedText->setText(mEditor && !editable() ? tr("Editing is off: %1.").arg(why) : QString());
   mLockedText->setVisible(!mLockedText->text().isEmpty());
   if (!why.isEmpty() && mTool != LabelTool::Select) setTool(LabelTool::Select);

@@ -80,6 +80,7 @@ class LabelDock : public QWidget {
   QAction* newLabelSetAction() const { return mNewSet; }
   QAction* deleteLabelSetAction() const { return mDeleteSet; }
   QAction* editSchemeAction() const { return mEditScheme; }
+  QAction* cleanUpAction() const { return mCleanUp; }
   QAction* showLabelsAction() const { return mShowLabels; }
   QAction* selfReviewAction() const { return mSelfReview; }
   QAction* toolAction(LabelTool tool) const;
@@ -131,6 +132,8 @@ class LabelDock : public QWidget {
   void newLabelSetDialog();
   // The review buttons' path: Submit and Validate ask first (review() itself does not).
   void confirmAndReview(ReviewAction action);
+  // Asks for clean-up options and applies them to the open set as one edit.
+  void cleanUpLabels();
   // Pixels and area per class of the open set, beside each class in the palette.
   void refreshClassCounts();
   void deleteLabelSet();
@@ -169,6 +172,7 @@ class LabelDock : public QWidget {
   QAction* mNewSet = nullptr;
   QAction* mDeleteSet = nullptr;
   QAction* mEditScheme = nullptr;
+  QAction* mCleanUp = nullptr;
   QAction* mShowLabels = nullptr;
   QAction* mSmaller = nullptr;
   QAction* mLarger = nullptr;

@@ -1,6 +1,7 @@
 // The Labels dock's review side: the state and history of the open set, the Submit / Validate /
 // Reject / Reopen moves (Submit and Validate confirmed; an author reviews their own set only
-// where the project allows it), and the pixels and area per class beside the palette.
+// where the project allows it), the pixels and area per class beside the palette, and the
+// clean-up of a whole set.
 #include <QAction>
 #include <QInputDialog>
 #include <QLabel>
@@ -10,6 +11,7 @@
 #include <QPushButton>
 
 #include "core/labels/LabelEditor.h"
+#include "ui/LabelCleanupDialog.h"
 #include "ui/LabelDock.h"
 #include "ui/LabelDockText.h"
 #include "viewers/LayerStack.h"
@@ -147,6 +149,20 @@ void LabelDock::review(ReviewAction action, const QString& comment) {
   openLabelSet(id);  // the new state; undo history ends with the review
   refreshSets();
   Q_EMIT labelSetsChanged();
+}
+
+void LabelDock::cleanUpLabels() {
+  if (!mEditor || !editable()) return;
+  LabelCleanupDialog dialog(this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  const ClassMapCleanup options = dialog.options();
+  int64_t changed = 0;
+  if (!guarded(tr("Clean up"), [&] { changed = mEditor->cleanUp(options, {0, 0, mEditor->width(), mEditor->height()}); }))
+    return;
+  Q_EMIT message(QStringLiteral("info"), changed == 0 ? tr("Clean-up (%1) found nothing to change.").arg(q(options.describe()))
+                                                      : tr("Clean-up (%1) changed %2 pixels; Ctrl+Z undoes it.")
+                                                            .arg(q(options.describe()))
+                                                            .arg(QLocale().toString(qlonglong(changed))));
 }
 
 }  // namespace prithvi

@@ -426,6 +426,7 @@ void MainWindow::buildMenus() {
   label->addActions(mLabels->toolActions());
   label->addSeparator();
   label->addActions(mLabels->brushSizeActions());
+  label->addAction(mLabels->cleanUpAction());
   label->addMenu(mLabels->classMenu());
   label->addAction(mLabels->showLabelsAction());
   label->addSeparator();

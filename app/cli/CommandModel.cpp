@@ -392,6 +392,16 @@ int commandInfer(const QStringList& arguments) {
                                "scene id (default: the first date, the anchor of cloud-gap training chips)"),
                 QStringLiteral("k|id"), QStringLiteral("-1"));
   cli.addOption({QStringLiteral("mask-clouds")}, QStringLiteral("classes/probabilities: no prediction under Fmask cloud and cloud shadow"));
+  cli.addOption({QStringLiteral("clean-open")},
+                QStringLiteral("classes: remove specks and lines thinner than this radius in pixels (morphological opening)"),
+                QStringLiteral("px"), QStringLiteral("0"));
+  cli.addOption({QStringLiteral("clean-close")},
+                QStringLiteral("classes: close gaps narrower than this radius in pixels where the opening or region size "
+                               "removed classes"),
+                QStringLiteral("px"), QStringLiteral("0"));
+  cli.addOption({QStringLiteral("clean-min-region")},
+                QStringLiteral("classes: regions of one class smaller than this many pixels take the nearest class"),
+                QStringLiteral("n"), QStringLiteral("0"));
   cli.addOption({QStringLiteral("batch")}, QStringLiteral("windows per forward pass"), QStringLiteral("n"), QStringLiteral("4"));
   cli.addOption({QStringLiteral("device")}, QStringLiteral("auto, cpu or cuda"), QStringLiteral("device"), QStringLiteral("auto"));
   cli.addOption({QStringLiteral("threads")}, QStringLiteral("CPU threads (default: the physical cores)"), QStringLiteral("n"), QStringLiteral("0"));
@@ -421,6 +431,9 @@ int commandInfer(const QStringList& arguments) {
     options.blend = cli.value(QStringLiteral("blend")).toStdString();
     options.output = cli.value(QStringLiteral("output")).toStdString();
     options.maskClouds = cli.isSet(QStringLiteral("mask-clouds"));
+    options.cleanup.openRadius = int(cli.intValue(QStringLiteral("clean-open"), 0, 64));
+    options.cleanup.closeRadius = int(cli.intValue(QStringLiteral("clean-close"), 0, 64));
+    options.cleanup.minRegionPixels = int(cli.intValue(QStringLiteral("clean-min-region"), 0, 100000000));
     options.batch = int(cli.intValue(QStringLiteral("batch"), 1, 1024));
     options.device = cli.value(QStringLiteral("device")).toStdString();
     options.threads = model::defaultCpuThreads(int(cli.intValue(QStringLiteral("threads"), 0, 1024)));
@@ -489,6 +502,7 @@ int commandInfer(const QStringList& arguments) {
                           {QStringLiteral("height"), result.height},
                           {QStringLiteral("windows"), double(result.windows)},
                           {QStringLiteral("predicted_pixels"), double(result.predictedPixels)},
+                          {QStringLiteral("cleaned_pixels"), double(result.cleanedPixels)},
                           {QStringLiteral("classes"), names}};
       if (result.output == "filled") {
         summary[QStringLiteral("frame")] = result.frame;

@@ -281,6 +281,27 @@ void LabelEditor::fillRegion(int classValue, const PixelRegion& region, const st
   paintValues(region.window, values, description);
 }
 
+int64_t LabelEditor::cleanUp(const ClassMapCleanup& options, const Window& requested) {
+  if (strokeActive()) throwUsage("finish the brush stroke before cleaning up labels");
+  const Window window = clipToScene(requested, mScene.width, mScene.height);
+  if (isEmpty(window)) return 0;
+  std::vector<uint8_t> values(size_t(window.width) * size_t(window.height));
+  for (int y = 0; y < window.height; ++y)
+    std::copy_n(mRaster.begin() + (size_t(window.y + y) * mScene.width + window.x), window.width,
+                values.begin() + size_t(y) * window.width);
+  const std::vector<uint8_t> before = values;
+  ClassMapCleanup clean = options;
+  clean.fillFromNearestClass = false;  // what a person did not label stays unlabelled
+  const uint8_t unlabelled = uint8_t(mScheme.ignoreValue);
+  const int64_t changed = cleanClassMap(values, window.width, window.height, unlabelled, true, clean);
+  if (changed == 0) return 0;
+  std::vector<int16_t> paint(values.size(), int16_t(kKeep));
+  for (size_t p = 0; p < values.size(); ++p)
+    if (values[p] != before[p]) paint[p] = values[p] == unlabelled ? int16_t(kErase) : int16_t(values[p]);
+  paintValues(window, paint, "clean up (" + clean.describe() + ")");
+  return changed;
+}
+
 void LabelEditor::paintValues(const Window& requested, const std::vector<int16_t>& values,
                               const std::string& description) {
   if (strokeActive()) throwUsage("finish the brush stroke before painting labels");

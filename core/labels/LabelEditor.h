@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/labels/LabelStore.h"
+#include "core/raster/ClassMapCleanup.h"
 #include "core/scene/Scene.h"
 
 namespace prithvi {
@@ -78,6 +79,11 @@ class LabelEditor {
   // pixels outside the scene are ignored. Error(BadInput) listing the values not in the scheme.
   void paintValues(const Window& window, const std::vector<int16_t>& values, const std::string& description = "paint");
 
+  // Morphological clean-up of the composed labels in `window` (clipped to the scene), saved as
+  // one edit: specks, thin spurs and regions under the minimum size are erased, and narrow
+  // unlabelled gaps inside a class are filled (ClassMapCleanup; other classes are never taken).
+  // Returns the number of pixels changed; 0 saves nothing.
+  int64_t cleanUp(const ClassMapCleanup& options, const Window& window);
   // Brush and eraser: round dabs of `radius` pixels along the path.
   void beginStroke(int classValue, double radius);
   void strokeTo(PixelPoint point);

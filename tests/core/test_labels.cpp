@@ -225,6 +225,37 @@ class TestLabels : public QObject {
     QCOMPARE(reopened.raster(), last.raster);
   }
 
+  // Clean-up as one undoable edit: a speck is erased, a one-pixel unlabelled gap through a field
+  // is filled with the field's class, and unlabelled land around stays unlabelled.
+  void cleanUpErasesSpecksAndClosesGapsAsOneEdit() {
+    const int64_t id = newSet();
+    LabelEditor editor(*mStore, id);
+    PixelRegion speck{{5, 5, 3, 3}, std::vector<uint8_t>(9, 1)};
+    editor.fillRegion(1, speck, "magic wand");
+    editor.addRectangle(0, {40, 40}, {100, 100});
+    PixelRegion line{{40, 70, 60, 1}, std::vector<uint8_t>(60, 1)};
+    editor.fillRegion(LabelEditor::kErase, line, "eraser");
+    QCOMPARE(editor.valueAt(60, 70), uint8_t(255));
+    const Snapshot before = snapshot(*mStore, id);
+    ClassMapCleanup options;
+    options.minRegionPixels = 20;
+    options.closeRadius = 1;
+    const int64_t changed = editor.cleanUp(options, {0, 0, kWidth, kHeight});
+    QCOMPARE(changed, int64_t(9 + 58));  // the speck, and the gap but its two end pixels
+    QCOMPARE(editor.valueAt(6, 6), uint8_t(255));
+    QCOMPARE(editor.valueAt(60, 70), uint8_t(0));
+    QCOMPARE(editor.valueAt(40, 70), uint8_t(255));
+    QCOMPARE(editor.valueAt(20, 20), uint8_t(255));
+    QCOMPARE(editor.undoText(), std::string("clean up (close 1, min 20 px)"));
+    QCOMPARE(editor.raster(), snapshot(*mStore, id).raster);
+    editor.undo();
+    QVERIFY(snapshot(*mStore, id) == before);
+    // Nothing left to clean: no edit.
+    editor.redo();
+    QCOMPARE(editor.cleanUp(options, {0, 0, kWidth, kHeight}), int64_t(0));
+    QCOMPARE(editor.undoText(), std::string("clean up (close 1, min 20 px)"));
+  }
+
   void laterEditsWinAndStrokesSaveAsOneEdit() {
     const int64_t id = newSet();
     LabelEditor editor(*mStore, id);

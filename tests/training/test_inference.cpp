@@ -202,6 +202,39 @@ class TestInference : public QObject {
     QVERIFY(accuracy.confusion.iou(1) > 0.5);
   }
 
+  // The clean-up option gives exactly cleanClassMap of the raw map, never touches pixels without
+  // a prediction, and is refused for outputs other than classes.
+  void cleanupPostProcessesTheClassMap() {
+    InferenceOptions options;
+    options.region = Window{0, 0, 256, 128};
+    const std::string rawPath = mDir.filePath("raw-classes.tif").toStdString();
+    inferScenes(kModel, {mLarge}, rawPath, options);
+    options.cleanup.openRadius = 1;
+    options.cleanup.minRegionPixels = 30;
+    const std::string cleanPath = mDir.filePath("clean-classes.tif").toStdString();
+    const InferenceResult result = inferScenes(kModel, {mLarge}, cleanPath, options);
+    const Raster raw = readRaster(rawPath), clean = readRaster(cleanPath);
+    std::vector<uint8_t> expected(raw.values.begin(), raw.values.end());
+    ClassMapCleanup fill = options.cleanup;
+    fill.fillFromNearestClass = true;
+    const int64_t changed = cleanClassMap(expected, raw.width, raw.height, 255, false, fill);
+    QVERIFY2(changed > 0, "the demo model's raw map has specks to clean");
+    QCOMPARE(result.cleanedPixels, changed);
+    int64_t differing = 0;
+    for (size_t p = 0; p < expected.size(); ++p) {
+      QCOMPARE(clean.values[p], float(expected[p]));
+      QCOMPARE(clean.values[p] == 255.0f, raw.values[p] == 255.0f);
+      differing += clean.values[p] != raw.values[p];
+    }
+    QCOMPARE(differing, changed);
+    GDALDatasetH dataset = GDALOpen(cleanPath.c_str(), GA_ReadOnly);
+    QCOMPARE(QString(GDALGetMetadataItem(dataset, "PRITHVI_CLEANUP", nullptr)), QString("open 1, min 30 px"));
+    GDALClose(dataset);
+    options.output = "probabilities";
+    QVERIFY(test::expectError(ErrorKind::Usage, [&] { inferScenes(kModel, {mLarge}, mDir.filePath("p.tif").toStdString(), options); })
+                .find("class maps") != std::string::npos);
+  }
+
   // bf16 and int8 runs of the demo model keep its water map: the same classes almost
   // everywhere and the same IoU against the synthetic truth within 0.02; the file says how it
   // was made. Their speed is in bench/run_model_bench.sh, not here.

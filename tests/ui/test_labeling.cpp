@@ -28,11 +28,13 @@
 #include <QTreeWidget>
 #include <cmath>
 
+#include "core/labels/LabelEditor.h"
 #include "core/labels/LabelStore.h"
 #include "core/project/ProjectStore.h"
 #include "tests/support/GuiTestSupport.h"
 #include "tests/support/TestSupport.h"
 #include "ui/CatalogDock.h"
+#include "ui/LabelCleanupDialog.h"
 #include "ui/LabelDock.h"
 #include "ui/MainWindow.h"
 #include "ui/SchemeEditorDialog.h"
@@ -422,6 +424,31 @@ class TestLabeling : public QObject {
     QVERIFY(waitForRender());
     test::keepScreenshot(canvas(), "labeling-regions.png");
     labelView();
+  }
+
+  void cleanUpErasesASpeckAsOneUndoableEdit() {
+    // A stray 2 x 2 speck far from the other labels.
+    dock()->editor()->fillRegion(1, PixelRegion{{3, 3, 2, 2}, std::vector<uint8_t>(4, 1)}, "magic wand");
+    QCOMPARE(int(storedValue(QPoint(4, 4))), 1);
+    bool done = false;
+    QTimer::singleShot(0, this, [&] {
+      auto* dialog = qobject_cast<LabelCleanupDialog*>(QApplication::activeModalWidget());
+      QVERIFY(dialog);
+      dialog->findChild<QSpinBox*>(QStringLiteral("cleanMinRegion"))->setValue(10);
+      dialog->findChild<QSpinBox*>(QStringLiteral("cleanSmooth"))->setValue(0);
+      test::keepScreenshot(dialog, "labeling-clean-up.png");
+      dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
+      done = true;
+    });
+    QSignalSpy messages(dock(), &LabelDock::message);
+    press(Qt::Key_U, Qt::ControlModifier | Qt::ShiftModifier);
+    QVERIFY(done);
+    QCOMPARE(int(storedValue(QPoint(4, 4))), 255);
+    QCOMPARE(plain(editMenuAction(QStringLiteral("Undo"))->text()), QStringLiteral("Undo clean up (min 10 px)"));
+    QVERIFY(!messages.isEmpty());
+    QVERIFY2(messages.last().at(1).toString().contains(QStringLiteral("changed")), qPrintable(messages.last().at(1).toString()));
+    press(Qt::Key_Z, Qt::ControlModifier);
+    QCOMPARE(int(storedValue(QPoint(4, 4))), 1);
   }
 
   void catalogFiltersByLabelState() {

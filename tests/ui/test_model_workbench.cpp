@@ -507,6 +507,23 @@ class TestModelWorkbench : public QObject {
     precision->setCurrentIndex(precision->findData(QStringLiteral("int8")));
     arguments = dialog->jobArguments();
     QCOMPARE(arguments.at(int(arguments.indexOf(QStringLiteral("--precision"))) + 1), QStringLiteral("int8"));
+    // Clean-up of class maps: passed on when set, off for probabilities.
+    auto* minRegion = dialog->findChild<QSpinBox*>(QStringLiteral("cleanMinRegionSpin"));
+    auto* smooth = dialog->findChild<QSpinBox*>(QStringLiteral("cleanSmoothSpin"));
+    QVERIFY(minRegion && smooth);
+    QVERIFY(!arguments.contains(QStringLiteral("--clean-min-region")));
+    minRegion->setValue(20);
+    smooth->setValue(1);
+    arguments = dialog->jobArguments();
+    QCOMPARE(arguments.at(int(arguments.indexOf(QStringLiteral("--clean-min-region"))) + 1), QStringLiteral("20"));
+    QCOMPARE(arguments.at(int(arguments.indexOf(QStringLiteral("--clean-open"))) + 1), QStringLiteral("1"));
+    auto* outputKind = dialog->findChild<QComboBox*>(QStringLiteral("outputKindCombo"));
+    outputKind->setCurrentIndex(outputKind->findData(QStringLiteral("probabilities")));
+    QVERIFY(!minRegion->isEnabled());
+    QVERIFY(!dialog->jobArguments().contains(QStringLiteral("--clean-min-region")));
+    outputKind->setCurrentIndex(0);
+    minRegion->setValue(0);
+    smooth->setValue(0);
     QSignalSpy results(dialog, &InferenceDialog::resultReady);
     dialog->run();
     QVERIFY2(results.wait(180000), qPrintable(dialog->findChild<QLabel*>(QStringLiteral("inferenceStatus"))->text()));

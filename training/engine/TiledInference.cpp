@@ -185,6 +185,9 @@ InferenceResult inferScenes(const std::string& checkpoint, const std::vector<Sce
   model::setLinearPrecision(network.module(), options.precision, device);
   const std::string output = outputFor(network, checkpoint, run.task, options.output);
   const bool filled = output == "filled", probabilities = output == "probabilities";
+  const bool cleanup = !options.cleanup.isNoop();
+  if (cleanup && output != "classes")
+    throwUsage("the clean-up options apply to class maps, not to --output " + output);
   const PrithviConfig& config = network.config;
   if (int64_t(dates.size()) != config.numFrames)
     throwUsage("the model takes " + std::to_string(config.numFrames) + " date(s) per pixel, got " +
@@ -255,6 +258,8 @@ InferenceResult inferScenes(const std::string& checkpoint, const std::vector<Sce
   metadata.insert(metadata.end(), options.metadata.begin(), options.metadata.end());
   const GeoTransform outTransform = regionTransform(grid.geoTransform, region);
   std::optional<RasterStreamWriter> writer;
+  // The whole class map, kept only for the clean-up (which needs every row at once).
+  std::vector<uint8_t> classMap(cleanup ? size_t(region.width) * size_t(region.height) : 0);
   if (filled) {
     // HLS-style Int16 DN with the reflectance scale, so GDAL, QGIS and the scanner read reflectance.
     RasterWriteOptions writeOptions;
@@ -322,6 +327,8 @@ InferenceResult inferScenes(const std::string& checkpoint, const std::vector<Sce
         } else {
           torch::Tensor labels = sums.argmax(0).to(torch::kUInt8).masked_fill(~predicted, kNoClass).contiguous();
           writer->writeRows(first - region.y, last - first, labels.data_ptr<uint8_t>());
+          if (cleanup)
+            std::copy_n(labels.data_ptr<uint8_t>(), labels.numel(), classMap.begin() + size_t(first - region.y) * region.width);
         }
       }
     }
@@ -435,6 +442,15 @@ InferenceResult inferScenes(const std::string& checkpoint, const std::vector<Sce
     writer->addMetadata("PRITHVI_FRAME", std::to_string(frame));
     writer->addMetadata("PRITHVI_FRAME_SCENE", dates[size_t(frame)].id);
     writer->addMetadata("PRITHVI_FILLED_PIXELS", std::to_string(result.filledPixels));
+  }
+  if (cleanup) {
+    reportProgress(feedback, int64_t(ys.size()), int64_t(ys.size()), "cleaning up the class map");
+    ClassMapCleanup clean = options.cleanup;
+    clean.fillFromNearestClass = true;
+    result.cleanedPixels = cleanClassMap(classMap, region.width, region.height, kNoClass, false, clean);
+    writer->writeRows(0, region.height, classMap.data());
+    writer->addMetadata("PRITHVI_CLEANUP", clean.describe());
+    writer->addMetadata("PRITHVI_CLEANED_PIXELS", std::to_string(result.cleanedPixels));
   }
   writer->finish(feedback);
   return result;

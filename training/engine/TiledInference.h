@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/raster/ClassMapCleanup.h"
 #include "core/raster/RasterSource.h"
 #include "core/scene/Scene.h"
 #include "training/model/CpuRuntime.h"
@@ -38,6 +39,9 @@ struct InferenceOptions {
   //                  frame's pixels where clear, the MAE's reconstruction under cloud/shadow
   std::string output;
   bool maskClouds = false;         // classes/probabilities: no prediction under Fmask cloud and cloud shadow
+  // classes: morphological clean-up of the finished class map (specks and small regions take the
+  // nearest class; pixels without a prediction stay so). The whole map is held in memory for it.
+  ClassMapCleanup cleanup;
   // filled: the frame (0-based, in the order of `dates`) whose gaps are filled; -1: frame 0,
   // the anchor of the cloud-gap training chips (the first date of a run of dates).
   int frame = -1;
@@ -75,6 +79,7 @@ struct InferenceResult {
   int64_t windows = 0;          // windows that went through the model
   int64_t predictedPixels = 0;  // classes/probabilities: pixels with a prediction; filled: pixels not nodata
   int64_t filledPixels = 0;     // filled: cloud/shadow pixels of the frame replaced by the reconstruction
+  int64_t cleanedPixels = 0;    // classes: pixels the clean-up changed
   int frame = -1;               // filled: the frame written
   std::vector<std::string> classNames;
 };
