@@ -462,6 +462,10 @@ int exportPolygonsAction(const QStringList& arguments) {
   cli.addOption({QStringLiteral("out")}, QStringLiteral("the new GeoPackage to write"), QStringLiteral("file.gpkg"));
   cli.addOption({QStringLiteral("layer")}, QStringLiteral("layer name (default: the raster's file name)"), QStringLiteral("name"));
   cli.addOption({QStringLiteral("band")}, QStringLiteral("the band holding the classes"), QStringLiteral("n"), QStringLiteral("1"));
+  cli.addOption({QStringLiteral("simplify")},
+                QStringLiteral("simplify the pixel-edged outlines with this tolerance in pixels (0: keep every pixel "
+                               "corner; 1 removes the staircase)"),
+                QStringLiteral("px"), QStringLiteral("0"));
   cli.addJsonOption();
   cli.addEventsOption();
   if (auto code = cli.parse(arguments, 0, 0)) return *code;
@@ -471,6 +475,7 @@ int exportPolygonsAction(const QStringList& arguments) {
     ClassPolygonOptions options;
     options.layerName = cli.value(QStringLiteral("layer")).toStdString();
     options.band = int(cli.intValue(QStringLiteral("band"), 1, 65535));
+    options.simplifyPixels = cli.doubleValue(QStringLiteral("simplify"), 0, 1000);
     const std::string raster = cli.value(QStringLiteral("raster")).toStdString();
     const std::string out = cli.value(QStringLiteral("out")).toStdString();
     std::error_code error;

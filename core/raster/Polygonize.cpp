@@ -5,6 +5,7 @@
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
 
+#include <cmath>
 #include <filesystem>
 #include <memory>
 
@@ -28,9 +29,16 @@ bool isIntegerType(DataType type) { return type != DataType::Float32 && type != 
 
 }  // namespace
 
-void polygonizeBand(GDALRasterBand& band, const ClassRegionSink& sink, GdalProgress* progress) {
+void polygonizeBand(GDALRasterBand& band, const ClassRegionSink& sink, GdalProgress* progress, double simplifyPixels) {
   ensureGdalRegistered();
   GdalErrorCapture errors;
+  double tolerance = 0;  // in the band's georeferenced units
+  if (simplifyPixels > 0) {
+    if (!OGRGeometryFactory::haveGEOS()) throwIo("this GDAL is built without GEOS, which simplifying polygons needs");
+    double transform[6] = {0, 1, 0, 0, 0, 1};
+    if (GDALDataset* dataset = band.GetDataset()) dataset->GetGeoTransform(transform);
+    tolerance = simplifyPixels * std::max(std::abs(transform[1]), std::abs(transform[5]));
+  }
   // Regions are collected in memory first: GDALPolygonize writes one field, and callers add
   // their own (class names, label set, author) as they copy the regions out.
   DatasetPtr regions(GetGDALDriverManager()->GetDriverByName("Memory")->Create("", 0, 0, 0, GDT_Unknown, nullptr));
@@ -45,8 +53,17 @@ void polygonizeBand(GDALRasterBand& band, const ClassRegionSink& sink, GdalProgr
   throwIfCanceled(progress ? progress->feedback : nullptr);
   if (polygonized != CE_None) throwIo("cannot polygonise the class raster: " + errors.message());
   regionLayer->ResetReading();
-  for (auto& region : *regionLayer)
-    if (const OGRGeometry* geometry = region->GetGeometryRef()) sink(*geometry, region->GetFieldAsInteger(0));
+  for (auto& region : *regionLayer) {
+    const OGRGeometry* geometry = region->GetGeometryRef();
+    if (!geometry) continue;
+    if (tolerance > 0) {
+      const std::unique_ptr<OGRGeometry> simplified(geometry->SimplifyPreserveTopology(tolerance));
+      if (!simplified) throwIo("cannot simplify a polygon of class " + std::to_string(region->GetFieldAsInteger(0)) + ": " + errors.message());
+      if (!simplified->IsEmpty()) sink(*simplified, region->GetFieldAsInteger(0));
+    } else {
+      sink(*geometry, region->GetFieldAsInteger(0));
+    }
+  }
 }
 
 struct NewGeoPackage::State {
@@ -142,7 +159,7 @@ ClassPolygonResult polygonizeClassRaster(const std::string& rasterPath, const st
     out.addFeature(layer, feature);
     ++result.features;
     ++result.featuresPerClass[classValue];
-  }, &progress);
+  }, &progress, options.simplifyPixels);
   throwIfCanceled(feedback);
   out.publish();
   reportProgress(feedback, 1000, 1000, "wrote " + std::to_string(result.features) + " polygons to " + gpkgPath);

@@ -30,8 +30,12 @@ using ClassRegionSink = std::function<void(const OGRGeometry& polygon, int class
 // Hands every 4-connected region of equal value of `band` to `sink`, pixel-edged, in the
 // geotransform of the band's dataset. Pixels the band's mask leaves out (nodata) form no
 // region. `progress` says which steps of a larger job GDAL's progress maps to (may be null).
+// simplifyPixels > 0: each polygon is simplified (Douglas-Peucker that keeps it valid, GEOS through
+// OGR) with that tolerance in pixels; neighbours are simplified independently, so slivers up to
+// the tolerance can open between them.
 // Error(Canceled) when the feedback is canceled, Error(Io) when GDAL fails.
-void polygonizeBand(GDALRasterBand& band, const ClassRegionSink& sink, GdalProgress* progress = nullptr);
+void polygonizeBand(GDALRasterBand& band, const ClassRegionSink& sink, GdalProgress* progress = nullptr,
+                    double simplifyPixels = 0);
 
 // A new GeoPackage that appears complete or not at all: built under a temporary name beside
 // `path` inside one transaction, moved into place by publish(); dropped unpublished (an error,
@@ -58,6 +62,7 @@ class NewGeoPackage {
 struct ClassPolygonOptions {
   std::string layerName;  // empty: the raster's file name without its extension
   int band = 1;
+  double simplifyPixels = 0;  // > 0: simplify with this tolerance in pixels (polygonizeBand)
 };
 
 struct ClassPolygonResult {

@@ -208,6 +208,38 @@ class TestExportCli : public QObject {
     for (uint8_t value : mProject.water) waterPixels += value == 1;
     QCOMPARE(waterArea, double(waterPixels) * 30 * 30);
 
+    // Simplified: far fewer vertices, the same features, water area within 5 %, and valid.
+    const Run simple = runPrithvi({"export", "polygons", "--raster", mMask, "--out", path("flood-simple.gpkg"), "--layer",
+                                   "flood", "--simplify", "1", "--json"});
+    QVERIFY2(simple.code == 0, qPrintable(describe(simple)));
+    auto measure = [](const QString& file, double* area, bool* valid) {
+      GDALDatasetH data = GDALOpenEx(file.toUtf8().constData(), GDAL_OF_VECTOR, nullptr, nullptr, nullptr);
+      OGRLayerH flood = GDALDatasetGetLayerByName(data, "flood");
+      int64_t vertices = 0;
+      *area = 0;
+      *valid = true;
+      OGR_L_ResetReading(flood);
+      while (OGRFeatureH feature = OGR_L_GetNextFeature(flood)) {
+        OGRGeometryH geometry = OGR_F_GetGeometryRef(feature);
+        for (int ring = 0; ring < OGR_G_GetGeometryCount(geometry); ++ring)
+          vertices += OGR_G_GetPointCount(OGR_G_GetGeometryRef(geometry, ring));
+        if (OGR_F_GetFieldAsInteger(feature, OGR_F_GetFieldIndex(feature, "class_value")) == 1) *area += OGR_G_Area(geometry);
+        *valid = *valid && OGR_G_IsValid(geometry);
+        OGR_F_Destroy(feature);
+      }
+      GDALClose(data);
+      return vertices;
+    };
+    double pixelArea = 0, simpleArea = 0;
+    bool pixelValid = false, simpleValid = false;
+    const int64_t pixelVertices = measure(path("flood.gpkg"), &pixelArea, &pixelValid);
+    const int64_t simpleVertices = measure(path("flood-simple.gpkg"), &simpleArea, &simpleValid);
+    qInfo("polygon vertices: %lld pixel-edged, %lld simplified at 1 px", (long long)pixelVertices, (long long)simpleVertices);
+    QCOMPARE(simple.json()["features"].toInt(), run.json()["features"].toInt());
+    QVERIFY(simpleVertices * 2 < pixelVertices);
+    QVERIFY(std::abs(simpleArea - pixelArea) < 0.05 * pixelArea);
+    QVERIFY(simpleValid);
+
     // Never over an existing file.
     const Run again = runPrithvi({"export", "polygons", "--raster", mMask, "--out", path("flood.gpkg")});
     QCOMPARE(again.code, 2);
