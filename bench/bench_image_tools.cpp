@@ -1,6 +1,7 @@
 // The image tools on one 1024x1024, 6-band synthetic HLS window, in one run: SLIC superpixels
-// (S = 16, the map's default) with their boundary recall against the synthetic land-cover edges,
-// magic-wand clicks, and the masked SSIM of a gap-filling evaluation. Built against any revision
+// (S = 16) with their boundary recall against the synthetic land-cover edges, magic-wand clicks,
+// the masked SSIM of a gap-filling evaluation, and 512x512 map tiles of a UTM zone 12 scene drawn
+// on a zone 13 map (reprojected) and on its own grid (the aligned fast path). Built against any revision
 // whose RegionTools.h and ImageMetrics.h have these signatures, so an older build's libraries give
 // the baseline figures (bench/run_baseline.sh).
 //   build/bin/bench_image_tools [--data DIR] [--repeats 5]
@@ -18,6 +19,10 @@
 
 #include "core/labels/RegionTools.h"
 #include "core/metrics/ImageMetrics.h"
+#include "core/raster/Crs.h"
+#include "core/render/Render.h"
+#include "core/scene/SceneReader.h"
+#include "core/scene/SceneScanner.h"
 #include "core/synth/HlsSynth.h"
 
 using namespace prithvi;
@@ -159,5 +164,44 @@ int main(int argc, char** argv) {
     ssim = metrics.ssim();
   }
   std::printf("masked SSIM 1024^2:   %8.1f ms median of %d  (SSIM %.6f)\n", median(ssimMs), repeats, ssim);
+
+  // Map tiles: a zone 12 granule, one date, with overviews as HLS COGs have them.
+  HlsSynthOptions zone12 = options;
+  zone12.tile = "12RYN";
+  zone12.outDir = dataDir + "/hls-1024-12RYN";
+  if (!QFileInfo::exists(QString::fromStdString(zone12.outDir + "/truth/T12RYN.truth.json"))) synthesizeHlsTile(zone12);
+  ScanOptions scan;
+  scan.computeCloudCover = false;
+  const Scene scene = scanForScenes({zone12.outDir}, scan).scenes.at(0);
+  SceneReader reader(scene);
+  LayerStyle style;
+  style.kind = LayerStyle::Kind::Rgb;
+  style.rgb = {BandRole::Red, BandRole::Green, BandRole::Blue};
+  for (auto& stretch : style.stretch) stretch = {0.0, 0.3};
+  const auto& g = scene.geoTransform.coefficients();
+  const MapPoint centre{g[0] + g[1] * kSize / 2, g[3] + g[5] * kSize / 2};
+  LonLatTransform sceneCrs("EPSG:" + std::to_string(scene.epsg)), mapCrs("EPSG:32613");
+  const MapPoint mapCentre = *mapCrs.fromLonLat(*sceneCrs.toLonLat(centre));
+  for (const double metresPerPixel : {30.0, 120.0}) {
+    for (const bool reprojected : {true, false}) {
+      MapGrid grid;
+      grid.width = grid.height = 512;
+      grid.crs = reprojected ? "EPSG:32613" : "EPSG:" + std::to_string(scene.epsg);
+      const MapPoint at = reprojected ? mapCentre : centre;
+      grid.transform = GeoTransform({at.x - 256 * metresPerPixel, metresPerPixel, 0, at.y + 256 * metresPerPixel, 0,
+                                     -metresPerPixel});
+      std::vector<double> tileMs;
+      int64_t drawn = 0;
+      for (int r = 0; r < repeats * 4; ++r) {
+        timer.start();
+        const TileRenderResult tile = renderSceneTile(reader, style, grid);
+        tileMs.push_back(timer.nsecsElapsed() / 1e6);
+        drawn = std::count_if(tile.argb.begin(), tile.argb.end(), [](uint32_t argb) { return (argb >> 24) != 0; });
+      }
+      std::printf("map tile 512^2 %s at %3.0f m: %6.1f ms median of %d  (%lld pixels drawn)\n",
+                  reprojected ? "zone 12 on zone 13" : "on its own grid  ", metresPerPixel, median(tileMs),
+                  repeats * 4, (long long)drawn);
+    }
+  }
   return 0;
 }

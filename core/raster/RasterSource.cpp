@@ -209,6 +209,12 @@ RasterSource::~RasterSource() {
   for (auto& [thread, handle] : mHandles) GDALClose(handle);
 }
 
+int RasterSource::overviewLevelFor(const Window& window, int outWidth, int outHeight) const {
+  GDALRasterBand* band = GDALDataset::FromHandle(handleForThisThread())->GetRasterBand(1);
+  int x = window.x, y = window.y, width = window.width, height = window.height;
+  return GDALBandGetBestOverviewLevel2(band, x, y, width, height, outWidth, outHeight, nullptr) + 1;
+}
+
 GDALDatasetH RasterSource::handleForThisThread() const {
   const auto id = std::this_thread::get_id();
   {

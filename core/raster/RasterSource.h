@@ -133,6 +133,9 @@ class RasterSource {
                             const std::vector<int>& bands,
                             std::optional<DataType> type = std::nullopt,
                             Resampling resampling = Resampling::Average) const;
+  // The overview level (0 = full resolution) readResampled reads for these sizes: GDAL's own
+  // choice (GDALBandGetBestOverviewLevel2 on band 1), for reporting it.
+  int overviewLevelFor(const Window& window, int outWidth, int outHeight) const;
   // Reads a window given in the pixel grid of overview `level` (0 = full resolution).
   RasterBlock readLevel(int level, const Window& levelWindow, const std::vector<int>& bands,
                         std::optional<DataType> type = std::nullopt) const;

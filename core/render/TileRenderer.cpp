@@ -1,5 +1,5 @@
-// Rendering one map tile of a scene (same-CRS fast path or reprojection on an interpolated
-// coordinate grid), and statistics over a scene or a view.
+// Rendering one map tile of a scene (same-CRS fast path or reprojection through GDAL's
+// approximating transformer), and statistics over a scene or a view.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include <gdal.h>
+#include <gdal_alg.h>
 #include <ogr_spatialref.h>
 
 #include "core/base/Error.h"
@@ -23,7 +24,6 @@ namespace prithvi {
 namespace {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-constexpr int kLatticeStep = 16;                 // output pixels between exactly transformed points
 constexpr int64_t kPerBandReadPixels = 512 * 512;  // below this, bands are read one by one (cancel between)
 
 bool isCanceled(const std::atomic<bool>* cancel) { return cancel && cancel->load(std::memory_order_relaxed); }
@@ -89,36 +89,64 @@ bool mapCrsIsSceneCrs(const std::string& mapCrs, const Scene& scene) {
   return same;
 }
 
-// map CRS -> scene CRS, one per thread and CRS pair (OGR transformations are not thread-safe
-// and take a while to set up). Null when it cannot be built.
-struct TransformCache {
-  TransformCache() {
+// GDAL's image-to-image transformer from map pixels to scene pixels (reprojection and both
+// geotransforms), wrapped in its approximating transformer as gdalwarp does: exact transforms
+// along an output row only where linear interpolation would miss by more than kMaxErrorPixels
+// scene pixels. One per thread, CRS pair and scene grid (they are not thread-safe and take
+// milliseconds to set up); each tile sets its own map geotransform. Null when GDAL cannot relate
+// the two CRSs.
+constexpr double kMaxErrorPixels = 0.125;  // gdalwarp's default error threshold
+
+struct MapToSceneTransformer {
+  void* exact = nullptr;
+  void* approximate = nullptr;
+  ~MapToSceneTransformer() {
+    if (approximate) GDALDestroyApproxTransformer(approximate);
+    if (exact) GDALDestroyGenImgProjTransformer(exact);
+  }
+};
+
+struct TransformerCache {
+  TransformerCache() {
     // Touch GDAL's per-thread PROJ context first: it is then constructed before this cache and
     // destroyed after it when the thread ends (thread_locals die in reverse order), so the
-    // transformations never outlive the context they were made in.
+    // transformers never outlive the context they were made in.
     ensureGdalRegistered();
     GdalErrorCapture quiet;
     OGRSpatialReference wgs84;
     wgs84.importFromEPSG(4326);
   }
-  std::unordered_map<std::string, std::unique_ptr<OGRCoordinateTransformation>> entries;
+  std::unordered_map<std::string, std::unique_ptr<MapToSceneTransformer>> entries;
 };
 
-OGRCoordinateTransformation* mapToSceneTransform(const std::string& mapCrs, const std::string& sceneCrs) {
-  thread_local TransformCache transforms;
-  auto& cache = transforms.entries;
-  std::string key = mapCrs;
-  key += '\n';
-  key += sceneCrs;
-  if (auto it = cache.find(key); it != cache.end()) return it->second.get();
-  OGRSpatialReference source, target;
-  std::unique_ptr<OGRCoordinateTransformation> transform;
-  if (spatialReference(mapCrs, source) && spatialReference(sceneCrs, target)) {
-    GdalErrorCapture quiet;
-    transform.reset(OGRCreateCoordinateTransformation(&source, &target));
+void* mapToSceneTransformer(const std::string& mapCrs, const Scene& scene, const MapGrid& grid) {
+  thread_local TransformerCache transformers;
+  auto& cache = transformers.entries;
+  const std::string sceneCrs = sceneCrsText(scene);
+  const auto& sceneTransform = scene.geoTransform.coefficients();
+  std::string key = mapCrs + '\n' + sceneCrs;
+  for (double c : sceneTransform) key += '\n' + std::to_string(c);
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    auto entry = std::make_unique<MapToSceneTransformer>();
+    // An empty map CRS is the scene's own: geotransforms only, no reprojection.
+    OGRSpatialReference mapReference, sceneReference;
+    const bool reproject = !mapCrs.empty();
+    if (!reproject || (spatialReference(mapCrs, mapReference) && spatialReference(sceneCrs, sceneReference))) {
+      GdalErrorCapture quiet;
+      // Source: the scene (its pixels are what we look up); destination: the map grid.
+      entry->exact = GDALCreateGenImgProjTransformer4(
+          reproject ? OGRSpatialReference::ToHandle(&sceneReference) : nullptr, sceneTransform.data(),
+          reproject ? OGRSpatialReference::ToHandle(&mapReference) : nullptr, grid.transform.coefficients().data(), nullptr);
+      if (entry->exact)
+        entry->approximate = GDALCreateApproxTransformer(GDALGenImgProjTransform, entry->exact, kMaxErrorPixels);
+    }
+    if (cache.size() > 16) cache.clear();
+    it = cache.emplace(key, std::move(entry)).first;
   }
-  if (cache.size() > 16) cache.clear();
-  return (cache[key] = std::move(transform)).get();
+  if (!it->second->approximate) return nullptr;
+  GDALSetGenImgProjTransformerDstGeoTransform(it->second->exact, grid.transform.coefficients().data());
+  return it->second->approximate;
 }
 
 // Values within a hair of an integer are that integer: grids aligned on the scene's pixels
@@ -191,111 +219,43 @@ bool alignedSampling(const Scene& scene, const MapGrid& grid, Sampling& sampling
   return true;
 }
 
-// Any CRS: scene pixel coordinates of output pixel centres, exact on a lattice every
-// kLatticeStep pixels (plus the last row and column) and bilinear in between.
-void reprojectedSampling(const Scene& scene, const MapGrid& grid, OGRCoordinateTransformation* transform,
-                         Sampling& sampling) {
+// Any CRS: scene pixel coordinates of output pixel centres through GDAL's approximating
+// transformer, one output row at a time (the shape it is made for).
+void reprojectedSampling(const Scene& scene, const MapGrid& grid, void* transformer, Sampling& sampling) {
   const int width = grid.width, height = grid.height;
   sampling.source.assign(size_t(width) * height, -1);
-  std::array<double, 6> inverse{};
-  std::array<double, 6> forward = scene.geoTransform.coefficients();
-  if (!GDALInvGeoTransform(forward.data(), inverse.data())) return;
-  const auto& g = grid.transform.coefficients();
-
-  // Map -> scene pixel coordinates for n points in place; false where the transform fails.
-  auto toScenePixels = [&](int n, double* x, double* y, int* ok) {
-    for (int k = 0; k < n; ++k) ok[k] = TRUE;
-    if (transform) {
-      GdalErrorCapture quiet;
-      transform->Transform(n, x, y, nullptr, ok);
-    }
-    for (int k = 0; k < n; ++k) {
-      if (!ok[k] || !std::isfinite(x[k]) || !std::isfinite(y[k])) {
-        ok[k] = FALSE;
-        continue;
+  // Per output pixel scene coordinates (NaN = no valid transform).
+  std::vector<float> sx(size_t(width) * height, kNaN), sy(size_t(width) * height, kNaN);
+  const size_t count = size_t(width);
+  std::vector<double> x(count), y(count), z(count);
+  std::vector<int> ok(count);
+  {
+    GdalErrorCapture quiet;
+    for (int row = 0; row < height; ++row) {
+      for (int i = 0; i < width; ++i) x[size_t(i)] = i + 0.5, y[size_t(i)] = row + 0.5, z[size_t(i)] = 0;
+      GDALApproxTransform(transformer, TRUE, width, x.data(), y.data(), z.data(), ok.data());
+      for (int i = 0; i < width; ++i) {
+        if (!ok[size_t(i)] || !std::isfinite(x[size_t(i)]) || !std::isfinite(y[size_t(i)])) continue;
+        sx[size_t(row) * width + i] = float(x[size_t(i)]);
+        sy[size_t(row) * width + i] = float(y[size_t(i)]);
       }
-      const double px = inverse[0] + x[k] * inverse[1] + y[k] * inverse[2];
-      const double py = inverse[3] + x[k] * inverse[4] + y[k] * inverse[5];
-      x[k] = px;
-      y[k] = py;
     }
-  };
-  auto mapX = [&](double px, double py) { return g[0] + px * g[1] + py * g[2]; };
-  auto mapY = [&](double px, double py) { return g[3] + px * g[4] + py * g[5]; };
+  }
 
-  std::vector<int> latticeX, latticeY;
-  for (int x = 0; x < width; x += kLatticeStep) latticeX.push_back(x);
-  if (latticeX.back() != width - 1) latticeX.push_back(width - 1);
-  for (int y = 0; y < height; y += kLatticeStep) latticeY.push_back(y);
-  if (latticeY.back() != height - 1) latticeY.push_back(height - 1);
-  const int nx = int(latticeX.size()), ny = int(latticeY.size());
-  std::vector<double> lx(size_t(nx) * ny), ly(size_t(nx) * ny);
-  std::vector<int> lok(size_t(nx) * ny);
-  for (int b = 0; b < ny; ++b)
-    for (int a = 0; a < nx; ++a) {
-      const size_t k = size_t(b) * nx + a;
-      lx[k] = mapX(latticeX[size_t(a)] + 0.5, latticeY[size_t(b)] + 0.5);
-      ly[k] = mapY(latticeX[size_t(a)] + 0.5, latticeY[size_t(b)] + 0.5);
-    }
-  toScenePixels(nx * ny, lx.data(), ly.data(), lok.data());
-
-  // Source pixels per output pixel along the scene's x and y, averaged over the lattice.
+  // Source pixels per output pixel along the scene's x and y (the gradient's length), averaged
+  // over a sample of output pixels.
   double sumX = 0, sumY = 0;
   int cells = 0;
-  for (int b = 0; b + 1 < ny; ++b)
-    for (int a = 0; a + 1 < nx; ++a) {
-      const size_t k = size_t(b) * nx + a, right = k + 1, down = k + size_t(nx);
-      if (!lok[k] || !lok[right] || !lok[down]) continue;
-      const double di = latticeX[size_t(a) + 1] - latticeX[size_t(a)];
-      const double dj = latticeY[size_t(b) + 1] - latticeY[size_t(b)];
-      sumX += std::hypot((lx[right] - lx[k]) / di, (lx[down] - lx[k]) / dj);
-      sumY += std::hypot((ly[right] - ly[k]) / di, (ly[down] - ly[k]) / dj);
+  for (int row = 0; row + 1 < height; row += 8)
+    for (int i = 0; i + 1 < width; i += 8) {
+      const size_t k = size_t(row) * width + i, right = k + 1, down = k + size_t(width);
+      if (std::isnan(sx[k]) || std::isnan(sx[right]) || std::isnan(sx[down])) continue;
+      sumX += std::hypot(double(sx[right]) - sx[k], double(sx[down]) - sx[k]);
+      sumY += std::hypot(double(sy[right]) - sy[k], double(sy[down]) - sy[k]);
       ++cells;
     }
   const double perOutputX = cells ? sumX / cells : 1.0;
   const double perOutputY = cells ? sumY / cells : 1.0;
-
-  // Per output pixel scene coordinates (NaN = no valid transform).
-  std::vector<float> sx(size_t(width) * height, kNaN), sy(size_t(width) * height, kNaN);
-  std::vector<int> cellOfX(static_cast<size_t>(width)), cellOfY(static_cast<size_t>(height));
-  std::vector<double> weightX(static_cast<size_t>(width)), weightY(static_cast<size_t>(height));
-  for (int x = 0; x < width; ++x) {
-    const int a = std::min(x / kLatticeStep, std::max(0, nx - 2));
-    cellOfX[size_t(x)] = a;
-    weightX[size_t(x)] = nx > 1 ? double(x - latticeX[size_t(a)]) / (latticeX[size_t(a) + 1] - latticeX[size_t(a)]) : 0;
-  }
-  for (int y = 0; y < height; ++y) {
-    const int b = std::min(y / kLatticeStep, std::max(0, ny - 2));
-    cellOfY[size_t(y)] = b;
-    weightY[size_t(y)] = ny > 1 ? double(y - latticeY[size_t(b)]) / (latticeY[size_t(b) + 1] - latticeY[size_t(b)]) : 0;
-  }
-  for (int y = 0; y < height; ++y) {
-    const int b = cellOfY[size_t(y)];
-    const int b1 = std::min(b + 1, ny - 1);
-    const double wy = weightY[size_t(y)];
-    for (int x = 0; x < width; ++x) {
-      const int a = cellOfX[size_t(x)];
-      const int a1 = std::min(a + 1, nx - 1);
-      const double wx = weightX[size_t(x)];
-      const size_t k00 = size_t(b) * nx + a, k10 = size_t(b) * nx + a1;
-      const size_t k01 = size_t(b1) * nx + a, k11 = size_t(b1) * nx + a1;
-      double px, py;
-      if (lok[k00] && lok[k10] && lok[k01] && lok[k11]) {
-        px = (lx[k00] * (1 - wx) + lx[k10] * wx) * (1 - wy) + (lx[k01] * (1 - wx) + lx[k11] * wx) * wy;
-        py = (ly[k00] * (1 - wx) + ly[k10] * wx) * (1 - wy) + (ly[k01] * (1 - wx) + ly[k11] * wx) * wy;
-      } else {
-        // A cell at the edge of where the transform works: transform its pixels one by one.
-        px = mapX(x + 0.5, y + 0.5);
-        py = mapY(x + 0.5, y + 0.5);
-        int ok = 0;
-        toScenePixels(1, &px, &py, &ok);
-        if (!ok) continue;
-      }
-      const size_t i = size_t(y) * width + x;
-      sx[i] = float(px);
-      sy[i] = float(py);
-    }
-  }
 
   // The window: the bounding box of the scene pixels the output shows.
   int minX = scene.width, minY = scene.height, maxX = -1, maxY = -1;
@@ -335,34 +295,13 @@ Sampling samplingFor(const Scene& scene, const MapGrid& grid) {
   const bool same = mapCrsIsSceneCrs(grid.crs, scene);
   if (same && grid.transform.isNorthUp() && scene.geoTransform.isNorthUp() && alignedSampling(scene, grid, sampling))
     return sampling;
-  OGRCoordinateTransformation* transform = nullptr;
-  if (!same) {
-    transform = mapToSceneTransform(grid.crs, sceneCrsText(scene));
-    if (!transform) {
-      sampling.source.assign(size_t(grid.width) * grid.height, -1);
-      return sampling;
-    }
+  void* transformer = mapToSceneTransformer(same ? std::string() : grid.crs, scene, grid);
+  if (!transformer) {
+    sampling.source.assign(size_t(grid.width) * grid.height, -1);
+    return sampling;
   }
-  reprojectedSampling(scene, grid, transform, sampling);
+  reprojectedSampling(scene, grid, transformer, sampling);
   return sampling;
-}
-
-// The overview GDAL 3.6 reads for a window shrunk to readWidth x readHeight: the coarsest one
-// whose reduction stays below 1.2 times the requested one (GDALBandGetBestOverviewLevel2).
-int overviewLevelFor(const RasterInfo& info, const Window& window, int readWidth, int readHeight) {
-  if (readWidth >= window.width && readHeight >= window.height) return 0;
-  const double desired = std::min(double(window.width) / readWidth, double(window.height) / readHeight);
-  int level = 0;
-  double best = 1.0;
-  for (size_t o = 0; o < info.overviewSizes.size(); ++o) {
-    const int overviewWidth = info.overviewSizes[o].first;
-    if (overviewWidth <= 0) continue;
-    const double factor = double(info.width) / overviewWidth;
-    if (factor >= desired * 1.2 || factor <= best) continue;
-    best = factor;
-    level = int(o) + 1;
-  }
-  return level;
 }
 
 // The style's bands (and Fmask) sampled on an output grid, as reflectance (NaN = nothing).
@@ -386,8 +325,7 @@ GridBands sampleOnGrid(const SceneReader& reader, const std::vector<BandRole>& r
   }
   const Sampling sampling = samplingFor(scene, grid);
   if (sampling.empty) return result;
-  result.overviewLevel =
-      overviewLevelFor(reader.rasterInfo(roles.front()), sampling.window, sampling.readWidth, sampling.readHeight);
+  result.overviewLevel = reader.overviewLevelFor(roles.front(), sampling.window, sampling.readWidth, sampling.readHeight);
 
   const size_t count = size_t(grid.width) * grid.height;
   const int32_t* source = sampling.source.data();

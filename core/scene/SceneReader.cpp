@@ -31,6 +31,11 @@ const RasterInfo& SceneReader::rasterInfo(BandRole role) const {
   return mSources.at(band->path)->info();
 }
 
+int SceneReader::overviewLevelFor(BandRole role, const Window& window, int outWidth, int outHeight) const {
+  rasterInfo(role);  // Error(Usage) without the band
+  return mSources.at(mScene.band(role)->path)->overviewLevelFor(window, outWidth, outHeight);
+}
+
 std::vector<const SceneBand*> SceneReader::bandsFor(const std::vector<BandRole>& roles) const {
   std::vector<const SceneBand*> bands;
   for (BandRole role : roles) {

@@ -39,6 +39,8 @@ class SceneReader {
   // What GDAL reports about the file holding `role`'s band (overviews, block size, types);
   // throws Error(Usage) when the scene has no band for the role.
   const RasterInfo& rasterInfo(BandRole role) const;
+  // The overview level readResampled reads `role`'s band at for these sizes (GDAL's choice).
+  int overviewLevelFor(BandRole role, const Window& window, int outWidth, int outHeight) const;
   // The bands of `roles`, in that order, as one block in `type` (default: the first band's
   // type). Throws Error(Usage) when the scene has no band for a role.
   // Large windows read their bands in parallel; small ones (chips) read on the calling thread,
