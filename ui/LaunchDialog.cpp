@@ -410,7 +410,7 @@ void LaunchDialog::updatePreview() {
 }
 
 void LaunchDialog::saveScript() {
-  const QString suffix = backend() == "k8s" ? QStringLiteral(".yaml") : QStringLiteral(".sh");
+  const QString suffix = backend() == "k8s" ? QStringLiteral(".json") : QStringLiteral(".sh");
   const QString path = QFileDialog::getSaveFileName(this, tr("Save"), QDir(mProjectDir).filePath(mName->text() + suffix));
   if (path.isEmpty()) return;
   try {

@@ -8,6 +8,7 @@
 #include <QRegularExpression>
 #include <QString>
 #include <QStringList>
+#include <QStringDecoder>
 #include <QTemporaryFile>
 
 #include <algorithm>
@@ -71,70 +72,16 @@ QStringList kubectlPrefix(const JobHandle& handle) {
   return arguments;
 }
 
-// The YAML document, written by hand: two-space indentation, every string double-quoted.
-class Yaml {
- public:
-  void line(int indent, const std::string& text) {
-    mText.append(size_t(indent) * 2, ' ');
-    mText += text;
-    mText += '\n';
-  }
-  void field(int indent, const std::string& key, const std::string& value) {
-    line(indent, key + ": " + KubernetesBackend::yamlQuote(value));
-  }
-  void number(int indent, const std::string& key, long long value) { line(indent, key + ": " + std::to_string(value)); }
-  std::string& text() { return mText; }
-
- private:
-  std::string mText;
-};
+// Text for the manifest: Kubernetes stores only UTF-8, so anything else is refused here rather
+// than mangled.
+QString utf8(const std::string& text) {
+  QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+  const QString decoded = decoder(QByteArray::fromStdString(text));
+  if (decoder.hasError()) throwUsage("a job argument is not valid UTF-8 text; Kubernetes stores only UTF-8");
+  return decoded;
+}
 
 }  // namespace
-
-std::string KubernetesBackend::yamlQuote(const std::string& text) {
-  std::string quoted = "\"";
-  auto escape = [&](uint32_t codePoint) {
-    char buffer[12];
-    std::snprintf(buffer, sizeof buffer, "\\u%04X", unsigned(codePoint));
-    quoted += buffer;
-  };
-  for (size_t i = 0; i < text.size();) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte < 0x80) {
-      switch (byte) {
-        case '"': quoted += "\\\""; break;
-        case '\\': quoted += "\\\\"; break;
-        case '\n': quoted += "\\n"; break;
-        case '\t': quoted += "\\t"; break;
-        case '\r': quoted += "\\r"; break;
-        default:
-          if (byte < 0x20 || byte == 0x7F) escape(byte);
-          else quoted += char(byte);
-      }
-      ++i;
-      continue;
-    }
-    // A UTF-8 sequence: kept as it is unless YAML would read it as a break or a control.
-    const int length = byte >= 0xF0 && byte < 0xF8 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC2 && byte < 0xE0 ? 2 : 0;
-    if (length == 0 || byte >= 0xF8 || i + size_t(length) > text.size())
-      throwUsage("a job argument is not valid UTF-8 text; Kubernetes stores only UTF-8");
-    uint32_t codePoint = byte & (0xFF >> (length + 1));
-    for (int k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + size_t(k)]);
-      if ((next & 0xC0) != 0x80) throwUsage("a job argument is not valid UTF-8 text; Kubernetes stores only UTF-8");
-      codePoint = (codePoint << 6) | (next & 0x3F);
-    }
-    const bool overlong = (length == 3 && codePoint < 0x800) || (length == 4 && codePoint < 0x10000);
-    if (overlong || codePoint > 0x10FFFF || (codePoint >= 0xD800 && codePoint <= 0xDFFF))
-      throwUsage("a job argument is not valid UTF-8 text; Kubernetes stores only UTF-8");
-    if (codePoint <= 0x9F || codePoint == 0x2028 || codePoint == 0x2029 || codePoint == 0xFEFF)
-      escape(codePoint);
-    else
-      quoted.append(text, i, size_t(length));
-    i += size_t(length);
-  }
-  return quoted + "\"";
-}
 
 std::string KubernetesBackend::resourceName(const std::string& requested, int ranks) {
   std::string name;
@@ -201,103 +148,74 @@ std::string KubernetesBackend::render(const LaunchRequest& request) const {
     command.push_back("jsonl");
   }
 
-  Yaml yaml;
-  auto labels = [&](int indent) {
-    yaml.line(indent, "labels:");
-    yaml.field(indent + 1, "app.kubernetes.io/name", "prithvi");
-    yaml.field(indent + 1, kJobLabel, job);
-  };
-  auto metadata = [&](int indent) {
-    yaml.line(indent, "metadata:");
-    yaml.field(indent + 1, "name", job);
-    yaml.field(indent + 1, "namespace", space);
-    labels(indent + 1);
-  };
+  // Built as data (Qt JSON, which kubectl reads like YAML): one v1 List with the headless Service
+  // first, so rank 0's name resolves by the time its peers look it up, then the Job.
+  const QJsonObject labels{{"app.kubernetes.io/name", "prithvi"}, {kJobLabel, utf8(job)}};
   std::string commandLine;
   for (const auto& word : command) commandLine += (commandLine.empty() ? "" : " ") + word;
-  for (char& c : commandLine)
-    if (c == '\n' || c == '\r') c = ' ';
-  yaml.line(0, array ? "# Prithvi Studio: " + std::to_string(ranks) + " independent task(s) of an Indexed Job, " +
-                          std::to_string(parallelism) + " at a time"
-                    : "# Prithvi Studio: " + std::to_string(ranks) + " rank(s) of an Indexed Job; rank 0 listens at " + master +
-                          ":" + std::to_string(kMasterPort));
-  yaml.line(0, "# " + commandLine);
-  yaml.line(0, "---");
-  // The headless Service first, so rank 0's name resolves by the time its peers look it up.
-  yaml.field(0, "apiVersion", "v1");
-  yaml.field(0, "kind", "Service");
-  metadata(0);
-  yaml.line(0, "spec:");
-  yaml.field(1, "clusterIP", "None");
-  yaml.line(1, "publishNotReadyAddresses: true");
-  yaml.line(1, "selector:");
-  yaml.field(2, kJobLabel, job);
-  yaml.line(1, "ports:");
-  yaml.field(1, "- name", "rendezvous");
-  yaml.number(2, "port", kMasterPort);
-  yaml.field(2, "protocol", "TCP");
-  yaml.line(0, "---");
-  yaml.field(0, "apiVersion", "batch/v1");
-  yaml.field(0, "kind", "Job");
-  metadata(0);
-  yaml.line(0, "spec:");
-  yaml.number(1, "completions", ranks);
-  yaml.number(1, "parallelism", parallelism);
-  yaml.field(1, "completionMode", "Indexed");
-  yaml.number(1, "backoffLimit", std::stoll(backoffText));
-  yaml.line(1, "template:");
-  yaml.line(2, "metadata:");
-  labels(3);
-  yaml.line(2, "spec:");
-  yaml.field(3, "restartPolicy", "Never");
-  yaml.field(3, "subdomain", service);
-  yaml.line(3, "containers:");
-  yaml.field(3, "- name", "prithvi");
-  yaml.field(4, "image", image);
-  yaml.line(4, "command:");
-  for (const auto& word : command) yaml.line(4, "- " + yamlQuote(word));
-  if (!request.workDir.empty()) yaml.field(4, "workingDir", request.workDir);
-  yaml.line(4, "env:");
-  const std::string indexPath = std::string("metadata.annotations['") + kIndexAnnotation + "']";
-  for (const char* name : {"JOB_COMPLETION_INDEX", array ? "PRITHVI_TASK_INDEX" : "RANK"}) {
-    yaml.field(4, "- name", name);
-    yaml.line(5, "valueFrom:");
-    yaml.line(6, "fieldRef:");
-    yaml.field(7, "fieldPath", indexPath);
-  }
+  const QString summary =
+      QString::fromStdString(array ? std::to_string(ranks) + " independent task(s) of an Indexed Job, " +
+                                         std::to_string(parallelism) + " at a time"
+                                   : std::to_string(ranks) + " rank(s) of an Indexed Job; rank 0 listens at " + master +
+                                         ":" + std::to_string(kMasterPort));
+  auto metadata = [&](bool annotated) {
+    QJsonObject object{{"name", utf8(job)}, {"namespace", utf8(space)}, {"labels", labels}};
+    if (annotated)
+      object["annotations"] = QJsonObject{{"prithvi.studio/summary", summary}, {"prithvi.studio/command", utf8(commandLine)}};
+    return object;
+  };
+  const QJsonObject serviceObject{
+      {"apiVersion", "v1"},
+      {"kind", "Service"},
+      {"metadata", metadata(false)},
+      {"spec", QJsonObject{{"clusterIP", "None"},
+                           {"publishNotReadyAddresses", true},
+                           {"selector", QJsonObject{{kJobLabel, utf8(job)}}},
+                           {"ports", QJsonArray{QJsonObject{{"name", "rendezvous"}, {"port", kMasterPort}, {"protocol", "TCP"}}}}}}};
+
+  QJsonArray commandWords;
+  for (const auto& word : command) commandWords.append(utf8(word));
+  QJsonArray env;
+  const QString indexPath = QStringLiteral("metadata.annotations['%1']").arg(QLatin1String(kIndexAnnotation));
+  for (const char* name : {"JOB_COMPLETION_INDEX", array ? "PRITHVI_TASK_INDEX" : "RANK"})
+    env.append(QJsonObject{{"name", name}, {"valueFrom", QJsonObject{{"fieldRef", QJsonObject{{"fieldPath", indexPath}}}}}});
   std::vector<std::pair<const char*, std::string>> values = {{"WORLD_SIZE", std::to_string(ranks)},
                                                              {"LOCAL_RANK", "0"},
                                                              {"MASTER_ADDR", master},
                                                              {"MASTER_PORT", std::to_string(kMasterPort)}};
   if (array) values = {{"PRITHVI_TASK_COUNT", std::to_string(ranks)}};
-  for (const auto& [name, value] : values) {
-    yaml.field(4, "- name", name);
-    yaml.field(5, "value", value);
-  }
+  for (const auto& [name, value] : values) env.append(QJsonObject{{"name", name}, {"value", utf8(value)}});
+  QJsonObject container{{"name", "prithvi"}, {"image", utf8(image)}, {"command", commandWords}, {"env", env}};
+  if (!request.workDir.empty()) container["workingDir"] = utf8(request.workDir);
   if (!cpu.empty() || !memory.empty() || gpusPerPod > 0) {
-    yaml.line(4, "resources:");
-    for (const char* kind : {"requests", "limits"}) {
-      yaml.line(5, std::string(kind) + ":");
-      if (!cpu.empty()) yaml.field(6, "cpu", cpu);
-      if (!memory.empty()) yaml.field(6, "memory", memory);
-      if (gpusPerPod > 0) yaml.field(6, yamlQuote("nvidia.com/gpu"), std::to_string(gpusPerPod));
-    }
+    QJsonObject amounts;
+    if (!cpu.empty()) amounts["cpu"] = utf8(cpu);
+    if (!memory.empty()) amounts["memory"] = utf8(memory);
+    if (gpusPerPod > 0) amounts["nvidia.com/gpu"] = QString::number(gpusPerPod);
+    container["resources"] = QJsonObject{{"requests", amounts}, {"limits", amounts}};
   }
+  QJsonObject pod{{"restartPolicy", "Never"}, {"subdomain", utf8(service)}};
   if (!claim.empty()) {
-    yaml.line(4, "volumeMounts:");
-    yaml.field(4, "- name", "runs");
-    yaml.field(5, "mountPath", mountPath);
-    yaml.line(3, "volumes:");
-    yaml.field(3, "- name", "runs");
-    yaml.line(4, "persistentVolumeClaim:");
-    yaml.field(5, "claimName", claim);
+    container["volumeMounts"] = QJsonArray{QJsonObject{{"name", "runs"}, {"mountPath", utf8(mountPath)}}};
+    pod["volumes"] = QJsonArray{QJsonObject{{"name", "runs"}, {"persistentVolumeClaim", QJsonObject{{"claimName", utf8(claim)}}}}};
   }
-  return yaml.text();
+  pod["containers"] = QJsonArray{container};
+  const QJsonObject jobObject{
+      {"apiVersion", "batch/v1"},
+      {"kind", "Job"},
+      {"metadata", metadata(true)},
+      {"spec", QJsonObject{{"completions", ranks},
+                           {"parallelism", parallelism},
+                           {"completionMode", "Indexed"},
+                           {"backoffLimit", std::stoi(backoffText)},
+                           {"template", QJsonObject{{"metadata", QJsonObject{{"labels", labels}}}, {"spec", pod}}}}}};
+  const QJsonObject list{{"apiVersion", "v1"}, {"kind", "List"}, {"items", QJsonArray{serviceObject, jobObject}}};
+  return QJsonDocument(list).toJson(QJsonDocument::Indented).toStdString();
 }
 
 JobHandle KubernetesBackend::submit(const LaunchRequest& request) {
   const std::string manifest = render(request);
-  QTemporaryFile file(QStringLiteral("/tmp/prithvi-k8s-XXXXXX.yaml"));
+  QTemporaryFile file(QStringLiteral("/tmp/prithvi-k8s-XXXXXX.json"));
   if (!file.open() || file.write(manifest.data(), qint64(manifest.size())) != qint64(manifest.size()) || !file.flush())
     throwIo("cannot write the Kubernetes manifest to a temporary file");
   JobHandle handle;

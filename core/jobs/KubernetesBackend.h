@@ -27,7 +27,7 @@ class KubernetesBackend : public LaunchBackend {
   static constexpr int kMasterPort = 29500;
 
   std::string name() const override { return "k8s"; }
-  // The Service and the Job, as YAML (two documents).
+  // The Service and the Job, as one JSON v1 List (kubectl reads JSON as it reads YAML).
   std::string render(const LaunchRequest& request) const override;
   // `kubectl apply -f <manifest>`; the handle's id is the Job's name.
   JobHandle submit(const LaunchRequest& request) override;
@@ -43,8 +43,6 @@ class KubernetesBackend : public LaunchBackend {
   static std::string resourceName(const std::string& requested, int ranks);
   // The state a `kubectl get job -o json` document describes.
   static JobState stateFromJobJson(const std::string& json);
-  // A YAML double-quoted scalar holding `text` exactly.
-  static std::string yamlQuote(const std::string& text);
 };
 
 }  // namespace prithvi

@@ -129,26 +129,16 @@ class TestKubernetesBackend : public QObject {
     return ran;
   }
 
-  // The rendered documents (Service, Job), each written to its own file.
-  QStringList writeDocuments(const std::string& yaml, const QString& stem) {
+  // The rendered List's items (Service, Job), each written to its own file.
+  QStringList writeDocuments(const std::string& manifest, const QString& stem) {
     QStringList files;
-    QByteArray document;
-    auto flush = [&] {
-      bool content = false;
-      for (const QByteArray& line : document.split('\n'))
-        content = content || (!line.trimmed().isEmpty() && !line.startsWith('#'));
-      if (content) {
-        QFile file(mDir.filePath(stem + "-" + QString::number(files.size()) + ".yaml"));
-        if (file.open(QIODevice::WriteOnly)) file.write(document);
-        files << file.fileName();
-      }
-      document.clear();
-    };
-    for (const QByteArray& line : QByteArray::fromStdString(yaml).split('\n')) {
-      if (line == "---") flush();
-      else document += line + '\n';
+    const QJsonObject list = parseObject(QByteArray::fromStdString(manifest));
+    if (list["kind"].toString() != QStringLiteral("List")) return files;
+    for (const QJsonValue& item : list["items"].toArray()) {
+      QFile file(mDir.filePath(stem + "-" + QString::number(files.size()) + ".json"));
+      if (file.open(QIODevice::WriteOnly)) file.write(QJsonDocument(item.toObject()).toJson(QJsonDocument::Indented));
+      files << file.fileName();
     }
-    flush();
     return files;
   }
 
@@ -364,21 +354,21 @@ class TestKubernetesBackend : public QObject {
       QByteArray text = good;
       if (!text.contains(from)) qWarning("'%s' is not in the manifest", from.constData());
       text.replace(from, to);
-      QFile broken(mDir.filePath("broken.yaml"));
+      QFile broken(mDir.filePath("broken.json"));
       if (broken.open(QIODevice::WriteOnly)) broken.write(text);
       return broken.fileName();
     };
     // A misspelt field is dropped by the types.
     QJsonObject written, typed;
-    readBack(variant("restartPolicy:", "restartPolcy:"), true, written, typed);
+    readBack(variant("\"restartPolicy\":", "\"restartPolcy\":"), true, written, typed);
     if (QTest::currentTestFailed()) return;
     QCOMPARE(droppedFields(written, typed), QStringList{"spec.template.spec.restartPolcy"});
     // So is a field at the wrong level.
-    readBack(variant("      subdomain:", "      containers2: []\n      subdomain:"), true, written, typed);
+    readBack(variant("\"subdomain\":", "\"containers2\": [],\n\"subdomain\":"), true, written, typed);
     if (QTest::currentTestFailed()) return;
     QCOMPARE(droppedFields(written, typed), QStringList{"spec.template.spec.containers2"});
     // A wrong type is an error.
-    const Ran wrongType = kubectl({"set", "env", "--local", "-f", variant("completions: 1", "completions: \"one\""),
+    const Ran wrongType = kubectl({"set", "env", "--local", "-f", variant("\"completions\": 1", "\"completions\": \"one\""),
                                    "X=1", "-o", "json"});
     QVERIFY(wrongType.code != 0);
     QVERIFY2(wrongType.err.contains("ompletions"), wrongType.err.constData());
@@ -419,7 +409,7 @@ class TestKubernetesBackend : public QObject {
         "  *delete*) echo deleted ;;\n"
         "  *) echo \"unexpected: $*\" >&2; exit 1 ;;\n"
         "esac\n"
-        ).arg(calls, mDir.filePath("applied.yaml")).toUtf8());
+        ).arg(calls, mDir.filePath("applied.json")).toUtf8());
     script.close();
     QVERIFY(script.setPermissions(script.permissions() | QFileDevice::ExeOwner));
 
@@ -431,7 +421,7 @@ class TestKubernetesBackend : public QObject {
     QCOMPARE(handle.backend, std::string("k8s"));
     QCOMPARE(handle.id, std::string("flood-finetune-2024"));
     QCOMPARE(handle.details.at("namespace"), std::string("geo"));
-    QFile applied(mDir.filePath("applied.yaml"));
+    QFile applied(mDir.filePath("applied.json"));
     QVERIFY(applied.open(QIODevice::ReadOnly));
     QCOMPARE(applied.readAll().toStdString(), backend.render(launch));
     QCOMPARE(backend.state(handle), JobState::Running);
