@@ -165,8 +165,8 @@ class TestPipelineCli : public QObject {
                                                               "/data/p/job", "--set", "image=prithvi:1", "--set", "parallelism=2", "--render"} +
                                                   command);
     QVERIFY2(k8s.code == 0, k8s.err.constData());
-    QVERIFY(k8s.out.contains("completions: 3"));
-    QVERIFY(k8s.out.contains("parallelism: 2"));
+    QVERIFY2(k8s.out.contains("\"completions\": 3"), k8s.out.constData());
+    QVERIFY(k8s.out.contains("\"parallelism\": 2"));
     QVERIFY(k8s.out.contains("PRITHVI_TASK_INDEX"));
     QVERIFY(!k8s.out.contains("MASTER_ADDR"));
     const test::ProcessRun ranksAndArray = test::runPrithvi(

@@ -77,7 +77,7 @@ class TestJobsDock : public QObject {
     QVERIFY(!dialog->canLaunch());
     QVERIFY2(dialog->preview().contains(QStringLiteral("image")), qPrintable(dialog->preview()));
     dialog->setBackendSetting(QStringLiteral("image"), QStringLiteral("registry.example/prithvi:1"));
-    QVERIFY2(dialog->canLaunch() && dialog->preview().contains(QStringLiteral("kind: \"Job\"")), qPrintable(dialog->preview()));
+    QVERIFY2(dialog->canLaunch() && dialog->preview().contains(QStringLiteral("\"kind\": \"Job\"")), qPrintable(dialog->preview()));
     dialog->setBackend(QStringLiteral("local"));
     QVERIFY2(dialog->canLaunch(), qPrintable(dialog->preview()));
     QVERIFY2(dialog->preview().contains(QStringLiteral("finetune --preset flood")), qPrintable(dialog->preview()));
