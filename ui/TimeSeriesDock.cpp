@@ -10,15 +10,12 @@
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QProcess>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSlider>
 #include <QSplitter>
-#include <QStandardPaths>
 #include <QTabWidget>
-#include <QTemporaryDir>
 #include <QStyle>
 #include <QTimer>
 #include <QToolButton>
@@ -28,6 +25,7 @@
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
 #include "core/render/Render.h"
+#include "core/render/Video.h"
 #include "core/timeseries/TileCube.h"
 #include "ui/Async.h"
 #include "viewers/CubeView.h"
@@ -120,14 +118,20 @@ TimeSeriesDock::TimeSeriesDock(QWidget* parent) : QWidget(parent) {
   mPlay->setToolTip(tr("Play through the dates (Space)"));
   mPlay->setCheckable(true);
   mPlay->setShortcut(QKeySequence(Qt::Key_Space));
-  auto* exportButton = new QPushButton(tr("Export…"), datesTab);
-  exportButton->setToolTip(tr("Save the frames as an animated PNG, or as MP4 video when ffmpeg is installed"));
+  mExport = new QPushButton(tr("Export…"), datesTab);
+  mExport->setObjectName(QStringLiteral("exportFrames"));
+  mExport->setToolTip(tr("Save the frames as an animated PNG or an MP4 video"));
+  mExportProgress = new QProgressBar(datesTab);
+  mExportProgress->setObjectName(QStringLiteral("exportProgress"));
+  mExportProgress->setMaximumWidth(120);
+  mExportProgress->setVisible(false);
   mPlayTimer = new QTimer(this);
   mPlayTimer->setInterval(kPlayIntervalMs);
   auto* sliderRow = new QHBoxLayout;
   sliderRow->addWidget(mPlay);
   sliderRow->addWidget(mSlider, 1);
-  sliderRow->addWidget(exportButton);
+  sliderRow->addWidget(mExportProgress);
+  sliderRow->addWidget(mExport);
   auto* datesLayout = new QVBoxLayout(datesTab);
   datesLayout->setContentsMargins(2, 2, 2, 2);
   datesLayout->addWidget(scroll, 1);
@@ -149,7 +153,11 @@ TimeSeriesDock::TimeSeriesDock(QWidget* parent) : QWidget(parent) {
     if (mGrid->chips().empty()) return;
     mGrid->setCurrent((mGrid->current() + 1) % int(mGrid->chips().size()));
   });
-  connect(exportButton, &QPushButton::clicked, this, [this] {
+  connect(mExport, &QPushButton::clicked, this, [this] {
+    if (mExporting) {
+      if (mExportFeedback) mExportFeedback->cancel();
+      return;
+    }
     const QString path = QFileDialog::getSaveFileName(this, tr("Export the frames"), {},
                                                       tr("Animated PNG (*.png);;MP4 video (*.mp4)"));
     if (!path.isEmpty()) exportFrames(path);
@@ -226,6 +234,7 @@ TimeSeriesDock::TimeSeriesDock(QWidget* parent) : QWidget(parent) {
 
 TimeSeriesDock::~TimeSeriesDock() {
   if (mCubeFeedback) mCubeFeedback->cancel();
+  if (mExportFeedback) mExportFeedback->cancel();
   mPool.clear();
   mPool.waitForDone();
 }
@@ -521,35 +530,68 @@ void TimeSeriesDock::buildCube() {
 }
 
 bool TimeSeriesDock::exportFrames(const QString& path) {
-  std::vector<QImage> frames;
-  for (const DateChip& chip : mGrid->chips()) {
-    QImage frame = chip.image.scaled(chip.image.size() * 4, Qt::KeepAspectRatio, Qt::FastTransformation);
-    frames.push_back(frame);
-  }
-  QString error;
-  if (path.endsWith(QStringLiteral(".mp4"), Qt::CaseInsensitive)) {
-    const QString ffmpeg = QStandardPaths::findExecutable(QStringLiteral("ffmpeg"));
-    if (ffmpeg.isEmpty()) {
-      Q_EMIT message(QStringLiteral("error"), tr("video export needs ffmpeg (apt-get install ffmpeg); save as .png instead"));
-      return false;
-    }
-    QTemporaryDir dir;
-    for (size_t i = 0; i < frames.size(); ++i)
-      frames[i].save(dir.filePath(QStringLiteral("frame%1.png").arg(i, 4, 10, QLatin1Char('0'))));
-    QProcess process;
-    process.start(ffmpeg, {QStringLiteral("-y"), QStringLiteral("-loglevel"), QStringLiteral("error"), QStringLiteral("-framerate"),
-                           QString::number(1000.0 / kPlayIntervalMs), QStringLiteral("-i"), dir.filePath(QStringLiteral("frame%04d.png")),
-                           QStringLiteral("-pix_fmt"), QStringLiteral("yuv420p"), QStringLiteral("-vf"),
-                           QStringLiteral("pad=ceil(iw/2)*2:ceil(ih/2)*2"), path});
-    if (!process.waitForFinished(120000) || process.exitCode() != 0) {
-      Q_EMIT message(QStringLiteral("error"), tr("ffmpeg failed: %1").arg(QString::fromLocal8Bit(process.readAllStandardError())));
-      return false;
-    }
-  } else if (!writeAnimatedPng(path, frames, kPlayIntervalMs, &error)) {
-    Q_EMIT message(QStringLiteral("error"), tr("export failed: %1").arg(error));
+  if (mExporting) {
+    Q_EMIT message(QStringLiteral("warning"), tr("a video export is still running"));
     return false;
   }
-  Q_EMIT message(QStringLiteral("info"), tr("wrote %1 frames to %2").arg(frames.size()).arg(path));
+  std::vector<QImage> frames;
+  for (const DateChip& chip : mGrid->chips())
+    frames.push_back(chip.image.scaled(chip.image.size() * 4, Qt::KeepAspectRatio, Qt::FastTransformation));
+  if (frames.empty()) {
+    Q_EMIT message(QStringLiteral("error"), tr("no frames to export: click a pixel to load its dates first"));
+    return false;
+  }
+  if (!path.endsWith(QStringLiteral(".mp4"), Qt::CaseInsensitive)) {
+    QString error;
+    if (!writeAnimatedPng(path, frames, kPlayIntervalMs, &error)) {
+      Q_EMIT message(QStringLiteral("error"), tr("export failed: %1").arg(error));
+      return false;
+    }
+    Q_EMIT message(QStringLiteral("info"), tr("wrote %1 frames to %2").arg(frames.size()).arg(path));
+    return true;
+  }
+
+  // The video: frames copied out as RGB here, encoded on a worker.
+  std::vector<RgbFrame> rgbFrames;
+  for (const QImage& image : frames) {
+    const QImage rgb = image.convertToFormat(QImage::Format_RGB888);
+    RgbFrame frame{rgb.width(), rgb.height(), std::vector<uint8_t>(size_t(rgb.width()) * rgb.height() * 3)};
+    for (int y = 0; y < rgb.height(); ++y)
+      std::copy_n(rgb.constScanLine(y), size_t(rgb.width()) * 3, frame.rgb.begin() + size_t(y) * rgb.width() * 3);
+    rgbFrames.push_back(std::move(frame));
+  }
+  mExporting = true;
+  mExportFeedback = std::make_shared<Feedback>();
+  QPointer<QProgressBar> bar(mExportProgress);
+  mExportFeedback->setProgressCallback([bar](int64_t step, int64_t total, const std::string&) {
+    QMetaObject::invokeMethod(
+        qApp, [bar, step, total] {
+          if (!bar) return;
+          bar->setMaximum(int(total));
+          bar->setValue(int(step));
+        },
+        Qt::QueuedConnection);
+  });
+  mExportProgress->setValue(0);
+  mExportProgress->setVisible(true);
+  mExport->setText(tr("Cancel"));
+  auto feedback = mExportFeedback;
+  const std::string target = path.toStdString();
+  const double fps = 1000.0 / kPlayIntervalMs;
+  runAsync<std::string>(
+      mPool, this, [rgbFrames = std::move(rgbFrames), target, fps, feedback] { return writeMp4(target, rgbFrames, fps, feedback.get()); },
+      [this, path, count = frames.size()](std::optional<std::string> codec, const std::string& error) {
+        mExporting = false;
+        mExportProgress->setVisible(false);
+        mExport->setText(tr("Export…"));
+        if (codec)
+          Q_EMIT message(QStringLiteral("info"), tr("wrote %1 frames to %2 (%3)").arg(count).arg(path, q(*codec)));
+        else
+          Q_EMIT message(mExportFeedback && mExportFeedback->isCanceled() ? QStringLiteral("info") : QStringLiteral("error"),
+                         mExportFeedback && mExportFeedback->isCanceled() ? tr("video export canceled; nothing written")
+                                                                          : tr("video export failed: %1").arg(q(error)));
+        Q_EMIT framesExported(codec.has_value(), path);
+      });
   return true;
 }
 

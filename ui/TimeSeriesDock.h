@@ -52,8 +52,10 @@ class TimeSeriesDock : public QWidget {
   void setChipBands(const std::array<BandRole, 3>& rgb);
   // Builds the current tile's cube in the background (progress bar, cancel).
   void buildCube();
-  // Writes the date grid's frames as an animated PNG, or a video when the name ends in .mp4
-  // and ffmpeg is installed. Returns false and logs why when it fails.
+  // Writes the date grid's frames as an animated PNG, or as an MP4 video when the name ends in
+  // .mp4. The PNG is written at once; the video is encoded on a worker with progress beside the
+  // Export button, which cancels it meanwhile, and framesExported says how it ended. Returns
+  // false (and logs why) when it failed or could not start.
   bool exportFrames(const QString& path);
 
   TimeSeriesChart* chart() const { return mChart; }
@@ -61,12 +63,13 @@ class TimeSeriesDock : public QWidget {
   CubeView* cubeView() const { return mCube; }
   QTabWidget* tabs() const { return mTabs; }
   const std::optional<WindowStack>& stack() const { return mStack; }
-  bool busy() const { return mLoading || mBuildingCube; }
+  bool busy() const { return mLoading || mBuildingCube || mExporting; }
 
  Q_SIGNALS:
   void dateActivated(const QString& sceneId);  // show this date on the map
   void loaded();                               // a pixel or area finished loading
   void cubeBuilt(bool ok);
+  void framesExported(bool ok, const QString& path);  // a video export ended (written, failed or canceled)
   void message(const QString& level, const QString& text);
 
  private:
@@ -91,6 +94,8 @@ class TimeSeriesDock : public QWidget {
   QLabel* mVoxel;
   QPushButton* mBuildCube;
   QProgressBar* mCubeProgress;
+  QPushButton* mExport;
+  QProgressBar* mExportProgress;
   std::vector<QSlider*> mSliceSliders;
 
   std::string mProjectPath;
@@ -105,6 +110,8 @@ class TimeSeriesDock : public QWidget {
   bool mLoading = false;
   bool mBuildingCube = false;
   std::shared_ptr<Feedback> mCubeFeedback;
+  bool mExporting = false;
+  std::shared_ptr<Feedback> mExportFeedback;
 };
 
 }  // namespace prithvi

@@ -5,6 +5,7 @@
 #include <QApplication>
 #include <QDockWidget>
 #include <QFile>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -140,6 +141,24 @@ class TestTimeSeriesDock : public QObject {
     QCOMPARE(frames, 12u);
     QCOMPARE(bytes.count("fcTL"), 12);
     QVERIFY(!QImage(file).isNull());  // its first frame is a valid PNG for any viewer
+  }
+
+  void framesExportAsMp4OffTheGuiThread() {
+    const QString file = mDir.filePath(QStringLiteral("frames.mp4"));
+    QSignalSpy exported(dock(), &TimeSeriesDock::framesExported);
+    auto* button = dock()->findChild<QPushButton*>(QStringLiteral("exportFrames"));
+    QVERIFY(button);
+    QVERIFY(dock()->exportFrames(file));
+    QVERIFY(dock()->busy());
+    QCOMPARE(button->text(), QStringLiteral("Cancel"));
+    QVERIFY(exported.wait(60000));
+    QCOMPARE(exported.first().at(0).toBool(), true);
+    QVERIFY(!dock()->busy());
+    QCOMPARE(button->text(), QStringLiteral("Export…"));
+    QFile mp4(file);
+    QVERIFY(mp4.open(QIODevice::ReadOnly));
+    QCOMPARE(mp4.read(8).mid(4), QByteArray("ftyp"));
+    QVERIFY(mp4.size() > 1000);
   }
 
   void areaToolAveragesThePolygon() {
