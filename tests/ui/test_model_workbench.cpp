@@ -522,6 +522,8 @@ class TestModelWorkbench : public QObject {
     QVERIFY(!minRegion->isEnabled());
     QVERIFY(!dialog->jobArguments().contains(QStringLiteral("--clean-min-region")));
     outputKind->setCurrentIndex(0);
+    QVERIFY(minRegion->isEnabled());
+    test::keepScreenshot(dialog, "inference-dialog-clean-up.png");
     minRegion->setValue(0);
     smooth->setValue(0);
     QSignalSpy results(dialog, &InferenceDialog::resultReady);
