@@ -36,6 +36,22 @@
 namespace prithvi {
 
 namespace {
+
+// A cancel flag whose progress, reported from any thread, moves `bar` on the GUI thread.
+std::shared_ptr<Feedback> feedbackShownOn(QProgressBar* progressBar) {
+  auto feedback = std::make_shared<Feedback>();
+  QPointer<QProgressBar> bar(progressBar);
+  feedback->setProgressCallback([bar](int64_t step, int64_t total, const std::string&) {
+    QMetaObject::invokeMethod(
+        qApp, [bar, step, total] {
+          if (!bar) return;
+          bar->setMaximum(int(total));
+          bar->setValue(int(step));
+        },
+        Qt::QueuedConnection);
+  });
+  return feedback;
+}
 constexpr int kAreaHalf = 32;         // the area around a pixel: 64 x 64 px
 constexpr int kMaxAreaPixels = 512;   // a polygon's bounding box, per side
 constexpr int kPlayIntervalMs = 600;
@@ -495,17 +511,7 @@ void TimeSeriesDock::buildCube() {
     return;
   }
   mBuildingCube = true;
-  mCubeFeedback = std::make_shared<Feedback>();
-  QPointer<QProgressBar> bar(mCubeProgress);
-  mCubeFeedback->setProgressCallback([bar](int64_t step, int64_t total, const std::string&) {
-    QMetaObject::invokeMethod(
-        qApp, [bar, step, total] {
-          if (!bar) return;
-          bar->setMaximum(int(total));
-          bar->setValue(int(step));
-        },
-        Qt::QueuedConnection);
-  });
+  mCubeFeedback = feedbackShownOn(mCubeProgress);
   mCubeProgress->setVisible(true);
   mCubeProgress->setValue(0);
   mBuildCube->setText(tr("Cancel"));
@@ -561,17 +567,7 @@ bool TimeSeriesDock::exportFrames(const QString& path) {
     rgbFrames.push_back(std::move(frame));
   }
   mExporting = true;
-  mExportFeedback = std::make_shared<Feedback>();
-  QPointer<QProgressBar> bar(mExportProgress);
-  mExportFeedback->setProgressCallback([bar](int64_t step, int64_t total, const std::string&) {
-    QMetaObject::invokeMethod(
-        qApp, [bar, step, total] {
-          if (!bar) return;
-          bar->setMaximum(int(total));
-          bar->setValue(int(step));
-        },
-        Qt::QueuedConnection);
-  });
+  mExportFeedback = feedbackShownOn(mExportProgress);
   mExportProgress->setValue(0);
   mExportProgress->setVisible(true);
   mExport->setText(tr("Cancel"));
