@@ -28,6 +28,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <optional>
 #include <random>
 #include <set>
 #include <unordered_map>
@@ -1224,6 +1225,18 @@ bool startsWith(const std::string& s, const std::string& prefix) {
   return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
 }
 
+// A JSON integer in [0, 2^63): shapes and offsets. Fractions, and integers too large for
+// int64 (which nlohmann reads as unsigned or as doubles), are not.
+std::optional<int64_t> nonNegativeInteger(const Json& value) {
+  if (value.is_number_unsigned()) {
+    const uint64_t n = value.get<uint64_t>();
+    if (n <= static_cast<uint64_t>(INT64_MAX)) return static_cast<int64_t>(n);
+  } else if (value.is_number_integer() && value.get<int64_t>() == 0) {
+    return 0;  // "-0": nlohmann reads every other integer without a sign as unsigned
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 // -------------------------------------------------------------------------------------------------
@@ -1257,11 +1270,12 @@ StateDict readSafetensors(const std::string& path, const ReadLimits& limits) {
   const int64_t maxTop = std::max<int64_t>(0, limits.maxTensors) + 1;  // + __metadata__
   const int64_t maxNodes = 16 * maxTop + 4096;
   JsonLimits jsonLimits;
+  jsonLimits.maxBytes = limits.maxHeaderBytes;
   jsonLimits.maxTopLevelMembers = maxTop;
   jsonLimits.maxNodes = maxNodes;
   jsonLimits.topLevelMembers = std::to_string(maxTop - 1) + " tensor entries (the limit)";
   const Json root = parseJson(header, path + ": invalid safetensors header", jsonLimits);
-  if (root.kind != Json::Kind::Object) bad(path, "invalid safetensors header: not a JSON object");
+  if (!root.is_object()) bad(path, "invalid safetensors header: not a JSON object");
 
   struct Entry {
     std::string name;
@@ -1273,38 +1287,35 @@ StateDict readSafetensors(const std::string& path, const ReadLimits& limits) {
   std::vector<Entry> entries;
   StateDict state;
   auto intArray = [&](const std::string& name, const Json& v, const char* field) {
-    if (v.kind != Json::Kind::Array) bad(path, "tensor " + quoteForMessage(name) + ": " + field + " is not an array");
+    if (!v.is_array()) bad(path, "tensor " + quoteForMessage(name) + ": " + field + " is not an array");
     std::vector<int64_t> out;
-    for (const Json& item : v.array) {
-      if (item.kind != Json::Kind::Int || item.integer < 0) {
+    for (const Json& item : v) {
+      const std::optional<int64_t> number = nonNegativeInteger(item);
+      if (!number) {
         bad(path, "tensor " + quoteForMessage(name) + ": " + field + " holds something other than a non-negative integer");
       }
-      out.push_back(item.integer);
+      out.push_back(*number);
     }
     return out;
   };
-  if (static_cast<int64_t>(root.object.size()) > limits.maxTensors &&
-      std::none_of(root.object.begin(), root.object.end(),
-                   [](const auto& item) { return item.first == "__metadata__"; })) {
+  if (static_cast<int64_t>(root.size()) > limits.maxTensors && !root.contains("__metadata__")) {
     bad(path, "the safetensors header has more than " + std::to_string(limits.maxTensors) +
                   " tensor entries (the limit)");
   }
-  for (const auto& [name, value] : root.object) {
+  for (const auto& [name, value] : root.items()) {
     if (name == "__metadata__") {
-      if (value.kind != Json::Kind::Object) bad(path, "__metadata__ is not an object");
-      for (const auto& [key, text] : value.object) {
-        if (text.kind != Json::Kind::String) {
-          bad(path, "__metadata__ value " + quoteForMessage(key) + " is not a string");
-        }
-        state.metadata[key] = text.string;
+      if (!value.is_object()) bad(path, "__metadata__ is not an object");
+      for (const auto& [key, text] : value.items()) {
+        if (!text.is_string()) bad(path, "__metadata__ value " + quoteForMessage(key) + " is not a string");
+        state.metadata[key] = text.get<std::string>();
       }
       continue;
     }
-    if (value.kind != Json::Kind::Object) bad(path, "tensor " + quoteForMessage(name) + " is not described by an object");
+    if (!value.is_object()) bad(path, "tensor " + quoteForMessage(name) + " is not described by an object");
     const Json* dtype = nullptr;
     const Json* shape = nullptr;
     const Json* offsets = nullptr;
-    for (const auto& [field, v] : value.object) {
+    for (const auto& [field, v] : value.items()) {
       if (field == "dtype") dtype = &v;
       else if (field == "shape") shape = &v;
       else if (field == "data_offsets") offsets = &v;
@@ -1313,9 +1324,10 @@ StateDict readSafetensors(const std::string& path, const ReadLimits& limits) {
     if (!dtype || !shape || !offsets) {
       bad(path, "tensor " + quoteForMessage(name) + " lacks dtype, shape or data_offsets");
     }
-    if (dtype->kind != Json::Kind::String) bad(path, "tensor " + quoteForMessage(name) + ": dtype is not a string");
-    const DtypeInfo* info = dtypeBySafetensorsName(dtype->string);
-    if (!info) bad(path, "tensor " + quoteForMessage(name) + " has an unsupported dtype " + quoteForMessage(dtype->string));
+    if (!dtype->is_string()) bad(path, "tensor " + quoteForMessage(name) + ": dtype is not a string");
+    const std::string& dtypeName = dtype->get_ref<const std::string&>();
+    const DtypeInfo* info = dtypeBySafetensorsName(dtypeName);
+    if (!info) bad(path, "tensor " + quoteForMessage(name) + " has an unsupported dtype " + quoteForMessage(dtypeName));
     Entry e{name, info, intArray(name, *shape, "shape"), 0, 0, entries.size()};
     if (e.shape.size() > 64) bad(path, "tensor " + quoteForMessage(name) + " has more than 64 dimensions");
     const std::vector<int64_t> range = intArray(name, *offsets, "data_offsets");
@@ -1380,23 +1392,19 @@ StateDict readSafetensors(const std::string& path, const ReadLimits& limits) {
 void writeSafetensors(const std::string& path, const StateDict& state) {
   std::vector<torch::Tensor> data;
   data.reserve(state.tensors.size());
-  std::string header = "{";
-  bool first = true;
+  Json header = Json::object();
+  // Members are appended without ordered_json's lookup, which is linear per insertion: names
+  // are already known to be unique here.
+  auto& members = header.get_ref<Json::object_t&>();
   if (!state.metadata.empty()) {
-    header += "\"__metadata__\":{";
-    bool firstMeta = true;
+    Json metadata = Json::object();
     for (const auto& [key, value] : state.metadata) {
       if (!isValidUtf8(key) || !isValidUtf8(value)) {
         throwUsage("cannot write '" + path + "': metadata " + quoteForMessage(key) + " is not UTF-8");
       }
-      if (!firstMeta) header += ',';
-      firstMeta = false;
-      appendJsonString(header, key);
-      header += ':';
-      appendJsonString(header, value);
+      metadata.get_ref<Json::object_t&>().emplace_back(key, value);
     }
-    header += '}';
-    first = false;
+    members.emplace_back("__metadata__", std::move(metadata));
   }
   std::unordered_set<std::string> names;
   int64_t offset = 0;
@@ -1415,29 +1423,21 @@ void writeSafetensors(const std::string& path, const StateDict& state) {
     }
     torch::Tensor t = tensor.detach().to(torch::kCPU).contiguous();
     const int64_t bytes = t.numel() * info->size;
-    if (!first) header += ',';
-    first = false;
-    appendJsonString(header, name);
-    header += ":{\"dtype\":\"";
-    header += info->safetensorsName;
-    header += "\",\"shape\":[";
-    for (int64_t d = 0; d < t.dim(); ++d) {
-      if (d) header += ',';
-      header += std::to_string(t.size(d));
-    }
-    header += "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + bytes) + "]}";
+    members.emplace_back(name, Json{{"dtype", info->safetensorsName},
+                                    {"shape", t.sizes().vec()},
+                                    {"data_offsets", {offset, offset + bytes}}});
     offset += bytes;
     data.push_back(std::move(t));
   }
-  header += '}';
-  while (header.size() % 8) header += ' ';  // data starts 8-byte aligned
+  std::string text = header.dump();
+  while (text.size() % 8) text += ' ';  // data starts 8-byte aligned
   unsigned char length[8];
-  const uint64_t n = header.size();
+  const uint64_t n = text.size();
   for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(n >> (8 * i));
 
   AtomicWriter out(path);
   out.write(length, 8);
-  out.write(header.data(), static_cast<int64_t>(header.size()));
+  out.write(text.data(), static_cast<int64_t>(text.size()));
   for (const torch::Tensor& t : data) out.write(t.data_ptr(), t.numel() * t.element_size());
   out.commit();
 }
