@@ -388,6 +388,33 @@ class TestCheckpoint : public QObject {
     QVERIFY(errorOf([&] { readTorchCheckpoint(path, limits); }).contains("limit"));
   }
 
+  // The zip container's own limits (the archive's records, its central directory), each checked
+  // before anything is allocated for the records.
+  void zipContainerLimits() {
+    if (!mHavePython) QSKIP("python3-torch not available");
+    const QString dir = tmp("malicious");
+    if (!QFile::exists(dir + "/many_records.pt")) QSKIP("maliciousCheckpoints did not run");
+    // 101 records: within the default limit, refused at maxTensors + 64 = 67.
+    const std::string many = (dir + "/many_records.pt").toStdString();
+    QCOMPARE(int(readTorchCheckpoint(many).size()), 1);
+    ReadLimits limits;
+    limits.maxTensors = 3;
+    QString message = errorOf([&] { readTorchCheckpoint(many, limits); });
+    QVERIFY2(message.contains("lists 101 records, more than the limit of 67"), qPrintable(message));
+    // 40,000 records: a 4 MB central directory, refused while libzip reads it once the limit is
+    // 1 MB (the least it can be), long before its records are counted.
+    const std::string bomb = (dir + "/directory_bomb.pt").toStdString();
+    QCOMPARE(int(readTorchCheckpoint(bomb).size()), 1);
+    limits = {};
+    limits.maxHeaderBytes = 1;
+    QElapsedTimer timer;
+    timer.start();
+    message = errorOf([&] { readTorchCheckpoint(bomb, limits); });
+    QVERIFY2(message.contains("the zip central directory is larger than the limit (1048576 bytes)"), qPrintable(message));
+    QVERIFY(message.startsWith(QString::fromStdString(bomb)));
+    QVERIFY(timer.elapsed() < 2000);
+  }
+
   // ---- safetensors ----------------------------------------------------------------------
 
   void safetensorsRoundTrip() {

@@ -1,16 +1,17 @@
 // torch.save archives read without running any code, and what both checkpoint formats share
 // (StateDictIo.h; safetensors are in Safetensors.cpp).
 //
-// Our own reader for the zip container (stored entries only, which is what torch.save writes;
-// zip64 understood) because PyTorchStreamReader allocates whatever size a record claims before
-// we could check it. data.pkl goes through a restricted unpickler: a fixed allow-list of
+// The zip container is read by libzip, through a source that bounds what opening may read and
+// after every record's size has been checked against the limits (PyTorchStreamReader would
+// allocate whatever size a record claims). Only stored (uncompressed) records are read, which is
+// what torch.save writes. data.pkl goes through a restricted unpickler: a fixed allow-list of
 // globals, checked when the GLOBAL opcode is read, and no object is ever constructed by calling
 // Python code. Tensors are described while unpickling (storage, offset, sizes, strides are
 // bounds-checked then) and only built after the whole pickle has been accepted.
 
 #include "training/model/StateDict.h"
 
-#include <zlib.h>
+#include <zip.h>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -22,6 +23,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
@@ -158,146 +160,164 @@ using io::le64;
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// Zip container (stored entries, zip64).
+// Zip container, through libzip.
+
+// The bytes libzip reads come from here: pread on the descriptor whose magic was sniffed, and a
+// budget on what opening may read. libzip loads the whole central directory, and keeps a few
+// hundred bytes of memory for every record listed there, before the records can be counted; the
+// budget bounds that by the central directory limit (ReadLimits::maxHeaderBytes, at least 1 MB)
+// instead of by the size of the file.
+class ArchiveSource {
+ public:
+  ArchiveSource(const InputFile& file, int64_t openBudget) : mFile(file), mOpenBudget(openBudget) {
+    zip_error_init(&mError);
+  }
+  ~ArchiveSource() { zip_error_fini(&mError); }
+  ArchiveSource(const ArchiveSource&) = delete;
+  ArchiveSource& operator=(const ArchiveSource&) = delete;
+
+  static zip_int64_t callback(void* self, void* data, zip_uint64_t length, zip_source_cmd_t command) {
+    return static_cast<ArchiveSource*>(self)->handle(data, length, command);
+  }
+  void opened() { mOpenBudget = -1; }
+  bool overBudget() const { return mOverBudget; }
+  // A read that failed in here (an I/O error, a file that shrank) is rethrown as it was, after
+  // libzip has unwound: exceptions must not cross its C frames.
+  void rethrowFailure() const {
+    if (mFailure) std::rethrow_exception(mFailure);
+  }
+
+ private:
+  zip_int64_t handle(void* data, zip_uint64_t length, zip_source_cmd_t command) {
+    switch (command) {
+      case ZIP_SOURCE_OPEN:
+        mPosition = 0;
+        return 0;
+      case ZIP_SOURCE_READ: {
+        const int64_t left = std::max<int64_t>(0, mFile.size() - mPosition);
+        const int64_t n = static_cast<int64_t>(std::min<uint64_t>(length, static_cast<uint64_t>(left)));
+        if (mOpenBudget >= 0 && (mOpenRead += n) > mOpenBudget) {
+          mOverBudget = true;
+          zip_error_set(&mError, ZIP_ER_READ, EFBIG);
+          return -1;
+        }
+        try {
+          mFile.readAt(mPosition, data, n);
+        } catch (...) {
+          mFailure = std::current_exception();
+          zip_error_set(&mError, ZIP_ER_READ, EIO);
+          return -1;
+        }
+        mPosition += n;
+        return n;
+      }
+      case ZIP_SOURCE_CLOSE:
+      case ZIP_SOURCE_FREE:
+        return 0;
+      case ZIP_SOURCE_STAT: {
+        auto* stat = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, length, &mError);
+        if (!stat) return -1;
+        zip_stat_init(stat);
+        stat->size = static_cast<zip_uint64_t>(mFile.size());
+        stat->valid |= ZIP_STAT_SIZE;
+        return sizeof(zip_stat_t);
+      }
+      case ZIP_SOURCE_ERROR:
+        return zip_error_to_data(&mError, data, length);
+      case ZIP_SOURCE_SEEK: {
+        const zip_int64_t to = zip_source_seek_compute_offset(static_cast<zip_uint64_t>(mPosition),
+                                                              static_cast<zip_uint64_t>(mFile.size()), data, length, &mError);
+        if (to < 0) return -1;
+        mPosition = to;
+        return 0;
+      }
+      case ZIP_SOURCE_TELL:
+        return mPosition;
+      case ZIP_SOURCE_SUPPORTS:
+        return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
+                                              ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, ZIP_SOURCE_SEEK, ZIP_SOURCE_TELL,
+                                              ZIP_SOURCE_SUPPORTS, -1);
+      default:
+        zip_error_set(&mError, ZIP_ER_OPNOTSUPP, 0);
+        return -1;
+    }
+  }
+
+  const InputFile& mFile;
+  int64_t mOpenBudget;  // -1: none
+  int64_t mOpenRead = 0;
+  bool mOverBudget = false;
+  int64_t mPosition = 0;
+  zip_error_t mError;
+  std::exception_ptr mFailure;
+};
+
+// What opening may read: the central directory, the local headers it points to (ZIP_CHECKCONS
+// reads each), and the tail where libzip looks for the end-of-central-directory record.
+int64_t centralDirectoryLimit(const ReadLimits& limits) {
+  return std::clamp<int64_t>(limits.maxHeaderBytes, 1 << 20, int64_t(1) << 60);
+}
 
 struct ZipEntry {
-  int64_t dataOffset = 0;
-  int64_t size = 0;  // stored bytes (only stored, uncompressed records can be read)
-  uint32_t crc = 0;
+  zip_uint64_t index = 0;
+  int64_t size = 0;  // bytes once read (only stored, uncompressed records can be read)
   uint16_t method = 0;
   bool encrypted = false;
 };
 
+// Opened with ZIP_CHECKCONS: libzip then also refuses local headers that disagree with the
+// central directory, records that lie outside the archive, and two records of one name. Sizes
+// come from the central directory and are checked by the callers before they allocate a buffer.
 class ZipArchive {
  public:
-  ZipArchive(const InputFile& file, const ReadLimits& limits) : mFile(file) {
-    const std::string& path = file.path();
-    const int64_t size = file.size();
-    if (size < 22) bad(path, "truncated or not a zip archive (too short)");
-    const int64_t tailSize = std::min<int64_t>(size, 22 + 65535);
-    std::vector<unsigned char> tail(static_cast<size_t>(tailSize));
-    file.readAt(size - tailSize, tail.data(), tailSize);
-    int64_t eocd = -1;
-    for (int64_t i = tailSize - 22; i >= 0; --i) {
-      const unsigned char* p = tail.data() + i;
-      if (le32(p) == 0x06054b50 && i + 22 + le16(p + 20) <= tailSize) {
-        eocd = i;
-        break;
+  ZipArchive(const InputFile& file, const ReadLimits& limits)
+      : mPath(file.path()), mSource(file, 2 * centralDirectoryLimit(limits) + (1 << 20)) {
+    zip_error_t error;
+    zip_error_init(&error);
+    zip_source_t* source = zip_source_function_create(&ArchiveSource::callback, &mSource, &error);
+    if (source) {
+      mZip.reset(zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error));
+      if (!mZip) zip_source_free(source);  // not taken over on failure
+    }
+    const int code = zip_error_code_zip(&error);
+    const std::string reason = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    if (!mZip) refuse(code, reason, limits);
+    mSource.opened();
+
+    const zip_int64_t count = zip_get_num_entries(mZip.get(), 0);
+    const int64_t maxEntries = std::max<int64_t>(0, limits.maxTensors) + 64;
+    if (count > maxEntries) {
+      bad(mPath, "the archive lists " + std::to_string(count) + " records, more than the limit of " +
+                     std::to_string(maxEntries));
+    }
+    constexpr zip_uint64_t kNeeded = ZIP_STAT_NAME | ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD |
+                                     ZIP_STAT_ENCRYPTION_METHOD;
+    for (zip_int64_t i = 0; i < count; ++i) {
+      zip_stat_t stat;
+      zip_stat_init(&stat);
+      if (zip_stat_index(mZip.get(), static_cast<zip_uint64_t>(i), ZIP_FL_ENC_RAW, &stat) != 0 ||
+          (stat.valid & kNeeded) != kNeeded) {
+        bad(mPath, "corrupt zip central directory (entry " + std::to_string(i) + ")");
       }
-    }
-    if (eocd < 0) {
-      bad(path, "truncated or not a zip archive (no end-of-central-directory record)");
-    }
-    const unsigned char* e = tail.data() + eocd;
-    const int64_t eocdPos = size - tailSize + eocd;
-    uint64_t entries = le16(e + 10);
-    uint64_t cdSize = le32(e + 12);
-    uint64_t cdOffset = le32(e + 16);
-    int64_t cdLimit = eocdPos;  // the central directory must end before this
-    if (le16(e + 4) != 0 || le16(e + 6) != 0) bad(path, "multi-disk zip archives are not supported");
-    if (entries == 0xFFFF || cdSize == 0xFFFFFFFFu || cdOffset == 0xFFFFFFFFu) {
-      if (eocdPos < 20) bad(path, "truncated zip64 archive (no zip64 locator)");
-      unsigned char loc[20];
-      file.readAt(eocdPos - 20, loc, 20);
-      if (le32(loc) != 0x07064b50) bad(path, "truncated zip64 archive (no zip64 locator)");
-      const uint64_t z64 = le64(loc + 8);
-      if (z64 > static_cast<uint64_t>(eocdPos - 20) || eocdPos - 20 - static_cast<int64_t>(z64) < 56) {
-        bad(path, "corrupt zip64 locator");
-      }
-      unsigned char rec[56];
-      file.readAt(static_cast<int64_t>(z64), rec, 56);
-      if (le32(rec) != 0x06064b50) bad(path, "corrupt zip64 end-of-central-directory record");
-      entries = le64(rec + 32);
-      cdSize = le64(rec + 40);
-      cdOffset = le64(rec + 48);
-      cdLimit = static_cast<int64_t>(z64);
-    }
-    const uint64_t maxEntries = static_cast<uint64_t>(std::max<int64_t>(0, limits.maxTensors)) + 64;
-    if (entries > maxEntries) {
-      bad(path, "the archive lists " + std::to_string(entries) + " records, more than the limit of " +
-                    std::to_string(maxEntries));
-    }
-    if (cdOffset > static_cast<uint64_t>(cdLimit) || cdSize > static_cast<uint64_t>(cdLimit) - cdOffset) {
-      bad(path, "truncated or corrupt zip archive (central directory out of range)");
-    }
-    if (cdSize > static_cast<uint64_t>(std::max<int64_t>(limits.maxHeaderBytes, 1 << 20))) {
-      bad(path, "the zip central directory is larger than the limit");
-    }
-    mDataLimit = static_cast<int64_t>(cdOffset);
-    std::vector<unsigned char> cd(static_cast<size_t>(cdSize));
-    file.readAt(static_cast<int64_t>(cdOffset), cd.data(), static_cast<int64_t>(cdSize));
-    size_t pos = 0;
-    for (uint64_t n = 0; n < entries; ++n) {
-      if (pos + 46 > cd.size() || le32(cd.data() + pos) != 0x02014b50) {
-        bad(path, "corrupt zip central directory (entry " + std::to_string(n) + ")");
-      }
-      const unsigned char* h = cd.data() + pos;
-      const uint16_t flags = le16(h + 8);
-      const uint16_t method = le16(h + 10);
-      const uint32_t crc = le32(h + 16);
-      uint64_t compSize = le32(h + 20);
-      uint64_t uncompSize = le32(h + 24);
-      const size_t nameLen = le16(h + 28);
-      const size_t extraLen = le16(h + 30);
-      const size_t commentLen = le16(h + 32);
-      uint64_t localOffset = le32(h + 42);
-      if (pos + 46 + nameLen + extraLen + commentLen > cd.size()) {
-        bad(path, "corrupt zip central directory (entry " + std::to_string(n) + " runs past it)");
-      }
-      std::string name(reinterpret_cast<const char*>(h + 46), nameLen);
-      // zip64 extra field
-      const unsigned char* x = h + 46 + nameLen;
-      size_t xp = 0;
-      while (xp + 4 <= extraLen) {
-        const uint16_t id = le16(x + xp);
-        const uint16_t len = le16(x + xp + 2);
-        if (xp + 4 + len > extraLen) bad(path, "corrupt zip extra field for " + quoteForMessage(name));
-        if (id == 0x0001) {
-          size_t q = xp + 4;
-          auto take = [&](uint64_t& field) {
-            if (q + 8 > xp + 4 + len) bad(path, "corrupt zip64 extra field for " + quoteForMessage(name));
-            field = le64(x + q);
-            q += 8;
-          };
-          if (uncompSize == 0xFFFFFFFFu) take(uncompSize);
-          if (compSize == 0xFFFFFFFFu) take(compSize);
-          if (localOffset == 0xFFFFFFFFu) take(localOffset);
-        }
-        xp += 4 + len;
-      }
-      pos += 46 + nameLen + extraLen + commentLen;
+      const std::string name = stat.name;
       // Compressed or encrypted records are listed (so that, e.g., a TorchScript archive can be
       // recognised) but refused when read.
-      if (method == 0 && compSize != uncompSize) {
-        bad(path, "record " + quoteForMessage(name) + " has inconsistent sizes");
+      if (stat.comp_method == ZIP_CM_STORE && stat.comp_size != stat.size) {
+        bad(mPath, "record " + quoteForMessage(name) + " has inconsistent sizes");
       }
-      if (localOffset > static_cast<uint64_t>(mDataLimit) ||
-          compSize > static_cast<uint64_t>(mDataLimit)) {
-        bad(path, "record " + quoteForMessage(name) + " lies outside the archive");
+      if (stat.comp_size > static_cast<zip_uint64_t>(file.size()) ||
+          (stat.comp_method == ZIP_CM_STORE && stat.size > static_cast<zip_uint64_t>(file.size()))) {
+        bad(mPath, "record " + quoteForMessage(name) + " lies outside the archive");
       }
-      unsigned char local[30];
-      if (static_cast<int64_t>(localOffset) + 30 > mDataLimit) {
-        bad(path, "record " + quoteForMessage(name) + " lies outside the archive");
-      }
-      file.readAt(static_cast<int64_t>(localOffset), local, 30);
-      if (le32(local) != 0x04034b50) bad(path, "corrupt local header for record " + quoteForMessage(name));
-      const int64_t localNameLen = le16(local + 26);
-      const int64_t localExtraLen = le16(local + 28);
-      const int64_t dataOffset = static_cast<int64_t>(localOffset) + 30 + localNameLen + localExtraLen;
-      if (dataOffset > mDataLimit || static_cast<int64_t>(compSize) > mDataLimit - dataOffset) {
-        bad(path, "record " + quoteForMessage(name) + " runs past the end of the archive data (truncated?)");
-      }
-      if (localNameLen != static_cast<int64_t>(nameLen) ||
-          file.readString(static_cast<int64_t>(localOffset) + 30, localNameLen) != name) {
-        bad(path, "local and central names differ for record " + quoteForMessage(name));
-      }
-      const ZipEntry entry{dataOffset, static_cast<int64_t>(compSize), crc, method, (flags & 1) != 0};
-      if (!mEntries.emplace(name, entry).second) {
-        bad(path, "duplicate record " + quoteForMessage(name));
-      }
+      const ZipEntry entry{static_cast<zip_uint64_t>(i), static_cast<int64_t>(stat.size), stat.comp_method,
+                           stat.encryption_method != ZIP_EM_NONE};
+      if (!mEntries.emplace(name, entry).second) bad(mPath, "duplicate record " + quoteForMessage(name));
       mNames.push_back(name);
     }
   }
+  ZipArchive(const ZipArchive&) = delete;
+  ZipArchive& operator=(const ZipArchive&) = delete;
 
   const ZipEntry* find(const std::string& name) const {
     const auto it = mEntries.find(name);
@@ -305,21 +325,73 @@ class ZipArchive {
   }
   const std::vector<std::string>& names() const { return mNames; }
 
-  // Reads a record into `buffer` (entry.size bytes) and checks its CRC.
+  // Reads a record into `buffer` (entry.size bytes); libzip checks its CRC at the record's end.
   void read(const std::string& name, const ZipEntry& entry, void* buffer) const {
-    if (entry.encrypted) bad(mFile.path(), "record " + quoteForMessage(name) + " is encrypted");
-    if (entry.method != 0) {
-      bad(mFile.path(), "record " + quoteForMessage(name) + " is compressed (method " +
-                            std::to_string(entry.method) + "); torch.save writes uncompressed records only");
+    if (entry.encrypted) bad(mPath, "record " + quoteForMessage(name) + " is encrypted");
+    if (entry.method != ZIP_CM_STORE) {
+      bad(mPath, "record " + quoteForMessage(name) + " is compressed (method " + std::to_string(entry.method) +
+                     "); torch.save writes uncompressed records only");
     }
-    mFile.readAt(entry.dataOffset, buffer, entry.size);
-    const uint32_t crc = uint32_t(crc32_z(0, static_cast<const Bytef*>(buffer), static_cast<z_size_t>(entry.size)));
-    if (crc != entry.crc) bad(mFile.path(), "record " + quoteForMessage(name) + " is corrupt (CRC mismatch)");
+    const std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> record(zip_fopen_index(mZip.get(), entry.index, 0), zip_fclose);
+    if (!record) {
+      mSource.rethrowFailure();
+      bad(mPath, "cannot read record " + quoteForMessage(name) + " (" + zip_strerror(mZip.get()) + ")");
+    }
+    auto* out = static_cast<char*>(buffer);
+    for (int64_t left = entry.size; left > 0;) {
+      const zip_int64_t got = zip_fread(record.get(), out, static_cast<zip_uint64_t>(left));
+      if (got < 0) readFailed(name, record.get());
+      if (got == 0) bad(mPath, "record " + quoteForMessage(name) + " runs past the end of the archive data (truncated?)");
+      out += got;
+      left -= got;
+    }
+    // The CRC is compared when libzip reaches the end of the record: read on to it.
+    char beyond = 0;
+    const zip_int64_t extra = zip_fread(record.get(), &beyond, 1);
+    if (extra < 0) readFailed(name, record.get());
+    if (extra > 0) bad(mPath, "record " + quoteForMessage(name) + " holds more bytes than its directory entry says");
   }
 
  private:
-  const InputFile& mFile;
-  int64_t mDataLimit = 0;
+  [[noreturn]] void refuse(int code, const std::string& reason, const ReadLimits& limits) const {
+    mSource.rethrowFailure();
+    if (mSource.overBudget()) {
+      bad(mPath, "the zip central directory is larger than the limit (" +
+                     std::to_string(centralDirectoryLimit(limits)) + " bytes)");
+    }
+    switch (code) {
+      case ZIP_ER_NOZIP:
+        bad(mPath, "truncated or not a zip archive (no end-of-central-directory record, or records that lie "
+                   "outside the archive)");
+      case ZIP_ER_INCONS:
+        bad(mPath, "truncated or corrupt zip archive (its central directory and local headers disagree)");
+      case ZIP_ER_EXISTS:
+        bad(mPath, "the archive holds two records of the same name");
+      case ZIP_ER_MULTIDISK:
+        bad(mPath, "multi-disk zip archives are not supported");
+      case ZIP_ER_MEMORY:
+        throwIo(mPath + ": out of memory while reading the zip directory");
+      default:
+        bad(mPath, "not a readable zip archive (" + reason + ")");
+    }
+  }
+
+  [[noreturn]] void readFailed(const std::string& name, zip_file_t* record) const {
+    mSource.rethrowFailure();
+    switch (zip_error_code_zip(zip_file_get_error(record))) {
+      case ZIP_ER_CRC:
+        bad(mPath, "record " + quoteForMessage(name) + " is corrupt (CRC mismatch)");
+      case ZIP_ER_EOF:
+      case ZIP_ER_INCONS:
+        bad(mPath, "record " + quoteForMessage(name) + " runs past the end of the archive data (truncated?)");
+      default:
+        bad(mPath, "cannot read record " + quoteForMessage(name) + " (" + zip_file_strerror(record) + ")");
+    }
+  }
+
+  std::string mPath;
+  ArchiveSource mSource;
+  std::unique_ptr<zip_t, void (*)(zip_t*)> mZip{nullptr, zip_discard};  // before mSource goes
   std::unordered_map<std::string, ZipEntry> mEntries;
   std::vector<std::string> mNames;
 };
