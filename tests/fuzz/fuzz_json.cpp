@@ -1,6 +1,7 @@
 // Fuzz target: every JSON reader of the program, each given the same input text.
-//   training/model/Json.h  parseJson: the strict reader of safetensors headers and model configs,
-//                          with its default limits and with a safetensors header's tight ones
+//   training/model/Json.h  parseJson: nlohmann-json under our limits (size, depth, values,
+//                          top-level members, no duplicate keys), for safetensors headers and
+//                          model configs; with its default limits and with tight ones
 //   PrithviConfig::fromJson: model configs (ours and Hugging Face config.json style)
 //   core/base/Json.h       parseJsonObject (Qt's reader, used for project and preset JSON)
 //   ClassScheme::fromJson: label class schemes (stored in projects, exchanged as files)

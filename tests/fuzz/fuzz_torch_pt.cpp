@@ -1,5 +1,6 @@
 // Fuzz target: a torch.save archive as readTorchCheckpoint reads it (training/model/StateDict.h):
-// our zip reader (stored records, zip64, CRC), the restricted unpickler of data.pkl (allow-listed
+// the zip container through libzip (stored records only, sizes checked before reading, CRC, the
+// opening budget), the restricted unpickler of data.pkl (allow-listed
 // globals, persistent storage ids, memo, marks) and the tensor views it builds. Also the
 // format sniffing of readCheckpoint, which sends legacy pickles and safetensors elsewhere.
 

@@ -388,6 +388,33 @@ class TestCheckpoint : public QObject {
     QVERIFY(errorOf([&] { readTorchCheckpoint(path, limits); }).contains("limit"));
   }
 
+  // The zip container's own limits (the archive's records, its central directory), each checked
+  // before anything is allocated for the records.
+  void zipContainerLimits() {
+    if (!mHavePython) QSKIP("python3-torch not available");
+    const QString dir = tmp("malicious");
+    if (!QFile::exists(dir + "/many_records.pt")) QSKIP("maliciousCheckpoints did not run");
+    // 101 records: within the default limit, refused at maxTensors + 64 = 67.
+    const std::string many = (dir + "/many_records.pt").toStdString();
+    QCOMPARE(int(readTorchCheckpoint(many).size()), 1);
+    ReadLimits limits;
+    limits.maxTensors = 3;
+    QString message = errorOf([&] { readTorchCheckpoint(many, limits); });
+    QVERIFY2(message.contains("lists 101 records, more than the limit of 67"), qPrintable(message));
+    // 40,000 records: a 4 MB central directory, refused while libzip reads it once the limit is
+    // 1 MB (the least it can be), long before its records are counted.
+    const std::string bomb = (dir + "/directory_bomb.pt").toStdString();
+    QCOMPARE(int(readTorchCheckpoint(bomb).size()), 1);
+    limits = {};
+    limits.maxHeaderBytes = 1;
+    QElapsedTimer timer;
+    timer.start();
+    message = errorOf([&] { readTorchCheckpoint(bomb, limits); });
+    QVERIFY2(message.contains("the zip central directory is larger than the limit (1048576 bytes)"), qPrintable(message));
+    QVERIFY(message.startsWith(QString::fromStdString(bomb)));
+    QVERIFY(timer.elapsed() < 2000);
+  }
+
   // ---- safetensors ----------------------------------------------------------------------
 
   void safetensorsRoundTrip() {
@@ -475,12 +502,16 @@ class TestCheckpoint : public QObject {
     QTest::newRow("invalid JSON: single quotes") << QByteArray(R"({'a':1})") << four << qint64(-1) << qint64(-1) << "invalid safetensors header";
     QTest::newRow("invalid JSON: garbage after") << ok + "x" << four << qint64(-1) << qint64(-1) << "unexpected text after";
     QTest::newRow("invalid JSON: control char") << QByteArray("{\"a\x01\":{}}") << four << qint64(-1) << qint64(-1) << "control character";
-    QTest::newRow("invalid JSON: bad escape") << QByteArray(R"({"a\q":{}})") << four << qint64(-1) << qint64(-1) << "bad escape";
+    QTest::newRow("invalid JSON: bad escape") << QByteArray(R"({"a\q":{}})") << four << qint64(-1) << qint64(-1) << "forbidden character after backslash at byte 4";
     QTest::newRow("invalid JSON: lone surrogate") << QByteArray(R"({"a\ud800":{}})") << four << qint64(-1) << qint64(-1) << "surrogate";
     QTest::newRow("invalid JSON: deep") << QByteArray(200, '[') << four << qint64(-1) << qint64(-1) << "invalid safetensors header";
     QTest::newRow("invalid UTF-8") << QByteArray("{\"a\xff\":{}}") << four << qint64(-1) << qint64(-1) << "not UTF-8";
     QTest::newRow("not an object") << QByteArray(R"([1,2])") << four << qint64(-1) << qint64(-1) << "does not start with '{'";
     QTest::newRow("duplicate key") << QByteArray(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})") << four << qint64(-1) << qint64(-1) << "duplicate key";
+    QTest::newRow("duplicate field") << QByteArray(R"({"a":{"dtype":"F32","shape":[1],"dtype":"I32","data_offsets":[0,4]}})") << four << qint64(-1) << qint64(-1) << "duplicate key 'dtype'";
+    QTest::newRow("duplicate metadata key") << QByteArray(R"({"__metadata__":{"k":"1","k":"2"}})") << QByteArray() << qint64(-1) << qint64(-1) << "duplicate key 'k'";
+    QTest::newRow("NUL byte") << QByteArray("{\"a\":{}}\0 ", 11) << QByteArray() << qint64(-1) << qint64(-1) << "NUL byte at byte 8";
+    QTest::newRow("number overflow") << QByteArray(R"({"a":{"dtype":"F32","shape":[1e999],"data_offsets":[0,4]}})") << four << qint64(-1) << qint64(-1) << "number overflow";
     QTest::newRow("unknown dtype") << QByteArray(R"({"a":{"dtype":"F8_E4M3","shape":[4],"data_offsets":[0,4]}})") << four << qint64(-1) << qint64(-1) << "unsupported dtype 'F8_E4M3'";
     QTest::newRow("dtype not a string") << QByteArray(R"({"a":{"dtype":4,"shape":[1],"data_offsets":[0,4]}})") << four << qint64(-1) << qint64(-1) << "dtype is not a string";
     QTest::newRow("shape x dtype != range") << QByteArray(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}})") << four << qint64(-1) << qint64(-1) << "does not match its byte range";

@@ -6,6 +6,7 @@
 #include <QElapsedTimer>
 #include <QTest>
 
+#include <clocale>
 #include <cmath>
 #include <map>
 #include <set>
@@ -14,6 +15,7 @@
 #include "core/base/Error.h"
 #include "training/model/CpuRuntime.h"
 #include "training/model/Heads.h"
+#include "training/model/Json.h"
 #include "training/model/LinearPrecision.h"
 #include "training/model/PositionEmbedding.h"
 #include "training/model/PrithviConfig.h"
@@ -194,6 +196,63 @@ class TestModel : public QObject {
     bad.tubeletSize = 2;
     bad.temporalEncoding = true;
     QCOMPARE(kindOf([&] { bad.validate(); }), ErrorKind::BadInput);
+  }
+
+  // Model configs go through nlohmann-json with our limits: whole numbers, duplicate keys,
+  // overflowing numbers, and numbers written and read the same under a comma-decimal locale.
+  void configJsonRules() {
+    QCOMPARE(PrithviConfig::fromJson("{\"img_size\": 64, \"patch_size\": 8}").imgSize, int64_t(64));
+    test::expectError(ErrorKind::BadInput, [] { PrithviConfig::fromJson("{\"depth\": 2.5}"); }, "'depth' must be an integer");
+    test::expectError(ErrorKind::BadInput, [] { PrithviConfig::fromJson("{\"depth\": 9223372036854775808}"); },
+                      "'depth' must be an integer");
+    test::expectError(ErrorKind::BadInput, [] { PrithviConfig::fromJson("{\"depth\": 1e400}"); }, "number overflow");
+    test::expectError(ErrorKind::BadInput, [] { PrithviConfig::fromJson("{\"depth\": 12, \"depth\": 2}"); },
+                      "duplicate key 'depth'");
+    test::expectError(ErrorKind::BadInput, [] { PrithviConfig::fromJson("{\"depth\": 12,}"); }, "at byte 13 of the JSON");
+    test::expectError(ErrorKind::BadInput, [] { PrithviConfig::fromJson("{\"depth\": 12} {}"); },
+                      "unexpected text after the JSON at byte 14");
+    test::expectError(ErrorKind::BadInput, [] { PrithviConfig::fromJson(std::string("{\"depth\": 12}\0{}", 17)); },
+                      "NUL byte at byte 13");
+    test::expectError(ErrorKind::BadInput, [] { PrithviConfig::fromJson(std::string(40, '[')); }, "nesting deeper than 16 levels");
+
+    const std::string before = std::setlocale(LC_ALL, nullptr);
+    if (!std::setlocale(LC_ALL, "de_DE.UTF-8")) QSKIP("the de_DE.UTF-8 locale is not installed");
+    PrithviConfig config = PrithviConfig::byName("tiny_test");
+    config.maskRatio = 0.625;
+    config.normEps = 1.5e-6;
+    const std::string json = config.toJson();
+    const PrithviConfig back = PrithviConfig::fromJson("{\"mask_ratio\": 0.5, \"mlp_ratio\": 2.5}");
+    std::setlocale(LC_ALL, before.c_str());
+    QVERIFY2(json.find("\"mask_ratio\": 0.625,") != std::string::npos, json.c_str());
+    QVERIFY2(json.find("\"norm_eps\": 1.5e-06,") != std::string::npos, json.c_str());
+    QVERIFY(PrithviConfig::fromJson(json) == config);
+    QCOMPARE(back.maskRatio, 0.5);
+    QCOMPARE(back.mlpRatio, 2.5);
+  }
+
+  // The limits of model::parseJson, which safetensors headers are read under.
+  void jsonLimits() {
+    model::JsonLimits limits;
+    limits.maxNodes = 5;
+    test::expectError(ErrorKind::BadInput, [&] { model::parseJson("[1,2,3,4,5]", "ctx", limits); },
+                      "ctx: too many JSON values (more than 5)");
+    QCOMPARE(model::parseJson("[1,2,3,4]", "ctx", limits).size(), size_t(4));
+    limits = {};
+    limits.maxTopLevelMembers = 2;
+    limits.topLevelMembers = "2 entries";
+    test::expectError(ErrorKind::BadInput, [&] { model::parseJson(R"({"a":1,"b":2,"c":3})", "ctx", limits); },
+                      "ctx: more than 2 entries");
+    limits = {};
+    limits.maxBytes = 8;
+    test::expectError(ErrorKind::BadInput, [&] { model::parseJson(R"({"a":123})", "ctx", limits); },
+                      "9 bytes, more than the limit of 8");
+    // Members stay in document order; duplicates are refused at any depth.
+    const model::Json doc = model::parseJson(R"({"z":1,"a":{"y":2,"b":3}})", "ctx");
+    QCOMPARE(doc.begin().key(), std::string("z"));
+    QCOMPARE(doc["a"].begin().key(), std::string("y"));
+    test::expectError(ErrorKind::BadInput, [] { model::parseJson(R"({"a":{"b":1,"b":2}})", "ctx"); }, "duplicate key 'b'");
+    // The same key in two objects is not a duplicate.
+    QCOMPARE(model::parseJson(R"([{"a":1},{"a":2}])", "ctx").size(), size_t(2));
   }
 
   // Spec 1.1 / 1.2: 100M = 86.69 M encoder (incl. 0.45 M pos_embed) + 26.70 M decoder =

@@ -1,265 +1,121 @@
 #include "training/model/Json.h"
 
-#include <cctype>
+#include <cstdio>
+#include <cstring>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "core/base/Error.h"
-#include "core/base/NumberText.h"
 
 namespace prithvi::model {
 
 namespace {
 
+// nlohmann words a syntax error "[json.exception.parse_error.101] parse error at line 1, column 5:
+// syntax error while parsing object key - invalid string: forbidden character after backslash;
+// last read: '"a\q'; expected string literal". What was wrong is the part the user needs; the
+// byte offset says where. From "; last read" on it is dropped: the token can be the whole of an
+// unterminated string, megabytes long, and what the parser expected instead of a malformed
+// token says nothing more.
+std::string describe(const nlohmann::detail::exception& error) {
+  std::string what = error.what();
+  if (what.ends_with("expected end of input")) return "unexpected text after the JSON";
+  if (what.starts_with("[json.exception.")) {
+    if (const auto close = what.find("] "); close != std::string::npos) what.erase(0, close + 2);
+  }
+  if (what.starts_with("parse error at line ")) {
+    if (const auto colon = what.find(": "); colon != std::string::npos) what.erase(0, colon + 2);
+  }
+  if (const auto lastRead = what.find("; last read: '"); lastRead != std::string::npos) what.erase(lastRead);
+  return what;
+}
 
-class JsonParser {
+// Builds the document from nlohmann's SAX events, checking the limits as values arrive, so that
+// a hostile header is refused before it costs more than its limits allow. Members are appended
+// without nlohmann's lookup (linear in an ordered_json object); duplicates are caught by a set of
+// the keys of each open object instead.
+class LimitedDocumentBuilder {
  public:
-  JsonParser(const std::string& context, const std::string& text, const JsonLimits& limits)
-      : mContext(context), mText(text), mLimits(limits) {}
+  using string_t = Json::string_t;
+  using binary_t = Json::binary_t;
 
-  Json parseDocument() {
-    skipSpace();
-    Json value = parseValue(0);
-    skipSpace();
-    if (mPos != mText.size()) fail("unexpected text after the JSON header");
-    return value;
+  LimitedDocumentBuilder(const std::string& context, const JsonLimits& limits)
+      : mContext(context), mLimits(limits) {}
+
+  Json take() { return std::move(mRoot); }
+
+  bool null() { return add(nullptr); }
+  bool boolean(bool value) { return add(value); }
+  bool number_integer(Json::number_integer_t value) { return add(value); }
+  bool number_unsigned(Json::number_unsigned_t value) { return add(value); }
+  // The text is the lexer's copy with the locale's decimal point; `value` is already read.
+  bool number_float(Json::number_float_t value, const string_t&) { return add(value); }
+  bool string(string_t& value) { return add(std::move(value)); }
+  bool binary(binary_t&) { fail("binary values are not JSON"); }
+
+  bool start_object(std::size_t) {
+    mOpen.push_back(add(Json::object_t()));
+    mKeys.emplace_back();
+    return true;
+  }
+  bool key(string_t& key) {
+    if (mOpen.size() == 1 && static_cast<int64_t>(mKeys.back().size()) >= mLimits.maxTopLevelMembers) {
+      fail("more than " + mLimits.topLevelMembers);
+    }
+    if (!mKeys.back().insert(key).second) fail("duplicate key " + quoteForMessage(key));
+    mKey = std::move(key);
+    return true;
+  }
+  bool end_object() {
+    mOpen.pop_back();
+    mKeys.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) {
+    mOpen.push_back(add(Json::array_t()));
+    mKeys.emplace_back();  // unused; keeps mKeys beside mOpen
+    return true;
+  }
+  bool end_array() { return end_object(); }
+
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& error) {
+    // `position` counts the characters read, the offending one included.
+    fail(describe(error) + " at byte " + std::to_string(position > 0 ? position - 1 : 0) + " of the JSON");
   }
 
  private:
-  [[noreturn]] void fail(const std::string& what) {
-    throwBadInput(mContext + ": " + what + " at byte " + std::to_string(mPos) + " of the JSON");
-  }
-  void skipSpace() {
-    while (mPos < mText.size() && (mText[mPos] == ' ' || mText[mPos] == '\t' ||
-                                   mText[mPos] == '\n' || mText[mPos] == '\r')) {
-      ++mPos;
-    }
-  }
-  char peek() {
-    if (mPos >= mText.size()) fail("the JSON ends early");
-    return mText[mPos];
-  }
-  void expect(char c) {
-    if (peek() != c) fail(std::string("expected '") + c + "'");
-    ++mPos;
-  }
-  void countNode() {
-    if (++mNodes > mLimits.maxNodes) {
-      fail("too many JSON values (more than " + std::to_string(mLimits.maxNodes) + ")");
-    }
-  }
+  [[noreturn]] void fail(const std::string& what) { throwBadInput(mContext + ": " + what); }
 
-  Json parseValue(int depth) {
-    if (depth > mLimits.maxDepth) fail("nesting deeper than " + std::to_string(mLimits.maxDepth) + " levels");
-    countNode();
-    const char c = peek();
-    Json v;
-    if (c == '{') {
-      v.kind = Json::Kind::Object;
-      ++mPos;
-      skipSpace();
-      std::unordered_set<std::string> keys;
-      if (peek() == '}') {
-        ++mPos;
-        return v;
-      }
-      while (true) {
-        skipSpace();
-        if (peek() != '"') fail("expected a string key");
-        std::string key = parseString();
-        if (!keys.insert(key).second) fail("duplicate key " + quoteForMessage(key));
-        if (depth == 0 && static_cast<int64_t>(v.object.size()) >= mLimits.maxTopLevelMembers) {
-          throwBadInput(mContext + ": more than " + mLimits.topLevelMembers + "; stopped parsing at byte " +
-                        std::to_string(mPos));
-        }
-        skipSpace();
-        expect(':');
-        skipSpace();
-        v.object.emplace_back(std::move(key), parseValue(depth + 1));
-        skipSpace();
-        if (peek() == ',') {
-          ++mPos;
-          continue;
-        }
-        expect('}');
-        return v;
-      }
+  // Adds a value to the open container (or makes it the document) and returns where it lives.
+  // Containers on mOpen stay put: only the innermost one grows, and its children are never on
+  // the stack while it does.
+  Json* add(Json value) {
+    if (++mNodes > mLimits.maxNodes) fail("too many JSON values (more than " + std::to_string(mLimits.maxNodes) + ")");
+    if (static_cast<int64_t>(mOpen.size()) > mLimits.maxDepth) {
+      fail("nesting deeper than " + std::to_string(mLimits.maxDepth) + " levels");
     }
-    if (c == '[') {
-      v.kind = Json::Kind::Array;
-      ++mPos;
-      skipSpace();
-      if (peek() == ']') {
-        ++mPos;
-        return v;
-      }
-      while (true) {
-        skipSpace();
-        v.array.push_back(parseValue(depth + 1));
-        skipSpace();
-        if (peek() == ',') {
-          ++mPos;
-          continue;
-        }
-        expect(']');
-        return v;
-      }
+    if (mOpen.empty()) {
+      mRoot = std::move(value);
+      return &mRoot;
     }
-    if (c == '"') {
-      v.kind = Json::Kind::String;
-      v.string = parseString();
-      return v;
+    Json& parent = *mOpen.back();
+    if (parent.is_array()) {
+      auto& items = parent.get_ref<Json::array_t&>();
+      items.push_back(std::move(value));
+      return &items.back();
     }
-    if (c == '-' || (c >= '0' && c <= '9')) return parseNumber();
-    if (mText.compare(mPos, 4, "true") == 0) {
-      mPos += 4;
-      v.kind = Json::Kind::Bool;
-      v.boolean = true;
-      return v;
-    }
-    if (mText.compare(mPos, 5, "false") == 0) {
-      mPos += 5;
-      v.kind = Json::Kind::Bool;
-      return v;
-    }
-    if (mText.compare(mPos, 4, "null") == 0) {
-      mPos += 4;
-      return v;
-    }
-    fail("unexpected character " + quoteForMessage(std::string(1, c)));
-  }
-
-  Json parseNumber() {
-    Json v;
-    const size_t start = mPos;
-    bool negative = false;
-    if (mText[mPos] == '-') {
-      negative = true;
-      ++mPos;
-    }
-    if (mPos >= mText.size() || !std::isdigit(static_cast<unsigned char>(mText[mPos]))) {
-      fail("malformed number");
-    }
-    if (mText[mPos] == '0' && mPos + 1 < mText.size() &&
-        std::isdigit(static_cast<unsigned char>(mText[mPos + 1]))) {
-      fail("number with a leading zero");
-    }
-    bool fits = true;
-    int64_t value = 0;
-    while (mPos < mText.size() && std::isdigit(static_cast<unsigned char>(mText[mPos]))) {
-      const int digit = mText[mPos] - '0';
-      if (__builtin_mul_overflow(value, 10, &value) ||
-          __builtin_add_overflow(value, negative ? -digit : digit, &value)) {
-        fits = false;
-      }
-      ++mPos;
-    }
-    bool integral = true;
-    const size_t numberStart = start;
-    if (mPos < mText.size() && mText[mPos] == '.') {
-      integral = false;
-      ++mPos;
-      if (mPos >= mText.size() || !std::isdigit(static_cast<unsigned char>(mText[mPos]))) {
-        fail("malformed number");
-      }
-      while (mPos < mText.size() && std::isdigit(static_cast<unsigned char>(mText[mPos]))) ++mPos;
-    }
-    if (mPos < mText.size() && (mText[mPos] == 'e' || mText[mPos] == 'E')) {
-      integral = false;
-      ++mPos;
-      if (mPos < mText.size() && (mText[mPos] == '+' || mText[mPos] == '-')) ++mPos;
-      if (mPos >= mText.size() || !std::isdigit(static_cast<unsigned char>(mText[mPos]))) {
-        fail("malformed number");
-      }
-      while (mPos < mText.size() && std::isdigit(static_cast<unsigned char>(mText[mPos]))) ++mPos;
-    }
-    // The text was checked above; from_chars reads it without the locale (strtod would stop at
-    // the '.' under a comma-decimal locale).
-    v.number = prithvi::parseNumber(std::string_view(mText).substr(numberStart, mPos - numberStart)).value_or(0.0);
-    if (integral && fits) {
-      v.kind = Json::Kind::Int;
-      v.integer = value;
-    } else {
-      v.kind = Json::Kind::Number;
-    }
-    return v;
-  }
-
-  unsigned hex4() {
-    if (mPos + 4 > mText.size()) fail("truncated \\u escape");
-    unsigned value = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char c = mText[mPos++];
-      value <<= 4;
-      if (c >= '0' && c <= '9') value |= c - '0';
-      else if (c >= 'a' && c <= 'f') value |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') value |= c - 'A' + 10;
-      else fail("bad \\u escape");
-    }
-    return value;
-  }
-
-  std::string parseString() {
-    expect('"');
-    std::string out;
-    while (true) {
-      if (mPos >= mText.size()) fail("unterminated string");
-      const unsigned char c = static_cast<unsigned char>(mText[mPos++]);
-      if (c == '"') return out;
-      if (c < 0x20) fail("control character in a string");
-      if (c != '\\') {
-        out += static_cast<char>(c);
-        continue;
-      }
-      if (mPos >= mText.size()) fail("unterminated string");
-      const char e = mText[mPos++];
-      switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          uint32_t cp = hex4();
-          if (cp >= 0xDC00 && cp <= 0xDFFF) fail("lone low surrogate in \\u escape");
-          if (cp >= 0xD800 && cp <= 0xDBFF) {
-            if (mPos + 2 > mText.size() || mText[mPos] != '\\' || mText[mPos + 1] != 'u') {
-              fail("lone high surrogate in \\u escape");
-            }
-            mPos += 2;
-            const uint32_t low = hex4();
-            if (low < 0xDC00 || low > 0xDFFF) fail("bad surrogate pair in \\u escape");
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          }
-          if (cp < 0x80) {
-            out += static_cast<char>(cp);
-          } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-          } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-          } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-          }
-          break;
-        }
-        default:
-          fail("bad escape \\" + std::string(1, e));
-      }
-    }
+    auto& members = parent.get_ref<Json::object_t&>();
+    members.emplace_back(std::move(mKey), std::move(value));
+    return &members.back().second;
   }
 
   const std::string& mContext;
-  const std::string& mText;
   const JsonLimits& mLimits;
-  size_t mPos = 0;
+  Json mRoot;
+  std::vector<Json*> mOpen;
+  std::vector<std::unordered_set<std::string>> mKeys;  // of each open container
+  std::string mKey;
   int64_t mNodes = 0;
 };
 
@@ -281,33 +137,20 @@ std::string quoteForMessage(const std::string& s, size_t max) {
   return out + "'";
 }
 
-const Json* Json::member(const std::string& name) const {
-  for (const auto& [key, value] : object)
-    if (key == name) return &value;
-  return nullptr;
-}
-
 Json parseJson(const std::string& text, const std::string& context, const JsonLimits& limits) {
-  return JsonParser(context, text, limits).parseDocument();
-}
-
-void appendJsonString(std::string& out, const std::string& s) {
-  out += '"';
-  for (const char ch : s) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\\') {
-      out += "\\\\";
-    } else if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += ch;
-    }
+  if (static_cast<int64_t>(text.size()) > limits.maxBytes) {
+    throwBadInput(context + ": the JSON holds " + std::to_string(text.size()) + " bytes, more than the limit of " +
+                  std::to_string(limits.maxBytes));
   }
-  out += '"';
+  // nlohmann's lexer takes a NUL byte for the end of the input and would ignore what follows.
+  // Raw, it is invalid JSON anywhere (inside a string it must be written \u0000).
+  if (const void* nul = std::memchr(text.data(), '\0', text.size())) {
+    throwBadInput(context + ": a NUL byte at byte " +
+                  std::to_string(static_cast<const char*>(nul) - text.data()) + " of the JSON");
+  }
+  LimitedDocumentBuilder builder(context, limits);
+  Json::sax_parse(text, &builder, nlohmann::json::input_format_t::json, /*strict=*/true, /*ignore_comments=*/false);
+  return builder.take();
 }
 
 }  // namespace prithvi::model

@@ -3,13 +3,8 @@
 #include "core/base/NumberText.h"
 #include "training/model/Json.h"
 
-#include <cctype>
 #include <cmath>
-#include <cstdlib>
-#include <cstdio>
-#include <map>
-#include <memory>
-#include <sstream>
+#include <cstdint>
 
 #include "core/base/Error.h"
 
@@ -108,38 +103,24 @@ const std::vector<std::pair<std::string, PrithviConfig>>& table() {
   return t;
 }
 
-std::string quote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-std::string num(double d) { return numberText(d); }
-
 int64_t asInt(const Json& v, const std::string& key) {
-  // Outside [-2^63, 2^63) the conversion below would be undefined: refused like a fraction.
-  if (!v.isNumber() || std::floor(v.number) != v.number || !fitsInteger<int64_t>(v.number))
-    throwBadInput("model config JSON: '" + key + "' must be an integer");
-  return static_cast<int64_t>(v.number);
+  // A whole number written as 1e3 counts; outside int64 (where a cast would be undefined) it
+  // is refused like a fraction.
+  if (v.is_number_integer() && (!v.is_number_unsigned() || v.get<uint64_t>() <= uint64_t(INT64_MAX)))
+    return v.get<int64_t>();
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (std::floor(d) == d && fitsInteger<int64_t>(d)) return static_cast<int64_t>(d);
+  }
+  throwBadInput("model config JSON: '" + key + "' must be an integer");
 }
 double asDouble(const Json& v, const std::string& key) {
-  if (!v.isNumber()) throwBadInput("model config JSON: '" + key + "' must be a number");
-  return v.number;
+  if (!v.is_number()) throwBadInput("model config JSON: '" + key + "' must be a number");
+  return v.get<double>();
 }
 bool asBool(const Json& v, const std::string& key) {
-  if (v.kind != Json::Kind::Bool) throwBadInput("model config JSON: '" + key + "' must be true or false");
-  return v.boolean;
+  if (!v.is_boolean()) throwBadInput("model config JSON: '" + key + "' must be true or false");
+  return v.get<bool>();
 }
 
 }  // namespace
@@ -198,73 +179,72 @@ PrithviConfig PrithviConfig::byName(const std::string& name) {
 }
 
 std::string PrithviConfig::toJson() const {
-  std::ostringstream o;
-  std::string coords;
-  if (temporalEncoding) coords += "\"time\"";
-  if (locationEncoding) coords += std::string(coords.empty() ? "" : ", ") + "\"location\"";
-  o << "{\n"
-    << "  \"name\": " << quote(name) << ",\n"
-    << "  \"img_size\": " << imgSize << ",\n"
-    << "  \"patch_size\": " << patchSize << ",\n"
-    << "  \"tubelet_size\": " << tubeletSize << ",\n"
-    << "  \"num_frames\": " << numFrames << ",\n"
-    << "  \"in_chans\": " << inChans << ",\n"
-    << "  \"embed_dim\": " << embedDim << ",\n"
-    << "  \"depth\": " << depth << ",\n"
-    << "  \"num_heads\": " << numHeads << ",\n"
-    << "  \"decoder_embed_dim\": " << decoderEmbedDim << ",\n"
-    << "  \"decoder_depth\": " << decoderDepth << ",\n"
-    << "  \"decoder_num_heads\": " << decoderNumHeads << ",\n"
-    << "  \"mlp_ratio\": " << num(mlpRatio) << ",\n"
-    << "  \"norm_eps\": " << num(normEps) << ",\n"
-    << "  \"mask_ratio\": " << num(maskRatio) << ",\n"
-    << "  \"norm_pix_loss\": " << (normPixLoss ? "true" : "false") << ",\n"
-    << "  \"coords_encoding\": [" << coords << "],\n"
-    << "  \"coords_scale_learn\": " << (coordsScaleLearn ? "true" : "false") << ",\n"
-    << "  \"mean\": [" << num(mean[0]) << ", " << num(mean[1]) << ", " << num(mean[2]) << ", " << num(mean[3]) << ", "
-    << num(mean[4]) << ", " << num(mean[5]) << "],\n"
-    << "  \"std\": [" << num(std[0]) << ", " << num(std[1]) << ", " << num(std[2]) << ", " << num(std[3]) << ", "
-    << num(std[4]) << ", " << num(std[5]) << "]\n"
-    << "}\n";
-  return o.str();
+  Json coords = Json::array();
+  if (temporalEncoding) coords.push_back("time");
+  if (locationEncoding) coords.push_back("location");
+  const Json doc = {
+      {"name", name},
+      {"img_size", imgSize},
+      {"patch_size", patchSize},
+      {"tubelet_size", tubeletSize},
+      {"num_frames", numFrames},
+      {"in_chans", inChans},
+      {"embed_dim", embedDim},
+      {"depth", depth},
+      {"num_heads", numHeads},
+      {"decoder_embed_dim", decoderEmbedDim},
+      {"decoder_depth", decoderDepth},
+      {"decoder_num_heads", decoderNumHeads},
+      {"mlp_ratio", mlpRatio},
+      {"norm_eps", normEps},
+      {"mask_ratio", maskRatio},
+      {"norm_pix_loss", normPixLoss},
+      {"coords_encoding", coords},
+      {"coords_scale_learn", coordsScaleLearn},
+      {"mean", mean},
+      {"std", std},
+  };
+  try {
+    return doc.dump(2) + "\n";
+  } catch (const Json::type_error&) {  // 316: a string that is not UTF-8
+    throwUsage("model config " + quoteForMessage(name) + ": the name is not UTF-8 text");
+  }
 }
 
 PrithviConfig PrithviConfig::fromJson(const std::string& json) { return fromJson(json, v1_100()); }
 
 PrithviConfig PrithviConfig::fromJson(const std::string& json, const PrithviConfig& base) {
   const Json doc = parseJson(json, "model config JSON");
-  if (doc.kind != Json::Kind::Object) throwBadInput("model config JSON: the document must be an object");
+  if (!doc.is_object()) throwBadInput("model config JSON: the document must be an object");
 
   PrithviConfig c = base;
   bool tubeletFromPatch = false;
   auto apply = [&](const Json& obj) {
-    for (const auto& [key, v] : obj.object) {
-      if (v.kind == Json::Kind::Null) continue;
+    for (const auto& [key, v] : obj.items()) {
+      if (v.is_null()) continue;
       if (key == "name") {
-        if (v.kind != Json::Kind::String) throwBadInput("model config JSON: 'name' must be a string");
-        c.name = v.string;
+        if (!v.is_string()) throwBadInput("model config JSON: 'name' must be a string");
+        c.name = v.get<std::string>();
       } else if (key == "img_size") {
-        if (v.kind == Json::Kind::Array) {
-          const auto& arr = v.array;
-          if (arr.size() != 2 || asInt(arr[0], key) != asInt(arr[1], key))
+        if (v.is_array()) {
+          if (v.size() != 2 || asInt(v[0], key) != asInt(v[1], key))
             throwBadInput("model config JSON: 'img_size' must be one number or a square [h, w]");
-          c.imgSize = asInt(arr[0], key);
+          c.imgSize = asInt(v[0], key);
         } else {
           c.imgSize = asInt(v, key);
         }
       } else if (key == "patch_size") {
-        if (v.kind == Json::Kind::Array) {
-          const auto& arr = v.array;
-          if (arr.size() == 3) {
-            const int64_t t = asInt(arr[0], key), h = asInt(arr[1], key), w = asInt(arr[2], key);
+        if (v.is_array()) {
+          if (v.size() == 3) {
+            const int64_t t = asInt(v[0], key), h = asInt(v[1], key), w = asInt(v[2], key);
             if (h != w) throwBadInput("model config JSON: only square spatial patches are supported");
             c.tubeletSize = t;
             c.patchSize = h;
             tubeletFromPatch = true;
-          } else if (arr.size() == 2) {
-            if (asInt(arr[0], key) != asInt(arr[1], key))
+          } else if (v.size() == 2) {
+            if (asInt(v[0], key) != asInt(v[1], key))
               throwBadInput("model config JSON: only square spatial patches are supported");
-            c.patchSize = asInt(arr[0], key);
+            c.patchSize = asInt(v[0], key);
           } else {
             throwBadInput("model config JSON: 'patch_size' must be p, [p, p] or [t, p, p]");
           }
@@ -294,9 +274,9 @@ PrithviConfig PrithviConfig::fromJson(const std::string& json, const PrithviConf
         c.decoderNumHeads = asInt(v, key);
       } else if (key == "mean" || key == "std") {
         // One value per Prithvi band; other lists (other band sets) leave the variant's values.
-        if (v.kind != Json::Kind::Array || v.array.size() != 6) continue;
+        if (!v.is_array() || v.size() != 6) continue;
         auto& target = key == "mean" ? c.mean : c.std;
-        for (size_t i = 0; i < 6; ++i) target[i] = asDouble(v.array[i], key);
+        for (size_t i = 0; i < 6; ++i) target[i] = asDouble(v[i], key);
       } else if (key == "mlp_ratio") {
         c.mlpRatio = asDouble(v, key);
       } else if (key == "norm_eps") {
@@ -308,17 +288,18 @@ PrithviConfig PrithviConfig::fromJson(const std::string& json, const PrithviConf
       } else if (key == "coords_scale_learn") {
         c.coordsScaleLearn = asBool(v, key);
       } else if (key == "coords_encoding") {
-        if (v.kind != Json::Kind::Array) throwBadInput("model config JSON: 'coords_encoding' must be a list");
+        if (!v.is_array()) throwBadInput("model config JSON: 'coords_encoding' must be a list");
         c.temporalEncoding = c.locationEncoding = false;
-        for (const auto& item : v.array) {
-          if (item.kind != Json::Kind::String) throwBadInput("model config JSON: 'coords_encoding' entries must be strings");
-          if (item.string == "time") {
+        for (const auto& item : v) {
+          if (!item.is_string()) throwBadInput("model config JSON: 'coords_encoding' entries must be strings");
+          const std::string& encoding = item.get_ref<const std::string&>();
+          if (encoding == "time") {
             c.temporalEncoding = true;
-          } else if (item.string == "location") {
+          } else if (encoding == "location") {
             c.locationEncoding = true;
           } else {
-            throwBadInput("model config JSON: unknown coords_encoding '" + item.string +
-                          "' (expected time, location)");
+            throwBadInput("model config JSON: unknown coords_encoding " + quoteForMessage(encoding) +
+                          " (expected time, location)");
           }
         }
       }
@@ -326,8 +307,8 @@ PrithviConfig PrithviConfig::fromJson(const std::string& json, const PrithviConf
     }
   };
   apply(doc);
-  if (const Json* inner = doc.member("pretrained_cfg")) {
-    if (inner->kind != Json::Kind::Object) throwBadInput("model config JSON: 'pretrained_cfg' must be an object");
+  if (const auto inner = doc.find("pretrained_cfg"); inner != doc.end()) {
+    if (!inner->is_object()) throwBadInput("model config JSON: 'pretrained_cfg' must be an object");
     apply(*inner);
   }
   c.validate();

@@ -1,22 +1,17 @@
-// Checkpoint files read without running any code.
+// torch.save archives read without running any code, and what both checkpoint formats share
+// (StateDictIo.h; safetensors are in Safetensors.cpp).
 //
-// safetensors: the 8-byte header length, the JSON header and every tensor's byte range are
-// checked before anything large is allocated. Tensors must tile the data section exactly
-// (as the reference implementation demands), so ranges can neither overlap nor leave holes.
-//
-// torch.save archives: our own reader for the zip container (stored entries only, which is
-// what torch.save writes; zip64 understood) because PyTorchStreamReader allocates whatever
-// size a record claims before we could check it. data.pkl goes through a restricted
-// unpickler: a fixed allow-list of globals, checked when the GLOBAL opcode is read, and no
-// object is ever constructed by calling Python code. Tensors are described while unpickling
-// (storage, offset, sizes, strides are bounds-checked then) and only built after the whole
-// pickle has been accepted.
+// The zip container is read by libzip, through a source that bounds what opening may read and
+// after every record's size has been checked against the limits (PyTorchStreamReader would
+// allocate whatever size a record claims). Only stored (uncompressed) records are read, which is
+// what torch.save writes. data.pkl goes through a restricted unpickler: a fixed allow-list of
+// globals, checked when the GLOBAL opcode is read, and no object is ever constructed by calling
+// Python code. Tensors are described while unpickling (storage, offset, sizes, strides are
+// bounds-checked then) and only built after the whole pickle has been accepted.
 
 #include "training/model/StateDict.h"
 
-#include <zlib.h>
-
-#include "training/model/Json.h"
+#include <zip.h>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -28,19 +23,22 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
-#include <random>
-#include <set>
+#include <exception>
+#include <memory>
 #include <unordered_map>
 #include <unordered_set>
 
 #include <torch/torch.h>
 
 #include "core/base/Error.h"
+#include "training/model/Json.h"
+#include "training/model/StateDictIo.h"
 
 static_assert(std::endian::native == std::endian::little,
               "checkpoint I/O assumes a little-endian host");
 
 namespace prithvi::model {
+
 
 const torch::Tensor* StateDict::find(const std::string& name) const {
   for (const auto& [key, tensor] : tensors) {
@@ -59,17 +57,10 @@ void StateDict::set(const std::string& name, torch::Tensor tensor) {
   tensors.emplace_back(name, std::move(tensor));
 }
 
+
+namespace io {
+
 namespace {
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-struct DtypeInfo {
-  const char* safetensorsName;
-  torch::ScalarType type;
-  int64_t size;
-  const char* storageName;  // torch.<name> in a pickle
-};
 
 constexpr std::array<DtypeInfo, 10> kDtypes = {{
     {"F64", torch::kFloat64, 8, "DoubleStorage"},
@@ -83,6 +74,8 @@ constexpr std::array<DtypeInfo, 10> kDtypes = {{
     {"U8", torch::kUInt8, 1, "ByteStorage"},
     {"BOOL", torch::kBool, 1, "BoolStorage"},
 }};
+
+}  // namespace
 
 const DtypeInfo* dtypeBySafetensorsName(const std::string& name) {
   for (const auto& d : kDtypes) {
@@ -103,363 +96,228 @@ const DtypeInfo* dtypeByStorageName(const std::string& name) {
   return nullptr;
 }
 
-
-
-[[noreturn]] void bad(const std::string& path, const std::string& message) {
-  throwBadInput(path + ": " + message);
-}
-
-uint16_t le16(const unsigned char* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
-uint32_t le32(const unsigned char* p) {
-  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
-         (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
-}
-uint64_t le64(const unsigned char* p) {
-  return static_cast<uint64_t>(le32(p)) | (static_cast<uint64_t>(le32(p + 4)) << 32);
-}
-
-// Product of non-negative factors; false on overflow.
-bool checkedProduct(const std::vector<int64_t>& factors, int64_t start, int64_t* out) {
-  int64_t r = start;
-  for (int64_t f : factors) {
-    if (f < 0 || __builtin_mul_overflow(r, f, &r)) return false;
+InputFile::InputFile(const std::string& path) : mPath(path) {
+  mFd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (mFd < 0) {
+    const int e = errno;
+    if (e == ENOENT || e == ENOTDIR) throwBadInput(path + ": no such file");
+    throwIo(path + ": cannot open: " + std::strerror(e));
   }
-  *out = r;
-  return true;
+  struct stat st {};
+  if (::fstat(mFd, &st) != 0) {
+    const int e = errno;
+    ::close(mFd);
+    throwIo(path + ": cannot stat: " + std::strerror(e));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(mFd);
+    throwBadInput(path + ": not a regular file");
+  }
+  mSize = static_cast<int64_t>(st.st_size);
 }
 
-bool isValidUtf8(const std::string& s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const size_t n = s.size();
-  size_t i = 0;
-  while (i < n) {
-    const unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    int len;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    for (int k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += len;
-  }
-  return true;
+InputFile::~InputFile() {
+  if (mFd >= 0) ::close(mFd);
 }
+
+void InputFile::readAt(int64_t offset, void* buffer, int64_t n) const {
+  if (offset < 0 || n < 0 || offset > mSize || n > mSize - offset) {
+    bad(mPath, "read of " + std::to_string(n) + " bytes at offset " + std::to_string(offset) +
+                   " runs past the end of the file (" + std::to_string(mSize) + " bytes)");
+  }
+  auto* out = static_cast<char*>(buffer);
+  while (n > 0) {
+    const size_t chunk = static_cast<size_t>(std::min<int64_t>(n, 1LL << 30));
+    const ssize_t got = ::pread(mFd, out, chunk, offset);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      throwIo(mPath + ": read failed: " + std::strerror(errno));
+    }
+    if (got == 0) bad(mPath, "the file ended early (it changed while being read?)");
+    out += got;
+    offset += got;
+    n -= got;
+  }
+}
+
+std::string InputFile::readString(int64_t offset, int64_t n) const {
+  std::string s(static_cast<size_t>(n), '\0');
+  readAt(offset, s.data(), n);
+  return s;
+}
+
+}  // namespace io
+
+using io::bad;
+using io::checkedProduct;
+using io::DtypeInfo;
+using io::dtypeByStorageName;
+using io::InputFile;
+using io::le16;
+using io::le32;
+using io::le64;
+
+namespace {
 
 // ---------------------------------------------------------------------------------------------
-// Reading files with pread (no mmap: a file that shrinks under us must not SIGBUS).
+// Zip container, through libzip.
 
-class InputFile {
+// The bytes libzip reads come from here: pread on the descriptor whose magic was sniffed, and a
+// budget on what opening may read. libzip loads the whole central directory, and keeps a few
+// hundred bytes of memory for every record listed there, before the records can be counted; the
+// budget bounds that by the central directory limit (ReadLimits::maxHeaderBytes, at least 1 MB)
+// instead of by the size of the file.
+class ArchiveSource {
  public:
-  explicit InputFile(const std::string& path) : mPath(path) {
-    mFd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (mFd < 0) {
-      const int e = errno;
-      if (e == ENOENT || e == ENOTDIR) throwBadInput(path + ": no such file");
-      throwIo(path + ": cannot open: " + std::strerror(e));
-    }
-    struct stat st {};
-    if (::fstat(mFd, &st) != 0) {
-      const int e = errno;
-      ::close(mFd);
-      throwIo(path + ": cannot stat: " + std::strerror(e));
-    }
-    if (!S_ISREG(st.st_mode)) {
-      ::close(mFd);
-      throwBadInput(path + ": not a regular file");
-    }
-    mSize = static_cast<int64_t>(st.st_size);
+  ArchiveSource(const InputFile& file, int64_t openBudget) : mFile(file), mOpenBudget(openBudget) {
+    zip_error_init(&mError);
   }
-  ~InputFile() {
-    if (mFd >= 0) ::close(mFd);
-  }
-  InputFile(const InputFile&) = delete;
-  InputFile& operator=(const InputFile&) = delete;
+  ~ArchiveSource() { zip_error_fini(&mError); }
+  ArchiveSource(const ArchiveSource&) = delete;
+  ArchiveSource& operator=(const ArchiveSource&) = delete;
 
-  int64_t size() const { return mSize; }
-  const std::string& path() const { return mPath; }
-
-  void readAt(int64_t offset, void* buffer, int64_t n) const {
-    if (offset < 0 || n < 0 || offset > mSize || n > mSize - offset) {
-      bad(mPath, "read of " + std::to_string(n) + " bytes at offset " + std::to_string(offset) +
-                     " runs past the end of the file (" + std::to_string(mSize) + " bytes)");
-    }
-    auto* out = static_cast<char*>(buffer);
-    while (n > 0) {
-      const size_t chunk = static_cast<size_t>(std::min<int64_t>(n, 1LL << 30));
-      const ssize_t got = ::pread(mFd, out, chunk, offset);
-      if (got < 0) {
-        if (errno == EINTR) continue;
-        throwIo(mPath + ": read failed: " + std::strerror(errno));
-      }
-      if (got == 0) bad(mPath, "the file ended early (it changed while being read?)");
-      out += got;
-      offset += got;
-      n -= got;
-    }
+  static zip_int64_t callback(void* self, void* data, zip_uint64_t length, zip_source_cmd_t command) {
+    return static_cast<ArchiveSource*>(self)->handle(data, length, command);
   }
-  std::string readString(int64_t offset, int64_t n) const {
-    std::string s(static_cast<size_t>(n), '\0');
-    readAt(offset, s.data(), n);
-    return s;
+  void opened() { mOpenBudget = -1; }
+  bool overBudget() const { return mOverBudget; }
+  // A read that failed in here (an I/O error, a file that shrank) is rethrown as it was, after
+  // libzip has unwound: exceptions must not cross its C frames.
+  void rethrowFailure() const {
+    if (mFailure) std::rethrow_exception(mFailure);
   }
 
  private:
-  std::string mPath;
-  int mFd = -1;
-  int64_t mSize = 0;
+  zip_int64_t handle(void* data, zip_uint64_t length, zip_source_cmd_t command) {
+    switch (command) {
+      case ZIP_SOURCE_OPEN:
+        mPosition = 0;
+        return 0;
+      case ZIP_SOURCE_READ: {
+        const int64_t left = std::max<int64_t>(0, mFile.size() - mPosition);
+        const int64_t n = static_cast<int64_t>(std::min<uint64_t>(length, static_cast<uint64_t>(left)));
+        if (mOpenBudget >= 0 && (mOpenRead += n) > mOpenBudget) {
+          mOverBudget = true;
+          zip_error_set(&mError, ZIP_ER_READ, EFBIG);
+          return -1;
+        }
+        try {
+          mFile.readAt(mPosition, data, n);
+        } catch (...) {
+          mFailure = std::current_exception();
+          zip_error_set(&mError, ZIP_ER_READ, EIO);
+          return -1;
+        }
+        mPosition += n;
+        return n;
+      }
+      case ZIP_SOURCE_CLOSE:
+      case ZIP_SOURCE_FREE:
+        return 0;
+      case ZIP_SOURCE_STAT: {
+        auto* stat = ZIP_SOURCE_GET_ARGS(zip_stat_t, data, length, &mError);
+        if (!stat) return -1;
+        zip_stat_init(stat);
+        stat->size = static_cast<zip_uint64_t>(mFile.size());
+        stat->valid |= ZIP_STAT_SIZE;
+        return sizeof(zip_stat_t);
+      }
+      case ZIP_SOURCE_ERROR:
+        return zip_error_to_data(&mError, data, length);
+      case ZIP_SOURCE_SEEK: {
+        const zip_int64_t to = zip_source_seek_compute_offset(static_cast<zip_uint64_t>(mPosition),
+                                                              static_cast<zip_uint64_t>(mFile.size()), data, length, &mError);
+        if (to < 0) return -1;
+        mPosition = to;
+        return 0;
+      }
+      case ZIP_SOURCE_TELL:
+        return mPosition;
+      case ZIP_SOURCE_SUPPORTS:
+        return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
+                                              ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, ZIP_SOURCE_SEEK, ZIP_SOURCE_TELL,
+                                              ZIP_SOURCE_SUPPORTS, -1);
+      default:
+        zip_error_set(&mError, ZIP_ER_OPNOTSUPP, 0);
+        return -1;
+    }
+  }
+
+  const InputFile& mFile;
+  int64_t mOpenBudget;  // -1: none
+  int64_t mOpenRead = 0;
+  bool mOverBudget = false;
+  int64_t mPosition = 0;
+  zip_error_t mError;
+  std::exception_ptr mFailure;
 };
 
-// ---------------------------------------------------------------------------------------------
-// Atomic writes: temp file in the same folder, write, fsync, rename, fsync of the folder.
-
-class AtomicWriter {
- public:
-  explicit AtomicWriter(const std::string& path) : mPath(path) {
-    const auto slash = path.rfind('/');
-    mDir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-    if (base.empty()) throwUsage("cannot write '" + path + "': the path names a folder");
-    std::random_device rd;
-    for (int attempt = 0; attempt < 16; ++attempt) {
-      char suffix[32];
-      std::snprintf(suffix, sizeof suffix, ".tmp-%d-%08x", static_cast<int>(::getpid()), rd());
-      mTemp = mDir + "/." + base + suffix;
-      mFd = ::open(mTemp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (mFd >= 0) return;
-      if (errno != EEXIST) break;
-    }
-    const int e = errno;
-    mTemp.clear();
-    throwIo("cannot write '" + path + "': cannot create a temporary file in '" + mDir +
-            "': " + std::strerror(e));
-  }
-  ~AtomicWriter() { discard(); }
-  AtomicWriter(const AtomicWriter&) = delete;
-  AtomicWriter& operator=(const AtomicWriter&) = delete;
-
-  void write(const void* data, int64_t n) {
-    const auto* p = static_cast<const char*>(data);
-    while (n > 0) {
-      const size_t chunk = static_cast<size_t>(std::min<int64_t>(n, 1LL << 30));
-      const ssize_t done = ::write(mFd, p, chunk);
-      if (done < 0) {
-        if (errno == EINTR) continue;
-        fail("write failed");
-      }
-      if (done == 0) {
-        errno = ENOSPC;
-        fail("write failed");
-      }
-      p += done;
-      n -= done;
-    }
-  }
-
-  void commit() {
-    if (::fsync(mFd) != 0) fail("fsync failed");
-    const int fd = mFd;
-    mFd = -1;
-    if (::close(fd) != 0) fail("close failed");
-    if (::rename(mTemp.c_str(), mPath.c_str()) != 0) fail("rename failed");
-    mTemp.clear();  // the file is in place
-    const int dirFd = ::open(mDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirFd >= 0) {
-      const int rc = ::fsync(dirFd);
-      const int e = errno;
-      ::close(dirFd);
-      if (rc != 0 && e != EINVAL && e != EROFS) {
-        throwIo("wrote '" + mPath + "' but could not sync its folder: " + std::strerror(e));
-      }
-    }
-  }
-
- private:
-  [[noreturn]] void fail(const char* what) {
-    const int e = errno;
-    discard();
-    // Worded as core's throwWriteFailure (AtomicFile.h) words it; training/model links no core code.
-    if (e == ENOSPC || e == EDQUOT)
-      throwIo("disk full: " + mPath + " (free some space there and try again; an older file of that name is unchanged)");
-    throwIo("cannot write " + mPath + ": " + what + ": " + std::strerror(e));
-  }
-  void discard() {
-    if (mFd >= 0) {
-      ::close(mFd);
-      mFd = -1;
-    }
-    if (!mTemp.empty()) {
-      ::unlink(mTemp.c_str());
-      mTemp.clear();
-    }
-  }
-
-  std::string mPath, mDir, mTemp;
-  int mFd = -1;
-};
-
-
-// ---------------------------------------------------------------------------------------------
-// Zip container (stored entries, zip64).
+// What opening may read: the central directory, the local headers it points to (ZIP_CHECKCONS
+// reads each), and the tail where libzip looks for the end-of-central-directory record.
+int64_t centralDirectoryLimit(const ReadLimits& limits) {
+  return std::clamp<int64_t>(limits.maxHeaderBytes, 1 << 20, int64_t(1) << 60);
+}
 
 struct ZipEntry {
-  int64_t dataOffset = 0;
-  int64_t size = 0;  // stored bytes (only stored, uncompressed records can be read)
-  uint32_t crc = 0;
+  zip_uint64_t index = 0;
+  int64_t size = 0;  // bytes once read (only stored, uncompressed records can be read)
   uint16_t method = 0;
   bool encrypted = false;
 };
 
+// Opened with ZIP_CHECKCONS: libzip then also refuses local headers that disagree with the
+// central directory, records that lie outside the archive, and two records of one name. Sizes
+// come from the central directory and are checked by the callers before they allocate a buffer.
 class ZipArchive {
  public:
-  ZipArchive(const InputFile& file, const ReadLimits& limits) : mFile(file) {
-    const std::string& path = file.path();
-    const int64_t size = file.size();
-    if (size < 22) bad(path, "truncated or not a zip archive (too short)");
-    const int64_t tailSize = std::min<int64_t>(size, 22 + 65535);
-    std::vector<unsigned char> tail(static_cast<size_t>(tailSize));
-    file.readAt(size - tailSize, tail.data(), tailSize);
-    int64_t eocd = -1;
-    for (int64_t i = tailSize - 22; i >= 0; --i) {
-      const unsigned char* p = tail.data() + i;
-      if (le32(p) == 0x06054b50 && i + 22 + le16(p + 20) <= tailSize) {
-        eocd = i;
-        break;
+  ZipArchive(const InputFile& file, const ReadLimits& limits)
+      : mPath(file.path()), mSource(file, 2 * centralDirectoryLimit(limits) + (1 << 20)) {
+    zip_error_t error;
+    zip_error_init(&error);
+    zip_source_t* source = zip_source_function_create(&ArchiveSource::callback, &mSource, &error);
+    if (source) {
+      mZip.reset(zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error));
+      if (!mZip) zip_source_free(source);  // not taken over on failure
+    }
+    const int code = zip_error_code_zip(&error);
+    const std::string reason = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    if (!mZip) refuse(code, reason, limits);
+    mSource.opened();
+
+    const zip_int64_t count = zip_get_num_entries(mZip.get(), 0);
+    const int64_t maxEntries = std::max<int64_t>(0, limits.maxTensors) + 64;
+    if (count > maxEntries) {
+      bad(mPath, "the archive lists " + std::to_string(count) + " records, more than the limit of " +
+                     std::to_string(maxEntries));
+    }
+    constexpr zip_uint64_t kNeeded = ZIP_STAT_NAME | ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD |
+                                     ZIP_STAT_ENCRYPTION_METHOD;
+    for (zip_int64_t i = 0; i < count; ++i) {
+      zip_stat_t stat;
+      zip_stat_init(&stat);
+      if (zip_stat_index(mZip.get(), static_cast<zip_uint64_t>(i), ZIP_FL_ENC_RAW, &stat) != 0 ||
+          (stat.valid & kNeeded) != kNeeded) {
+        bad(mPath, "corrupt zip central directory (entry " + std::to_string(i) + ")");
       }
-    }
-    if (eocd < 0) {
-      bad(path, "truncated or not a zip archive (no end-of-central-directory record)");
-    }
-    const unsigned char* e = tail.data() + eocd;
-    const int64_t eocdPos = size - tailSize + eocd;
-    uint64_t entries = le16(e + 10);
-    uint64_t cdSize = le32(e + 12);
-    uint64_t cdOffset = le32(e + 16);
-    int64_t cdLimit = eocdPos;  // the central directory must end before this
-    if (le16(e + 4) != 0 || le16(e + 6) != 0) bad(path, "multi-disk zip archives are not supported");
-    if (entries == 0xFFFF || cdSize == 0xFFFFFFFFu || cdOffset == 0xFFFFFFFFu) {
-      if (eocdPos < 20) bad(path, "truncated zip64 archive (no zip64 locator)");
-      unsigned char loc[20];
-      file.readAt(eocdPos - 20, loc, 20);
-      if (le32(loc) != 0x07064b50) bad(path, "truncated zip64 archive (no zip64 locator)");
-      const uint64_t z64 = le64(loc + 8);
-      if (z64 > static_cast<uint64_t>(eocdPos - 20) || eocdPos - 20 - static_cast<int64_t>(z64) < 56) {
-        bad(path, "corrupt zip64 locator");
-      }
-      unsigned char rec[56];
-      file.readAt(static_cast<int64_t>(z64), rec, 56);
-      if (le32(rec) != 0x06064b50) bad(path, "corrupt zip64 end-of-central-directory record");
-      entries = le64(rec + 32);
-      cdSize = le64(rec + 40);
-      cdOffset = le64(rec + 48);
-      cdLimit = static_cast<int64_t>(z64);
-    }
-    const uint64_t maxEntries = static_cast<uint64_t>(std::max<int64_t>(0, limits.maxTensors)) + 64;
-    if (entries > maxEntries) {
-      bad(path, "the archive lists " + std::to_string(entries) + " records, more than the limit of " +
-                    std::to_string(maxEntries));
-    }
-    if (cdOffset > static_cast<uint64_t>(cdLimit) || cdSize > static_cast<uint64_t>(cdLimit) - cdOffset) {
-      bad(path, "truncated or corrupt zip archive (central directory out of range)");
-    }
-    if (cdSize > static_cast<uint64_t>(std::max<int64_t>(limits.maxHeaderBytes, 1 << 20))) {
-      bad(path, "the zip central directory is larger than the limit");
-    }
-    mDataLimit = static_cast<int64_t>(cdOffset);
-    std::vector<unsigned char> cd(static_cast<size_t>(cdSize));
-    file.readAt(static_cast<int64_t>(cdOffset), cd.data(), static_cast<int64_t>(cdSize));
-    size_t pos = 0;
-    for (uint64_t n = 0; n < entries; ++n) {
-      if (pos + 46 > cd.size() || le32(cd.data() + pos) != 0x02014b50) {
-        bad(path, "corrupt zip central directory (entry " + std::to_string(n) + ")");
-      }
-      const unsigned char* h = cd.data() + pos;
-      const uint16_t flags = le16(h + 8);
-      const uint16_t method = le16(h + 10);
-      const uint32_t crc = le32(h + 16);
-      uint64_t compSize = le32(h + 20);
-      uint64_t uncompSize = le32(h + 24);
-      const size_t nameLen = le16(h + 28);
-      const size_t extraLen = le16(h + 30);
-      const size_t commentLen = le16(h + 32);
-      uint64_t localOffset = le32(h + 42);
-      if (pos + 46 + nameLen + extraLen + commentLen > cd.size()) {
-        bad(path, "corrupt zip central directory (entry " + std::to_string(n) + " runs past it)");
-      }
-      std::string name(reinterpret_cast<const char*>(h + 46), nameLen);
-      // zip64 extra field
-      const unsigned char* x = h + 46 + nameLen;
-      size_t xp = 0;
-      while (xp + 4 <= extraLen) {
-        const uint16_t id = le16(x + xp);
-        const uint16_t len = le16(x + xp + 2);
-        if (xp + 4 + len > extraLen) bad(path, "corrupt zip extra field for " + quoteForMessage(name));
-        if (id == 0x0001) {
-          size_t q = xp + 4;
-          auto take = [&](uint64_t& field) {
-            if (q + 8 > xp + 4 + len) bad(path, "corrupt zip64 extra field for " + quoteForMessage(name));
-            field = le64(x + q);
-            q += 8;
-          };
-          if (uncompSize == 0xFFFFFFFFu) take(uncompSize);
-          if (compSize == 0xFFFFFFFFu) take(compSize);
-          if (localOffset == 0xFFFFFFFFu) take(localOffset);
-        }
-        xp += 4 + len;
-      }
-      pos += 46 + nameLen + extraLen + commentLen;
+      const std::string name = stat.name;
       // Compressed or encrypted records are listed (so that, e.g., a TorchScript archive can be
       // recognised) but refused when read.
-      if (method == 0 && compSize != uncompSize) {
-        bad(path, "record " + quoteForMessage(name) + " has inconsistent sizes");
+      if (stat.comp_method == ZIP_CM_STORE && stat.comp_size != stat.size) {
+        bad(mPath, "record " + quoteForMessage(name) + " has inconsistent sizes");
       }
-      if (localOffset > static_cast<uint64_t>(mDataLimit) ||
-          compSize > static_cast<uint64_t>(mDataLimit)) {
-        bad(path, "record " + quoteForMessage(name) + " lies outside the archive");
+      if (stat.comp_size > static_cast<zip_uint64_t>(file.size()) ||
+          (stat.comp_method == ZIP_CM_STORE && stat.size > static_cast<zip_uint64_t>(file.size()))) {
+        bad(mPath, "record " + quoteForMessage(name) + " lies outside the archive");
       }
-      unsigned char local[30];
-      if (static_cast<int64_t>(localOffset) + 30 > mDataLimit) {
-        bad(path, "record " + quoteForMessage(name) + " lies outside the archive");
-      }
-      file.readAt(static_cast<int64_t>(localOffset), local, 30);
-      if (le32(local) != 0x04034b50) bad(path, "corrupt local header for record " + quoteForMessage(name));
-      const int64_t localNameLen = le16(local + 26);
-      const int64_t localExtraLen = le16(local + 28);
-      const int64_t dataOffset = static_cast<int64_t>(localOffset) + 30 + localNameLen + localExtraLen;
-      if (dataOffset > mDataLimit || static_cast<int64_t>(compSize) > mDataLimit - dataOffset) {
-        bad(path, "record " + quoteForMessage(name) + " runs past the end of the archive data (truncated?)");
-      }
-      if (localNameLen != static_cast<int64_t>(nameLen) ||
-          file.readString(static_cast<int64_t>(localOffset) + 30, localNameLen) != name) {
-        bad(path, "local and central names differ for record " + quoteForMessage(name));
-      }
-      const ZipEntry entry{dataOffset, static_cast<int64_t>(compSize), crc, method, (flags & 1) != 0};
-      if (!mEntries.emplace(name, entry).second) {
-        bad(path, "duplicate record " + quoteForMessage(name));
-      }
+      const ZipEntry entry{static_cast<zip_uint64_t>(i), static_cast<int64_t>(stat.size), stat.comp_method,
+                           stat.encryption_method != ZIP_EM_NONE};
+      if (!mEntries.emplace(name, entry).second) bad(mPath, "duplicate record " + quoteForMessage(name));
       mNames.push_back(name);
     }
   }
+  ZipArchive(const ZipArchive&) = delete;
+  ZipArchive& operator=(const ZipArchive&) = delete;
 
   const ZipEntry* find(const std::string& name) const {
     const auto it = mEntries.find(name);
@@ -467,21 +325,73 @@ class ZipArchive {
   }
   const std::vector<std::string>& names() const { return mNames; }
 
-  // Reads a record into `buffer` (entry.size bytes) and checks its CRC.
+  // Reads a record into `buffer` (entry.size bytes); libzip checks its CRC at the record's end.
   void read(const std::string& name, const ZipEntry& entry, void* buffer) const {
-    if (entry.encrypted) bad(mFile.path(), "record " + quoteForMessage(name) + " is encrypted");
-    if (entry.method != 0) {
-      bad(mFile.path(), "record " + quoteForMessage(name) + " is compressed (method " +
-                            std::to_string(entry.method) + "); torch.save writes uncompressed records only");
+    if (entry.encrypted) bad(mPath, "record " + quoteForMessage(name) + " is encrypted");
+    if (entry.method != ZIP_CM_STORE) {
+      bad(mPath, "record " + quoteForMessage(name) + " is compressed (method " + std::to_string(entry.method) +
+                     "); torch.save writes uncompressed records only");
     }
-    mFile.readAt(entry.dataOffset, buffer, entry.size);
-    const uint32_t crc = uint32_t(crc32_z(0, static_cast<const Bytef*>(buffer), static_cast<z_size_t>(entry.size)));
-    if (crc != entry.crc) bad(mFile.path(), "record " + quoteForMessage(name) + " is corrupt (CRC mismatch)");
+    const std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> record(zip_fopen_index(mZip.get(), entry.index, 0), zip_fclose);
+    if (!record) {
+      mSource.rethrowFailure();
+      bad(mPath, "cannot read record " + quoteForMessage(name) + " (" + zip_strerror(mZip.get()) + ")");
+    }
+    auto* out = static_cast<char*>(buffer);
+    for (int64_t left = entry.size; left > 0;) {
+      const zip_int64_t got = zip_fread(record.get(), out, static_cast<zip_uint64_t>(left));
+      if (got < 0) readFailed(name, record.get());
+      if (got == 0) bad(mPath, "record " + quoteForMessage(name) + " runs past the end of the archive data (truncated?)");
+      out += got;
+      left -= got;
+    }
+    // The CRC is compared when libzip reaches the end of the record: read on to it.
+    char beyond = 0;
+    const zip_int64_t extra = zip_fread(record.get(), &beyond, 1);
+    if (extra < 0) readFailed(name, record.get());
+    if (extra > 0) bad(mPath, "record " + quoteForMessage(name) + " holds more bytes than its directory entry says");
   }
 
  private:
-  const InputFile& mFile;
-  int64_t mDataLimit = 0;
+  [[noreturn]] void refuse(int code, const std::string& reason, const ReadLimits& limits) const {
+    mSource.rethrowFailure();
+    if (mSource.overBudget()) {
+      bad(mPath, "the zip central directory is larger than the limit (" +
+                     std::to_string(centralDirectoryLimit(limits)) + " bytes)");
+    }
+    switch (code) {
+      case ZIP_ER_NOZIP:
+        bad(mPath, "truncated or not a zip archive (no end-of-central-directory record, or records that lie "
+                   "outside the archive)");
+      case ZIP_ER_INCONS:
+        bad(mPath, "truncated or corrupt zip archive (its central directory and local headers disagree)");
+      case ZIP_ER_EXISTS:
+        bad(mPath, "the archive holds two records of the same name");
+      case ZIP_ER_MULTIDISK:
+        bad(mPath, "multi-disk zip archives are not supported");
+      case ZIP_ER_MEMORY:
+        throwIo(mPath + ": out of memory while reading the zip directory");
+      default:
+        bad(mPath, "not a readable zip archive (" + reason + ")");
+    }
+  }
+
+  [[noreturn]] void readFailed(const std::string& name, zip_file_t* record) const {
+    mSource.rethrowFailure();
+    switch (zip_error_code_zip(zip_file_get_error(record))) {
+      case ZIP_ER_CRC:
+        bad(mPath, "record " + quoteForMessage(name) + " is corrupt (CRC mismatch)");
+      case ZIP_ER_EOF:
+      case ZIP_ER_INCONS:
+        bad(mPath, "record " + quoteForMessage(name) + " runs past the end of the archive data (truncated?)");
+      default:
+        bad(mPath, "cannot read record " + quoteForMessage(name) + " (" + zip_file_strerror(record) + ")");
+    }
+  }
+
+  std::string mPath;
+  ArchiveSource mSource;
+  std::unique_ptr<zip_t, void (*)(zip_t*)> mZip{nullptr, zip_discard};  // before mSource goes
   std::unordered_map<std::string, ZipEntry> mEntries;
   std::vector<std::string> mNames;
 };
@@ -1225,222 +1135,6 @@ bool startsWith(const std::string& s, const std::string& prefix) {
 }
 
 }  // namespace
-
-// -------------------------------------------------------------------------------------------------
-
-StateDict readSafetensors(const std::string& path, const ReadLimits& limits) {
-  InputFile file(path);
-  const int64_t size = file.size();
-  if (size < 8) bad(path, "too short to be a safetensors file (" + std::to_string(size) + " bytes)");
-  unsigned char lengthBytes[8];
-  file.readAt(0, lengthBytes, 8);
-  const uint64_t headerLength = le64(lengthBytes);
-  if (headerLength > static_cast<uint64_t>(limits.maxHeaderBytes)) {
-    bad(path, "the safetensors header claims " + std::to_string(headerLength) +
-                  " bytes, more than the limit of " + std::to_string(limits.maxHeaderBytes) + " bytes");
-  }
-  if (headerLength > static_cast<uint64_t>(size - 8)) {
-    bad(path, "the safetensors header claims " + std::to_string(headerLength) +
-                  " bytes but the file holds only " + std::to_string(size - 8) +
-                  " after the length field (truncated or not a safetensors file)");
-  }
-  if (headerLength < 2) bad(path, "the safetensors header is empty");
-  const int64_t dataStart = 8 + static_cast<int64_t>(headerLength);
-  const int64_t dataSize = size - dataStart;
-  if (dataSize > limits.maxTotalBytes) {
-    bad(path, "the tensor data holds " + std::to_string(dataSize) + " bytes, more than the limit of " +
-                  std::to_string(limits.maxTotalBytes));
-  }
-  const std::string header = file.readString(8, static_cast<int64_t>(headerLength));
-  if (header[0] != '{') bad(path, "invalid safetensors header: it does not start with '{'");
-  if (!isValidUtf8(header)) bad(path, "invalid safetensors header: not UTF-8");
-  const int64_t maxTop = std::max<int64_t>(0, limits.maxTensors) + 1;  // + __metadata__
-  const int64_t maxNodes = 16 * maxTop + 4096;
-  JsonLimits jsonLimits;
-  jsonLimits.maxTopLevelMembers = maxTop;
-  jsonLimits.maxNodes = maxNodes;
-  jsonLimits.topLevelMembers = std::to_string(maxTop - 1) + " tensor entries (the limit)";
-  const Json root = parseJson(header, path + ": invalid safetensors header", jsonLimits);
-  if (root.kind != Json::Kind::Object) bad(path, "invalid safetensors header: not a JSON object");
-
-  struct Entry {
-    std::string name;
-    const DtypeInfo* dtype;
-    std::vector<int64_t> shape;
-    int64_t begin, end;
-    size_t order;
-  };
-  std::vector<Entry> entries;
-  StateDict state;
-  auto intArray = [&](const std::string& name, const Json& v, const char* field) {
-    if (v.kind != Json::Kind::Array) bad(path, "tensor " + quoteForMessage(name) + ": " + field + " is not an array");
-    std::vector<int64_t> out;
-    for (const Json& item : v.array) {
-      if (item.kind != Json::Kind::Int || item.integer < 0) {
-        bad(path, "tensor " + quoteForMessage(name) + ": " + field + " holds something other than a non-negative integer");
-      }
-      out.push_back(item.integer);
-    }
-    return out;
-  };
-  if (static_cast<int64_t>(root.object.size()) > limits.maxTensors &&
-      std::none_of(root.object.begin(), root.object.end(),
-                   [](const auto& item) { return item.first == "__metadata__"; })) {
-    bad(path, "the safetensors header has more than " + std::to_string(limits.maxTensors) +
-                  " tensor entries (the limit)");
-  }
-  for (const auto& [name, value] : root.object) {
-    if (name == "__metadata__") {
-      if (value.kind != Json::Kind::Object) bad(path, "__metadata__ is not an object");
-      for (const auto& [key, text] : value.object) {
-        if (text.kind != Json::Kind::String) {
-          bad(path, "__metadata__ value " + quoteForMessage(key) + " is not a string");
-        }
-        state.metadata[key] = text.string;
-      }
-      continue;
-    }
-    if (value.kind != Json::Kind::Object) bad(path, "tensor " + quoteForMessage(name) + " is not described by an object");
-    const Json* dtype = nullptr;
-    const Json* shape = nullptr;
-    const Json* offsets = nullptr;
-    for (const auto& [field, v] : value.object) {
-      if (field == "dtype") dtype = &v;
-      else if (field == "shape") shape = &v;
-      else if (field == "data_offsets") offsets = &v;
-      else bad(path, "tensor " + quoteForMessage(name) + " has an unknown field " + quoteForMessage(field));
-    }
-    if (!dtype || !shape || !offsets) {
-      bad(path, "tensor " + quoteForMessage(name) + " lacks dtype, shape or data_offsets");
-    }
-    if (dtype->kind != Json::Kind::String) bad(path, "tensor " + quoteForMessage(name) + ": dtype is not a string");
-    const DtypeInfo* info = dtypeBySafetensorsName(dtype->string);
-    if (!info) bad(path, "tensor " + quoteForMessage(name) + " has an unsupported dtype " + quoteForMessage(dtype->string));
-    Entry e{name, info, intArray(name, *shape, "shape"), 0, 0, entries.size()};
-    if (e.shape.size() > 64) bad(path, "tensor " + quoteForMessage(name) + " has more than 64 dimensions");
-    const std::vector<int64_t> range = intArray(name, *offsets, "data_offsets");
-    if (range.size() != 2) bad(path, "tensor " + quoteForMessage(name) + ": data_offsets must hold two numbers");
-    e.begin = range[0];
-    e.end = range[1];
-    if (e.begin > e.end) bad(path, "tensor " + quoteForMessage(name) + ": data_offsets end before they begin");
-    if (e.end > dataSize) {
-      bad(path, "tensor " + quoteForMessage(name) + ": data_offsets [" + std::to_string(e.begin) + ", " +
-                    std::to_string(e.end) + "] run past the data section (" + std::to_string(dataSize) +
-                    " bytes)");
-    }
-    int64_t bytes = 0;
-    if (!checkedProduct(e.shape, info->size, &bytes) || bytes != e.end - e.begin) {
-      bad(path, "tensor " + quoteForMessage(name) + ": shape " + shapeText(e.shape) + " of " + info->safetensorsName +
-                    " does not match its byte range of " + std::to_string(e.end - e.begin) + " bytes");
-    }
-    entries.push_back(std::move(e));
-  }
-  // Tensors must tile the data section exactly.
-  std::vector<const Entry*> byOffset;
-  for (const Entry& e : entries) byOffset.push_back(&e);
-  std::stable_sort(byOffset.begin(), byOffset.end(), [](const Entry* a, const Entry* b) {
-    return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
-  });
-  int64_t cursor = 0;
-  const Entry* previous = nullptr;
-  for (const Entry* e : byOffset) {
-    if (e->begin < cursor) {
-      bad(path, "tensors " + quoteForMessage(previous->name) + " and " + quoteForMessage(e->name) + " overlap");
-    }
-    if (e->begin > cursor) {
-      bad(path, "bytes " + std::to_string(cursor) + " to " + std::to_string(e->begin) +
-                    " of the data section belong to no tensor");
-    }
-    cursor = e->end;
-    if (e->end > e->begin) previous = e;
-  }
-  if (cursor != dataSize) {
-    bad(path, "bytes " + std::to_string(cursor) + " to " + std::to_string(dataSize) +
-                  " of the data section belong to no tensor");
-  }
-  state.tensors.reserve(entries.size());
-  try {
-    for (const Entry* e : byOffset) {
-      torch::Tensor t = torch::empty(e->shape, torch::TensorOptions().dtype(e->dtype->type));
-      file.readAt(dataStart + e->begin, t.data_ptr(), e->end - e->begin);
-      if (e->dtype->type == torch::kBool) {
-        const auto* p = static_cast<const unsigned char*>(t.data_ptr());
-        for (int64_t i = 0; i < e->end - e->begin; ++i) {
-          if (p[i] > 1) bad(path, "bool tensor " + quoteForMessage(e->name) + " holds a value other than 0 or 1");
-        }
-      }
-      state.tensors.emplace_back(e->name, std::move(t));
-    }
-  } catch (const c10::Error& e) {
-    throwIo(path + ": could not allocate the tensors: " + e.what_without_backtrace());
-  }
-  return state;
-}
-
-void writeSafetensors(const std::string& path, const StateDict& state) {
-  std::vector<torch::Tensor> data;
-  data.reserve(state.tensors.size());
-  std::string header = "{";
-  bool first = true;
-  if (!state.metadata.empty()) {
-    header += "\"__metadata__\":{";
-    bool firstMeta = true;
-    for (const auto& [key, value] : state.metadata) {
-      if (!isValidUtf8(key) || !isValidUtf8(value)) {
-        throwUsage("cannot write '" + path + "': metadata " + quoteForMessage(key) + " is not UTF-8");
-      }
-      if (!firstMeta) header += ',';
-      firstMeta = false;
-      appendJsonString(header, key);
-      header += ':';
-      appendJsonString(header, value);
-    }
-    header += '}';
-    first = false;
-  }
-  std::unordered_set<std::string> names;
-  int64_t offset = 0;
-  for (const auto& [name, tensor] : state.tensors) {
-    if (name.empty() || name == "__metadata__" || !isValidUtf8(name)) {
-      throwUsage("cannot write '" + path + "': invalid tensor name " + quoteForMessage(name));
-    }
-    if (!names.insert(name).second) {
-      throwUsage("cannot write '" + path + "': two tensors are named " + quoteForMessage(name));
-    }
-    if (!tensor.defined()) throwUsage("cannot write '" + path + "': tensor " + quoteForMessage(name) + " is undefined");
-    const DtypeInfo* info = dtypeByType(tensor.scalar_type());
-    if (!info) {
-      throwUsage("cannot write '" + path + "': tensor " + quoteForMessage(name) + " has unsupported dtype " +
-                 std::string(c10::toString(tensor.scalar_type())));
-    }
-    torch::Tensor t = tensor.detach().to(torch::kCPU).contiguous();
-    const int64_t bytes = t.numel() * info->size;
-    if (!first) header += ',';
-    first = false;
-    appendJsonString(header, name);
-    header += ":{\"dtype\":\"";
-    header += info->safetensorsName;
-    header += "\",\"shape\":[";
-    for (int64_t d = 0; d < t.dim(); ++d) {
-      if (d) header += ',';
-      header += std::to_string(t.size(d));
-    }
-    header += "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + bytes) + "]}";
-    offset += bytes;
-    data.push_back(std::move(t));
-  }
-  header += '}';
-  while (header.size() % 8) header += ' ';  // data starts 8-byte aligned
-  unsigned char length[8];
-  const uint64_t n = header.size();
-  for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(n >> (8 * i));
-
-  AtomicWriter out(path);
-  out.write(length, 8);
-  out.write(header.data(), static_cast<int64_t>(header.size()));
-  for (const torch::Tensor& t : data) out.write(t.data_ptr(), t.numel() * t.element_size());
-  out.commit();
-}
 
 StateDict readTorchCheckpoint(const std::string& path, const ReadLimits& limits) {
   InputFile file(path);

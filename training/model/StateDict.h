@@ -23,7 +23,9 @@ struct StateDict {
 };
 
 struct ReadLimits {
-  int64_t maxHeaderBytes = 100LL << 20;  // safetensors JSON header
+  // The safetensors JSON header; for torch.save archives, the zip central directory (at least
+  // 1 MB), which libzip must read whole before the records can be counted.
+  int64_t maxHeaderBytes = 100LL << 20;
   int64_t maxTensors = 100000;
   int64_t maxTotalBytes = 16LL << 30;
   // torch.save archives: size of data.pkl, objects the unpickler may create (also the memo
