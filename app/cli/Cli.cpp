@@ -30,6 +30,7 @@ const Subcommand kSubcommands[] = {
     {"info", commandInfo, "describe a raster, an HLS granule or a folder of scenes"},
     {"synth", commandSynth, "generate synthetic data (synth hls: an HLS tile time series)"},
     {"project", commandProject, "create a project (project create FILE.gpkg)"},
+    {"search", commandSearch, "find HLS granules at NASA (CMR-STAC) or another STAC API"},
     {"import", commandImport, "import granules and rasters into a project"},
     {"catalog", commandCatalog, "list a project's tiles, dates and scenes"},
     {"overviews", commandOverviews, "build overviews of a raster"},

@@ -95,6 +95,7 @@ int commandInfo(const QStringList& arguments);
 int commandSynth(const QStringList& arguments);
 int commandProject(const QStringList& arguments);
 int commandImport(const QStringList& arguments);
+int commandSearch(const QStringList& arguments);
 int commandCatalog(const QStringList& arguments);
 int commandOverviews(const QStringList& arguments);
 int commandDemo(const QStringList& arguments);
