@@ -26,6 +26,7 @@
 #include <QWindow>
 #include <tuple>
 
+#include "core/base/BuildInfo.h"
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
 #include "core/project/DemoProject.h"
@@ -450,13 +451,18 @@ void MainWindow::buildMenus() {
   });
   keys->setObjectName(QStringLiteral("shortcutsAction"));
   help->addSeparator();
-  help->addAction(tr("&About Prithvi Studio"), this, [this] {
+  QAction* about = help->addAction(tr("&About Prithvi Studio"), this, [this] {
+    QString libraries;
+    for (const auto& [name, version] : libraryVersions())
+      libraries += QStringLiteral("%1 %2<br>").arg(QString::fromStdString(name), QString::fromStdString(version).toHtmlEscaped());
+    const QString commit = gitCommit().empty() ? QString() : tr(" (git %1)").arg(QString::fromStdString(gitCommit()));
     QMessageBox::about(this, tr("About Prithvi Studio"),
-                       tr("<b>Prithvi Studio %1</b><br>A workbench for HLS imagery and the Prithvi foundation model."
+                       tr("<b>Prithvi Studio %1</b>%2<br>A workbench for HLS imagery and the Prithvi foundation model."
                           "<br>GPL-3.0-or-later.<br><br>Help &gt; User Guide walks through the loop from imagery to a "
-                          "map; Help &gt; Keyboard Shortcuts (Ctrl+/) lists every key.")
-                           .arg(QStringLiteral(PRITHVI_VERSION)));
+                          "map; Help &gt; Keyboard Shortcuts (Ctrl+/) lists every key.<br><br><small>%3</small>")
+                           .arg(QString::fromStdString(programVersion()), commit, libraries));
   });
+  about->setObjectName(QStringLiteral("aboutAction"));
 }
 
 void MainWindow::buildStatusBar() {

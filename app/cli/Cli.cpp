@@ -11,6 +11,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include "core/base/BuildInfo.h"
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
 #include "core/base/JobEvents.h"
@@ -260,7 +261,7 @@ int run(const QStringList& arguments) {
     return arguments.size() < 2 ? kUsage : kOk;
   }
   if (arguments[1] == QStringLiteral("--version")) {
-    printLine(std::string("prithvi ") + PRITHVI_VERSION);
+    printLine(versionReport("prithvi"));
     return kOk;
   }
   const QStringList rest = arguments.mid(2);

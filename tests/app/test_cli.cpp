@@ -6,7 +6,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QRegularExpression>
 #include <QTest>
 #include <fstream>
 
@@ -49,6 +51,23 @@ class TestCli : public QObject {
                                  QStringLiteral("T99ZZZ"), QStringLiteral("--size"), QStringLiteral("32"),
                                  QStringLiteral("--out"), path("x")});
     QCOMPARE(badTile.code, 2);
+  }
+
+  // --version names the program's version and commit and every library with a version number.
+  void versionNamesTheLibraries() {
+    const Run run = runPrithvi({QStringLiteral("--version")});
+    QCOMPARE(run.code, 0);
+    const QStringList lines = QString::fromUtf8(run.out).trimmed().split(QLatin1Char('\n'));
+    QVERIFY2(lines.value(0).startsWith(QStringLiteral("prithvi " PRITHVI_VERSION)), run.out.constData());
+    // Built from a git checkout with git installed: the commit is named.
+    if (!QStandardPaths::findExecutable(QStringLiteral("git")).isEmpty() && QFile::exists(QStringLiteral(PRITHVI_SOURCE_DIR "/.git")))
+      QVERIFY2(QRegularExpression(QStringLiteral("\\(git [0-9a-f]{12}(-modified)?\\)$")).match(lines.value(0)).hasMatch(),
+               run.out.constData());
+    for (const char* library : {"Qt", "GDAL", "PROJ", "OpenCV", "SQLite", "LibTorch", "VTK"}) {
+      const QRegularExpression line(QStringLiteral("^  %1 [0-9]+\\.[0-9]+").arg(QLatin1String(library)));
+      QVERIFY2(std::any_of(lines.begin(), lines.end(), [&](const QString& l) { return line.match(l).hasMatch(); }),
+               qPrintable(QStringLiteral("no %1 version in:\n%2").arg(QLatin1String(library), QString::fromUtf8(run.out))));
+    }
   }
 
   void infoOnSampleAsJson() {

@@ -12,6 +12,9 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QMessageBox>
+#include <QTimer>
+#include <QApplication>
 #include <QTest>
 #include <QTreeWidget>
 #include <QAction>
@@ -391,6 +394,18 @@ class TestMainWindow : public QObject {
     QVERIFY(guide);
     QVERIFY(guide->browser()->toPlainText().contains(QStringLiteral("Build Dataset")));
     guide->close();
+    // Help > About: the version and the libraries in use.
+    QString aboutText;
+    QTimer::singleShot(0, this, [&] {
+      auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+      if (!box) return;
+      aboutText = box->text();
+      test::keepScreenshot(box, "about.png");
+      box->accept();
+    });
+    mWindow->findChild<QAction*>(QStringLiteral("aboutAction"))->trigger();
+    for (const char* part : {"Prithvi Studio " PRITHVI_VERSION, "Qt 6.", "GDAL 3.", "OpenCV 4.", "LibTorch ", "VTK 9."})
+      QVERIFY2(aboutText.contains(QLatin1String(part)), qPrintable(part + QStringLiteral(" missing from: ") + aboutText));
   }
 
   void cleanupTestCase() { mWindow.reset(); }
