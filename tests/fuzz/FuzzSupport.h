@@ -17,7 +17,18 @@
 #include <system_error>
 #include <vector>
 
+#include "core/base/Error.h"
+
 namespace prithvi::fuzz {
+
+// Runs a reader: prithvi::Error (a refusal) is expected; anything else escapes as a finding.
+template <typename F>
+void expectOnlyPrithviErrors(F&& read) {
+  try {
+    read();
+  } catch (const prithvi::Error&) {
+  }
+}
 
 // A folder of this process, under /dev/shm when it exists (no disk writes per execution), made
 // on first use and removed at exit.

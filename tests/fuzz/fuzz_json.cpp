@@ -34,15 +34,9 @@ namespace {
   std::abort();
 }
 
-template <typename F>
-void expectOnlyPrithviErrors(F&& read) {
-  try {
-    read();
-  } catch (const prithvi::Error&) {
-  }
-}
-
 }  // namespace
+
+using prithvi::fuzz::expectOnlyPrithviErrors;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -16,18 +16,9 @@
 #include "core/base/Error.h"
 #include "core/stac/StacGranule.h"
 #include "core/stac/StacSearch.h"
+#include "tests/fuzz/FuzzSupport.h"
 
-namespace {
-
-template <typename F>
-void expectOnlyPrithviErrors(F&& read) {
-  try {
-    read();
-  } catch (const prithvi::Error&) {
-  }
-}
-
-}  // namespace
+using prithvi::fuzz::expectOnlyPrithviErrors;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
