@@ -18,6 +18,7 @@
 #include <QProgressDialog>
 #include <QScrollArea>
 #include <QSplitter>
+#include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTimer>
@@ -488,7 +489,10 @@ void MainWindow::buildStatusBar() {
 
 void MainWindow::restoreSettings() {
   QSettings settings;
-  resize(1400, 900);
+  // First start: 1400 x 900, but never larger than the screen (a 1280 x 800 laptop).
+  QSize size(1400, 900);
+  if (const QScreen* display = screen()) size = size.boundedTo(display->availableGeometry().size() * 0.95);
+  resize(size);
   restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
   restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
   rebuildRecentMenu();
