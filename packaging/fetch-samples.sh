@@ -2,10 +2,13 @@
 # Unpacks the real Landsat samples that Debian ships inside R packages (no R needed):
 #   r-cran-stars:     tif/L7_ETMs.tif (Landsat 7 ETM+, 6 bands in Prithvi's order), tif/lc.tif
 #   r-cran-satellite: Landsat 8 and 7 band files of path 195 row 25 with QA bands and MTL files
-# into data/samples/{stars,satellite}. Idempotent: does nothing when they are already there.
+# into the user's data folder, where the demo and the tests look for them (core/base/Assets.h):
+# ${XDG_DATA_HOME:-~/.local/share}/prithvi-studio/samples/{stars,satellite}, or the folder given.
+# Idempotent: does nothing when they are already there.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-out="${1:-$root/data/samples}"
+data_home="${XDG_DATA_HOME:-}"
+[[ "$data_home" == /* ]] || data_home="$HOME/.local/share"
+out="${1:-$data_home/prithvi-studio/samples}"
 if [[ -f "$out/stars/L7_ETMs.tif" && -f "$out/satellite/LC08_L1TP_195025_20130707_20170503_01_T1_B4.TIF" ]]; then
   exit 0
 fi

@@ -526,6 +526,7 @@ void MainWindow::rebuildRecentMenu() {
 void MainWindow::log(const QString& level, const QString& text) {
   mLog->appendPlainText(QStringLiteral("%1  %2  %3")
                             .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")), level.leftJustified(7), text));
+  Q_EMIT logged(level, text);
 }
 
 bool MainWindow::openProject(const QString& path) {

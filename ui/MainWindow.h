@@ -56,6 +56,9 @@ class MainWindow : public QMainWindow {
   bool openProject(const QString& path);
   // Creates (first run, with a progress dialog) and opens the demo project.
   void openDemoProject(const QString& demoDir, const QString& sampleDir);
+  // After a session that ended without a clean exit: says so (naming its crash report, if any)
+  // and offers to open its project again. True when the user accepted and it opened.
+  bool offerToReopen(const QString& project, const QString& crashReport);
   // Imports files and folders into the open project in the background (progress, cancel).
   void importPaths(const QStringList& paths);
   // Adds the scene as the top layer in true colour (or its first band) and selects it.
@@ -116,6 +119,8 @@ class MainWindow : public QMainWindow {
 
  Q_SIGNALS:
   void projectOpened(const QString& path);
+  // Every line of the log dock, for the log file (app/main_gui.cpp).
+  void logged(const QString& level, const QString& text);
   void importFinished(int added, int skipped);
   void identifyFinished();
   void statusUpdated();

@@ -1,5 +1,6 @@
 // The main window's session in the project: saved a moment after each change of layers, styles
 // or view and on close; restored when the project opens (ui/WorkspaceState).
+#include <QFileInfo>
 #include <QMessageBox>
 #include <QStatusBar>
 
@@ -118,6 +119,18 @@ int MainWindow::restoreLayer(const Scene& scene, const SavedLayer& saved) {
   request.keepLimits = true;
   applyStyle(request);
   return id;
+}
+
+bool MainWindow::offerToReopen(const QString& project, const QString& crashReport) {
+  if (project.isEmpty() || !QFileInfo::exists(project)) return false;
+  QString text = tr("Prithvi Studio quit unexpectedly while %1 was open.").arg(QFileInfo(project).fileName());
+  if (!crashReport.isEmpty()) text += QLatin1Char(' ') + tr("A crash report was saved in %1.").arg(crashReport);
+  text += QStringLiteral("\n\n") + tr("Every edit was saved as it was made. Open the project again?");
+  log(QStringLiteral("warning"), tr("the last session ended without a clean exit%1")
+                                     .arg(crashReport.isEmpty() ? QString() : tr("; crash report %1").arg(crashReport)));
+  const auto answer = QMessageBox::question(this, tr("Reopen project"), text, QMessageBox::Open | QMessageBox::Cancel,
+                                            QMessageBox::Open);
+  return answer == QMessageBox::Open && openProject(project);
 }
 
 }  // namespace prithvi

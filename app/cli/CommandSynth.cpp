@@ -3,6 +3,7 @@
 #include <QJsonObject>
 
 #include "app/cli/Cli.h"
+#include "core/base/Assets.h"
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
 #include "core/project/DemoProject.h"
@@ -64,9 +65,9 @@ int commandDemo(const QStringList& arguments) {
                   QStringLiteral("Create (first run) the demo project: the Debian-shipped Landsat samples and a "
                                  "synthetic HLS tile time series. Prints the project's path."));
   cli.addOption({QStringLiteral("dir")}, QStringLiteral("demo folder"), QStringLiteral("dir"),
-                QStringLiteral(PRITHVI_DEFAULT_DATA_DIR "/demo"));
+                QString::fromStdString(defaultDemoDir()));
   cli.addOption({QStringLiteral("samples")}, QStringLiteral("folder of the unpacked Landsat samples"),
-                QStringLiteral("dir"), QStringLiteral(PRITHVI_DEFAULT_DATA_DIR "/samples"));
+                QStringLiteral("dir"), QString::fromStdString(defaultSamplesDir()));
   cli.addEventsOption();
   if (auto code = cli.parse(arguments, 0, 0)) return *code;
   return runJob("demo", cli.jsonEvents(), [&](Feedback& feedback) {

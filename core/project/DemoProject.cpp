@@ -3,6 +3,7 @@
 #include <QDir>
 #include <QFileInfo>
 
+#include "core/base/Assets.h"
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
 #include "core/project/Importer.h"
@@ -32,8 +33,8 @@ std::string ensureDemoProject(const DemoOptions& options, Feedback* feedback) {
     paths.push_back(samples.filePath(QStringLiteral("stars")).toStdString());
     paths.push_back(samples.filePath(QStringLiteral("satellite")).toStdString());
   } else if (feedback) {
-    feedback->log("warning", "Landsat samples not found in '" + options.sampleDir +
-                                 "'; run packaging/fetch-samples.sh to add them to the demo");
+    feedback->log("warning", "Landsat samples not found in '" + options.sampleDir + "'; run 'bash " + sharedDataDir() +
+                                 "/fetch-samples.sh' to add them to the demo");
   }
   const std::string partial = projectPath + ".partial";
   QFile::remove(QString::fromStdString(partial));

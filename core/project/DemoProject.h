@@ -10,7 +10,7 @@ class Feedback;
 
 struct DemoOptions {
   std::string dir;        // the demo folder; created when missing
-  std::string sampleDir;  // where packaging/fetch-samples.sh put the Landsat samples
+  std::string sampleDir;  // where fetch-samples.sh put the Landsat samples (defaultSamplesDir())
   int synthDates = 12;
   int synthSize = 512;
 };

@@ -389,11 +389,13 @@ void writeProjectHeader(Connection& db) {
   db.exec(("PRAGMA application_id = " + std::to_string(gpkg::kApplicationId) +
            "; PRAGMA user_version = " + std::to_string(gpkg::kUserVersion))
               .c_str());
-  db.exec(gpkg::coreTablesSql());
+  // prithvi_meta first: its row ('application', 'prithvi-studio') then lands on page 2, within the
+  // first 16 KiB that desktops sniff for the project MIME type (packaging/desktop/*-mime.xml).
   db.exec("CREATE TABLE prithvi_meta (key TEXT NOT NULL PRIMARY KEY, value TEXT);");
   Statement(db, "INSERT INTO prithvi_meta (key, value) VALUES ('application', ?1), ('schema_version', '0')")
       .bind(kApplicationName)
       .run();
+  db.exec(gpkg::coreTablesSql());
 }
 
 // ---------------------------------------------------------------------------------------------

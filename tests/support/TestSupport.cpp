@@ -1,5 +1,7 @@
 #include "tests/support/TestSupport.h"
 
+#include "core/base/Assets.h"
+
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -32,7 +34,7 @@
 
 namespace prithvi::test {
 
-QString sampleDir() { return QStringLiteral(PRITHVI_SAMPLE_DIR); }
+QString sampleDir() { return QString::fromStdString(defaultSamplesDir()); }
 
 bool haveSamples() { return QFileInfo::exists(sampleDir() + QStringLiteral("/stars/L7_ETMs.tif")); }
 

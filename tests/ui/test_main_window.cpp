@@ -26,6 +26,9 @@
 
 #include <gdal.h>
 
+#include <signal.h>
+
+#include "core/base/CrashGuard.h"
 #include "core/project/DemoProject.h"
 #include "core/synth/HlsSynth.h"
 #include "tests/support/GuiTestSupport.h"
@@ -406,6 +409,74 @@ class TestMainWindow : public QObject {
     mWindow->findChild<QAction*>(QStringLiteral("aboutAction"))->trigger();
     for (const char* part : {"Prithvi Studio " PRITHVI_VERSION, "Qt 6.", "GDAL 3.", "OpenCV 4.", "LibTorch ", "VTK 9."})
       QVERIFY2(aboutText.contains(QLatin1String(part)), qPrintable(part + QStringLiteral(" missing from: ") + aboutText));
+  }
+
+  // A crash leaves a report with a backtrace beside the log, and the next start offers the
+  // project that was open (the real program, killed by the signal a wild pointer raises).
+  void crashLeavesAReportAndTheNextStartOffersTheProject() {
+    const QString state = mDir.filePath(QStringLiteral("state"));
+    const QString project = QString::fromStdString(mProject);
+    QProcess app;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("XDG_STATE_HOME"), mDir.path() + QStringLiteral("/xdg-state"));
+    app.setProcessEnvironment(environment);
+    app.start(QStringLiteral(PRITHVI_BIN_DIR "/prithvi-studio"), {project});
+    QVERIFY(app.waitForStarted());
+    const qint64 pid = app.processId();  // 0 once it has ended
+    const QString stateDir = mDir.path() + QStringLiteral("/xdg-state/prithvi-studio");
+    const QString marker = stateDir + QStringLiteral("/session-%1.txt").arg(pid);
+    auto markerNames = [&] {
+      QFile file(marker);
+      return file.open(QIODevice::ReadOnly) && QString::fromUtf8(file.readAll()).trimmed() == project;
+    };
+    QVERIFY2(test::waitUntil(markerNames, 120), "the running session never recorded its project");
+    ::kill(pid_t(pid), SIGSEGV);
+    QVERIFY(app.waitForFinished(30000));
+    QCOMPARE(app.exitStatus(), QProcess::CrashExit);
+    QVERIFY2(QFileInfo::exists(marker), "the marker of a crashed session must stay");
+
+    const QFileInfoList reports = QDir(stateDir).entryInfoList({QStringLiteral("crash-*-%1.txt").arg(pid)});
+    QCOMPARE(reports.size(), 1);
+    QFile reportFile(reports.front().absoluteFilePath());
+    QVERIFY(reportFile.open(QIODevice::ReadOnly));
+    const QString report = QString::fromUtf8(reportFile.readAll());
+    QVERIFY2(report.contains(QStringLiteral("prithvi-studio " PRITHVI_VERSION)), qPrintable(report));
+    QVERIFY2(report.contains(QStringLiteral("project: ") + project), qPrintable(report));
+    QVERIFY2(report.contains(QStringLiteral("signal: SIGSEGV")), qPrintable(report));
+    const QStringList frames = report.section(QStringLiteral("debug symbols):\n"), 1).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QVERIFY2(frames.size() >= 5, qPrintable(report));
+    QVERIFY2(frames.join(QLatin1Char('\n')).contains(QStringLiteral("prithvi-studio")), qPrintable(report));
+    QFile logFile(stateDir + QStringLiteral("/prithvi-studio.log"));
+    QVERIFY(logFile.open(QIODevice::ReadOnly));
+    const QString log = QString::fromUtf8(logFile.readAll());
+    QVERIFY2(log.contains(QStringLiteral("prithvi-studio " PRITHVI_VERSION " started")), qPrintable(log));
+    QVERIFY2(log.contains(QStringLiteral("opened ") + project), qPrintable(log));
+
+    // The next start: the unfinished session names its project and report, once.
+    const std::optional<UnfinishedSession> unfinished = CrashGuard::takeUnfinished(stateDir.toStdString());
+    QVERIFY(unfinished);
+    QCOMPARE(QString::fromStdString(unfinished->project), project);
+    QCOMPARE(QString::fromStdString(unfinished->crashReport), reports.front().absoluteFilePath());
+    QVERIFY(!QFileInfo::exists(marker));
+    QVERIFY(!CrashGuard::takeUnfinished(stateDir.toStdString()));
+
+    // The offer: Cancel leaves the window as it is; Open opens the project.
+    for (const auto button : {QMessageBox::Cancel, QMessageBox::Open}) {
+      QString offer;
+      QTimer::singleShot(0, this, [&] {
+        auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+        if (!box) return;
+        offer = box->text();
+        if (button == QMessageBox::Open) test::keepScreenshot(box, "reopen-after-crash.png");
+        box->button(button)->click();
+      });
+      QSignalSpy opened(mWindow.get(), &MainWindow::projectOpened);
+      const bool reopened = mWindow->offerToReopen(project, QString::fromStdString(unfinished->crashReport));
+      QCOMPARE(reopened, button == QMessageBox::Open);
+      QCOMPARE(opened.size(), button == QMessageBox::Open ? 1 : 0);
+      QVERIFY2(offer.contains(QFileInfo(project).fileName()) && offer.contains(reports.front().absoluteFilePath()), qPrintable(offer));
+    }
+    QVERIFY(waitForRender());
   }
 
   void cleanupTestCase() { mWindow.reset(); }
