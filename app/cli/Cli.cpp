@@ -32,6 +32,7 @@ const Subcommand kSubcommands[] = {
     {"synth", commandSynth, "generate synthetic data (synth hls: an HLS tile time series)"},
     {"project", commandProject, "create a project (project create FILE.gpkg)"},
     {"search", commandSearch, "find HLS granules at NASA (CMR-STAC) or another STAC API"},
+    {"fetch", commandFetch, "download found HLS granules and add them to a project"},
     {"import", commandImport, "import granules and rasters into a project"},
     {"catalog", commandCatalog, "list a project's tiles, dates and scenes"},
     {"overviews", commandOverviews, "build overviews of a raster"},

@@ -96,6 +96,7 @@ int commandSynth(const QStringList& arguments);
 int commandProject(const QStringList& arguments);
 int commandImport(const QStringList& arguments);
 int commandSearch(const QStringList& arguments);
+int commandFetch(const QStringList& arguments);
 int commandCatalog(const QStringList& arguments);
 int commandOverviews(const QStringList& arguments);
 int commandDemo(const QStringList& arguments);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <memory>
 #include <thread>
 
@@ -35,6 +36,7 @@ struct Attempt {
   bool timedOut = false;
   QByteArray body;
   QByteArray retryAfter;
+  QUrl url;  // where the answer came from, after redirects
 };
 
 std::string secondsText(double seconds) { return fixedNumberText(seconds, seconds < 10 ? 1 : 0) + " s"; }
@@ -51,35 +53,90 @@ QNetworkRequest networkRequestFor(const HttpRequest& request, int timeoutSeconds
   return networkRequest;
 }
 
-// One try, waiting in a local event loop that polls for cancel.
-Attempt sendOnce(QNetworkAccessManager& network, const HttpRequest& request, int timeoutSeconds, Feedback* feedback) {
-  const QNetworkRequest networkRequest = networkRequestFor(request, timeoutSeconds);
-  std::unique_ptr<QNetworkReply> reply(request.method == "POST" ? network.post(networkRequest, request.body)
-                                                                 : network.get(networkRequest));
-  bool canceled = false;
-  QEventLoop loop;
-  QObject::connect(reply.get(), &QNetworkReply::finished, &loop, &QEventLoop::quit);
-  QTimer cancelPoll;
-  QObject::connect(&cancelPoll, &QTimer::timeout, [&] {
-    if (!isCanceled(feedback)) return;
-    canceled = true;
-    reply->abort();  // emits finished, which ends the loop
-  });
-  cancelPoll.start(kCancelPollMs);
-  if (!reply->isFinished()) loop.exec();
-  cancelPoll.stop();
-  if (canceled || isCanceled(feedback)) throw Error(ErrorKind::Canceled, "canceled");
+bool sameOrigin(const QUrl& a, const QUrl& b) {
+  return a.scheme() == b.scheme() && a.host() == b.host() && a.port(a.scheme() == QLatin1String("https") ? 443 : 80) ==
+                                                                     b.port(b.scheme() == QLatin1String("https") ? 443 : 80);
+}
 
-  Attempt attempt;
-  attempt.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-  attempt.reason = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray();
-  attempt.error = reply->error();
-  attempt.errorText = reply->errorString();
-  // The transfer timeout aborts the reply the same way a cancel would; only ours sets `canceled`.
-  attempt.timedOut = attempt.error == QNetworkReply::OperationCanceledError;
-  attempt.body = reply->readAll();
-  attempt.retryAfter = reply->rawHeader("Retry-After");
-  return attempt;
+bool isRedirect(int status) { return status == 301 || status == 302 || status == 303 || status == 307 || status == 308; }
+
+constexpr int kMaxRedirects = 5;
+
+// One try, waiting in a local event loop that polls for cancel; redirects are followed here, so
+// that hostOnlyHeaders go to the first URL's origin only. With a sink, a 2xx or 416 body is
+// streamed to it; other bodies are kept for the error message.
+Attempt sendOnce(QNetworkAccessManager& network, const HttpRequest& request, int timeoutSeconds, Feedback* feedback,
+                 HttpBodySink* sink) {
+  HttpRequest hop = request;
+  for (int redirects = 0;; ++redirects) {
+    QNetworkRequest networkRequest = networkRequestFor(hop, timeoutSeconds);
+    networkRequest.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    if (sameOrigin(hop.url, request.url))
+      for (const auto& [name, value] : request.hostOnlyHeaders) networkRequest.setRawHeader(name, value);
+    std::unique_ptr<QNetworkReply> reply(hop.method == "POST" ? network.post(networkRequest, hop.body)
+                                                               : network.get(networkRequest));
+    bool canceled = false;
+    bool began = false;
+    std::exception_ptr sinkError;  // thrown by the sink inside a slot; rethrown after the loop
+    auto status = [&] { return reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(); };
+    auto streams = [&] { return sink && status() >= 200 && status() < 300; };
+    QEventLoop loop;
+    QObject::connect(reply.get(), &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    if (sink)
+      QObject::connect(reply.get(), &QNetworkReply::readyRead, &loop, [&] {
+        if (sinkError || !streams()) return;
+        try {
+          if (!began && sink->begin) sink->begin(status(), *reply);
+          began = true;
+          if (sink->write) sink->write(reply->readAll());
+        } catch (...) {
+          sinkError = std::current_exception();
+          reply->abort();
+        }
+      });
+    QTimer cancelPoll;
+    QObject::connect(&cancelPoll, &QTimer::timeout, [&] {
+      if (!isCanceled(feedback)) return;
+      canceled = true;
+      reply->abort();  // emits finished, which ends the loop
+    });
+    cancelPoll.start(kCancelPollMs);
+    if (!reply->isFinished()) loop.exec();
+    cancelPoll.stop();
+    if (canceled || isCanceled(feedback)) throw Error(ErrorKind::Canceled, "canceled");
+    if (sinkError) std::rethrow_exception(sinkError);
+
+    Attempt attempt;
+    attempt.status = status();
+    attempt.reason = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray();
+    attempt.error = reply->error();
+    attempt.errorText = reply->errorString();
+    // The transfer timeout aborts the reply the same way a cancel would; only ours sets `canceled`.
+    attempt.timedOut = attempt.error == QNetworkReply::OperationCanceledError;
+    attempt.retryAfter = reply->rawHeader("Retry-After");
+    attempt.url = hop.url;
+    const QUrl location = reply->attribute(QNetworkRequest::RedirectionTargetAttribute).toUrl();
+    if (isRedirect(attempt.status) && location.isValid()) {
+      if (redirects == kMaxRedirects) {
+        attempt.errorText = QStringLiteral("more than %1 redirects").arg(kMaxRedirects);
+        attempt.error = QNetworkReply::TooManyRedirectsError;
+        return attempt;
+      }
+      hop.url = hop.url.resolved(location);
+      if (attempt.status != 307 && attempt.status != 308 && hop.method == "POST") {
+        hop.method = "GET";  // as browsers do for 301, 302 and 303
+        hop.body.clear();
+      }
+      continue;
+    }
+    if (streams() || (sink && attempt.status == 416)) {
+      if (!began && sink->begin) sink->begin(attempt.status, *reply);
+      if (streams() && sink->write) sink->write(reply->readAll());
+    } else {
+      attempt.body = reply->readAll();
+    }
+    return attempt;
+  }
 }
 
 // An answer with an error status; otherwise a failure of the connection (which may come after
@@ -135,6 +192,8 @@ void waitCancellable(double seconds, Feedback* feedback) {
   if (status == 404)
     throwUsage(where + " " + outcome + detail + "; check the address (a STAC API root such as " +
                "https://cmr.earthdata.nasa.gov/stac/LPCLOUD) and the collection names");
+  if ((status == 401 || status == 403) && !request.refusedHint.empty())
+    throwUsage(request.refusedHint + " (" + where + " " + outcome + detail + ")");
   if (status == 401 || status == 403)
     throwIo(where + " " + outcome + detail + "; it refuses this request: it may need an API key header, or it " +
             "blocks this address for a while after too many requests (try again later)");
@@ -206,7 +265,7 @@ std::string serverMessage(const QByteArray& body) {
 }
 
 HttpResponse sendWithRetries(QNetworkAccessManager& network, const HttpRequest& request, const RetryPolicy& policy,
-                             Feedback* feedback) {
+                             Feedback* feedback, HttpBodySink* sink) {
   if (!QCoreApplication::instance()) throwIo("HTTP requests need a QCoreApplication (an internal error)");
   const int maxAttempts = std::max(1, policy.maxAttempts);
   double waited = 0;
@@ -214,9 +273,12 @@ HttpResponse sendWithRetries(QNetworkAccessManager& network, const HttpRequest& 
   bool allSame = true;
   for (int attempt = 1;; ++attempt) {
     throwIfCanceled(feedback);
-    const Attempt result = sendOnce(network, request, policy.transferTimeoutSeconds, feedback);
-    if (result.status >= 200 && result.status < 300 && result.error == QNetworkReply::NoError)
-      return {result.status, result.body, attempt, waited};
+    HttpRequest thisTry = request;
+    if (sink && sink->prepare) sink->prepare(thisTry);
+    const Attempt result = sendOnce(network, thisTry, policy.transferTimeoutSeconds, feedback, sink);
+    if ((result.status >= 200 && result.status < 300 && result.error == QNetworkReply::NoError) ||
+        (sink && result.status == 416))
+      return {result.status, result.url, result.body, attempt, waited};
     const bool retryable = isHttpError(result) ? isRetryableStatus(result.status) : isRetryableNetworkError(result);
     if (!retryable) throwFinalFailure(request, result, policy.transferTimeoutSeconds);
 

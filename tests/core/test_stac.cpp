@@ -14,6 +14,7 @@
 
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
+#include "core/stac/Download.h"
 #include "core/stac/StacClient.h"
 #include "tests/support/StacFixture.h"
 #include "tests/support/TestSupport.h"
@@ -81,6 +82,18 @@ class TestStac : public QObject {
 
  private Q_SLOTS:
   // ---- items, requests and areas, without a server ----------------------------------------
+
+  // Downloads resume from what Content-Range says (core/stac/Download.h).
+  void contentRangeParts() {
+    QCOMPARE(contentRangeStart("bytes 100-199/1234"), int64_t(100));
+    QCOMPARE(contentRangeTotal("bytes 100-199/1234"), int64_t(1234));
+    QCOMPARE(contentRangeTotal("bytes */1234"), int64_t(1234));
+    QCOMPARE(contentRangeStart("bytes */1234"), int64_t(-1));
+    QCOMPARE(contentRangeTotal("bytes 0-99/*"), int64_t(-1));  // total unknown
+    for (const char* bad : {"", "items 0-1/2", "bytes 5-", "bytes -5-9/10", "bytes a-b/c"}) {
+      QCOMPARE(contentRangeStart(bad) == -1 || contentRangeTotal(bad) == -1, true);
+    }
+  }
 
   void cmrItemBecomesGranule() {
     const auto granule = granuleFromStacItem(cmrItem("HLS.S30.T10TEK.2021122T185911.v2.0"), QUrl(), {});

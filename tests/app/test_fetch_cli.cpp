@@ -1,0 +1,214 @@
+// `prithvi fetch` against loopback imitations of NASA's services: the CMR-STAC fixture serving
+// items for synthetic granules, and the LP DAAC data host (bearer token, redirect to a signed URL
+// on 127.0.0.2, Range requests, injected faults) serving their files.
+#include <signal.h>
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "core/project/ProjectStore.h"
+#include "tests/support/StacFixture.h"
+#include "tests/support/TestSupport.h"
+
+using namespace prithvi;
+using test::HlsDataServer;
+using test::StacFixtureServer;
+
+namespace {
+
+QByteArray sha256(const QString& path) {
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) return {};
+  QCryptographicHash hash(QCryptographicHash::Sha256);
+  hash.addData(&file);
+  return hash.result().toHex();
+}
+
+}  // namespace
+
+class FetchCliTest : public QObject {
+  Q_OBJECT
+
+  QTemporaryDir mDir;
+  QString mGranules;  // what the data host serves
+  QString mTokenFile;
+  const QString mToken = QStringLiteral("test-token-7f3a");
+
+  // A fresh project and its folder.
+  QString newProject(const QString& name) {
+    const QString folder = mDir.filePath(name);
+    QDir().mkpath(folder);
+    const QString project = folder + QStringLiteral("/project.gpkg");
+    ProjectStore::create(project.toStdString());
+    return project;
+  }
+
+  QProcess* startFetch(const QString& project, const QString& stacUrl, const QStringList& extra) {
+    auto* process = new QProcess(this);
+    process->start(QStringLiteral(PRITHVI_BIN_DIR "/prithvi"),
+                   QStringList{QStringLiteral("fetch"), project, QStringLiteral("--source"), stacUrl, QStringLiteral("--tile"),
+                               QStringLiteral("T13REN"), QStringLiteral("--token-file"), mTokenFile, QStringLiteral("--json")} +
+                       extra);
+    return process;
+  }
+
+  test::ProcessRun fetch(const QString& project, const QString& stacUrl, const QStringList& extra = {}) {
+    QProcess* process = startFetch(project, stacUrl, extra);
+    process->waitForFinished(240000);
+    test::ProcessRun run{process->exitStatus() == QProcess::NormalExit ? process->exitCode() : -1,
+                         process->readAllStandardOutput(), process->readAllStandardError()};
+    delete process;
+    return run;
+  }
+
+  QStringList granuleFiles() const { return QDir(mGranules).entryList({QStringLiteral("HLS.*.tif")}, QDir::Files, QDir::Name); }
+
+  // Every downloaded file equals the served one, byte for byte.
+  void compareWithServed(const QString& folder, int expectedFiles) {
+    const QStringList got = QDir(folder).entryList({QStringLiteral("HLS.*")}, QDir::Files, QDir::Name);
+    QCOMPARE(got.size(), expectedFiles);
+    for (const QString& name : got) {
+      QVERIFY2(!name.endsWith(QLatin1String(".part")), qPrintable(name));
+      QCOMPARE(sha256(folder + QLatin1Char('/') + name), sha256(mGranules + QLatin1Char('/') + name));
+    }
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QVERIFY(mDir.isValid());
+    mGranules = mDir.filePath(QStringLiteral("served"));
+    const auto synth = test::runPrithvi({QStringLiteral("synth"), QStringLiteral("hls"), QStringLiteral("--tile"), QStringLiteral("T13REN"),
+                                         QStringLiteral("--dates"), QStringLiteral("3"), QStringLiteral("--size"), QStringLiteral("256"),
+                                         QStringLiteral("--out"), mGranules});
+    QVERIFY2(synth.code == 0, synth.err.constData());
+    QVERIFY(granuleFiles().size() >= 21);  // 3 granules x (6 bands + Fmask)
+    mTokenFile = mDir.filePath(QStringLiteral("token.txt"));
+    QFile token(mTokenFile);
+    QVERIFY(token.open(QIODevice::WriteOnly));
+    token.write(mToken.toUtf8() + "\n");
+  }
+
+  // Every granule of the tile is downloaded, checked and imported; the token goes to the data
+  // host and never to the signed URLs it redirects to.
+  void downloadsEveryGranuleAndKeepsTheTokenOnTheDataHost() {
+    // One file's connection drops after 30000 bytes: the same run continues it with a Range request.
+    const QString dropped = granuleFiles().filter(QStringLiteral(".B05.tif")).front();
+    HlsDataServer data({.root = mGranules,
+                        .token = mToken,
+                        .faults = QJsonArray{QJsonObject{{QStringLiteral("match"), dropped}, {QStringLiteral("drop_after"), 30000}, {QStringLiteral("times"), 1}}}});
+    QVERIFY2(data.error().isEmpty(), qPrintable(data.error()));
+    StacFixtureServer stac({.granulesDir = mGranules, .dataUrl = data.url()});
+    QVERIFY2(stac.error().isEmpty(), qPrintable(stac.error()));
+    const QString project = newProject(QStringLiteral("all"));
+    const auto run = fetch(project, stac.url());
+    QVERIFY2(run.code == 0, run.err.constData());
+    const QJsonObject result = run.json();
+    QCOMPARE(result.value(QStringLiteral("granules")).toArray().size(), 3);
+    QCOMPARE(result.value(QStringLiteral("downloaded")).toInt(), 21);
+    QCOMPARE(result.value(QStringLiteral("resumed")).toInt(), 1);
+    for (const QJsonValue& granule : result.value(QStringLiteral("granules")).toArray())
+      QVERIFY(granule.toObject().value(QStringLiteral("added")).toBool());
+    compareWithServed(QFileInfo(project).absolutePath() + QStringLiteral("/hls"), 21);
+    QCOMPARE(int(ProjectStore::open(project.toStdString())->scenes().size()), 3);
+
+    int toData = 0, toSigned = 0;
+    for (const QJsonObject& request : data.requests()) {
+      if (request.value(QStringLiteral("host")).toString() == QLatin1String("data")) {
+        ++toData;
+        QVERIFY(request.value(QStringLiteral("bearer_ok")).toBool());
+      } else {
+        ++toSigned;
+        QVERIFY2(!request.value(QStringLiteral("authorization")).toBool(), "the token reached the signed-URL host");
+      }
+    }
+    QCOMPARE(toData, 22);  // 21 files, one of them asked for twice
+    QCOMPARE(toSigned, 22);
+    // The STAC API never sees it either.
+    for (const QJsonObject& request : stac.requests())
+      QVERIFY(!QJsonDocument(request).toJson().contains(mToken.toUtf8()));
+
+    // A second run finds everything there: nothing is downloaded, nothing added twice.
+    const auto again = fetch(project, stac.url());
+    QVERIFY2(again.code == 0, again.err.constData());
+    QCOMPARE(again.json().value(QStringLiteral("downloaded")).toInt(), 0);
+    QCOMPARE(again.json().value(QStringLiteral("already_there")).toInt(), 21);
+    QCOMPARE(int(ProjectStore::open(project.toStdString())->scenes().size()), 3);
+  }
+
+  // A run that ends with a file cut short (the connection dropped, then the server asked to come
+  // back in an hour) keeps its .part and imports nothing; the next run continues the file from
+  // where it stopped and ends with the served bytes.
+  void anInterruptedRunIsResumedByTheNext() {
+    const QString band = granuleFiles().filter(QStringLiteral(".B04.tif")).front();
+    HlsDataServer data({.root = mGranules,
+                        .token = mToken,
+                        .faults = QJsonArray{QJsonObject{{QStringLiteral("match"), band}, {QStringLiteral("drop_after"), 40000}, {QStringLiteral("times"), 1}},
+                                             QJsonObject{{QStringLiteral("match"), band}, {QStringLiteral("ranged"), true},
+                                                         {QStringLiteral("status"), 503}, {QStringLiteral("retry_after"), 3600},
+                                                         {QStringLiteral("times"), 1}}}});
+    QVERIFY2(data.error().isEmpty(), qPrintable(data.error()));
+    StacFixtureServer stac({.granulesDir = mGranules, .dataUrl = data.url()});
+    const QString project = newProject(QStringLiteral("resume"));
+    const QString folder = QFileInfo(project).absolutePath() + QStringLiteral("/hls");
+
+    const auto first = fetch(project, stac.url());
+    QCOMPARE(first.code, 1);
+    QVERIFY2(first.err.contains("asks to wait 3600 s") && first.err.contains("try again later"), first.err.constData());
+    QCOMPARE(QFileInfo(folder + QLatin1Char('/') + band + QStringLiteral(".part")).size(), 40000);
+    QVERIFY(!QFileInfo::exists(folder + QLatin1Char('/') + band));
+    QCOMPARE(int(ProjectStore::open(project.toStdString())->scenes().size()), 0);
+
+    const auto second = fetch(project, stac.url());
+    QVERIFY2(second.code == 0, second.err.constData());
+    QVERIFY(second.json().value(QStringLiteral("resumed")).toInt() >= 1);
+    compareWithServed(folder, 21);
+    bool continued = false;
+    for (const QJsonObject& request : data.requests())
+      continued |= request.value(QStringLiteral("path")).toString().endsWith(band) &&
+                   request.value(QStringLiteral("range")).toString() == QLatin1String("bytes=40000-") &&
+                   request.value(QStringLiteral("status")).toInt() == 206;
+    QVERIFY2(continued, "no Range request continued the file");
+    QCOMPARE(int(ProjectStore::open(project.toStdString())->scenes().size()), 3);
+  }
+
+  // A wrong token: "Earthdata login failed", no scene, no file left behind.
+  void wrongTokenFailsWithLoginAndLeavesNothing() {
+    HlsDataServer data({.root = mGranules, .token = QStringLiteral("the-real-token")});
+    StacFixtureServer stac({.granulesDir = mGranules, .dataUrl = data.url()});
+    const QString project = newProject(QStringLiteral("badtoken"));
+    const auto run = fetch(project, stac.url());
+    QCOMPARE(run.code, 2);
+    QVERIFY2(run.err.contains("Earthdata login failed"), run.err.constData());
+    QVERIFY2(!run.err.contains(mToken.toUtf8()), "the token was printed");
+    QCOMPARE(int(ProjectStore::open(project.toStdString())->scenes().size()), 0);
+    QVERIFY(QDir(QFileInfo(project).absolutePath() + QStringLiteral("/hls")).entryList(QDir::Files).isEmpty());
+  }
+
+  // Ctrl-C: exit 130, nothing left behind (no file, no .part, no scene).
+  void cancelLeavesNothingBehind() {
+    HlsDataServer data({.root = mGranules,
+                        .token = mToken,
+                        .faults = QJsonArray{QJsonObject{{QStringLiteral("match"), QStringLiteral("Fmask")}, {QStringLiteral("delay"), 60}}}});
+    StacFixtureServer stac({.granulesDir = mGranules, .dataUrl = data.url()});
+    const QString project = newProject(QStringLiteral("cancel"));
+    const QString folder = QFileInfo(project).absolutePath() + QStringLiteral("/hls");
+    QProcess* process = startFetch(project, stac.url(), {QStringLiteral("--parallel"), QStringLiteral("2")});
+    QVERIFY(test::waitUntil([&] { return QDir(folder).entryList({QStringLiteral("*.tif")}, QDir::Files).size() >= 3; }, 60));
+    ::kill(pid_t(process->processId()), SIGINT);
+    QVERIFY(process->waitForFinished(30000));
+    QCOMPARE(process->exitCode(), 130);
+    delete process;
+    QVERIFY2(QDir(folder).entryList(QDir::Files).isEmpty(), qPrintable(QDir(folder).entryList(QDir::Files).join(QLatin1Char(' '))));
+    QCOMPARE(int(ProjectStore::open(project.toStdString())->scenes().size()), 0);
+  }
+};
+
+QTEST_GUILESS_MAIN(FetchCliTest)
+#include "test_fetch_cli.moc"
