@@ -78,6 +78,12 @@ int main(int argc, char** argv) {
     if (parts.size() == 2) window.resize(parts[0].toInt(), parts[1].toInt());
   }
   if (parser.isSet(screenshot)) window.setScreenshotTarget(QFileInfo(parser.value(screenshot)).absoluteFilePath());
+  // A logout or `kill` closes the window as the user would: the session is saved and ends cleanly.
+  prithvi::quitOnTerminationSignals(&window, [&window, &logFile] {
+    if (logFile) logFile->append("info", "closing on a termination signal");
+    window.close();
+    QApplication::quit();
+  });
   window.show();
   const QStringList positional = parser.positionalArguments();
   // Open after the event loop starts, so the window has its final size when the map fits.
@@ -91,6 +97,7 @@ int main(int argc, char** argv) {
     }
   });
   const int status = app.exec();
+  if (logFile) logFile->append("info", "prithvi-studio closed");
   qInstallMessageHandler(gDefaultHandler);
   gLogFile = nullptr;
   return status;

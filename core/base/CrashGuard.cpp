@@ -3,12 +3,14 @@
 #include <execinfo.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QSocketNotifier>
 #include <cerrno>
 #include <cstring>
 
@@ -74,6 +76,14 @@ QString markerPath(const std::string& stateDir, qint64 pid) {
   return QString::fromStdString(stateDir) + QStringLiteral("/session-%1.txt").arg(pid);
 }
 
+// The self-pipe of quitOnTerminationSignals: the handler only writes a byte.
+int gTerminationPipe[2] = {-1, -1};
+
+void onTerminationSignal(int) {
+  const char byte = 1;
+  [[maybe_unused]] const ssize_t written = ::write(gTerminationPipe[0], &byte, 1);
+}
+
 bool processRuns(qint64 pid) { return pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno == EPERM); }
 
 }  // namespace
@@ -128,6 +138,21 @@ std::optional<UnfinishedSession> CrashGuard::takeUnfinished(const std::string& s
     QFile::remove(marker.absoluteFilePath());
   }
   return latest;
+}
+
+void quitOnTerminationSignals(QObject* context, std::function<void()> quit) {
+  if (gTerminationPipe[0] >= 0 || ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, gTerminationPipe) != 0) return;
+  auto* notifier = new QSocketNotifier(gTerminationPipe[1], QSocketNotifier::Read, context);
+  QObject::connect(notifier, &QSocketNotifier::activated, context, [quit = std::move(quit)] {
+    char byte;
+    [[maybe_unused]] const ssize_t got = ::read(gTerminationPipe[1], &byte, 1);
+    quit();
+  });
+  struct sigaction action {};
+  action.sa_handler = onTerminationSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  for (int signal : {SIGTERM, SIGHUP, SIGINT}) sigaction(signal, &action, nullptr);
 }
 
 }  // namespace prithvi

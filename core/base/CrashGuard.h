@@ -8,8 +8,11 @@
 // (backtrace(3), async-signal-safe after its first call), then dies as it would have. A marker
 // whose process is gone, killed or crashed, is an unfinished session.
 
+#include <functional>
 #include <optional>
 #include <string>
+
+class QObject;
 
 namespace prithvi {
 
@@ -37,5 +40,10 @@ class CrashGuard {
   std::string mStateDir;
   std::string mMarker;
 };
+
+// SIGTERM, SIGHUP and SIGINT (a logout, `kill`, Ctrl-C in the terminal) call `quit` through the
+// event loop of `context`'s thread, so the session ends as if the window were closed (its marker
+// removed, the window's state saved) instead of dying. Once per process.
+void quitOnTerminationSignals(QObject* context, std::function<void()> quit);
 
 }  // namespace prithvi

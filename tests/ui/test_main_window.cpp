@@ -479,6 +479,32 @@ class TestMainWindow : public QObject {
     QVERIFY(waitForRender());
   }
 
+  // `kill` (or a logout's SIGTERM) closes the window as a user would: a clean end, no offer next time.
+  void terminationSignalEndsTheSessionCleanly() {
+    const QString project = QString::fromStdString(mProject);
+    const QString stateDir = mDir.path() + QStringLiteral("/xdg-state-term/prithvi-studio");
+    QProcess app;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("XDG_STATE_HOME"), mDir.path() + QStringLiteral("/xdg-state-term"));
+    app.setProcessEnvironment(environment);
+    app.start(QStringLiteral(PRITHVI_BIN_DIR "/prithvi-studio"), {project});
+    QVERIFY(app.waitForStarted());
+    const qint64 pid = app.processId();
+    const QString marker = stateDir + QStringLiteral("/session-%1.txt").arg(pid);
+    QVERIFY(test::waitUntil([&] { return QFileInfo(marker).size() > 1; }, 120));
+    ::kill(pid_t(pid), SIGTERM);
+    QVERIFY(app.waitForFinished(30000));
+    QCOMPARE(app.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(app.exitCode(), 0);
+    QVERIFY(!QFileInfo::exists(marker));
+    QVERIFY(!CrashGuard::takeUnfinished(stateDir.toStdString()));
+    QFile logFile(stateDir + QStringLiteral("/prithvi-studio.log"));
+    QVERIFY(logFile.open(QIODevice::ReadOnly));
+    const QString log = QString::fromUtf8(logFile.readAll());
+    QVERIFY2(log.contains(QStringLiteral("closing on a termination signal")) && log.contains(QStringLiteral("prithvi-studio closed")),
+             qPrintable(log));
+  }
+
   void cleanupTestCase() { mWindow.reset(); }
 };
 
