@@ -23,6 +23,7 @@
 #include "core/base/Error.h"
 #include "core/project/GeoPackage.h"
 #include "core/project/Sqlite.h"
+#include "core/raster/RemoteRasters.h"
 
 namespace prithvi {
 namespace {
@@ -479,6 +480,7 @@ std::vector<std::string> changedFileWarnings(Connection& db) {
   Statement files(db, "SELECT path, scene_id, size, mtime FROM files ORDER BY path");
   while (files.step()) {
     const std::string path = files.text(0);
+    if (isRemoteRasterPath(path)) continue;  // streamed: nothing on disk to compare
     const QFileInfo info(QString::fromStdString(path));
     if (!info.exists()) {
       changed.push_back(path + " (of " + files.text(1) + ") is gone");

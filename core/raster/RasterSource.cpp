@@ -12,6 +12,7 @@
 #include "core/raster/Crs.h"
 #include "core/raster/GdalErrors.h"
 #include "core/raster/GdalTypes.h"
+#include "core/raster/RemoteRasters.h"
 
 namespace prithvi {
 
@@ -106,7 +107,8 @@ GDALDatasetH openGdalDataset(const std::string& path, std::string* error, bool u
   ensureGdalRegistered();
   GdalErrorCapture capture;
   const unsigned flags = GDAL_OF_RASTER | GDAL_OF_VERBOSE_ERROR | (update ? GDAL_OF_UPDATE : GDAL_OF_READONLY);
-  GDALDatasetH dataset = GDALOpenEx(path.c_str(), flags, kAllowedDrivers, nullptr, nullptr);
+  const std::string gdalPath = gdalOpenPath(path);  // streamed rasters get their host's options
+  GDALDatasetH dataset = GDALOpenEx(gdalPath.c_str(), flags, kAllowedDrivers, nullptr, nullptr);
   if (!dataset && error) *error = capture.message("not a raster format this program reads");
   return dataset;
 }

@@ -13,6 +13,7 @@
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
 #include "core/raster/RasterSource.h"
+#include "core/raster/RemoteRasters.h"
 
 namespace prithvi {
 
@@ -96,6 +97,10 @@ std::vector<std::string> expandPaths(const std::vector<std::string>& paths, bool
                                      std::vector<SkippedFile>& skipped) {
   std::vector<std::string> files;
   for (const auto& path : paths) {
+    if (isRemoteRasterPath(path)) {  // a streamed band file: read through GDAL as it is
+      files.push_back(path);
+      continue;
+    }
     const QFileInfo info(QString::fromStdString(path));
     if (!info.exists()) {
       // A granule named by its id ("DIR/HLS.L30.T13REN.2021150T173909.v2.0"): its band files.

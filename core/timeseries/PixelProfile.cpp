@@ -8,6 +8,7 @@
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
 #include "core/raster/Crs.h"
+#include "core/raster/RemoteRasters.h"
 #include "core/scene/SceneReader.h"
 
 namespace prithvi {
@@ -52,6 +53,7 @@ std::string unusableBecause(const Scene& scene) {
   if (!missing.empty()) return "the granule lacks " + missing + " (not imported, or on another grid than its other bands)";
   for (BandRole role : kPrithviBands) {
     const SceneBand& band = *scene.band(role);
+    if (isRemoteRasterPath(band.path)) continue;  // streamed: its host answers when it is read
     std::error_code error;
     const auto size = std::filesystem::file_size(band.path, error);
     if (error) return band.name + " file is missing: " + band.path;

@@ -18,6 +18,7 @@
 #include "core/base/Feedback.h"
 #include "core/base/NumberText.h"
 #include "core/raster/GdalErrors.h"
+#include "core/raster/RemoteRasters.h"
 #include "core/raster/ZarrStore.h"
 #include "core/scene/SceneReader.h"
 
@@ -31,6 +32,7 @@ constexpr int kCubeVersion = 2;
 
 // What a cube records of each source file, to notice one rewritten in place after the build.
 std::string sourceStamp(const SceneBand& band) {
+  if (isRemoteRasterPath(band.path)) return band.name + " " + band.path;  // a streamed file: its URL
   std::error_code error;
   const auto size = std::filesystem::file_size(band.path, error);
   if (error) return band.name + " unreadable";

@@ -12,8 +12,12 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUrl>
+#include <cstring>
 
 #include "core/project/ProjectStore.h"
+#include "core/raster/RasterSource.h"
+#include "core/raster/RemoteRasters.h"
 #include "tests/support/StacFixture.h"
 #include "tests/support/TestSupport.h"
 
@@ -59,7 +63,8 @@ class FetchCliTest : public QObject {
     return process;
   }
 
-  test::ProcessRun fetch(const QString& project, const QString& stacUrl, const QStringList& extra = {}) {
+  // fetch --download, as the download tests want it, or with `extra` replacing that.
+  test::ProcessRun fetch(const QString& project, const QString& stacUrl, const QStringList& extra = {QStringLiteral("--download")}) {
     QProcess* process = startFetch(project, stacUrl, extra);
     process->waitForFinished(240000);
     test::ProcessRun run{process->exitStatus() == QProcess::NormalExit ? process->exitCode() : -1,
@@ -199,13 +204,83 @@ class FetchCliTest : public QObject {
     StacFixtureServer stac({.granulesDir = mGranules, .dataUrl = data.url()});
     const QString project = newProject(QStringLiteral("cancel"));
     const QString folder = QFileInfo(project).absolutePath() + QStringLiteral("/hls");
-    QProcess* process = startFetch(project, stac.url(), {QStringLiteral("--parallel"), QStringLiteral("2")});
+    QProcess* process = startFetch(project, stac.url(), {QStringLiteral("--download"), QStringLiteral("--parallel"), QStringLiteral("2")});
     QVERIFY(test::waitUntil([&] { return QDir(folder).entryList({QStringLiteral("*.tif")}, QDir::Files).size() >= 3; }, 60));
     ::kill(pid_t(process->processId()), SIGINT);
     QVERIFY(process->waitForFinished(30000));
     QCOMPARE(process->exitCode(), 130);
     delete process;
     QVERIFY2(QDir(folder).entryList(QDir::Files).isEmpty(), qPrintable(QDir(folder).entryList(QDir::Files).join(QLatin1Char(' '))));
+    QCOMPARE(int(ProjectStore::open(project.toStdString())->scenes().size()), 0);
+  }
+  // --stream (the default): scenes whose bands are read over HTTP; their pixels are the served
+  // files' pixels, the time series through them equals the one through downloaded copies, and the
+  // token still reaches the data host only.
+  void streamedScenesReadLikeTheFiles() {
+    HlsDataServer data({.root = mGranules, .token = mToken});
+    QVERIFY2(data.error().isEmpty(), qPrintable(data.error()));
+    StacFixtureServer stac({.granulesDir = mGranules, .dataUrl = data.url()});
+    const QString streamed = newProject(QStringLiteral("stream"));
+    const auto run = fetch(streamed, stac.url(), {});
+    QVERIFY2(run.code == 0, run.err.constData());
+    QCOMPARE(run.json().value(QStringLiteral("mode")).toString(), QStringLiteral("stream"));
+    QVERIFY(!QFileInfo::exists(QFileInfo(streamed).absolutePath() + QStringLiteral("/hls")));  // nothing stored
+    const std::vector<Scene> scenes = ProjectStore::open(streamed.toStdString())->scenes();
+    QCOMPARE(int(scenes.size()), 3);
+
+    // This process reads them as the app would, the token given for the data host.
+    setEarthdataCredentials(mToken.toStdString(), {QUrl(data.url()).host().toStdString() + ":" + std::to_string(QUrl(data.url()).port())});
+    int bandsCompared = 0;
+    for (const Scene& scene : scenes)
+      for (const SceneBand& band : scene.bands) {
+        QVERIFY2(QString::fromStdString(band.path).startsWith(QStringLiteral("/vsicurl/") + data.url()), band.path.c_str());
+        const auto remote = RasterSource::open(band.path);
+        const auto local = RasterSource::open((mGranules + QLatin1Char('/') + QString::fromStdString(band.path).section(QLatin1Char('/'), -1)).toStdString());
+        const Window whole{0, 0, local->info().width, local->info().height};
+        const RasterBlock a = remote->read(whole, {1});
+        const RasterBlock b = local->read(whole, {1});
+        QCOMPARE(a.bandBytes(), b.bandBytes());
+        QVERIFY(std::memcmp(a.bandData(0), b.bandData(0), a.bandBytes()) == 0);
+        ++bandsCompared;
+      }
+    QCOMPARE(bandsCompared, 21);
+
+    // The same pixel's time series through the streamed scenes and through downloaded copies.
+    const QString downloaded = newProject(QStringLiteral("stream-copy"));
+    QVERIFY(fetch(downloaded, stac.url()).code == 0);
+    const QString x = QString::number(scenes.front().geoTransform.originX() + 30 * 100.5, 'f', 1);
+    const QString y = QString::number(scenes.front().geoTransform.originY() - 30 * 80.5, 'f', 1);
+    QProcess series;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("EARTHDATA_TOKEN"), mToken);
+    environment.insert(QStringLiteral("PRITHVI_EARTHDATA_HOSTS"), QUrl(data.url()).authority());
+    series.setProcessEnvironment(environment);
+    QByteArray outputs[2];
+    for (int i = 0; i < 2; ++i) {
+      series.start(QStringLiteral(PRITHVI_BIN_DIR "/prithvi"), {QStringLiteral("timeseries"), i == 0 ? streamed : downloaded,
+                                                                QStringLiteral("-x"), x, QStringLiteral("-y"), y, QStringLiteral("--json")});
+      QVERIFY(series.waitForFinished(120000));
+      QVERIFY2(series.exitCode() == 0, series.readAllStandardError().constData());
+      outputs[i] = series.readAllStandardOutput();
+    }
+    const QJsonObject streamedSeries = QJsonDocument::fromJson(outputs[0]).object();
+    QCOMPARE(streamedSeries.value(QStringLiteral("observations")).toArray().size(), 3);
+    QVERIFY2(streamedSeries.value(QStringLiteral("left_out")).toArray().isEmpty(), outputs[0].constData());
+    QCOMPARE(outputs[0], outputs[1]);
+
+    for (const QJsonObject& request : data.requests())
+      if (request.value(QStringLiteral("host")).toString() == QLatin1String("signed"))
+        QVERIFY2(!request.value(QStringLiteral("authorization")).toBool(), "the token reached the signed-URL host");
+  }
+
+  // A wrong token when streaming: the same "Earthdata login failed", no scene.
+  void streamingWithAWrongTokenAddsNothing() {
+    HlsDataServer data({.root = mGranules, .token = QStringLiteral("the-real-token")});
+    StacFixtureServer stac({.granulesDir = mGranules, .dataUrl = data.url()});
+    const QString project = newProject(QStringLiteral("stream-badtoken"));
+    const auto run = fetch(project, stac.url(), {QStringLiteral("--stream")});
+    QCOMPARE(run.code, 2);
+    QVERIFY2(run.err.contains("Earthdata login failed"), run.err.constData());
     QCOMPARE(int(ProjectStore::open(project.toStdString())->scenes().size()), 0);
   }
 };
