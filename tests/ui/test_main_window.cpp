@@ -77,6 +77,16 @@ class TestMainWindow : public QObject {
   }
   QPoint canvasCentre() { return QPoint(canvas()->width() / 2, canvas()->height() / 2); }
 
+  // The real program on the test's project, its XDG state folder in mDir/`stateHome`; returns
+  // its prithvi-studio state folder.
+  QString startStudio(QProcess& app, const QString& stateHome) {
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("XDG_STATE_HOME"), mDir.filePath(stateHome));
+    app.setProcessEnvironment(environment);
+    app.start(QStringLiteral(PRITHVI_BIN_DIR "/prithvi-studio"), {QString::fromStdString(mProject)});
+    return mDir.filePath(stateHome) + QStringLiteral("/prithvi-studio");
+  }
+
  private Q_SLOTS:
   void initTestCase() {
     mWindow = test::openDemoWindow(mDir.path(), QSize(1300, 850), &mProject);
@@ -414,16 +424,11 @@ class TestMainWindow : public QObject {
   // A crash leaves a report with a backtrace beside the log, and the next start offers the
   // project that was open (the real program, killed by the signal a wild pointer raises).
   void crashLeavesAReportAndTheNextStartOffersTheProject() {
-    const QString state = mDir.filePath(QStringLiteral("state"));
     const QString project = QString::fromStdString(mProject);
     QProcess app;
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(QStringLiteral("XDG_STATE_HOME"), mDir.path() + QStringLiteral("/xdg-state"));
-    app.setProcessEnvironment(environment);
-    app.start(QStringLiteral(PRITHVI_BIN_DIR "/prithvi-studio"), {project});
+    const QString stateDir = startStudio(app, QStringLiteral("xdg-state"));
     QVERIFY(app.waitForStarted());
     const qint64 pid = app.processId();  // 0 once it has ended
-    const QString stateDir = mDir.path() + QStringLiteral("/xdg-state/prithvi-studio");
     const QString marker = stateDir + QStringLiteral("/session-%1.txt").arg(pid);
     auto markerNames = [&] {
       QFile file(marker);
@@ -481,13 +486,8 @@ class TestMainWindow : public QObject {
 
   // `kill` (or a logout's SIGTERM) closes the window as a user would: a clean end, no offer next time.
   void terminationSignalEndsTheSessionCleanly() {
-    const QString project = QString::fromStdString(mProject);
-    const QString stateDir = mDir.path() + QStringLiteral("/xdg-state-term/prithvi-studio");
     QProcess app;
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(QStringLiteral("XDG_STATE_HOME"), mDir.path() + QStringLiteral("/xdg-state-term"));
-    app.setProcessEnvironment(environment);
-    app.start(QStringLiteral(PRITHVI_BIN_DIR "/prithvi-studio"), {project});
+    const QString stateDir = startStudio(app, QStringLiteral("xdg-state-term"));
     QVERIFY(app.waitForStarted());
     const qint64 pid = app.processId();
     const QString marker = stateDir + QStringLiteral("/session-%1.txt").arg(pid);
