@@ -10,8 +10,10 @@
 #include <QSpinBox>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <map>
 
+#include "core/raster/RemoteRasters.h"
 #include "core/render/Render.h"
 #include "core/scene/SceneReader.h"
 #include "ui/Async.h"
@@ -104,6 +106,11 @@ void CatalogDock::setLabelStateFilter(const std::string& state) {
 
 void CatalogDock::setScenes(const std::vector<Scene>& scenes) {
   mScenes = scenes;
+  // Streamed granules wait on the network, not on a core: fetch their thumbnails several at once.
+  const bool streamed = std::any_of(mScenes.begin(), mScenes.end(), [](const Scene& scene) {
+    return !scene.bands.empty() && isRemoteRasterPath(scene.bands.front().path);
+  });
+  mPool.setMaxThreadCount(streamed ? 8 : 1);
   rebuild();
 }
 

@@ -5,13 +5,16 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <regex>
+#include <variant>
 
 #include <QDirIterator>
 #include <QFileInfo>
 
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
+#include "core/base/ThreadPool.h"
 #include "core/raster/RasterSource.h"
 #include "core/raster/RemoteRasters.h"
 
@@ -329,6 +332,33 @@ ScanResult scanForScenes(const std::vector<std::string>& paths, const ScanOption
   std::vector<std::shared_ptr<RasterSource>> plain;
   std::map<std::string, std::string> brokenGroups;  // granule id -> why it is left out
 
+  // Streamed files wait on round trips: open them many at once first (GDAL keeps what it read).
+  std::map<std::string, std::variant<std::shared_ptr<RasterSource>, std::string>> opened;
+  std::vector<std::string> remote;
+  for (const std::string& path : files)
+    if (isRemoteRasterPath(path) && !isSidecar(fileNameOf(path))) remote.push_back(path);
+  if (!remote.empty()) {
+    std::mutex mutex;
+    static ThreadPool networkOpens(16);
+    networkOpens.parallelFor(int(remote.size()), [&](int i) {
+      if (isCanceled(feedback)) return;
+      std::variant<std::shared_ptr<RasterSource>, std::string> outcome;
+      try {
+        outcome = RasterSource::open(remote[size_t(i)]);
+      } catch (const Error& error) {
+        outcome = std::string(error.what());
+      }
+      std::lock_guard lock(mutex);
+      opened.emplace(remote[size_t(i)], std::move(outcome));
+    });
+  }
+  auto openRaster = [&](const std::string& path) {
+    const auto found = opened.find(path);
+    if (found == opened.end()) return RasterSource::open(path);
+    if (const auto* why = std::get_if<std::string>(&found->second)) throwBadInput(*why);
+    return std::get<std::shared_ptr<RasterSource>>(found->second);
+  };
+
   const int64_t total = int64_t(files.size());
   for (int64_t i = 0; i < total; ++i) {
     throwIfCanceled(feedback);
@@ -351,7 +381,7 @@ ScanResult scanForScenes(const std::vector<std::string>& paths, const ScanOption
     const bool landsatNamed = !hlsName && parseLandsatName(name, candidate, band);
     std::shared_ptr<RasterSource> raster;
     try {
-      raster = RasterSource::open(path);
+      raster = openRaster(path);
     } catch (const Error& error) {
       result.skipped.push_back({path, error.what(), true});
       // One unusable band file rules out its whole granule: a granule without it would be
