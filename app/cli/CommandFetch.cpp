@@ -144,7 +144,7 @@ int commandFetch(const QStringList& arguments) {
           localPathFor(granule, code, folder);  // the same check of the asset's name
           const QUrl href(qs(granule.bandHrefs.at(code)));
           paths.push_back("/vsicurl/" + href.toString(QUrl::FullyEncoded).toStdString());
-          hosts.push_back(href.port() >= 0 ? href.host().toStdString() + ":" + std::to_string(href.port()) : href.host().toStdString());
+          hosts.push_back(urlHost(granule.bandHrefs.at(code)));
         }
       // One request first, so that a missing or refused login says so instead of every band
       // file failing to open.

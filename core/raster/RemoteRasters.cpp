@@ -92,14 +92,15 @@ void configureLocked(Credentials& state, const std::optional<std::string>& token
   state.configured = true;
 }
 
-std::string hostOf(const QUrl& url) {
-  return url.port() >= 0 ? url.host().toStdString() + ":" + std::to_string(url.port()) : url.host().toStdString();
-}
-
 }  // namespace
 
 bool isRemoteRasterPath(const std::string& path) {
   return path.starts_with(kVsiCurl) || path.starts_with("http://") || path.starts_with("https://");
+}
+
+std::string urlHost(const std::string& url) {
+  const QUrl parsed(QString::fromStdString(url));
+  return parsed.port() >= 0 ? parsed.host().toStdString() + ":" + std::to_string(parsed.port()) : parsed.host().toStdString();
 }
 
 std::vector<std::string> defaultEarthdataHosts() {
@@ -125,9 +126,8 @@ std::string gdalOpenPath(const std::string& path) {
     configureLocked(state, token.isEmpty() ? std::nullopt : std::optional<std::string>(token.toStdString()),
                     defaultEarthdataHosts());
   }
-  const QUrl parsed(QString::fromStdString(url));
   const bool getsToken = !state.headerFile.empty() &&
-                         std::find(state.hosts.begin(), state.hosts.end(), hostOf(parsed)) != state.hosts.end();
+                         std::find(state.hosts.begin(), state.hosts.end(), urlHost(url)) != state.hosts.end();
   if (!getsToken) return kVsiCurl + url;
   // GDAL's form: the url last and URL-encoded (GDAL decodes it); GDAL 3.6 takes header_file as it
   // is, and the file's path (the user's cache folder) holds no '&'.

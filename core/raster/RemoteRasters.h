@@ -19,6 +19,8 @@ namespace prithvi {
 
 // "/vsicurl/..." or a plain "http(s)://..." URL.
 bool isRemoteRasterPath(const std::string& path);
+// "host" or "host:port" of a URL, as the host lists below name them.
+std::string urlHost(const std::string& url);
 
 // The Earthdata data hosts ("host" or "host:port") and the token they get. The default: the token
 // from $EARTHDATA_TOKEN for data.lpdaac.earthdatacloud.nasa.gov and the hosts listed in
