@@ -5,6 +5,8 @@
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QUrl>
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include "app/cli/Cli.h"
@@ -158,6 +160,23 @@ int commandFetch(const QStringList& arguments) {
     const ImportReport report = importIntoProject(*store, paths, scan, &feedback);
     const std::set<std::string> added(report.addedSceneIds.begin(), report.addedSceneIds.end());
     const std::set<std::string> present(report.alreadyPresentSceneIds.begin(), report.alreadyPresentSceneIds.end());
+    // Granules the project streams switch to their downloaded copy (labels and all stay theirs).
+    int switched = 0;
+    if (download)
+      for (const std::string& id : report.alreadyPresentSceneIds) {
+        const std::optional<Scene> scene = store->scene(id);
+        if (!scene) continue;
+        std::map<std::string, std::string> local;
+        for (const SceneBand& band : scene->bands) {
+          if (!isRemoteRasterPath(band.path)) continue;
+          const std::string copy = folder.filePath(QFileInfo(qs(band.path)).fileName()).toStdString();
+          if (std::find(paths.begin(), paths.end(), copy) != paths.end()) local.emplace(band.path, copy);
+        }
+        if (local.empty()) continue;
+        store->relinkBandFiles(id, local);
+        ++switched;
+        if (!cli.json()) printLine(id + "  switched from streaming to the downloaded copy");
+      }
     QJsonArray granules;
     for (const StacGranule& granule : found.granules) {
       const bool isNew = added.count(granule.id) > 0;
@@ -179,6 +198,7 @@ int commandFetch(const QStringList& arguments) {
                             {QStringLiteral("downloaded"), summary.downloaded},
                             {QStringLiteral("already_there"), summary.alreadyThere},
                             {QStringLiteral("resumed"), summary.resumed},
+                            {QStringLiteral("switched_to_download"), switched},
                             {QStringLiteral("bytes"), double(summary.bytes)},
                             {QStringLiteral("mode"), download ? QStringLiteral("download") : QStringLiteral("stream")},
                             {QStringLiteral("folder"), download ? QJsonValue(folder.absolutePath()) : QJsonValue()}});

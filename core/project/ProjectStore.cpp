@@ -801,6 +801,28 @@ void ProjectStore::removeScene(const std::string& id) {
   transaction.commit();
 }
 
+void ProjectStore::relinkBandFiles(const std::string& sceneId, const std::map<std::string, std::string>& newPathOf) {
+  Connection& db = *mImpl->db;
+  Transaction transaction(db, Transaction::Kind::Write);
+  Statement exists(db, "SELECT 1 FROM scenes WHERE id = ?1");
+  if (!exists.bind(sceneId).step()) throwBadInput("there is no scene " + sceneId + " in project " + db.path());
+  Statement band(db, "UPDATE scene_bands SET path = ?3 WHERE scene_id = ?1 AND path = ?2");
+  Statement file(db, "UPDATE files SET path = ?2, size = ?3, mtime = ?4 WHERE path = ?1");
+  for (const auto& [from, to] : newPathOf) {
+    band.bind(sceneId, from, to).run();
+    if (db.changes() == 0) throwBadInput(from + " is not a band file of scene " + sceneId);
+    const QFileInfo info(QString::fromStdString(to));
+    std::optional<int64_t> size;
+    std::optional<std::string> mtime;
+    if (info.exists()) {
+      size = info.size();
+      mtime = isoUtc(info.lastModified());
+    }
+    file.bind(from, to, size, mtime).run();
+  }
+  transaction.commit();
+}
+
 CatalogSummary ProjectStore::summary() {
   Connection& db = *mImpl->db;
   Transaction transaction(db, Transaction::Kind::Read);

@@ -13,6 +13,7 @@
 // process): any other open-then-close of the file, such as GDALOpen's header read, drops the
 // POSIX locks SQLite holds on it for the whole process.
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -95,6 +96,11 @@ class ProjectStore {
   std::optional<Scene> scene(const std::string& id);
   // Removes a scene with its bands, files and footprint. Error(BadInput) when it is absent.
   void removeScene(const std::string& id);
+  // Points a scene's band files at other copies of the same files (a streamed granule at its
+  // download), in one transaction; labels and everything else that names the scene stay.
+  // `newPathOf` maps each old band path to its new one. Error(BadInput) when the scene is absent
+  // or a path is not one of its band files.
+  void relinkBandFiles(const std::string& sceneId, const std::map<std::string, std::string>& newPathOf);
   CatalogSummary summary();
 
   // The connection, for the other stores kept in the project file (labels, jobs, registry):

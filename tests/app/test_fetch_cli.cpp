@@ -283,6 +283,23 @@ class FetchCliTest : public QObject {
     QVERIFY2(run.err.contains("Earthdata login failed"), run.err.constData());
     QCOMPARE(int(ProjectStore::open(project.toStdString())->scenes().size()), 0);
   }
+  // Downloading granules the project streams switches those scenes to the local copies.
+  void downloadingStreamedGranulesSwitchesThemToTheCopies() {
+    HlsDataServer data({.root = mGranules, .token = mToken});
+    StacFixtureServer stac({.granulesDir = mGranules, .dataUrl = data.url()});
+    const QString project = newProject(QStringLiteral("switch"));
+    QVERIFY(fetch(project, stac.url(), {QStringLiteral("--stream")}).code == 0);
+    const auto run = fetch(project, stac.url());
+    QVERIFY2(run.code == 0, run.err.constData());
+    QCOMPARE(run.json().value(QStringLiteral("switched_to_download")).toInt(), 3);
+    const auto store = ProjectStore::open(project.toStdString());
+    QVERIFY(store->warnings().empty());
+    const std::vector<Scene> scenes = store->scenes();
+    QCOMPARE(int(scenes.size()), 3);
+    const QString folder = QFileInfo(project).absolutePath() + QStringLiteral("/hls/");
+    for (const Scene& scene : scenes)
+      for (const SceneBand& band : scene.bands) QVERIFY2(QString::fromStdString(band.path).startsWith(folder), band.path.c_str());
+  }
 };
 
 QTEST_GUILESS_MAIN(FetchCliTest)
