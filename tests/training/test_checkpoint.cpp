@@ -505,7 +505,7 @@ class TestCheckpoint : public QObject {
     QTest::newRow("invalid JSON: bad escape") << QByteArray(R"({"a\q":{}})") << four << qint64(-1) << qint64(-1) << "forbidden character after backslash at byte 4";
     QTest::newRow("invalid JSON: lone surrogate") << QByteArray(R"({"a\ud800":{}})") << four << qint64(-1) << qint64(-1) << "surrogate";
     QTest::newRow("invalid JSON: deep") << QByteArray(200, '[') << four << qint64(-1) << qint64(-1) << "invalid safetensors header";
-    QTest::newRow("invalid UTF-8") << QByteArray("{\"a\xff\":{}}") << four << qint64(-1) << qint64(-1) << "not UTF-8";
+    QTest::newRow("invalid UTF-8") << QByteArray("{\"a\xff\":{}}") << four << qint64(-1) << qint64(-1) << "ill-formed UTF-8 byte at byte 3";
     QTest::newRow("not an object") << QByteArray(R"([1,2])") << four << qint64(-1) << qint64(-1) << "does not start with '{'";
     QTest::newRow("duplicate key") << QByteArray(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})") << four << qint64(-1) << qint64(-1) << "duplicate key";
     QTest::newRow("duplicate field") << QByteArray(R"({"a":{"dtype":"F32","shape":[1],"dtype":"I32","data_offsets":[0,4]}})") << four << qint64(-1) << qint64(-1) << "duplicate key 'dtype'";

@@ -35,13 +35,12 @@ std::string describe(const nlohmann::detail::exception& error) {
 // a hostile header is refused before it costs more than its limits allow. Members are appended
 // without nlohmann's lookup (linear in an ordered_json object); duplicates are caught by a set of
 // the keys of each open object instead.
-class LimitedDocumentBuilder {
+class LimitedDocumentBuilder : public JsonEventReader {
  public:
   using string_t = Json::string_t;
-  using binary_t = Json::binary_t;
 
   LimitedDocumentBuilder(const std::string& context, const JsonLimits& limits)
-      : mContext(context), mLimits(limits) {}
+      : JsonEventReader(context), mLimits(limits) {}
 
   Json take() { return std::move(mRoot); }
 
@@ -52,7 +51,6 @@ class LimitedDocumentBuilder {
   // The text is the lexer's copy with the locale's decimal point; `value` is already read.
   bool number_float(Json::number_float_t value, const string_t&) { return add(value); }
   bool string(string_t& value) { return add(std::move(value)); }
-  bool binary(binary_t&) { fail("binary values are not JSON"); }
 
   bool start_object(std::size_t) {
     mOpen.push_back(add(Json::object_t()));
@@ -79,14 +77,7 @@ class LimitedDocumentBuilder {
   }
   bool end_array() { return end_object(); }
 
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& error) {
-    // `position` counts the characters read, the offending one included.
-    fail(describe(error) + " at byte " + std::to_string(position > 0 ? position - 1 : 0) + " of the JSON");
-  }
-
  private:
-  [[noreturn]] void fail(const std::string& what) { throwBadInput(mContext + ": " + what); }
-
   // Adds a value to the open container (or makes it the document) and returns where it lives.
   // Containers on mOpen stay put: only the innermost one grows, and its children are never on
   // the stack while it does.
@@ -110,7 +101,6 @@ class LimitedDocumentBuilder {
     return &members.back().second;
   }
 
-  const std::string& mContext;
   const JsonLimits& mLimits;
   Json mRoot;
   std::vector<Json*> mOpen;
@@ -137,10 +127,17 @@ std::string quoteForMessage(const std::string& s, size_t max) {
   return out + "'";
 }
 
-Json parseJson(const std::string& text, const std::string& context, const JsonLimits& limits) {
-  if (static_cast<int64_t>(text.size()) > limits.maxBytes) {
+bool JsonEventReader::parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& error) {
+  // `position` counts the characters read, the offending one included.
+  fail(describe(error) + " at byte " + std::to_string(position > 0 ? position - 1 : 0) + " of the JSON");
+}
+
+void JsonEventReader::fail(const std::string& what) const { throwBadInput(mContext + ": " + what); }
+
+void checkJsonText(const std::string& text, const std::string& context, int64_t maxBytes) {
+  if (static_cast<int64_t>(text.size()) > maxBytes) {
     throwBadInput(context + ": the JSON holds " + std::to_string(text.size()) + " bytes, more than the limit of " +
-                  std::to_string(limits.maxBytes));
+                  std::to_string(maxBytes));
   }
   // nlohmann's lexer takes a NUL byte for the end of the input and would ignore what follows.
   // Raw, it is invalid JSON anywhere (inside a string it must be written \u0000).
@@ -148,8 +145,11 @@ Json parseJson(const std::string& text, const std::string& context, const JsonLi
     throwBadInput(context + ": a NUL byte at byte " +
                   std::to_string(static_cast<const char*>(nul) - text.data()) + " of the JSON");
   }
+}
+
+Json parseJson(const std::string& text, const std::string& context, const JsonLimits& limits) {
   LimitedDocumentBuilder builder(context, limits);
-  Json::sax_parse(text, &builder, nlohmann::json::input_format_t::json, /*strict=*/true, /*ignore_comments=*/false);
+  readJsonEvents(text, context, limits.maxBytes, builder);
   return builder.take();
 }
 

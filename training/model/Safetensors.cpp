@@ -13,7 +13,6 @@
 #include <cstring>
 #include <optional>
 #include <random>
-#include <unordered_set>
 
 #include <torch/torch.h>
 
@@ -31,6 +30,9 @@ using io::InputFile;
 
 namespace {
 
+// What the writer checks of names and metadata before the header is built, to say which one is
+// wrong (nlohmann's dump refuses invalid UTF-8 without naming it). The reader leaves this to the
+// JSON lexer, which refuses ill-formed UTF-8 in strings.
 bool isValidUtf8(const std::string& s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
@@ -157,17 +159,170 @@ class AtomicWriter {
   int mFd = -1;
 };
 
-// A JSON integer in [0, 2^63): shapes and offsets. Fractions, and integers too large for
-// int64 (which nlohmann reads as unsigned or as doubles), are not.
-std::optional<int64_t> nonNegativeInteger(const Json& value) {
-  if (value.is_number_unsigned()) {
-    const uint64_t n = value.get<uint64_t>();
-    if (n <= static_cast<uint64_t>(INT64_MAX)) return static_cast<int64_t>(n);
-  } else if (value.is_number_integer() && value.get<int64_t>() == 0) {
-    return 0;  // "-0": nlohmann reads every other integer without a sign as unsigned
+// One tensor's description as the header gives it.
+struct HeaderEntry {
+  std::string name;
+  const DtypeInfo* dtype = nullptr;
+  std::vector<int64_t> shape;
+  int64_t begin = 0, end = 0;
+};
+
+// Reads the header's JSON as it arrives (no document is built: this is the hot path of every
+// safetensors load and the part a hostile file controls) and checks each entry when its object
+// closes: known fields only, each once; a supported dtype; shape and data_offsets of integers in
+// [0, 2^63); the range inside the data section and as long as shape x dtype says.
+class SafetensorsHeaderReader : public JsonEventReader {
+ public:
+  using string_t = Json::string_t;
+
+  SafetensorsHeaderReader(const std::string& path, const std::string& context, int64_t dataSize, int64_t maxTensors,
+                          StateDict& state)
+      : JsonEventReader(context), mPath(path), mDataSize(dataSize), mMaxTensors(maxTensors), mState(state) {}
+
+  std::vector<HeaderEntry> takeEntries() {
+    // Duplicate names, found once all are known: sorting is cheaper than hashing every name.
+    std::vector<const HeaderEntry*> byName;
+    byName.reserve(mEntries.size());
+    for (const HeaderEntry& e : mEntries) byName.push_back(&e);
+    std::sort(byName.begin(), byName.end(), [](const auto* a, const auto* b) { return a->name < b->name; });
+    for (size_t i = 1; i < byName.size(); ++i) {
+      if (byName[i]->name == byName[i - 1]->name) duplicate(byName[i]->name);
+    }
+    return std::move(mEntries);
   }
-  return std::nullopt;
-}
+
+  bool start_object(std::size_t) {
+    if (mIn == In::Nothing) {
+      mIn = In::Root;
+    } else if (mIn == In::Root && mKey == "__metadata__") {
+      if (mSeenMetadata) duplicate(mKey);
+      mSeenMetadata = true;
+      mIn = In::Metadata;
+    } else if (mIn == In::Root) {
+      mEntries.emplace_back().name = std::move(mKey);
+      mFields = 0;
+      mIn = In::Tensor;
+    } else {
+      wrongValue();
+    }
+    return true;
+  }
+  bool key(string_t& key) {
+    if (mIn == In::Root && key != "__metadata__" && static_cast<int64_t>(mEntries.size()) >= mMaxTensors) {
+      bad(mPath, "the safetensors header has more than " + std::to_string(mMaxTensors) + " tensor entries (the limit)");
+    }
+    if (mIn == In::Tensor) {
+      const unsigned field = key == "dtype" ? 1u : key == "shape" ? 2u : key == "data_offsets" ? 4u : 0u;
+      if (!field) bad(mPath, "tensor " + entryName() + " has an unknown field " + quoteForMessage(key));
+      if (mFields & field) duplicate(key);
+      mFields |= field;
+    }
+    mKey = std::move(key);
+    return true;
+  }
+  bool end_object() {
+    if (mIn == In::Tensor) checkEntry(mEntries.back());
+    mIn = mIn == In::Root ? In::Done : In::Root;
+    return true;
+  }
+  bool start_array(std::size_t) {
+    if (mIn != In::Tensor || mKey == "dtype") wrongValue();
+    mIn = mKey == "shape" ? In::Shape : In::Offsets;
+    return true;
+  }
+  bool end_array() {
+    mIn = In::Tensor;
+    return true;
+  }
+  bool string(string_t& value) {
+    if (mIn == In::Metadata) {
+      if (!mState.metadata.try_emplace(mKey, std::move(value)).second) duplicate(mKey);
+    } else if (mIn == In::Tensor && mKey == "dtype") {
+      HeaderEntry& e = mEntries.back();
+      e.dtype = io::dtypeBySafetensorsName(value);
+      if (!e.dtype) bad(mPath, "tensor " + entryName() + " has an unsupported dtype " + quoteForMessage(value));
+    } else {
+      wrongValue();
+    }
+    return true;
+  }
+  bool number_unsigned(Json::number_unsigned_t value) {
+    if (value > static_cast<uint64_t>(INT64_MAX)) wrongValue();
+    return addInteger(static_cast<int64_t>(value));
+  }
+  bool number_integer(Json::number_integer_t value) {
+    // Only "-0" and negative numbers arrive here; nlohmann reads every other integer as unsigned.
+    if (value != 0) wrongValue();
+    return addInteger(0);
+  }
+  bool number_float(Json::number_float_t, const string_t&) { wrongValue(); }
+  bool boolean(bool) { wrongValue(); }
+  bool null() { wrongValue(); }
+
+ private:
+  enum class In { Nothing, Root, Metadata, Tensor, Shape, Offsets, Done };
+
+  bool addInteger(int64_t value) {
+    if (mIn != In::Shape && mIn != In::Offsets) wrongValue();
+    HeaderEntry& e = mEntries.back();
+    if (mIn == In::Shape) {
+      if (e.shape.size() == 64) bad(mPath, "tensor " + entryName() + " has more than 64 dimensions");
+      e.shape.push_back(value);
+    } else {
+      if (++mOffsetCount > 2) bad(mPath, "tensor " + entryName() + ": data_offsets must hold two numbers");
+      (mOffsetCount == 1 ? e.begin : e.end) = value;
+    }
+    return true;
+  }
+
+  // A value of the wrong kind where it arrived, said as the reader would look for it.
+  [[noreturn]] void wrongValue() const {
+    switch (mIn) {
+      case In::Root:
+        if (mKey == "__metadata__") bad(mPath, "__metadata__ is not an object");
+        bad(mPath, "tensor " + quoteForMessage(mKey) + " is not described by an object");
+      case In::Metadata:
+        bad(mPath, "__metadata__ value " + quoteForMessage(mKey) + " is not a string");
+      case In::Tensor:
+        bad(mPath, "tensor " + entryName() + ": " + mKey + (mKey == "dtype" ? " is not a string" : " is not an array"));
+      case In::Shape:
+      case In::Offsets:
+        bad(mPath, "tensor " + entryName() + ": " + (mIn == In::Shape ? "shape" : "data_offsets") +
+                       " holds something other than a non-negative integer");
+      default:
+        bad(mPath, "invalid safetensors header: not a JSON object");
+    }
+  }
+
+  void checkEntry(HeaderEntry& e) {
+    if (mFields != 7u) bad(mPath, "tensor " + entryName() + " lacks dtype, shape or data_offsets");
+    if (mOffsetCount != 2) bad(mPath, "tensor " + entryName() + ": data_offsets must hold two numbers");
+    mOffsetCount = 0;
+    if (e.begin > e.end) bad(mPath, "tensor " + entryName() + ": data_offsets end before they begin");
+    if (e.end > mDataSize) {
+      bad(mPath, "tensor " + entryName() + ": data_offsets [" + std::to_string(e.begin) + ", " +
+                     std::to_string(e.end) + "] run past the data section (" + std::to_string(mDataSize) + " bytes)");
+    }
+    int64_t bytes = 0;
+    if (!checkedProduct(e.shape, e.dtype->size, &bytes) || bytes != e.end - e.begin) {
+      bad(mPath, "tensor " + entryName() + ": shape " + shapeText(e.shape) + " of " + e.dtype->safetensorsName +
+                     " does not match its byte range of " + std::to_string(e.end - e.begin) + " bytes");
+    }
+  }
+
+  std::string entryName() const { return quoteForMessage(mEntries.back().name); }
+  [[noreturn]] void duplicate(const std::string& key) const { fail("duplicate key " + quoteForMessage(key)); }
+
+  const std::string& mPath;
+  const int64_t mDataSize, mMaxTensors;
+  StateDict& mState;
+  std::vector<HeaderEntry> mEntries;
+  In mIn = In::Nothing;
+  std::string mKey;
+  unsigned mFields = 0;  // dtype 1, shape 2, data_offsets 4
+  int mOffsetCount = 0;
+  bool mSeenMetadata = false;
+};
 
 }  // namespace
 
@@ -196,96 +351,21 @@ StateDict readSafetensors(const std::string& path, const ReadLimits& limits) {
   }
   const std::string header = file.readString(8, static_cast<int64_t>(headerLength));
   if (header[0] != '{') bad(path, "invalid safetensors header: it does not start with '{'");
-  if (!isValidUtf8(header)) bad(path, "invalid safetensors header: not UTF-8");
-  const int64_t maxTop = std::max<int64_t>(0, limits.maxTensors) + 1;  // + __metadata__
-  const int64_t maxNodes = 16 * maxTop + 4096;
-  JsonLimits jsonLimits;
-  jsonLimits.maxBytes = limits.maxHeaderBytes;
-  jsonLimits.maxTopLevelMembers = maxTop;
-  jsonLimits.maxNodes = maxNodes;
-  jsonLimits.topLevelMembers = std::to_string(maxTop - 1) + " tensor entries (the limit)";
-  const Json root = parseJson(header, path + ": invalid safetensors header", jsonLimits);
-  if (!root.is_object()) bad(path, "invalid safetensors header: not a JSON object");
-
-  struct Entry {
-    std::string name;
-    const DtypeInfo* dtype;
-    std::vector<int64_t> shape;
-    int64_t begin, end;
-    size_t order;
-  };
-  std::vector<Entry> entries;
   StateDict state;
-  auto intArray = [&](const std::string& name, const Json& v, const char* field) {
-    if (!v.is_array()) bad(path, "tensor " + quoteForMessage(name) + ": " + field + " is not an array");
-    std::vector<int64_t> out;
-    for (const Json& item : v) {
-      const std::optional<int64_t> number = nonNegativeInteger(item);
-      if (!number) {
-        bad(path, "tensor " + quoteForMessage(name) + ": " + field + " holds something other than a non-negative integer");
-      }
-      out.push_back(*number);
-    }
-    return out;
-  };
-  if (static_cast<int64_t>(root.size()) > limits.maxTensors && !root.contains("__metadata__")) {
-    bad(path, "the safetensors header has more than " + std::to_string(limits.maxTensors) +
-                  " tensor entries (the limit)");
-  }
-  for (const auto& [name, value] : root.items()) {
-    if (name == "__metadata__") {
-      if (!value.is_object()) bad(path, "__metadata__ is not an object");
-      for (const auto& [key, text] : value.items()) {
-        if (!text.is_string()) bad(path, "__metadata__ value " + quoteForMessage(key) + " is not a string");
-        state.metadata[key] = text.get<std::string>();
-      }
-      continue;
-    }
-    if (!value.is_object()) bad(path, "tensor " + quoteForMessage(name) + " is not described by an object");
-    const Json* dtype = nullptr;
-    const Json* shape = nullptr;
-    const Json* offsets = nullptr;
-    for (const auto& [field, v] : value.items()) {
-      if (field == "dtype") dtype = &v;
-      else if (field == "shape") shape = &v;
-      else if (field == "data_offsets") offsets = &v;
-      else bad(path, "tensor " + quoteForMessage(name) + " has an unknown field " + quoteForMessage(field));
-    }
-    if (!dtype || !shape || !offsets) {
-      bad(path, "tensor " + quoteForMessage(name) + " lacks dtype, shape or data_offsets");
-    }
-    if (!dtype->is_string()) bad(path, "tensor " + quoteForMessage(name) + ": dtype is not a string");
-    const std::string& dtypeName = dtype->get_ref<const std::string&>();
-    const DtypeInfo* info = io::dtypeBySafetensorsName(dtypeName);
-    if (!info) bad(path, "tensor " + quoteForMessage(name) + " has an unsupported dtype " + quoteForMessage(dtypeName));
-    Entry e{name, info, intArray(name, *shape, "shape"), 0, 0, entries.size()};
-    if (e.shape.size() > 64) bad(path, "tensor " + quoteForMessage(name) + " has more than 64 dimensions");
-    const std::vector<int64_t> range = intArray(name, *offsets, "data_offsets");
-    if (range.size() != 2) bad(path, "tensor " + quoteForMessage(name) + ": data_offsets must hold two numbers");
-    e.begin = range[0];
-    e.end = range[1];
-    if (e.begin > e.end) bad(path, "tensor " + quoteForMessage(name) + ": data_offsets end before they begin");
-    if (e.end > dataSize) {
-      bad(path, "tensor " + quoteForMessage(name) + ": data_offsets [" + std::to_string(e.begin) + ", " +
-                    std::to_string(e.end) + "] run past the data section (" + std::to_string(dataSize) +
-                    " bytes)");
-    }
-    int64_t bytes = 0;
-    if (!checkedProduct(e.shape, info->size, &bytes) || bytes != e.end - e.begin) {
-      bad(path, "tensor " + quoteForMessage(name) + ": shape " + shapeText(e.shape) + " of " + info->safetensorsName +
-                    " does not match its byte range of " + std::to_string(e.end - e.begin) + " bytes");
-    }
-    entries.push_back(std::move(e));
-  }
+  const std::string context = path + ": invalid safetensors header";
+  SafetensorsHeaderReader reader(path, context, dataSize, std::max<int64_t>(0, limits.maxTensors), state);
+  readJsonEvents(header, context, limits.maxHeaderBytes, reader);
+  const std::vector<HeaderEntry> entries = reader.takeEntries();
   // Tensors must tile the data section exactly.
-  std::vector<const Entry*> byOffset;
-  for (const Entry& e : entries) byOffset.push_back(&e);
-  std::stable_sort(byOffset.begin(), byOffset.end(), [](const Entry* a, const Entry* b) {
+  std::vector<const HeaderEntry*> byOffset;
+  byOffset.reserve(entries.size());
+  for (const HeaderEntry& e : entries) byOffset.push_back(&e);
+  std::stable_sort(byOffset.begin(), byOffset.end(), [](const HeaderEntry* a, const HeaderEntry* b) {
     return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
   });
   int64_t cursor = 0;
-  const Entry* previous = nullptr;
-  for (const Entry* e : byOffset) {
+  const HeaderEntry* previous = nullptr;
+  for (const HeaderEntry* e : byOffset) {
     if (e->begin < cursor) {
       bad(path, "tensors " + quoteForMessage(previous->name) + " and " + quoteForMessage(e->name) + " overlap");
     }
@@ -302,7 +382,7 @@ StateDict readSafetensors(const std::string& path, const ReadLimits& limits) {
   }
   state.tensors.reserve(entries.size());
   try {
-    for (const Entry* e : byOffset) {
+    for (const HeaderEntry* e : byOffset) {
       torch::Tensor t = torch::empty(e->shape, torch::TensorOptions().dtype(e->dtype->type));
       file.readAt(dataStart + e->begin, t.data_ptr(), e->end - e->begin);
       if (e->dtype->type == torch::kBool) {
