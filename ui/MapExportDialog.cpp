@@ -34,8 +34,7 @@ namespace {
 
 constexpr QSize kPreviewBox(420, 300);
 
-// Long-lived threads for previews and exports: RasterSource keeps a GDAL handle per thread, so
-// short-lived ones would leave handles behind in the map's readers.
+// The threads for previews and exports, off the GUI thread.
 QThreadPool& exportPool() {
   static QThreadPool* pool = [] {
     auto* threads = new QThreadPool;

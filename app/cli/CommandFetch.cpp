@@ -3,10 +3,6 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonObject>
-#include <QNetworkAccessManager>
-#include <QUrl>
-#include <algorithm>
-#include <map>
 #include <set>
 
 #include "app/cli/Cli.h"
@@ -14,58 +10,12 @@
 #include "app/cli/SearchOptions.h"
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
-#include "core/project/Importer.h"
 #include "core/project/ProjectStore.h"
-#include "core/raster/RemoteRasters.h"
-#include "core/stac/Download.h"
 #include "core/stac/EarthdataToken.h"
+#include "core/stac/GranuleFetch.h"
+#include "core/stac/PlanetarySas.h"
 
 namespace prithvi::cli {
-
-namespace {
-
-QString qs(const std::string& text) { return QString::fromStdString(text); }
-
-// The band codes to fetch of a granule: Prithvi's six bands and Fmask, or every band it has.
-std::vector<std::string> bandsToFetch(const StacGranule& granule, bool all) {
-  std::vector<std::string> codes;
-  if (all) {
-    for (const auto& [code, href] : granule.bandHrefs) codes.push_back(code);
-    return codes;
-  }
-  for (BandRole role : kPrithviBands) codes.push_back(hlsBandCode(granule.sensor, role));
-  codes.push_back("Fmask");
-  return codes;
-}
-
-// The file a band's href becomes in `folder`: the href's own file name, which must be the
-// granule's ("HLS.S30.T10TEK.2021122T185911.v2.0.B04.tif"); anything else is refused rather than
-// written under a name the server chose.
-std::string localPathFor(const StacGranule& granule, const std::string& code, const QDir& folder) {
-  const auto href = granule.bandHrefs.find(code);
-  if (href == granule.bandHrefs.end())
-    throwBadInput("granule " + granule.id + " has no " + code + " asset; fetch it with --bands all or leave it out");
-  const QString name = QFileInfo(QUrl(qs(href->second)).path()).fileName();
-  if (!name.startsWith(qs(granule.id) + QLatin1Char('.')) || !name.endsWith(QLatin1String(".tif"), Qt::CaseInsensitive) ||
-      name.contains(QLatin1Char('/')))
-    throwBadInput("the " + code + " asset of " + granule.id + " is not a file of that granule: " + href->second);
-  return folder.filePath(name).toStdString();
-}
-
-// One small request (the first byte) to a band file, with the token: a missing or refused
-// Earthdata login fails here with what to do. Other failures are left to the import to report.
-void checkDataAccess(const QUrl& url, const std::optional<std::string>& token, const RetryPolicy& retry, Feedback& feedback) {
-  HttpRequest request;
-  request.url = url;
-  request.headers = {{"Range", "bytes=0-0"}, {"Accept", "*/*"}};
-  request.hostOnlyHeaders = bearerHeaders(token);
-  request.service = "the data host";
-  request.refusedHint = earthdataRefusedHint(token.has_value());
-  QNetworkAccessManager network;
-  sendWithRetries(network, request, retry, &feedback);
-}
-
-}  // namespace
 
 int commandFetch(const QStringList& arguments) {
   CommandLine cli(QStringLiteral("fetch"),
@@ -75,8 +25,9 @@ int commandFetch(const QStringList& arguments) {
                                  "(default: the project's folder, hls/) and imported (--download). Downloads run in "
                                  "parallel, resume after a dropped connection (and on a second run), are checked against "
                                  "the size the server gave and appear under their name only when complete. NASA's data "
-                                 "needs an Earthdata token: EARTHDATA_TOKEN or --token-file (streamed scenes read it from "
-                                 "EARTHDATA_TOKEN when opened later)."));
+                                 "needs an Earthdata token: EARTHDATA_TOKEN, --token-file, or the Earthdata login in ~/.netrc "
+                                 "(streamed scenes read EARTHDATA_TOKEN when opened later); Planetary Computer's files are "
+                                 "signed with their container's SAS token."));
   cli.addPositional(QStringLiteral("project"), QStringLiteral("the project (*.gpkg)"));
   cli.addPositional(QStringLiteral("dir"), QStringLiteral("with --download, where the files go (default: hls/ beside the project)"),
                     QStringLiteral("[dir]"));
@@ -122,67 +73,29 @@ int commandFetch(const QStringList& arguments) {
       return int(kOk);
     }
 
-    const std::optional<std::string> token = earthdataToken(cli.value(QStringLiteral("token-file")).toStdString());
-    const bool allBands = bandSet == QLatin1String("all");
-    DownloadSummary summary;
-    std::vector<std::string> paths;
-    if (download) {
-      std::vector<DownloadItem> items;
-      for (const StacGranule& granule : found.granules)
-        for (const std::string& code : bandsToFetch(granule, allBands)) {
-          items.push_back({QUrl(qs(granule.bandHrefs.at(code))), localPathFor(granule, code, folder)});
-          paths.push_back(items.back().path);
-        }
-      DownloadOptions options;
-      options.parallel = int(cli.intValue(QStringLiteral("parallel"), 1, 16));
-      options.retry = client.retryPolicy();
-      options.hostOnlyHeaders = bearerHeaders(token);
-      options.refusedHint = earthdataRefusedHint(token.has_value());
-      summary = downloadFiles(items, options, &feedback);
-    } else {
-      std::vector<std::string> hosts = defaultEarthdataHosts();
-      for (const StacGranule& granule : found.granules)
-        for (const std::string& code : bandsToFetch(granule, allBands)) {
-          localPathFor(granule, code, folder);  // the same check of the asset's name
-          const QUrl href(qs(granule.bandHrefs.at(code)));
-          paths.push_back("/vsicurl/" + href.toString(QUrl::FullyEncoded).toStdString());
-          hosts.push_back(urlHost(granule.bandHrefs.at(code)));
-        }
-      // One request first, so that a missing or refused login says so instead of every band
-      // file failing to open.
-      checkDataAccess(QUrl(qs(found.granules.front().bandHrefs.at(bandsToFetch(found.granules.front(), allBands).front()))),
-                      token, client.retryPolicy(), feedback);
-      setEarthdataCredentials(token, hosts);
-    }
-    // Every file of every granule is there (or answers): import them in one transaction.
-    ScanOptions scan;
-    scan.recursive = false;
-    const ImportReport report = importIntoProject(*store, paths, scan, &feedback);
+    FetchOptions options;
+    options.download = download;
+    options.folder = folder.absolutePath().toStdString();
+    options.allBands = bandSet == QLatin1String("all");
+    options.parallel = int(cli.intValue(QStringLiteral("parallel"), 1, 16));
+    options.retry = client.retryPolicy();
+    // NASA's files only: Planetary Computer's are signed per container and need no login.
+    const StacGranule& first = found.granules.front();
+    if (!needsPlanetarySas(first.bandHrefs.at(bandsToFetch(first, options.allBands).front())))
+      options.earthdataToken = earthdataToken(cli.value(QStringLiteral("token-file")).toStdString(), &feedback);
+    const FetchReport fetched = fetchGranules(*store, found.granules, options, &feedback);
+    const ImportReport& report = fetched.import;
+    const DownloadSummary& summary = fetched.download;
     const std::set<std::string> added(report.addedSceneIds.begin(), report.addedSceneIds.end());
     const std::set<std::string> present(report.alreadyPresentSceneIds.begin(), report.alreadyPresentSceneIds.end());
-    // Granules the project streams switch to their downloaded copy (labels and all stay theirs).
-    int switched = 0;
-    if (download)
-      for (const std::string& id : report.alreadyPresentSceneIds) {
-        const std::optional<Scene> scene = store->scene(id);
-        if (!scene) continue;
-        std::map<std::string, std::string> local;
-        for (const SceneBand& band : scene->bands) {
-          if (!isRemoteRasterPath(band.path)) continue;
-          const std::string copy = folder.filePath(QFileInfo(qs(band.path)).fileName()).toStdString();
-          if (std::find(paths.begin(), paths.end(), copy) != paths.end()) local.emplace(band.path, copy);
-        }
-        if (local.empty()) continue;
-        store->relinkBandFiles(id, local);
-        ++switched;
-        if (!cli.json()) printLine(id + "  switched from streaming to the downloaded copy");
-      }
+    if (!cli.json())
+      for (const std::string& id : fetched.switchedSceneIds) printLine(id + "  switched from streaming to the downloaded copy");
     QJsonArray granules;
     for (const StacGranule& granule : found.granules) {
       const bool isNew = added.count(granule.id) > 0;
       const char* state = isNew ? "added" : present.count(granule.id) ? "already in the project" : "not added (see the warnings)";
       if (!cli.json()) printLine(granule.id + "  " + state);
-      granules.append(QJsonObject{{QStringLiteral("id"), qs(granule.id)}, {QStringLiteral("added"), isNew}});
+      granules.append(QJsonObject{{QStringLiteral("id"), QString::fromStdString(granule.id)}, {QStringLiteral("added"), isNew}});
     }
     for (const SkippedFile& skipped : report.skipped) printError("warning: " + skipped.path + ": " + skipped.reason);
     if (download)
@@ -198,7 +111,7 @@ int commandFetch(const QStringList& arguments) {
                             {QStringLiteral("downloaded"), summary.downloaded},
                             {QStringLiteral("already_there"), summary.alreadyThere},
                             {QStringLiteral("resumed"), summary.resumed},
-                            {QStringLiteral("switched_to_download"), switched},
+                            {QStringLiteral("switched_to_download"), int(fetched.switchedSceneIds.size())},
                             {QStringLiteral("bytes"), double(summary.bytes)},
                             {QStringLiteral("mode"), download ? QStringLiteral("download") : QStringLiteral("stream")},
                             {QStringLiteral("folder"), download ? QJsonValue(folder.absolutePath()) : QJsonValue()}});

@@ -1,6 +1,5 @@
 #pragma once
-// A fixed set of long-lived worker threads. Long-lived matters: RasterSource keeps one GDAL
-// handle per thread, so short-lived threads would reopen files on every read.
+// A fixed set of long-lived worker threads: no thread is started per task.
 
 #include <condition_variable>
 #include <functional>

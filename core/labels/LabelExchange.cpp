@@ -443,11 +443,12 @@ MaskImportResult importLabelMask(LabelEditor& editor, const std::string& rasterP
     std::array<double, 6> transform = windowTransform(scene.geoTransform, part).coefficients();
     target->SetGeoTransform(transform.data());
     target->SetProjection(scene.crsWkt.c_str());
-    void* transformer = GDALCreateGenImgProjTransformer2(source->handleForThisThread(),
+    const RasterSource::HandleLease sourceHandle = source->borrowHandle();
+    void* transformer = GDALCreateGenImgProjTransformer2(sourceHandle.get(),
                                                          GDALDataset::ToHandle(target.get()), nullptr);
     if (!transformer) throwBadInput("cannot warp " + name + " onto scene " + scene.id + ": " + errors.message());
     GDALWarpOptions* warp = GDALCreateWarpOptions();
-    warp->hSrcDS = source->handleForThisThread();
+    warp->hSrcDS = sourceHandle.get();
     warp->hDstDS = GDALDataset::ToHandle(target.get());
     warp->nBandCount = 1;
     warp->panSrcBands = static_cast<int*>(CPLMalloc(sizeof(int)));

@@ -146,7 +146,8 @@ ClassPolygonResult polygonizeClassRaster(const std::string& rasterPath, const st
   result.layerName = options.layerName.empty() ? fs::path(rasterPath).stem().string() : options.layerName;
   NewGeoPackage out(gpkgPath);
   OGRLayer& layer = out.addPolygonLayer(result.layerName, info.crsWkt, {{"class_value", OFTInteger}, {"class_name", OFTString}});
-  GDALDataset* dataset = GDALDataset::FromHandle(source->handleForThisThread());
+  const RasterSource::HandleLease handle = source->borrowHandle();
+  GDALDataset* dataset = GDALDataset::FromHandle(handle.get());
   GdalProgress progress{feedback, 0, 900, 1000, "polygonising " + name};
   polygonizeBand(*dataset->GetRasterBand(options.band), [&](const OGRGeometry& polygon, int classValue) {
     OGRFeature feature(layer.GetLayerDefn());

@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <list>
+#include <string_view>
 
 #include <cpl_vsi.h>
 
 #include <gdal.h>
 
 #include "core/base/Error.h"
+#include "core/base/ThreadPool.h"
 #include "core/raster/Crs.h"
 #include "core/raster/GdalErrors.h"
 #include "core/raster/GdalTypes.h"
@@ -61,7 +64,8 @@ uint64_t tiffDataEnd(GDALDatasetH dataset) {
 void refuseTruncatedTiff(GDALDatasetH dataset, const std::string& path) {
   const uint64_t end = tiffDataEnd(dataset);
   VSIStatBufL stat{};
-  if (end == 0 || VSIStatL(path.c_str(), &stat) != 0) return;
+  // The size of the file as GDAL opened it (a streamed one with its credentials and cache).
+  if (end == 0 || VSIStatL(GDALGetDescription(dataset), &stat) != 0) return;
   if (end > uint64_t(stat.st_size))
     throwBadInput(quoted(path) + " is truncated: its image data runs to byte " + std::to_string(end) +
                   " but the file has only " + std::to_string(stat.st_size) +
@@ -108,7 +112,14 @@ GDALDatasetH openGdalDataset(const std::string& path, std::string* error, bool u
   GdalErrorCapture capture;
   const unsigned flags = GDAL_OF_RASTER | GDAL_OF_VERBOSE_ERROR | (update ? GDAL_OF_UPDATE : GDAL_OF_READONLY);
   const std::string gdalPath = gdalOpenPath(path);  // streamed rasters get their host's options
+  // A streamed raster has no side-car files to look for: no directory listing for it (it would
+  // go without the token and draw a 401 per granule), and GDAL keeps that empty list for the
+  // dataset's later overview and .aux.xml lookups. Set for this thread's open only: local rasters
+  // keep their side-cars (.ovr overviews, .aux.xml category names).
+  const bool remote = isRemoteRasterPath(path);
+  if (remote) CPLSetThreadLocalConfigOption("GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR");
   GDALDatasetH dataset = GDALOpenEx(gdalPath.c_str(), flags, kAllowedDrivers, nullptr, nullptr);
+  if (remote) CPLSetThreadLocalConfigOption("GDAL_DISABLE_READDIR_ON_OPEN", nullptr);
   if (!dataset && error) *error = capture.message("not a raster format this program reads");
   return dataset;
 }
@@ -120,7 +131,7 @@ std::shared_ptr<RasterSource> RasterSource::open(const std::string& path, const 
 
   std::shared_ptr<RasterSource> source(new RasterSource());
   source->mLimits = limits;
-  source->mHandles.emplace(std::this_thread::get_id(), dataset);  // owned from here on
+  source->mIdleHandles.push_back(dataset);  // owned from here on
   RasterInfo& info = source->mInfo;
   info.path = path;
   info.driver = GDALGetDriverShortName(GDALGetDatasetDriver(dataset));
@@ -195,6 +206,16 @@ std::shared_ptr<RasterSource> RasterSource::open(const std::string& path, const 
     if (char** names = GDALGetRasterCategoryNames(band))
       for (int i = 0; names[i]; ++i) bandInfo.categoryNames.emplace_back(names[i]);
     GDALGetBlockSize(band, &bandInfo.blockWidth, &bandInfo.blockHeight);
+    // GDAL allocates a whole block to read any pixel of it (every band's, for pixel-interleaved
+    // files): a crafted header with huge blocks on a tiny image would ask for gigabytes.
+    const char* interleave = GDALGetMetadataItem(dataset, "INTERLEAVE", "IMAGE_STRUCTURE");
+    const int bandsPerBlock = interleave && std::string_view(interleave) == "PIXEL" ? bandCount : 1;
+    const double blockBytes = double(bandInfo.blockWidth) * bandInfo.blockHeight * dataTypeSize(*type) * bandsPerBlock;
+    if (bandInfo.blockWidth < 1 || bandInfo.blockHeight < 1 || blockBytes > double(limits.maxBlockBytes))
+      throwBadInput(quoted(path) + " band " + std::to_string(b) + " is stored in blocks of " +
+                    std::to_string(bandInfo.blockWidth) + " x " + std::to_string(bandInfo.blockHeight) + " pixels (" +
+                    std::to_string(int64_t(blockBytes / 1e6)) + " MB to read any pixel), more than the " +
+                    std::to_string(limits.maxBlockBytes >> 20) + " MiB a block may hold; the file is corrupt or crafted");
     bandInfo.overviewCount = GDALGetOverviewCount(band);
     if (b == 1) {
       for (int o = 0; o < bandInfo.overviewCount; ++o) {
@@ -208,27 +229,35 @@ std::shared_ptr<RasterSource> RasterSource::open(const std::string& path, const 
 }
 
 RasterSource::~RasterSource() {
-  for (auto& [thread, handle] : mHandles) GDALClose(handle);
+  // Every lease has ended: a lease lives within a call on a source its caller holds.
+  for (GDALDatasetH handle : mIdleHandles) GDALClose(handle);
 }
 
 int RasterSource::overviewLevelFor(const Window& window, int outWidth, int outHeight) const {
-  GDALRasterBand* band = GDALDataset::FromHandle(handleForThisThread())->GetRasterBand(1);
+  const HandleLease lease = borrowHandle();
+  GDALRasterBand* band = GDALDataset::FromHandle(lease.get())->GetRasterBand(1);
   int x = window.x, y = window.y, width = window.width, height = window.height;
   return GDALBandGetBestOverviewLevel2(band, x, y, width, height, outWidth, outHeight, nullptr) + 1;
 }
 
-GDALDatasetH RasterSource::handleForThisThread() const {
-  const auto id = std::this_thread::get_id();
+RasterSource::HandleLease RasterSource::borrowHandle() const {
   {
     std::lock_guard lock(mHandlesMutex);
-    if (auto it = mHandles.find(id); it != mHandles.end()) return it->second;
+    if (!mIdleHandles.empty()) {
+      GDALDatasetH handle = mIdleHandles.back();
+      mIdleHandles.pop_back();
+      return HandleLease(*this, handle);
+    }
   }
   std::string why;
   GDALDatasetH dataset = openGdalDataset(mInfo.path, &why);
   if (!dataset) throwIo("cannot reopen " + quoted(mInfo.path) + ": " + why);
-  std::lock_guard lock(mHandlesMutex);
-  mHandles.emplace(id, dataset);
-  return dataset;
+  return HandleLease(*this, dataset);
+}
+
+RasterSource::HandleLease::~HandleLease() {
+  std::lock_guard lock(mSource.mHandlesMutex);
+  mSource.mIdleHandles.push_back(mHandle);
 }
 
 RasterBlock RasterSource::read(const Window& window, const std::vector<int>& bands,
@@ -295,7 +324,8 @@ RasterBlock RasterSource::readLevel(int level, const Window& levelWindow, const 
 
 void RasterSource::readInto(const Window& window, int outWidth, int outHeight, const std::vector<int>& bands,
                             DataType type, std::byte* destination, Resampling resampling) const {
-  GDALDatasetH dataset = handleForThisThread();
+  const HandleLease lease = borrowHandle();
+  GDALDatasetH dataset = lease.get();
   GdalErrorCapture capture;
   GDALRasterIOExtraArg extra;
   INIT_RASTERIO_EXTRA_ARG(extra);
@@ -311,5 +341,76 @@ void RasterSource::readInto(const Window& window, int outWidth, int outHeight, c
     throwBadInput("reading " + quoted(mInfo.path) + " failed: " +
                   capture.message("the file is truncated or corrupt"));
 }
+
+namespace {
+
+// The streamed sources used last, most recent first.
+class OpenStreamedRasters {
+ public:
+  std::shared_ptr<RasterSource> find(const std::string& path) {
+    std::lock_guard lock(mMutex);
+    const auto it = mByPath.find(path);
+    if (it == mByPath.end()) return nullptr;
+    mRecent.splice(mRecent.begin(), mRecent, it->second);
+    return it->second->second;
+  }
+  void keep(const std::string& path, std::shared_ptr<RasterSource> source) {
+    std::lock_guard lock(mMutex);
+    if (const auto it = mByPath.find(path); it != mByPath.end()) mRecent.erase(it->second);
+    mRecent.emplace_front(path, std::move(source));
+    mByPath[path] = mRecent.begin();
+    if (mRecent.size() > kKept) {
+      mByPath.erase(mRecent.back().first);
+      mRecent.pop_back();
+    }
+  }
+  void clear() {
+    std::lock_guard lock(mMutex);
+    mByPath.clear();
+    mRecent.clear();
+  }
+
+ private:
+  static constexpr size_t kKept = 512;  // a season of dates x 7 band files, twice over
+  std::mutex mMutex;
+  std::list<std::pair<std::string, std::shared_ptr<RasterSource>>> mRecent;
+  std::unordered_map<std::string, decltype(mRecent)::iterator> mByPath;
+};
+
+OpenStreamedRasters& openStreamedRasters() {
+  static OpenStreamedRasters instance;
+  return instance;
+}
+
+}  // namespace
+
+std::shared_ptr<RasterSource> openRasterShared(const std::string& path) {
+  if (!isRemoteRasterPath(path)) return RasterSource::open(path);
+  if (auto kept = openStreamedRasters().find(path)) return kept;
+  auto source = RasterSource::open(path);
+  openStreamedRasters().keep(path, source);
+  return source;
+}
+
+std::vector<std::shared_ptr<RasterSource>> openRastersShared(const std::vector<std::string>& paths) {
+  std::vector<std::shared_ptr<RasterSource>> sources(paths.size());
+  std::vector<int> toOpen;  // streamed ones not kept open
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (isRemoteRasterPath(paths[i]) && !(sources[i] = openStreamedRasters().find(paths[i]))) toOpen.push_back(int(i));
+    else if (!sources[i]) sources[i] = RasterSource::open(paths[i]);
+  }
+  auto openOne = [&](int k) { sources[size_t(toOpen[size_t(k)])] = openRasterShared(paths[size_t(toOpen[size_t(k)])]); };
+  if (toOpen.size() < 2) {
+    for (int k = 0; k < int(toOpen.size()); ++k) openOne(k);
+  } else {
+    // 24 at once: a season's files without hammering the host (bench_streaming). Only this
+    // function uses the pool, so no task of it waits on the pool itself.
+    static ThreadPool streamedOpens(24);
+    streamedOpens.parallelFor(int(toOpen.size()), openOne);
+  }
+  return sources;
+}
+
+void forgetOpenStreamedRasters() { openStreamedRasters().clear(); }
 
 }  // namespace prithvi

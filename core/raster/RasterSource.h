@@ -110,6 +110,9 @@ struct OpenLimits {
   int64_t maxSide = 200000;          // pixels per side; a Sentinel-2 10 m tile is 10980
   int maxBands = 4096;
   int64_t maxReadBytes = 4LL << 30;  // one read may not allocate more than this
+  // GDAL decodes a whole block (every band's, pixel-interleaved) to read any pixel of it. COGs
+  // use 256-1024 px tiles; uncompressed strips are virtually chopped by GDAL.
+  int64_t maxBlockBytes = 2LL << 30;
 };
 
 class RasterSource {
@@ -145,8 +148,22 @@ class RasterSource {
   void readBandInto(const Window& window, int band, DataType type, int outWidth, int outHeight,
                     std::byte* destination, Resampling resampling = Resampling::Average) const;
 
-  // The dataset handle owned by the calling thread (opened on first use).
-  GDALDatasetH handleForThisThread() const;
+  // A dataset handle lent to the caller alone until the lease ends (a GDAL handle is never for two
+  // threads at once), then kept for the next reader: a source read from many threads holds only
+  // as many handles as were ever in use together.
+  class HandleLease {
+   public:
+    HandleLease(const RasterSource& source, GDALDatasetH handle) : mSource(source), mHandle(handle) {}
+    ~HandleLease();
+    HandleLease(const HandleLease&) = delete;
+    HandleLease& operator=(const HandleLease&) = delete;
+    GDALDatasetH get() const { return mHandle; }
+
+   private:
+    const RasterSource& mSource;
+    GDALDatasetH mHandle;
+  };
+  HandleLease borrowHandle() const;
 
  private:
   RasterSource() = default;
@@ -158,8 +175,19 @@ class RasterSource {
   RasterInfo mInfo;
   OpenLimits mLimits;
   mutable std::mutex mHandlesMutex;
-  mutable std::unordered_map<std::thread::id, GDALDatasetH> mHandles;
+  mutable std::vector<GDALDatasetH> mIdleHandles;
 };
+
+// A raster through a cache of open sources when it is streamed: a time series, a pan or a second
+// view asks the same files again and again, and each open costs a request (or a disk read) and
+// GDAL's parsing of the header. The sources used last are kept (512 of them). Local files are
+// opened afresh each time: they may be rewritten.
+std::shared_ptr<RasterSource> openRasterShared(const std::string& path);
+// The same for several at once: streamed ones are opened in parallel (each open waits on the
+// network). Throws the first failure.
+std::vector<std::shared_ptr<RasterSource>> openRastersShared(const std::vector<std::string>& paths);
+// Closes the kept streamed sources (a benchmark starting cold; credentials that changed).
+void forgetOpenStreamedRasters();
 
 // Opens a dataset only with drivers that are safe for untrusted imagery and that we support.
 // Returns nullptr and sets *error (GDAL's message) on failure.

@@ -16,7 +16,9 @@
 
 #include "core/base/Assets.h"
 #include "core/base/AtomicFile.h"
+#include "core/raster/BlockCache.h"
 #include "core/raster/GdalErrors.h"
+#include "core/stac/PlanetarySas.h"
 
 namespace prithvi {
 
@@ -26,7 +28,8 @@ constexpr const char* kVsiCurl = "/vsicurl/";
 
 struct Credentials {
   std::mutex mutex;
-  bool configured = false;
+  bool configured = false;  // credentials set (by a caller, or from the environment)
+  bool networkOn = false;   // GDAL's network options set: a remote raster was opened
   std::vector<std::string> hosts;
   std::string headerFile;  // empty: no token
   // The token's file goes with the process (at a normal exit; one a crash left is removed by the
@@ -71,24 +74,21 @@ void setGdalNetworkOptions() {
   // GDAL's own retries (429, 502, 503, 504) with backoff.
   CPLSetConfigOption("GDAL_HTTP_MAX_RETRY", "5");
   CPLSetConfigOption("GDAL_HTTP_RETRY_DELAY", "1");
-  // No directory listing per file (it would go without the token and draw a 401 per granule).
-  CPLSetConfigOption("GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR");
   // A ranged GET tells the size as well as a HEAD does: one round trip less per file.
   CPLSetConfigOption("CPL_VSIL_CURL_USE_HEAD", "NO");
   // Never reuse a signed redirect URL with the token header on it.
   CPLSetConfigOption("CPL_VSIL_CURL_USE_S3_REDIRECT", "NO");
   // Blocks stay in memory for the process (a second view, a time series of the same files).
+  // VSI_CACHE is for every file, local ones too; it only keeps blocks while a handle is open.
   CPLSetConfigOption("VSI_CACHE", "TRUE");
   CPLSetConfigOption("VSI_CACHE_SIZE", "67108864");
   CPLSetConfigOption("CPL_VSIL_CURL_CACHE_SIZE", "268435456");
 }
 
 void configureLocked(Credentials& state, const std::optional<std::string>& token, const std::vector<std::string>& hosts) {
-  ensureGdalRegistered();  // first: it turns the network off, which the options below turn on
   if (!state.headerFile.empty()) QFile::remove(QString::fromStdString(state.headerFile));
   state.hosts = hosts;
   state.headerFile = token && !token->empty() ? writeHeaderFile(*token) : std::string();
-  if (!state.configured) setGdalNetworkOptions();
   state.configured = true;
 }
 
@@ -119,6 +119,10 @@ void setEarthdataCredentials(const std::optional<std::string>& token, const std:
 std::string gdalOpenPath(const std::string& path) {
   if (!isRemoteRasterPath(path)) return path;
   const std::string url = path.starts_with(kVsiCurl) ? path.substr(std::char_traits<char>::length(kVsiCurl)) : path;
+  // Planetary Computer's blobs: the container's SAS token in the query, asked for when first
+  // needed (before the lock: the request may take a while).
+  const bool planetary = needsPlanetarySas(url);
+  const std::string signedUrl = planetary ? signPlanetaryUrl(url) : std::string();
   Credentials& state = credentials();
   std::lock_guard lock(state.mutex);
   if (!state.configured) {
@@ -126,12 +130,19 @@ std::string gdalOpenPath(const std::string& path) {
     configureLocked(state, token.isEmpty() ? std::nullopt : std::optional<std::string>(token.toStdString()),
                     defaultEarthdataHosts());
   }
+  if (!state.networkOn) {
+    ensureGdalRegistered();  // first: it turns the network off, which the options turn on
+    setGdalNetworkOptions();
+    state.networkOn = true;
+  }
+  if (planetary) return throughBlockCache(kVsiCurl + signedUrl);
   const bool getsToken = !state.headerFile.empty() &&
                          std::find(state.hosts.begin(), state.hosts.end(), urlHost(url)) != state.hosts.end();
-  if (!getsToken) return kVsiCurl + url;
+  if (!getsToken) return throughBlockCache(kVsiCurl + url);
   // GDAL's form: the url last and URL-encoded (GDAL decodes it); GDAL 3.6 takes header_file as it
   // is, and the file's path (the user's cache folder) holds no '&'.
-  return "/vsicurl?header_file=" + state.headerFile + "&url=" + QUrl::toPercentEncoding(QString::fromStdString(url)).toStdString();
+  return throughBlockCache("/vsicurl?header_file=" + state.headerFile + "&url=" +
+                           QUrl::toPercentEncoding(QString::fromStdString(url)).toStdString());
 }
 
 }  // namespace prithvi

@@ -6,8 +6,9 @@
 //   for the data hosts that take it and no other (GDAL's per-URL header_file form; curl drops it
 //   on the cross-host redirects to signed URLs, and GDAL is told not to reuse those redirects
 //   with the header, CPL_VSIL_CURL_USE_S3_REDIRECT=NO);
-// - GDAL's retries on 429/5xx and an in-memory block cache, so a second view or a time series
-//   does not fetch the same blocks again.
+// - Microsoft Planetary Computer's SAS token for its Azure blob hosts (PlanetarySas.h);
+// - GDAL's retries on 429/5xx, its in-memory block cache, and our disk cache (BlockCache.h), so
+//   a second view, a time series or a later session does not fetch the same blocks again.
 // GDAL's network stays off in a process until it opens a remote path (ensureGdalRegistered); from
 // then on it is on for that process.
 

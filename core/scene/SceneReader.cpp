@@ -1,5 +1,7 @@
 #include "core/scene/SceneReader.h"
 
+#include <algorithm>
+
 #include "core/base/Error.h"
 #include "core/base/ThreadPool.h"
 
@@ -14,14 +16,18 @@ ReflectanceConversion::ReflectanceConversion(const Scene& scene, const SceneBand
 }
 
 SceneReader::SceneReader(const Scene& scene) : mScene(scene) {
-  for (const auto& band : scene.bands) {
-    if (mSources.count(band.path)) continue;
-    auto source = RasterSource::open(band.path);
-    if (source->info().width != scene.width || source->info().height != scene.height)
-      throwBadInput(band.path + " is now " + std::to_string(source->info().width) + "x" +
-                    std::to_string(source->info().height) + " but scene " + scene.id + " was imported as " +
-                    std::to_string(scene.width) + "x" + std::to_string(scene.height) + "; re-import it");
-    mSources.emplace(band.path, std::move(source));
+  std::vector<std::string> paths;
+  for (const auto& band : scene.bands)
+    if (std::find(paths.begin(), paths.end(), band.path) == paths.end()) paths.push_back(band.path);
+  // Streamed band files open at once, and stay open for the next reader of the granule.
+  const auto sources = openRastersShared(paths);
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const RasterInfo& info = sources[i]->info();
+    if (info.width != scene.width || info.height != scene.height)
+      throwBadInput(paths[i] + " is now " + std::to_string(info.width) + "x" + std::to_string(info.height) +
+                    " but scene " + scene.id + " was imported as " + std::to_string(scene.width) + "x" +
+                    std::to_string(scene.height) + "; re-import it");
+    mSources.emplace(paths[i], sources[i]);
   }
 }
 

@@ -332,7 +332,7 @@ ScanResult scanForScenes(const std::vector<std::string>& paths, const ScanOption
   std::vector<std::shared_ptr<RasterSource>> plain;
   std::map<std::string, std::string> brokenGroups;  // granule id -> why it is left out
 
-  // Streamed files wait on round trips: open them many at once first (GDAL keeps what it read).
+  // Streamed files wait on round trips: open them many at once first.
   std::map<std::string, std::variant<std::shared_ptr<RasterSource>, std::string>> opened;
   std::vector<std::string> remote;
   for (const std::string& path : files)
@@ -344,7 +344,7 @@ ScanResult scanForScenes(const std::vector<std::string>& paths, const ScanOption
       if (isCanceled(feedback)) return;
       std::variant<std::shared_ptr<RasterSource>, std::string> outcome;
       try {
-        outcome = RasterSource::open(remote[size_t(i)]);
+        outcome = openRasterShared(remote[size_t(i)]);  // kept open: the first view follows
       } catch (const Error& error) {
         outcome = std::string(error.what());
       }

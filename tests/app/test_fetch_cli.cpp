@@ -15,7 +15,10 @@
 #include <QUrl>
 #include <cstring>
 
+#include <gdal.h>
+
 #include "core/project/ProjectStore.h"
+#include "core/raster/BlockCache.h"
 #include "core/raster/RasterSource.h"
 #include "core/raster/RemoteRasters.h"
 #include "tests/support/StacFixture.h"
@@ -244,6 +247,18 @@ class FetchCliTest : public QObject {
         ++bandsCompared;
       }
     QCOMPARE(bandsCompared, 21);
+    // Streaming turned GDAL's network on in this process; local rasters still find their
+    // side-car files (category names in .aux.xml, as class maps carry them).
+    const std::string classes = mDir.filePath(QStringLiteral("classes.tif")).toStdString();
+    {
+      GDALDatasetH dataset = GDALCreate(GDALGetDriverByName("GTiff"), classes.c_str(), 4, 4, 1, GDT_Byte, nullptr);
+      QVERIFY(dataset);
+      const char* names[] = {"Not water", "Water", nullptr};
+      GDALSetRasterCategoryNames(GDALGetRasterBand(dataset, 1), const_cast<char**>(names));
+      GDALClose(dataset);
+    }
+    QVERIFY(QFileInfo::exists(QString::fromStdString(classes + ".aux.xml")));
+    QCOMPARE(RasterSource::open(classes)->info().bands[0].categoryNames.size(), size_t(2));
 
     // The same pixel's time series through the streamed scenes and through downloaded copies.
     const QString downloaded = newProject(QStringLiteral("stream-copy"));
@@ -256,6 +271,9 @@ class FetchCliTest : public QObject {
     environment.insert(QStringLiteral("PRITHVI_EARTHDATA_HOSTS"), QUrl(data.url()).authority());
     series.setProcessEnvironment(environment);
     QByteArray outputs[2];
+    // This process read every band already: the blocks are on disk, and another process reads
+    // them from there without a request.
+    const size_t requestsBefore = data.requests().size();
     for (int i = 0; i < 2; ++i) {
       series.start(QStringLiteral(PRITHVI_BIN_DIR "/prithvi"), {QStringLiteral("timeseries"), i == 0 ? streamed : downloaded,
                                                                 QStringLiteral("-x"), x, QStringLiteral("-y"), y, QStringLiteral("--json")});
@@ -267,10 +285,137 @@ class FetchCliTest : public QObject {
     QCOMPARE(streamedSeries.value(QStringLiteral("observations")).toArray().size(), 3);
     QVERIFY2(streamedSeries.value(QStringLiteral("left_out")).toArray().isEmpty(), outputs[0].constData());
     QCOMPARE(outputs[0], outputs[1]);
+    QCOMPARE(data.requests().size(), requestsBefore);
+
+    // A damaged chunk on disk (cut short) is fetched again, and the pixels stay right.
+    const std::string firstBand = scenes.front().bands.front().path;
+    const QString url = QString::fromStdString(firstBand).mid(int(std::strlen("/vsicurl/")));
+    const QString chunk = QString::fromStdString(blockCacheDir()) + QLatin1Char('/') +
+                          QCryptographicHash::hash(url.toUtf8(), QCryptographicHash::Sha256).toHex().left(32) + QStringLiteral("/0");
+    QVERIFY2(QFileInfo(chunk).size() > 1000, qPrintable(chunk));
+    QVERIFY(QFile::resize(chunk, 1000));
+    {
+      const auto remote = RasterSource::open(firstBand);
+      const auto local = RasterSource::open((mGranules + QLatin1Char('/') + url.section(QLatin1Char('/'), -1)).toStdString());
+      const Window whole{0, 0, local->info().width, local->info().height};
+      QVERIFY(std::memcmp(remote->read(whole, {1}).bandData(0), local->read(whole, {1}).bandData(0), local->read(whole, {1}).bandBytes()) == 0);
+    }
+    QVERIFY(data.requests().size() > requestsBefore);
+    QVERIFY(QFileInfo(chunk).size() > 1000);
 
     for (const QJsonObject& request : data.requests())
       if (request.value(QStringLiteral("host")).toString() == QLatin1String("signed"))
         QVERIFY2(!request.value(QStringLiteral("authorization")).toBool(), "the token reached the signed-URL host");
+  }
+
+  // No token given, but an Earthdata login in ~/.netrc (as LP DAAC's tutorials set it up): the
+  // fetch gets a token from Earthdata Login's token API and uses it; a wrong password says which
+  // file to fix, and nothing is added.
+  void netrcLoginBecomesAToken() {
+    HlsDataServer::Options options;
+    options.root = mGranules;
+    options.token = mToken;
+    options.ursLogin = QStringLiteral("alice:s3cret");
+    HlsDataServer data(options);
+    QVERIFY2(data.error().isEmpty(), qPrintable(data.error()));
+    StacFixtureServer::Options stacOptions;
+    stacOptions.granulesDir = mGranules;
+    stacOptions.dataUrl = data.url();
+    StacFixtureServer stac(stacOptions);
+    QVERIFY2(stac.error().isEmpty(), qPrintable(stac.error()));
+    auto run = [&](const QString& password, const QString& project) {
+      const QString netrc = mDir.filePath(QStringLiteral("netrc-file"));
+      QFile file(netrc);
+      file.open(QIODevice::WriteOnly | QIODevice::Truncate);
+      file.write("machine example.org login bob password nope\nmachine 127.0.0.1\n  login alice\n  password " +
+                 password.toUtf8() + "\n");
+      file.close();
+      QProcess process;
+      QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+      environment.remove(QStringLiteral("EARTHDATA_TOKEN"));
+      environment.insert(QStringLiteral("NETRC"), netrc);
+      environment.insert(QStringLiteral("PRITHVI_URS_URL"), data.url());
+      environment.insert(QStringLiteral("PRITHVI_EARTHDATA_HOSTS"), QUrl(data.url()).authority());
+      process.setProcessEnvironment(environment);
+      process.start(QStringLiteral(PRITHVI_BIN_DIR "/prithvi"),
+                    {QStringLiteral("fetch"), project, QStringLiteral("--source"), stac.url(), QStringLiteral("--tile"),
+                     QStringLiteral("T13REN"), QStringLiteral("--json")});
+      process.waitForFinished(120000);
+      return test::ProcessRun{process.exitCode(), process.readAllStandardOutput(), process.readAllStandardError()};
+    };
+    const QString wrong = newProject(QStringLiteral("netrc-wrong"));
+    const auto refused = run(QStringLiteral("guess"), wrong);
+    QVERIFY(refused.code != 0);
+    QVERIFY2(refused.err.contains("Earthdata login failed") && refused.err.contains("netrc"), refused.err.constData());
+    QCOMPARE(int(ProjectStore::open(wrong.toStdString())->scenes().size()), 0);
+
+    const QString project = newProject(QStringLiteral("netrc-right"));
+    const auto ok = run(QStringLiteral("s3cret"), project);
+    QVERIFY2(ok.code == 0, ok.err.constData());
+    QCOMPARE(int(ProjectStore::open(project.toStdString())->scenes().size()), 3);
+    int tokenRequests = 0;
+    for (const QJsonObject& request : data.requests()) {
+      if (request.value(QStringLiteral("path")).toString() == QLatin1String("/api/users/find_or_create_token")) ++tokenRequests;
+      else if (request.value(QStringLiteral("host")).toString() == QLatin1String("signed"))
+        QVERIFY2(!request.value(QStringLiteral("authorization")).toBool(), "a credential reached the signed-URL host");
+    }
+    QCOMPARE(tokenRequests, 2);  // one per run
+  }
+
+  // Microsoft Planetary Computer: the blobs want their container's SAS token. One token request
+  // serves every file of a download and of streamed reads; projects keep the URLs unsigned; the
+  // Earthdata token never goes there.
+  void planetaryComputerFilesAreSigned() {
+    HlsDataServer::Options blobOptions;
+    blobOptions.root = mGranules;
+    blobOptions.sas = true;
+    HlsDataServer blobs(blobOptions);
+    QVERIFY2(blobs.error().isEmpty(), qPrintable(blobs.error()));
+    StacFixtureServer::Options stacOptions;
+    stacOptions.flavor = QStringLiteral("planetary");
+    stacOptions.granulesDir = mGranules;
+    stacOptions.dataUrl = blobs.url();
+    StacFixtureServer stac(stacOptions);
+    QVERIFY2(stac.error().isEmpty(), qPrintable(stac.error()));
+    qputenv("PRITHVI_PLANETARY_HOSTS", QUrl(blobs.url()).authority().toUtf8());
+    qputenv("PRITHVI_PLANETARY_SAS_API", (blobs.url() + QStringLiteral("/api/sas/v1")).toUtf8());
+    bool tokenReachedAzure = false;
+    auto tokenRequests = [&] {
+      int count = 0;
+      for (const QJsonObject& request : blobs.requests()) {
+        tokenReachedAzure = tokenReachedAzure || request.value(QStringLiteral("authorization")).toBool();
+        if (request.value(QStringLiteral("path")).toString().startsWith(QStringLiteral("/api/sas/v1/token/"))) ++count;
+      }
+      return count;
+    };
+
+    const QString downloaded = newProject(QStringLiteral("planetary-download"));
+    // A STAC API at a URL gets NASA's collection names unless told (as Planetary Computer's are).
+    const QStringList collections{QStringLiteral("--collections"), QStringLiteral("hls2-l30,hls2-s30")};
+    const auto run = fetch(downloaded, stac.url(), QStringList{QStringLiteral("--download")} + collections);
+    QVERIFY2(run.code == 0, run.err.constData());
+    QVERIFY2(run.json().value(QStringLiteral("downloaded")).toInt() == 21, run.out.constData());
+    compareWithServed(QFileInfo(downloaded).absolutePath() + QStringLiteral("/hls"), 21);
+    QCOMPARE(tokenRequests(), 1);
+    for (const QJsonObject& request : blobs.requests()) QVERIFY(request.value(QStringLiteral("status")).toInt() < 400);
+
+    // Streamed: the project holds the plain URLs; this process signs them when it opens them.
+    const QString streamed = newProject(QStringLiteral("planetary-stream"));
+    const auto stream = fetch(streamed, stac.url(), collections);
+    QVERIFY2(stream.code == 0, stream.err.constData());
+    const std::vector<Scene> scenes = ProjectStore::open(streamed.toStdString())->scenes();
+    QCOMPARE(int(scenes.size()), 3);
+    const SceneBand& band = scenes.front().bands.front();
+    QVERIFY2(!QString::fromStdString(band.path).contains(QStringLiteral("sig=")), band.path.c_str());
+    const auto remote = RasterSource::open(band.path);
+    const auto local = RasterSource::open((mGranules + QLatin1Char('/') + QString::fromStdString(band.path).section(QLatin1Char('/'), -1)).toStdString());
+    const Window whole{0, 0, local->info().width, local->info().height};
+    QVERIFY(std::memcmp(remote->read(whole, {1}).bandData(0), local->read(whole, {1}).bandData(0), local->read(whole, {1}).bandBytes()) == 0);
+    // Two processes (download, stream) and this one: one token each, not one per file.
+    QCOMPARE(tokenRequests(), 3);
+    QVERIFY2(!tokenReachedAzure, "the Earthdata token reached Azure");
+    qunsetenv("PRITHVI_PLANETARY_HOSTS");
+    qunsetenv("PRITHVI_PLANETARY_SAS_API");
   }
 
   // A wrong token when streaming: the same "Earthdata login failed", no scene.

@@ -36,6 +36,18 @@ class TestRaster : public QObject {
  private Q_SLOTS:
   void initTestCase() { QVERIFY2(test::haveSamples(), "run packaging/fetch-samples.sh first"); }
 
+  // A 32 x 32 TIFF whose header claims 12048 x 65530 tiles (found by fuzz_raster): reading any
+  // pixel would make GDAL allocate 4.7 GB. It is refused when opened, before any read.
+  void hugeBlocksAreRefused() {
+    const std::string file = PRITHVI_SOURCE_DIR "/tests/fuzz/corpus/fuzz_raster/huge-blocks-oom.tif";
+    const std::string message = expectError(ErrorKind::BadInput, [&] { RasterSource::open(file); });
+    QVERIFY2(QString::fromStdString(message).contains(QStringLiteral("blocks of 12048 x 65530 pixels")), message.c_str());
+    // A normal tiled file of the same size opens.
+    const std::string normal = path("tiled.tif");
+    test::writeInt16Tiff(normal, 32, 32, 3, ramp);
+    QCOMPARE(RasterSource::open(normal)->info().width, 32);
+  }
+
   // Numbers written to files ignore the locale: under de_DE printf writes "0,5", which read
   // back as 0 (or broke the JSON of a checkpoint's config).
   void numbersInFilesIgnoreTheLocale() {

@@ -35,6 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     limits.maxSide = 1 << 16;
     limits.maxBands = 256;
     limits.maxReadBytes = 16LL << 20;
+    limits.maxBlockBytes = 64LL << 20;
     const auto source = prithvi::RasterSource::open(path, limits);
     const prithvi::RasterInfo& info = source->info();
     std::vector<int> bands;

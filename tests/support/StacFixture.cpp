@@ -70,6 +70,9 @@ HlsDataServer::HlsDataServer(const Options& options) {
                         QStringLiteral("--delay-ms"), QString::number(options.delayMs),
                         QStringLiteral("--max-seconds"), QString::number(options.maxSeconds)};
   if (options.noAuth) arguments << QStringLiteral("--no-auth");
+  if (options.sas) arguments << QStringLiteral("--sas");
+  if (!options.ursLogin.isEmpty()) arguments << QStringLiteral("--urs-login") << options.ursLogin;
+  arguments << options.extraArguments;
   const QStringList ports = start(QStringLiteral("hls_data_server.py"), arguments, "PORTS");
   if (ports.size() != 2) {
     if (mError.isEmpty()) mError = QStringLiteral("hls_data_server.py printed no ports");

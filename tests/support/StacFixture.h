@@ -75,9 +75,12 @@ class HlsDataServer : public FixtureProcess {
     QString root;                  // the files it serves
     QString token = QStringLiteral("test-token-7f3a");
     bool noAuth = false;
+    bool sas = false;   // act as Planetary Computer's blob storage with its SAS token API
+    QString ursLogin;   // "user:password": also act as Earthdata Login's token API
     QJsonArray faults;  // see the script's documentation
     int delayMs = 0;    // before every answer
     int maxSeconds = 120;
+    QStringList extraArguments;  // more of the script's options ("--url-style", "s3", ...)
   };
   explicit HlsDataServer(const Options& options);
 
