@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/base/Error.h"
+#include "core/raster/Crs.h"
 #include "core/raster/GdalErrors.h"
 
 namespace prithvi {
@@ -137,6 +138,37 @@ std::vector<const VectorFeature*> featuresAt(const VectorData& data, const MapPo
     if (hit) found.push_back(&feature);
   }
   return found;
+}
+
+std::string polygonsAsLonLatGeoJson(const VectorData& data, const std::string& mapCrs, int maxVertices) {
+  OGRMultiPolygon polygons;
+  for (const VectorFeature& feature : data.features) {
+    if (feature.kind != VectorFeature::Kind::Polygon || !feature.geometry) continue;
+    const OGRwkbGeometryType type = wkbFlatten(feature.geometry->getGeometryType());
+    if (type == wkbPolygon) {
+      polygons.addGeometry(feature.geometry.get());
+    } else if (type == wkbMultiPolygon) {
+      for (const OGRPolygon* part : *feature.geometry->toMultiPolygon()) polygons.addGeometry(part);
+    }
+  }
+  if (polygons.IsEmpty()) return {};
+  std::unique_ptr<OGRGeometry> area(polygons.UnionCascaded());
+  if (!area) area.reset(polygons.clone());
+  CrsTransform toLonLat(mapCrs, "EPSG:4326");
+  if (area->transform(&toLonLat.ogr()) != OGRERR_NONE) return {};
+  int vertices = 0;
+  const OGRwkbGeometryType type = wkbFlatten(area->getGeometryType());
+  auto countRings = [&](const OGRPolygon* polygon) {
+    for (const OGRLinearRing* ring : *polygon) vertices += ring->getNumPoints();
+  };
+  if (type == wkbPolygon) countRings(area->toPolygon());
+  else if (type == wkbMultiPolygon)
+    for (const OGRPolygon* part : *area->toMultiPolygon()) countRings(part);
+  if (vertices > maxVertices) area.reset(area->ConvexHull());
+  char* json = area ? area->exportToJson() : nullptr;
+  const std::string text = json ? json : "";
+  CPLFree(json);
+  return text;
 }
 
 }  // namespace prithvi

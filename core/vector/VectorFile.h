@@ -43,6 +43,11 @@ struct VectorData {
 VectorData readVectorFile(const std::string& path, const std::string& mapCrs, const std::string& layer = {},
                           int64_t maxFeatures = 200000);
 
+// The layer's polygons as one GeoJSON geometry in longitude/latitude (their union; its convex
+// hull when that has more than `maxVertices` points, as search APIs cap polygon sizes), for a
+// search by area. Empty when the layer has no polygon. `mapCrs` is the CRS the data is in.
+std::string polygonsAsLonLatGeoJson(const VectorData& data, const std::string& mapCrs, int maxVertices = 500);
+
 // The features at `point`: polygons that contain it, lines and points within `tolerance` map units.
 std::vector<const VectorFeature*> featuresAt(const VectorData& data, const MapPoint& point, double tolerance);
 
