@@ -38,6 +38,7 @@
 #include "core/raster/RasterSource.h"
 #include "core/registry/AnnualMap.h"
 #include "ui/Async.h"
+#include "ui/ProgressJob.h"
 #include "ui/JobsDock.h"
 #include "ui/CatalogDock.h"
 #include "ui/LabelDock.h"
@@ -56,40 +57,6 @@ constexpr int kMaxRecent = 8;
 
 QString q(const std::string& text) { return QString::fromStdString(text); }
 
-// Runs `work` with a Feedback in the pool and a modal progress dialog that can cancel it.
-// The jobs dock lists it too, with its progress, and how it ended.
-template <typename Result>
-void runWithProgress(QWidget* parent, QThreadPool& pool, JobsDock* jobs, const QString& title, const QString& kind,
-                     std::function<Result(Feedback&)> work,
-                     std::function<void(std::optional<Result>, const std::string&)> done) {
-  auto feedback = std::make_shared<Feedback>();
-  const int task = jobs->trackTask(title, kind, feedback);
-  QPointer<JobsDock> jobsGuard(jobs);
-  auto* dialog = new QProgressDialog(title, QObject::tr("Cancel"), 0, 1000, parent);
-  dialog->setWindowModality(Qt::WindowModal);
-  dialog->setMinimumDuration(300);
-  dialog->setAttribute(Qt::WA_DeleteOnClose);
-  QPointer<QProgressDialog> guard(dialog);
-  QObject::connect(dialog, &QProgressDialog::canceled, dialog, [feedback] { feedback->cancel(); });
-  feedback->setProgressCallback([guard](int64_t step, int64_t total, const std::string& message) {
-    QMetaObject::invokeMethod(
-        qApp, [guard, step, total, message] {
-          if (!guard) return;
-          guard->setValue(total > 0 ? int(1000 * step / total) : 0);
-          guard->setLabelText(QString::fromStdString(message));
-        },
-        Qt::QueuedConnection);
-  });
-  runAsync<Result>(
-      pool, parent, [work, feedback] { return work(*feedback); },
-      [guard, done, jobsGuard, task](std::optional<Result> result, const std::string& error) {
-        if (guard) guard->close();
-        if (jobsGuard)
-          jobsGuard->endTask(task, result ? QStringLiteral("ok") : error == "canceled" ? QStringLiteral("canceled") : QStringLiteral("failed"),
-                             QString::fromStdString(error));
-        done(std::move(result), error);
-      });
-}
 }  // namespace
 
 MainWindow::MainWindow() {
@@ -250,6 +217,7 @@ void MainWindow::buildDocks() {
   layersLayout->addWidget(mLayersDock, 1);
   layersLayout->addWidget(mVectors);
   auto* layersDock = dock(tr("Layers"), QStringLiteral("layersDock"), layersBox, Qt::LeftDockWidgetArea);
+  auto* sourcesDock = buildDataSourcesDock(dock);  // after the vector layers: it searches their extents
   // The style controls scroll rather than forcing a tall window.
   auto* styleScroll = new QScrollArea(this);
   styleScroll->setWidget(mStyle);
@@ -290,6 +258,9 @@ void MainWindow::buildDocks() {
   mTimeSeries = new TimeSeriesDock(this);
   auto* timeSeriesDock = dock(tr("Time series"), QStringLiteral("timeSeriesDock"), mTimeSeries, Qt::BottomDockWidgetArea);
   splitDockWidget(catalogDock, layersDock, Qt::Vertical);
+  // Finding imagery sits behind the catalog, where it lands (raised for a project with none).
+  tabifyDockWidget(catalogDock, sourcesDock);
+  catalogDock->raise();
   // Labels get the right column's full height as a tab; the tab comes forward when a label
   // tool or a new label set is chosen.
   tabifyDockWidget(identifyDock, labelsDock);
@@ -307,9 +278,11 @@ void MainWindow::buildDocks() {
   setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
   // The map gets most of the window: side columns and the bottom row only as wide as they need.
   resizeDocks({catalogDock, styleDock}, {340, 360}, Qt::Horizontal);
+  // The catalog and the archive's results get the left column's height; layers need less.
+  resizeDocks({catalogDock, layersDock}, {440, 180}, Qt::Vertical);
   resizeDocks({timeSeriesDock}, {260}, Qt::Vertical);
   // Views menu entries come from the docks themselves.
-  for (auto* d : {catalogDock, layersDock, labelsDock, styleDock, identifyDock, logDock, timeSeriesDock, jobsDock, modelsDock})
+  for (auto* d : {catalogDock, sourcesDock, layersDock, labelsDock, styleDock, identifyDock, logDock, timeSeriesDock, jobsDock, modelsDock})
     d->toggleViewAction()->setObjectName(d->objectName());
 }
 
@@ -343,6 +316,9 @@ void MainWindow::buildMenus() {
     if (!dir.isEmpty()) importPaths({dir});
   });
   importFolder->setObjectName(QStringLiteral("importFolderAction"));
+  QAction* searchArchive = file->addAction(tr("&Search HLS Archive…"), QKeySequence(tr("Ctrl+Shift+F")), this,
+                                           [this] { showDataSources(); });
+  searchArchive->setObjectName(QStringLiteral("searchArchiveAction"));
   QAction* addVector = file->addAction(tr("Add &Vector Layer…"), QKeySequence(tr("Ctrl+Shift+G")), this, [this] {
     const QString path = QFileDialog::getOpenFileName(this, tr("Add a vector layer"), QFileInfo(mProjectPath).absolutePath(),
                                                       tr("Vector files (*.gpkg *.geojson *.json *.shp);;All files (*)"));
@@ -571,6 +547,7 @@ bool MainWindow::openProject(const QString& path) {
   for (const Scene& scene : mScenes)
     if (!best || rank(scene) < rank(*best)) best = &scene;
   if (!restoreWorkspace() && best) addSceneLayer(q(best->id));
+  if (mScenes.empty()) showDataSources();  // a new project: finding imagery comes first
   log(QStringLiteral("info"), tr("opened %1: %2 scenes").arg(mProjectPath).arg(mScenes.size()));
   mProjectLoaded = true;
   Q_EMIT projectOpened(mProjectPath);
@@ -667,7 +644,8 @@ int MainWindow::addLayerFor(const Scene& scene, std::optional<LayerStyle> chosen
   }
   // Class maps (model results, label masks) are drawn with their own colour table.
   if (std::optional<LayerStyle> classes = classStyleOf(*mLayers.layer(id)->reader)) style = *classes;
-  const bool firstLayer = mCanvas->mapCrs().empty();
+  // The only layer sets the map's CRS (an empty map may show found granules' outlines in lon/lat).
+  const bool firstLayer = mLayers.layers().size() == 1;
   if (firstLayer) mCanvas->setMapCrs(scene.crs());
   mLayersDock->setCurrentLayer(id);
   StyleRequest request;

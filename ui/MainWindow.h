@@ -27,6 +27,9 @@ class QTreeWidget;
 namespace prithvi {
 
 class AccuracyDock;
+class DataSourcesDock;
+class EarthdataLogin;
+struct StacGranule;
 class CatalogDock;
 class ComparisonDock;
 class DatasetDialog;
@@ -102,6 +105,8 @@ class MainWindow : public QMainWindow {
   LabelDock* labelDock() const { return mLabels; }
   JobsDock* jobsDock() const { return mJobs; }
   ModelsDock* modelsDock() const { return mModels; }
+  DataSourcesDock* dataSources() const { return mDataSources; }
+  EarthdataLogin* earthdataLogin() const { return mEarthdata; }
   MapTools* mapTools() const { return mMapTools; }
   // Label > Build Dataset: training chips from the label sets (one dialog at a time).
   DatasetDialog* openDatasetDialog();
@@ -122,6 +127,8 @@ class MainWindow : public QMainWindow {
   // Every line of the log dock, for the log file (app/main_gui.cpp).
   void logged(const QString& level, const QString& text);
   void importFinished(int added, int skipped);
+  // Granules from the archive (Data Sources) were added: how many new scenes, or why not.
+  void archiveFetchFinished(int added, const QString& error);
   void identifyFinished();
   void statusUpdated();
 
@@ -159,6 +166,10 @@ class MainWindow : public QMainWindow {
   void updateLabelReferences();
   int addLayerFor(const Scene& scene, std::optional<LayerStyle> style = std::nullopt);
   void buildDocks();
+  // MainWindowDataSources.cpp: the archive search dock, and its granules into the project.
+  QDockWidget* buildDataSourcesDock(const std::function<QDockWidget*(const QString&, const QString&, QWidget*, Qt::DockWidgetArea)>& dock);
+  void showDataSources();
+  void fetchFromArchive(const std::vector<StacGranule>& granules, int how);
   void buildStatusBar();
   void restoreSettings();
   void rememberRecent(const QString& path);
@@ -187,6 +198,9 @@ class MainWindow : public QMainWindow {
   LabelDock* mLabels = nullptr;
   JobsDock* mJobs = nullptr;
   ModelsDock* mModels = nullptr;
+  DataSourcesDock* mDataSources = nullptr;
+  EarthdataLogin* mEarthdata = nullptr;
+  bool mDrawingSearchBox = false;
   // Per raster file: whether it carries map provenance (an annual map), read once.
   QHash<QString, bool> mHasProvenance;
   QPointer<LaunchDialog> mLaunch;

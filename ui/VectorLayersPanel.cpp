@@ -121,6 +121,18 @@ QMenu* VectorLayersPanel::contextMenuFor(int row) {
   QAction* run = menu->addAction(tr("&Run Model over Its Area…"), this, [this, row] { Q_EMIT runModelRequested(extentOf(row)); });
   run->setObjectName(QStringLiteral("vectorRunModelAction"));
   menu->addAction(tr("&Export a Map of Its Area…"), this, [this, row] { Q_EMIT exportRequested(extentOf(row)); });
+  QAction* search = menu->addAction(tr("&Search HLS over Its Area…"), this, [this, row] {
+    const VectorData& data = mLayers[size_t(row)]->data();
+    std::string polygons;
+    try {
+      polygons = polygonsAsLonLatGeoJson(data, mCanvas ? mCanvas->mapCrs() : std::string());
+    } catch (const std::exception&) {
+      // No polygon area: the extent serves.
+    }
+    Q_EMIT searchArchiveRequested(extentOf(row), QFileInfo(QString::fromStdString(data.path)).fileName(),
+                                  QByteArray::fromStdString(polygons));
+  });
+  search->setObjectName(QStringLiteral("vectorSearchArchiveAction"));
   menu->addSeparator();
   menu->addAction(tr("Re&move"), this, [this, row] {
     mCanvas->removeOverlay(mLayers[size_t(row)].get());

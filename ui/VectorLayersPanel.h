@@ -1,7 +1,7 @@
 #pragma once
 // The vector layers on the map (GeoPackage, GeoJSON, Shapefile), listed under the raster layers:
-// tick to show, right-click to zoom to one, use it as the area the model runs over, export a map
-// of it, or remove it. Identify lists the attributes of the features under a click.
+// tick to show, right-click to zoom to one, use it as the area the model runs over or the archive
+// is searched in, export a map of it, or remove it. Identify lists the attributes of the features under a click.
 
 #include <QPointer>
 #include <QThreadPool>
@@ -42,6 +42,9 @@ class VectorLayersPanel : public QWidget {
   void zoomRequested(const prithvi::MapExtent& extent);
   void runModelRequested(const prithvi::MapExtent& extent);
   void exportRequested(const prithvi::MapExtent& extent);
+  // Data Sources: the layer's extent, its name, and its polygons as lon/lat GeoJSON (empty for
+  // a layer of points or lines).
+  void searchArchiveRequested(const prithvi::MapExtent& extent, const QString& layerName, const QByteArray& polygons);
   void changed();
   void added(const QString& path);
   void failed(const QString& path, const QString& error);

@@ -522,7 +522,8 @@ void MapCanvas::paintEvent(QPaintEvent*) {
   painter.setOpacity(1.0);
   drawLegend(painter);
   drawGesture(painter);
-  if (mLayers->layers().empty()) {
+  // The hint only on an empty map: not over the footprints of an archive search.
+  if (mLayers->layers().empty() && mMapCrs.empty()) {
     painter.setPen(QColor(0xc8, 0xcc, 0xd2));
     painter.drawText(rect(), Qt::AlignCenter,
                      tr("No layers. Open a project (Ctrl+O), import imagery (Ctrl+I),\n"

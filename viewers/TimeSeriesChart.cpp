@@ -223,7 +223,13 @@ void TimeSeriesChart::paintEvent(QPaintEvent*) {
   painter.save();
   painter.translate(12, plot.center().y());
   painter.rotate(-90);
-  painter.drawText(QRectF(-plot.height() / 2, -8, plot.height(), 16), Qt::AlignCenter, tr("reflectance / index"));
+  // A short plot (a low dock) still shows the whole title: it may run past the plot's ends into
+  // the margins, as far as the widget allows, and is elided only beyond that.
+  const QString yTitle = tr("reflectance / index");
+  const double titleLength = std::min(2 * std::min(plot.center().y(), height() - plot.center().y()),
+                                      std::max(plot.height(), double(painter.fontMetrics().horizontalAdvance(yTitle) + 4)));
+  painter.drawText(QRectF(-titleLength / 2, -8, titleLength, 16), Qt::AlignCenter,
+                   painter.fontMetrics().elidedText(yTitle, Qt::ElideRight, int(titleLength)));
   painter.restore();
   painter.drawText(QRectF(plot.left(), plot.bottom() + 15, plot.width(), 14), Qt::AlignCenter, tr("acquisition date"));
   painter.setPen(QPen(text, 1));
