@@ -353,6 +353,7 @@ class TestDataSources : public QObject {
     QVERIFY2(finished.front().at(1).toString().isEmpty(), qPrintable(finished.front().at(1).toString()));
     QVERIFY(loaded.count() > 0 || loaded.wait(30000));
     QVERIFY(!mWindow->timeSeries()->visibleRegion().isEmpty());
+    QVERIFY(QTest::qWaitFor([&] { return mWindow->canvas()->isRenderComplete(); }, 60000));
     test::keepScreenshot(mWindow.get(), "data-sources-time-series.png");
   }
 
