@@ -152,6 +152,7 @@ InferenceDialog::InferenceDialog(const InferenceContext& context, QWidget* paren
   mOutputKind->addItem(tr("as the model does (classes, or a filled image for cloud gap)"), QString());
   mOutputKind->addItem(tr("class map"), QStringLiteral("classes"));
   mOutputKind->addItem(tr("class probabilities"), QStringLiteral("probabilities"));
+  mOutputKind->addItem(tr("uncertainty (entropy and top-2 margin)"), QStringLiteral("uncertainty"));
   mOutputKind->addItem(tr("cloud-filled image"), QStringLiteral("filled"));
   mMaskClouds = new QCheckBox(tr("No prediction under clouds and cloud shadow (Fmask)"), this);
   mCleanMinRegion = new QSpinBox(this);

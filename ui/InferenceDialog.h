@@ -49,7 +49,7 @@ class InferenceDialog : public QDialog {
   void setArea(Area area);
   // The rectangle drawn on the map (map CRS); selects Area::Drawn.
   void setDrawnArea(const MapExtent& extent);
-  void setOutputKind(const QString& kind);  // classes | probabilities | filled
+  void setOutputKind(const QString& kind);  // classes | probabilities | uncertainty | filled
   void setOutputPath(const QString& path);
   void setWindow(int pixels, double overlap);
   // The `prithvi` arguments the current settings make (without --events). Error(Usage) text in
@@ -69,7 +69,7 @@ class InferenceDialog : public QDialog {
 
  Q_SIGNALS:
   void drawAreaRequested();
-  // The job wrote its output: kind is class_map | probabilities | filled_image.
+  // The job wrote its output: kind is class_map | probabilities | uncertainty | filled_image.
   void resultReady(const QString& path, const QString& kind, const QString& title);
   void message(const QString& level, const QString& text);
   // A run started (the jobs dock follows it too).

@@ -651,6 +651,7 @@ int MainWindow::addLayerFor(const Scene& scene, std::optional<LayerStyle> chosen
   StyleRequest request;
   request.layerId = id;
   request.style = style;
+  request.keepLimits = style.customStretch;  // a range the caller chose (uncertainty: 0 .. 1)
   applyStyle(request);
   if (firstLayer) mCanvas->zoomToLayer(id);
   log(QStringLiteral("info"), tr("added layer %1").arg(q(scene.id)));

@@ -69,7 +69,10 @@ class MainWindow : public QMainWindow {
   // Adds a raster file (a model result, a mask, a difference map) as the top layer: class maps
   // in their colours, images in true colour, one-band rasters with `colorMap`. Returns the
   // layer id, 0 after showing the error (or, with `error`, after putting it there instead).
-  int addRasterLayer(const QString& path, ColorMapName colorMap = ColorMapName::Gray, QString* error = nullptr);
+  // A raster file as a layer; one without Prithvi's bands shows its first band in `colorMap`,
+  // stretched over `range` when given (else over the band's statistics).
+  int addRasterLayer(const QString& path, ColorMapName colorMap = ColorMapName::Gray, QString* error = nullptr,
+                     std::optional<ChannelStretch> range = std::nullopt);
   // Shows a one-band layer as a class map of the named scheme (a preset or the project's), so it
   // can be a prediction or a reference; an empty name shows it as an image again.
   bool setLayerClassMap(int layerId, const QString& scheme);

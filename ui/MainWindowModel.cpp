@@ -200,7 +200,8 @@ QString MainWindow::resultsFolder() const {
   return folder;
 }
 
-int MainWindow::addRasterLayer(const QString& path, ColorMapName colorMap, QString* error) {
+int MainWindow::addRasterLayer(const QString& path, ColorMapName colorMap, QString* error,
+                               std::optional<ChannelStretch> range) {
   Scene scene;
   try {
     scene = sceneOfFile(path.toStdString());
@@ -218,6 +219,10 @@ int MainWindow::addRasterLayer(const QString& path, ColorMapName colorMap, QStri
     style->kind = LayerStyle::Kind::SingleBand;
     style->band = scene.bands.empty() ? BandRole::Other : scene.bands.front().role;
     style->colorMap = colorMap;
+    if (range) {
+      style->stretch[0] = *range;
+      style->customStretch = true;
+    }
   }
   return addLayerFor(scene, style);
 }
@@ -278,7 +283,13 @@ InferenceDialog* MainWindow::openInferenceDialog() {
   });
   connect(mInference, &InferenceDialog::resultReady, this, [this](const QString& path, const QString& kind) {
     QString error;
-    const int id = addRasterLayer(path, kind == QLatin1String("probabilities") ? ColorMapName::Viridis : ColorMapName::Gray, &error);
+    // Uncertainty: its entropy band on a fixed 0 .. 1 in Magma, brightest where the model is least sure.
+    const bool uncertainty = kind == QLatin1String("uncertainty");
+    const int id = addRasterLayer(path,
+                                  uncertainty                               ? ColorMapName::Magma
+                                  : kind == QLatin1String("probabilities") ? ColorMapName::Viridis
+                                                                            : ColorMapName::Gray,
+                                  &error, uncertainty ? std::optional<ChannelStretch>(ChannelStretch{0, 1}) : std::nullopt);
     if (!id) {
       // Succeeded is not enough: the user must learn that the map shows nothing new, and why.
       const QString text = tr("the result %1 could not be shown: %2").arg(path, error);
@@ -292,7 +303,7 @@ InferenceDialog* MainWindow::openInferenceDialog() {
     for (const MapLayer& layer : mLayers.layers())
       if (layer.id != id && layer.scene.hasPrithviBands() && layer.style.kind != LayerStyle::Kind::Classes) input = &layer;
     if (input) mComparison->setLayers(input->id, id);
-    mAccuracy->setPrediction(id);
+    if (!uncertainty) mAccuracy->setPrediction(id);  // not a prediction of classes
   });
   mInference->show();
   return mInference;

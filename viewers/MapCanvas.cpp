@@ -507,9 +507,10 @@ void MapCanvas::drawLegend(QPainter& painter) {
   const DecorationTheme theme = DecorationTheme::overMap();
   const QString heading = QString::fromStdString(layer->scene.id);
   const double width = std::min(220.0, this->width() / 3.0);
-  const QSizeF size = layerLegendSize(metrics, heading, layer->style, width, theme);
+  const QString quantity = legendQuantity(layer->style, layer->scene);
+  const QSizeF size = layerLegendSize(metrics, heading, layer->style, quantity, width, theme);
   const QRectF box(QPointF(this->width() - 12 - size.width(), height() - 12 - size.height()), size);
-  drawLayerLegend(painter, box, metrics, heading, layer->style, theme);
+  drawLayerLegend(painter, box, metrics, heading, layer->style, quantity, theme);
 }
 
 void MapCanvas::paintEvent(QPaintEvent*) {

@@ -12,6 +12,7 @@
 #include <ogr_spatialref.h>
 
 #include "core/raster/Crs.h"
+#include "core/scene/Scene.h"
 
 namespace prithvi {
 
@@ -84,7 +85,7 @@ constexpr FmaskEntry kFmaskEntries[] = {{fmask::kCloud, "Cloud"},     {fmask::kC
 // One layout for measuring and drawing a legend: with painter null it only measures. Returns
 // the height used.
 double layoutLegend(QPainter* painter, const QRectF& box, const DecorationMetrics& metrics, const QString& heading,
-                    const LayerStyle& style, const DecorationTheme& theme) {
+                    const LayerStyle& style, const QString& quantity, const DecorationTheme& theme) {
   const double padding = hasBox(theme) ? metrics.px(kPadding) : 0;
   const QRectF inner = box.adjusted(padding, padding, -padding, -padding);
   const double width = std::max(1.0, inner.width());
@@ -122,9 +123,7 @@ double layoutLegend(QPainter* painter, const QRectF& box, const DecorationMetric
       break;
     case LayerStyle::Kind::SingleBand:
     case LayerStyle::Kind::Index: {
-      const QString what = style.kind == LayerStyle::Kind::Index ? QString::fromLatin1(spectralIndexName(style.index))
-                                                                 : QStringLiteral("%1 reflectance").arg(QLatin1String(bandRoleName(style.band)));
-      y += text(bodyFont, theme.text, what, inner.left(), width) + gap;
+      y += text(bodyFont, theme.text, quantity, inner.left(), width) + gap;
       const QRectF ramp(inner.left(), y, width, metrics.px(kRampHeight));
       if (painter) {
         const auto& table = colorTable(style.colorMap);
@@ -234,18 +233,28 @@ QString bandCombinationText(const LayerStyle& style) {
   return combination;
 }
 
-QSizeF layerLegendSize(const DecorationMetrics& metrics, const QString& heading, const LayerStyle& style, double width,
-                       const DecorationTheme& theme) {
-  return {width, layoutLegend(nullptr, QRectF(0, 0, width, 0), metrics, heading, style, theme)};
+QSizeF layerLegendSize(const DecorationMetrics& metrics, const QString& heading, const LayerStyle& style,
+                       const QString& quantity, double width, const DecorationTheme& theme) {
+  return {width, layoutLegend(nullptr, QRectF(0, 0, width, 0), metrics, heading, style, quantity, theme)};
 }
 
 void drawLayerLegend(QPainter& painter, const QRectF& box, const DecorationMetrics& metrics, const QString& heading,
-                     const LayerStyle& style, const DecorationTheme& theme) {
+                     const LayerStyle& style, const QString& quantity, const DecorationTheme& theme) {
   painter.save();
   painter.setRenderHint(QPainter::Antialiasing, false);
   fillBox(painter, box, metrics, theme);
-  layoutLegend(&painter, box, metrics, heading, style, theme);
+  layoutLegend(&painter, box, metrics, heading, style, quantity, theme);
   painter.restore();
+}
+
+QString legendQuantity(const LayerStyle& style, const Scene& scene) {
+  if (style.kind == LayerStyle::Kind::Index) return QString::fromLatin1(spectralIndexName(style.index));
+  if (style.kind != LayerStyle::Kind::SingleBand) return {};
+  if (style.band == BandRole::Other) {
+    const SceneBand* band = scene.band(BandRole::Other);
+    return band ? QString::fromStdString(band->name) : QStringLiteral("band 1");
+  }
+  return QStringLiteral("%1 reflectance").arg(QLatin1String(bandRoleName(style.band)));
 }
 
 // ---- scale bar --------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ class QPaintDevice;
 
 namespace prithvi {
 
+struct Scene;
+
 // Points to device pixels: dpi is the device's resolution, scale enlarges every decoration
 // (posters; 1 = the nominal sizes).
 struct DecorationMetrics {
@@ -50,10 +52,14 @@ struct DecorationTheme {
 // The legend of one layer under a heading (the layer's name): Classes a swatch and name per
 // class; SingleBand and Index a colour ramp with its stretch ends and the band or index name;
 // Rgb its band combination ("R Red · G Green · B Blue"); Fmask overlays a swatch per class.
-QSizeF layerLegendSize(const DecorationMetrics& metrics, const QString& heading, const LayerStyle& style, double width,
-                       const DecorationTheme& theme);
+// `quantity` names what a ramp shows (legendQuantity).
+QSizeF layerLegendSize(const DecorationMetrics& metrics, const QString& heading, const LayerStyle& style,
+                       const QString& quantity, double width, const DecorationTheme& theme);
 void drawLayerLegend(QPainter& painter, const QRectF& box, const DecorationMetrics& metrics, const QString& heading,
-                     const LayerStyle& style, const DecorationTheme& theme);
+                     const LayerStyle& style, const QString& quantity, const DecorationTheme& theme);
+// What a SingleBand or Index ramp shows: "NDVI", "NIR reflectance" for an HLS band, the band's
+// own name for others (a model's "entropy"); empty for other kinds.
+QString legendQuantity(const LayerStyle& style, const Scene& scene);
 // "R Red · G Green · B Blue", with the preset's name in front when it is one ("True colour: ...").
 QString bandCombinationText(const LayerStyle& style);
 

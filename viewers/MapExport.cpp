@@ -198,6 +198,7 @@ struct Panel {
   struct Legend {
     QString heading;
     LayerStyle style;
+    QString quantity;  // legendQuantity
   };
   std::vector<Legend> legends;  // top layer first, as a legend reads
   bool scaleBar = false;
@@ -289,7 +290,8 @@ Panel panelOf(const MapExportRequest& request, Feedback* feedback) {
   const MapPoint centre{(request.extent.minX + request.extent.maxX) / 2, (request.extent.minY + request.extent.maxY) / 2};
   if (request.legend)
     for (const ExportLayer* it : legendLayers(request)) {
-      Panel::Legend legend{it->name.isEmpty() ? QString::fromStdString(it->reader->scene().id) : it->name, it->style};
+      Panel::Legend legend{it->name.isEmpty() ? QString::fromStdString(it->reader->scene().id) : it->name, it->style,
+                           legendQuantity(it->style, it->reader->scene())};
       if (legend.style.kind == LayerStyle::Kind::Classes) legend.style.classes = classesInMap(*it, request, feedback);
       panel.legends.push_back(std::move(legend));
     }
@@ -332,7 +334,7 @@ double infoHeight(const Panel& panel, const DecorationMetrics& metrics, double w
 }
 
 double legendHeight(const Panel::Legend& legend, const DecorationMetrics& metrics, double width) {
-  return layerLegendSize(metrics, legend.heading, legend.style, width, DecorationTheme::onPaper()).height();
+  return layerLegendSize(metrics, legend.heading, legend.style, legend.quantity, width, DecorationTheme::onPaper()).height();
 }
 
 // The right-hand panel's height: the legends stacked, then the info.
@@ -458,7 +460,8 @@ void drawPanel(QPainter& painter, const PageLayout& layout, const Panel& panel, 
     double x = box.left();
     for (const Panel::Legend& legend : panel.legends) {
       const double height = legendHeight(legend, metrics, layout.columnWidth);
-      drawLayerLegend(painter, QRectF(x, box.top(), layout.columnWidth, height), metrics, legend.heading, legend.style, theme);
+      drawLayerLegend(painter, QRectF(x, box.top(), layout.columnWidth, height), metrics, legend.heading, legend.style,
+                      legend.quantity, theme);
       x += layout.columnWidth + gap;
     }
     if (panel.hasInfo())  // at the right end, under the map's right edge
@@ -468,7 +471,8 @@ void drawPanel(QPainter& painter, const PageLayout& layout, const Panel& panel, 
     double y = box.top();
     for (const Panel::Legend& legend : panel.legends) {
       const double height = legendHeight(legend, metrics, box.width());
-      drawLayerLegend(painter, QRectF(box.left(), y, box.width(), height), metrics, legend.heading, legend.style, theme);
+      drawLayerLegend(painter, QRectF(box.left(), y, box.width(), height), metrics, legend.heading, legend.style,
+                      legend.quantity, theme);
       y += height + gap;
     }
     if (panel.hasInfo()) {

@@ -362,7 +362,9 @@ int commandInfer(const QStringList& arguments) {
                   QStringLiteral("Run a trained model over whole scenes (or a region of them) in blended sliding windows "
                                  "and write a COG on the input's grid:\n"
                                  "  segmentation checkpoints: a class map with the scheme's colours (--output classes, the "
-                                 "default) or the class probabilities (--output probabilities);\n"
+                                 "default), the class probabilities (--output probabilities) or where the model is unsure "
+                                 "(--output uncertainty: band 1 the entropy of the probabilities over ln(classes), band 2 "
+                                 "the top-1 minus top-2 probability, both 0..1);\n"
                                  "  MAE checkpoints (task cloud_gap or pretrain, or released Prithvi weights with their "
                                  "decoder): the cloud-gap filled image of one date (--output filled, the default): Fmask "
                                  "cloud and shadow are hidden from the model and reconstructed, clear pixels are kept; "
@@ -385,13 +387,14 @@ int commandInfer(const QStringList& arguments) {
   cli.addOption({QStringLiteral("overlap")}, QStringLiteral("share of a window its neighbour repeats"), QStringLiteral("f"), QStringLiteral("0.25"));
   cli.addOption({QStringLiteral("blend")}, QStringLiteral("cosine, gaussian or none"), QStringLiteral("blend"), QStringLiteral("cosine"));
   cli.addOption({QStringLiteral("output")},
-                QStringLiteral("classes, probabilities or filled (default: classes for segmentation models, filled for MAEs)"),
+                QStringLiteral("classes, probabilities, uncertainty or filled (default: classes for segmentation models, "
+                               "filled for MAEs)"),
                 QStringLiteral("kind"));
   cli.addOption({QStringLiteral("frame")},
                 QStringLiteral("filled: the date whose gaps are filled, by its position in date order (0-based) or its "
                                "scene id (default: the first date, the anchor of cloud-gap training chips)"),
                 QStringLiteral("k|id"), QStringLiteral("-1"));
-  cli.addOption({QStringLiteral("mask-clouds")}, QStringLiteral("classes/probabilities: no prediction under Fmask cloud and cloud shadow"));
+  cli.addOption({QStringLiteral("mask-clouds")}, QStringLiteral("classes/probabilities/uncertainty: no prediction under Fmask cloud and cloud shadow"));
   cli.addOption({QStringLiteral("clean-open")},
                 QStringLiteral("classes: remove specks and lines thinner than this radius in pixels (morphological opening)"),
                 QStringLiteral("px"), QStringLiteral("0"));

@@ -363,12 +363,15 @@ class TestGapFilling : public QObject {
     options.output = "probabilities";
     test::expectError(ErrorKind::Usage, [&] { inferScenes(mCheckpoint, {mClouded, mOther}, path("no.tif"), options); },
                       "has no classes");
+    options.output = "uncertainty";
+    test::expectError(ErrorKind::Usage, [&] { inferScenes(mCheckpoint, {mClouded, mOther}, path("no.tif"), options); },
+                      "has no classes");
     options.output = "filled";
     test::expectError(ErrorKind::Usage, [&] { inferScenes(kSegmentationModel, {mClouded}, path("no.tif"), options); },
                       "needs an MAE checkpoint");
     options.output = "gaps";
     test::expectError(ErrorKind::Usage, [&] { inferScenes(mCheckpoint, {mClouded, mOther}, path("no.tif"), options); },
-                      "classes, probabilities or filled");
+                      "classes, probabilities, uncertainty or filled");
     // A frame without Fmask: nothing says where to fill.
     std::vector<int16_t> bands;
     for (const auto& band : mTruthBands) bands.insert(bands.end(), band.begin(), band.end());

@@ -107,6 +107,59 @@ class TestInference : public QObject {
     mLarge = firstScene(256, "large");
   }
 
+  // Entropy over ln(classes) and the top-2 margin, at the extremes and between.
+  void uncertaintyOfProbabilities() {
+    const torch::Tensor p = torch::tensor({1.0f, 1.0f / 3, 0.5f, 0.0f, 1.0f / 3, 0.5f, 0.0f, 1.0f / 3, 0.0f}).reshape({3, 1, 3});
+    const torch::Tensor u = uncertaintyOf(p);
+    QCOMPARE(u.sizes().vec(), (std::vector<int64_t>{2, 1, 3}));
+    QVERIFY(std::abs(u[0][0][0].item<float>() - 0.0f) < 1e-6);  // one class has it all
+    QVERIFY(std::abs(u[1][0][0].item<float>() - 1.0f) < 1e-6);
+    QVERIFY(std::abs(u[0][0][1].item<float>() - 1.0f) < 1e-6);  // all alike
+    QVERIFY(std::abs(u[1][0][1].item<float>() - 0.0f) < 1e-6);
+    QVERIFY(std::abs(u[0][0][2].item<float>() - float(std::log(2.0) / std::log(3.0))) < 1e-6);  // torn between two
+    QVERIFY(std::abs(u[1][0][2].item<float>() - 0.0f) < 1e-6);
+  }
+
+  // --output uncertainty is the entropy and top-2 margin of exactly the probabilities
+  // --output probabilities writes, with no prediction in the same places.
+  void uncertaintyOutputFollowsTheProbabilities() {
+    InferenceOptions options;
+    options.window = 64;
+    options.output = "probabilities";
+    const std::string probabilitiesPath = mDir.filePath("small-prob-u.tif").toStdString();
+    inferScenes(kModel, {mSmall}, probabilitiesPath, options);
+    options.output = "uncertainty";
+    const std::string uncertaintyPath = mDir.filePath("small-uncertainty.tif").toStdString();
+    const InferenceResult result = inferScenes(kModel, {mSmall}, uncertaintyPath, options);
+    QCOMPARE(result.artifactKind, std::string(kArtifactUncertainty));
+    QCOMPARE(result.output, std::string("uncertainty"));
+    const Raster probabilities = readRaster(probabilitiesPath), uncertainty = readRaster(uncertaintyPath);
+    QCOMPARE(uncertainty.bands, 2);
+    QCOMPARE(uncertainty.width, probabilities.width);
+    GDALDatasetH dataset = GDALOpen(uncertaintyPath.c_str(), GA_ReadOnly);
+    QCOMPARE(QString::fromUtf8(GDALGetDescription(GDALGetRasterBand(dataset, 1))), QStringLiteral("entropy"));
+    QCOMPARE(QString::fromUtf8(GDALGetDescription(GDALGetRasterBand(dataset, 2))), QStringLiteral("top-2 margin"));
+    GDALClose(dataset);
+    double worst = 0;
+    int compared = 0, unsure = 0;
+    for (int y = 0; y < probabilities.height; ++y)
+      for (int x = 0; x < probabilities.width; ++x) {
+        const double p0 = probabilities.at(0, x, y), p1 = probabilities.at(1, x, y);
+        if (std::isnan(p0)) {
+          QVERIFY(std::isnan(uncertainty.at(0, x, y)) && std::isnan(uncertainty.at(1, x, y)));
+          continue;
+        }
+        auto term = [](double p) { return p > 0 ? -p * std::log(p) : 0.0; };
+        const double entropy = (term(p0) + term(p1)) / std::log(2.0);
+        worst = std::max({worst, std::abs(uncertainty.at(0, x, y) - entropy), std::abs(uncertainty.at(1, x, y) - std::abs(p0 - p1))});
+        unsure += uncertainty.at(1, x, y) < 0.5;
+        ++compared;
+      }
+    qInfo("uncertainty vs probabilities: largest difference %.3g over %d pixels (%d with margin < 0.5)", worst, compared, unsure);
+    QVERIFY(compared > 1000);
+    QVERIFY2(worst < 1e-5, qPrintable(QString::number(worst)));
+  }
+
   void oneWindowEqualsADirectForwardPass() {
     InferenceOptions options;
     options.output = "probabilities";

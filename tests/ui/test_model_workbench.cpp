@@ -544,6 +544,57 @@ class TestModelWorkbench : public QObject {
 
   // A GeoJSON in longitude and latitude drawn over the UTM map: its features are identified with
   // their attributes, and it is the area the model runs over.
+  // Run Model > Output "uncertainty": the result shows as entropy in Magma over a fixed 0 .. 1
+  // (brightest where the model is least sure), and the model is less sure at the water's edges
+  // than inside water or land.
+  void uncertaintyShowsWhereTheModelIsUnsure() {
+    InferenceDialog* dialog = mWindow->openInferenceDialog();
+    QVERIFY(dialog);
+    dialog->setModel(demoModel());
+    dialog->setWindow(64, 0.25);
+    auto* outputKind = dialog->findChild<QComboBox*>(QStringLiteral("outputKindCombo"));
+    const int choice = outputKind->findData(QStringLiteral("uncertainty"));
+    QVERIFY(choice > 0);
+    outputKind->setCurrentIndex(choice);
+    QCOMPARE(dialog->jobArguments().at(int(dialog->jobArguments().indexOf(QStringLiteral("--output"))) + 1),
+             QStringLiteral("uncertainty"));
+    QSignalSpy results(dialog, &InferenceDialog::resultReady);
+    dialog->run();
+    QVERIFY2(results.wait(180000), qPrintable(dialog->findChild<QLabel*>(QStringLiteral("inferenceStatus"))->text()));
+    QCOMPARE(results.first().at(1).toString(), QStringLiteral("uncertainty"));
+    const MapLayer* top = mWindow->layers()->topVisible();
+    QVERIFY(top);
+    QCOMPARE(top->style.kind, LayerStyle::Kind::SingleBand);
+    QCOMPARE(top->style.colorMap, ColorMapName::Magma);
+    QCOMPARE(top->style.stretch[0].min, 0.0);
+    QCOMPARE(top->style.stretch[0].max, 1.0);
+    QVERIFY(QTest::qWaitFor([&] { return mWindow->canvas()->isRenderComplete(); }, 60000));
+    test::keepScreenshot(mWindow.get(), "uncertainty-layer.png");
+
+    auto source = RasterSource::open(results.first().at(0).toString().toStdString());
+    const RasterBlock block = source->read({0, 0, kSize, kSize}, {1}, DataType::Float32);
+    const float* entropy = block.band<float>(0);
+    auto water = [&](int x, int y) { return mFlood.water[size_t(y) * kSize + size_t(x)] == 1; };
+    double edgeSum = 0, innerSum = 0;
+    int edges = 0, inner = 0;
+    for (int y = 3; y < kSize - 3; ++y)
+      for (int x = 3; x < kSize - 3; ++x) {
+        const float value = entropy[size_t(y) * kSize + size_t(x)];
+        if (std::isnan(value)) continue;
+        bool mixed = false;
+        for (int dy = -3; dy <= 3 && !mixed; ++dy)
+          for (int dx = -3; dx <= 3 && !mixed; ++dx) mixed = water(x + dx, y + dy) != water(x, y);
+        (mixed ? edgeSum : innerSum) += value;
+        ++(mixed ? edges : inner);
+      }
+    QVERIFY(edges > 100 && inner > 1000);
+    qInfo("mean entropy within 3 px of the water's edge %.3f (%d px), elsewhere %.3f (%d px)", edgeSum / edges, edges,
+          innerSum / inner, inner);
+    QVERIFY(edgeSum / edges > innerSum / inner);
+    mWindow->layers()->remove(top->id);
+    dialog->close();
+  }
+
   void vectorLayerIsAnAreaOfInterest() {
     const Scene& scene = mFlood.scenes.front();
     const LonLatTransform lonLat(scene.crs());

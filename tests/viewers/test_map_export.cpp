@@ -402,8 +402,8 @@ class TestMapExport : public QObject {
     // The same legend is the same number of points tall at any DPI.
     LayerStyle threeClasses = mClassStyle;
     threeClasses.classes.resize(3);
-    const double at96 = layerLegendSize(DecorationMetrics(96), "Land cover", threeClasses, 200, DecorationTheme::onPaper()).height();
-    const double at300 = layerLegendSize(DecorationMetrics(300), "Land cover", threeClasses, 625, DecorationTheme::onPaper()).height();
+    const double at96 = layerLegendSize(DecorationMetrics(96), "Land cover", threeClasses, QString(), 200, DecorationTheme::onPaper()).height();
+    const double at300 = layerLegendSize(DecorationMetrics(300), "Land cover", threeClasses, QString(), 625, DecorationTheme::onPaper()).height();
     QVERIFY2(std::abs(at300 / at96 - 300.0 / 96) < 0.15, qPrintable(QStringLiteral("%1 vs %2").arg(at96).arg(at300)));
   }
 

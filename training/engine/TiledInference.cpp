@@ -107,8 +107,8 @@ std::string outputFor(const Network& network, const std::string& checkpoint, con
   const bool mae = network.pretraining;
   const std::string kind = mae ? (network.cloudGap ? "cloud-gap" : "pretrained") + std::string(" MAE") : "segmentation";
   if (requested.empty()) return mae ? "filled" : "classes";
-  if (requested != "classes" && requested != "probabilities" && requested != "filled")
-    throwUsage("output takes classes, probabilities or filled, not '" + requested + "'");
+  if (requested != "classes" && requested != "probabilities" && requested != "uncertainty" && requested != "filled")
+    throwUsage("output takes classes, probabilities, uncertainty or filled, not '" + requested + "'");
   if (mae && requested != "filled")
     throwUsage("--output " + requested + ": " + checkpoint + " is a " + kind + " model (task " + task +
                "), which has no classes; it fills cloud gaps (--output filled)");
@@ -117,6 +117,19 @@ std::string outputFor(const Network& network, const std::string& checkpoint, con
                "); filling cloud gaps needs an MAE checkpoint (task cloud_gap or pretrain)");
   return requested;
 }
+
+}  // namespace
+
+torch::Tensor uncertaintyOf(const torch::Tensor& probabilities) {
+  const int64_t classes = probabilities.size(0);
+  const torch::Tensor entropy =
+      -(probabilities * probabilities.clamp_min(1e-12).log()).sum(0) / std::log(double(std::max<int64_t>(2, classes)));
+  const torch::Tensor top = std::get<0>(probabilities.topk(std::min<int64_t>(2, classes), 0));
+  const torch::Tensor margin = classes > 1 ? top[0] - top[1] : top[0];
+  return torch::stack({entropy.clamp(0, 1), margin});
+}
+
+namespace {
 
 // Refuses an output that would replace an input file, or (unless allowed) land in the folder of
 // an input scene, where the next scan would take it for imagery.
@@ -184,7 +197,7 @@ InferenceResult inferScenes(const std::string& checkpoint, const std::vector<Sce
   // bf16 autocast (below), which covers the heads' convolutions; int8: packed Linear layers.
   model::setLinearPrecision(network.module(), options.precision, device);
   const std::string output = outputFor(network, checkpoint, run.task, options.output);
-  const bool filled = output == "filled", probabilities = output == "probabilities";
+  const bool filled = output == "filled", probabilities = output == "probabilities", uncertainty = output == "uncertainty";
   const bool cleanup = !options.cleanup.isNoop();
   if (cleanup && output != "classes")
     throwUsage("the clean-up options apply to class maps, not to --output " + output);
@@ -230,7 +243,10 @@ InferenceResult inferScenes(const std::string& checkpoint, const std::vector<Sce
   InferenceResult result;
   result.path = outPath;
   result.output = output;
-  result.artifactKind = filled ? kArtifactFilledImage : probabilities ? kArtifactProbabilities : kArtifactClassMap;
+  result.artifactKind = filled          ? kArtifactFilledImage
+                        : probabilities ? kArtifactProbabilities
+                        : uncertainty   ? kArtifactUncertainty
+                                        : kArtifactClassMap;
   result.task = run.task;
   result.region = region;
   result.width = region.width;
@@ -270,6 +286,16 @@ InferenceResult inferScenes(const std::string& checkpoint, const std::vector<Sce
     writeOptions.metadata = metadata;
     writer.emplace(outPath, region.width, region.height, int(writeOptions.bandDescriptions.size()), DataType::Int16,
                    outTransform, grid.crsWkt, writeOptions);
+  } else if (uncertainty) {
+    RasterWriteOptions writeOptions;
+    writeOptions.nodata = std::nan("");
+    writeOptions.bandDescriptions = {kUncertaintyBands[0], kUncertaintyBands[1]};
+    writeOptions.metadata = metadata;
+    writeOptions.metadata.emplace_back("PRITHVI_UNCERTAINTY",
+                                       "band 1: entropy of the class probabilities over ln(classes), 0 sure .. 1 all classes "
+                                       "alike; band 2: top-1 minus top-2 class probability, 0 torn between two .. 1 sure");
+    if (run.scheme) writeOptions.metadata.emplace_back("PRITHVI_CLASS_SCHEME", run.scheme->toJson());
+    writer.emplace(outPath, region.width, region.height, 2, DataType::Float32, outTransform, grid.crsWkt, writeOptions);
   } else {
     RasterWriteOptions writeOptions;
     writeOptions.nodata = probabilities ? std::nan("") : double(kNoClass);
@@ -323,6 +349,9 @@ InferenceResult inferScenes(const std::string& checkpoint, const std::vector<Sce
         result.predictedPixels += predicted.sum().item<int64_t>();
         if (probabilities) {
           torch::Tensor values = (sums / weightRows.clamp_min(1e-12)).masked_fill(~predicted, NAN).contiguous();
+          writer->writeRows(first - region.y, last - first, values.data_ptr<float>());
+        } else if (uncertainty) {
+          torch::Tensor values = uncertaintyOf(sums / weightRows.clamp_min(1e-12)).masked_fill(~predicted, NAN).contiguous();
           writer->writeRows(first - region.y, last - first, values.data_ptr<float>());
         } else {
           torch::Tensor labels = sums.argmax(0).to(torch::kUInt8).masked_fill(~predicted, kNoClass).contiguous();

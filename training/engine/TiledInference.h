@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <torch/types.h>
+
 #include "core/raster/ClassMapCleanup.h"
 #include "core/raster/RasterSource.h"
 #include "core/scene/Scene.h"
@@ -35,6 +37,8 @@ struct InferenceOptions {
   // What to write; empty: the checkpoint's own product (classes for segmentation, filled for MAEs).
   //   classes        Byte class map, 255 = no prediction, colour table and category names
   //   probabilities  Float32, one band per class, NaN = no prediction
+  //   uncertainty    Float32, 2 bands (uncertaintyOf): entropy and top-2 margin of the blended
+  //                  class probabilities, NaN = no prediction
   //   filled         Int16 HLS DN (scale 0.0001, nodata -9999), bands Blue .. SWIR2: the
   //                  frame's pixels where clear, the MAE's reconstruction under cloud/shadow
   std::string output;
@@ -67,17 +71,24 @@ struct InferenceOptions {
 inline constexpr const char* kArtifactClassMap = "class_map";
 inline constexpr const char* kArtifactProbabilities = "probabilities";
 inline constexpr const char* kArtifactFilledImage = "filled_image";
+inline constexpr const char* kArtifactUncertainty = "uncertainty";
+inline constexpr const char* kUncertaintyBands[2] = {"entropy", "top-2 margin"};
+
+// Per pixel of class probabilities (classes, H, W): band 0 the entropy over ln(classes), 0 when
+// one class has it all, 1 when all are alike; band 1 the top-1 minus the top-2 probability, 0
+// when the model is torn between two classes, 1 when sure. (2, H, W).
+torch::Tensor uncertaintyOf(const torch::Tensor& probabilities);
 
 struct InferenceResult {
   std::string path;
-  std::string output;        // classes | probabilities | filled
-  std::string artifactKind;  // class_map | probabilities | filled_image
+  std::string output;        // classes | probabilities | uncertainty | filled
+  std::string artifactKind;  // class_map | probabilities | uncertainty | filled_image
   std::string task;          // the checkpoint's task (flood, cloud_gap, pretrain, ...)
   Window region;             // what the output covers, in pixels of the input grid
   int width = 0;             // of the output (the region)
   int height = 0;
   int64_t windows = 0;          // windows that went through the model
-  int64_t predictedPixels = 0;  // classes/probabilities: pixels with a prediction; filled: pixels not nodata
+  int64_t predictedPixels = 0;  // classes/probabilities/uncertainty: pixels with a prediction; filled: not nodata
   int64_t filledPixels = 0;     // filled: cloud/shadow pixels of the frame replaced by the reconstruction
   int64_t cleanedPixels = 0;    // classes: pixels the clean-up changed
   int frame = -1;               // filled: the frame written
