@@ -41,6 +41,7 @@ const Subcommand kSubcommands[] = {
     {"weights", commandWeights, "inspect or convert Prithvi checkpoints (nothing in them is executed)"},
     {"model", commandModel, "one MAE forward pass on a safetensors input (model forward)"},
     {"embed", commandEmbed, "Prithvi encoder features of a scene, as a GeoTIFF"},
+    {"similar", commandSimilar, "how alike every patch of a scene is to example pixels (embedding cosine similarity)"},
     {"reconstruct", commandReconstruct, "mask a scene and reconstruct it with the MAE"},
     {"labels", commandLabels, "list, create, review, export and import label sets"},
     {"dataset", commandDataset, "export training chips from validated labels into a Zarr store (dataset build)"},

@@ -105,6 +105,7 @@ int commandCube(const QStringList& arguments);
 int commandWeights(const QStringList& arguments);
 int commandModel(const QStringList& arguments);
 int commandEmbed(const QStringList& arguments);
+int commandSimilar(const QStringList& arguments);
 int commandReconstruct(const QStringList& arguments);
 int commandLabels(const QStringList& arguments);
 int commandDataset(const QStringList& arguments);

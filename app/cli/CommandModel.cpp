@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include <QFileInfo>
+#include <QTemporaryDir>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <algorithm>
@@ -14,9 +15,12 @@
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
 #include "core/base/JobEvents.h"
+#include "core/embedding/Similarity.h"
 #include "core/project/ProjectStore.h"
 #include "core/registry/AnnualMap.h"
 #include "core/registry/ModelRegistry.h"
+#include "core/raster/RasterWriter.h"
+#include "core/scene/OutputGuard.h"
 #include "core/scene/SceneScanner.h"
 #include "training/engine/Network.h"
 #include "training/engine/SceneInference.h"
@@ -356,6 +360,91 @@ std::vector<Scene> inferenceScenes(CommandLine& cli) {
 }
 
 }  // namespace
+
+int commandSimilar(const QStringList& arguments) {
+  CommandLine cli(QStringLiteral("similar"),
+                  QStringLiteral("How alike every 16-px patch of a scene is to a few example pixels: the cosine similarity "
+                                 "(-1 .. 1) of Prithvi encoder embeddings, as a float32 GeoTIFF on the patch grid. The "
+                                 "embeddings come from --weights, or from a file 'prithvi embed' wrote of the same scene "
+                                 "(--embeddings), which makes a query take milliseconds."));
+  addModelOptions(cli);
+  cli.addOption({QStringLiteral("input")}, QStringLiteral("raster, granule or folder (repeat for the dates of multi-date models)"),
+                QStringLiteral("path"));
+  cli.addOption({QStringLiteral("project")}, QStringLiteral("project whose scene --scene names"), QStringLiteral("file.gpkg"));
+  cli.addOption({QStringLiteral("scene")}, QStringLiteral("scene id in --project; without --project, a scene's path"),
+                QStringLiteral("id|path"));
+  cli.addOption({QStringLiteral("embeddings")}, QStringLiteral("the scene's embeddings, as 'prithvi embed' wrote them"),
+                QStringLiteral("file"));
+  cli.addOption({QStringLiteral("pixel")}, QStringLiteral("an example, in the scene's pixels (repeat for more)"), QStringLiteral("x,y"));
+  cli.addOption({QStringLiteral("out")}, QStringLiteral("output GeoTIFF"), QStringLiteral("file"));
+  cli.addOption({QStringLiteral("batch")}, QStringLiteral("windows per forward pass"), QStringLiteral("n"), QStringLiteral("4"));
+  cli.addEventsOption();
+  if (auto code = cli.parse(arguments, 0, 0)) return *code;
+  return runJob("similar", cli.jsonEvents(), [&](Feedback& feedback) {
+    if (!cli.isSet(QStringLiteral("out")) || !cli.isSet(QStringLiteral("pixel")))
+      throwUsage("--pixel x,y (one or more) and --out are required");
+    if (!cli.isSet(QStringLiteral("weights")) && !cli.isSet(QStringLiteral("embeddings")))
+      throwUsage("give --weights FILE to embed the scene, or --embeddings FILE that 'prithvi embed' wrote");
+    const std::vector<Scene> scenes = cli.isSet(QStringLiteral("project")) || !cli.isSet(QStringLiteral("scene"))
+                                          ? inferenceScenes(cli)
+                                          : inputScenes(cli.parser().values(QStringLiteral("scene")));
+    const Scene& scene = scenes.front();
+    const std::string out = cli.value(QStringLiteral("out")).toStdString();
+    refuseOutputOverSceneFiles(out, scenes, "the similarity map");
+    std::vector<std::pair<int, int>> pixels;
+    for (const QString& text : cli.parser().values(QStringLiteral("pixel"))) {
+      const QStringList parts = text.split(QLatin1Char(','));
+      bool okX = false, okY = false;
+      const int x = parts.size() == 2 ? parts[0].trimmed().toInt(&okX) : 0, y = parts.size() == 2 ? parts[1].trimmed().toInt(&okY) : 0;
+      if (!okX || !okY) throwUsage("--pixel takes x,y in the scene's pixels, not '" + text.toStdString() + "'");
+      if (x < 0 || y < 0 || x >= scene.width || y >= scene.height)
+        throwUsage("--pixel " + text.toStdString() + " lies outside scene " + scene.id + " (" + std::to_string(scene.width) +
+                   "x" + std::to_string(scene.height) + " pixels)");
+      pixels.emplace_back(x, y);
+    }
+    std::string embeddingsPath = cli.value(QStringLiteral("embeddings")).toStdString();
+    std::optional<model::LoadedWeights> weights;
+    if (cli.isSet(QStringLiteral("weights"))) weights = loadWeights(cli);
+    QTemporaryDir scratch;
+    if (embeddingsPath.empty()) {
+      if (!scratch.isValid()) throwIo("cannot create a temporary folder for the embeddings");
+      embeddingsPath = scratch.filePath(QStringLiteral("embedding.tif")).toStdString();
+      auto mae = model::buildModel(*weights);
+      engine::SceneRunOptions options;
+      options.batch = int(cli.intValue(QStringLiteral("batch"), 1, 1024));
+      engine::embedScenes(*mae->encoder, scenes, embeddingsPath, options, &feedback);
+    }
+    const auto source = RasterSource::open(embeddingsPath);
+    const EmbeddingGrid grid = readEmbeddings(*source);
+    // Embeddings of another scene or model would answer another question.
+    if (!grid.source.empty() && grid.source != scene.id)
+      throwBadInput(embeddingsPath + " describes scene " + grid.source + ", not " + scene.id + ": embed this scene");
+    if (weights && !grid.model.empty() && grid.model != weights->config.name)
+      throwBadInput(embeddingsPath + " was made by model " + grid.model + ", not by --weights (" + weights->config.name +
+                    "): similarities of two models' features do not compare");
+    std::vector<std::pair<int, int>> cells;
+    std::string examples;
+    for (const auto& [x, y] : pixels) {
+      const MapPoint at = scene.geoTransform.pixelToMap(x + 0.5, y + 0.5);
+      const auto cell = source->info().geoTransform.mapToPixel(at.x, at.y);
+      if (!cell) throwBadInput(embeddingsPath + " has no usable georeferencing");
+      cells.emplace_back(int(std::floor(cell->x)), int(std::floor(cell->y)));
+      examples += (examples.empty() ? "" : ";") + std::to_string(x) + "," + std::to_string(y);
+    }
+    const std::vector<float> similarity = cosineSimilarity(grid, cells);
+    RasterWriteOptions write;
+    write.nodata = std::nan("");
+    write.bandDescriptions = {"cosine similarity"};
+    write.metadata = {{"PRITHVI_PRODUCT", "similarity"}, {"PRITHVI_MODEL", grid.model}, {"PRITHVI_SOURCE", scene.id},
+                      {"PRITHVI_EXAMPLES", examples}};
+    writeRaster(out, grid.width, grid.height, 1, DataType::Float32, similarity.data(), source->info().geoTransform,
+                source->info().crsWkt, write);
+    if (!cli.jsonEvents())
+      printLine("wrote " + out + " (" + std::to_string(grid.width) + "x" + std::to_string(grid.height) + " patches, " +
+                std::to_string(pixels.size()) + " example(s))");
+    return int(kOk);
+  });
+}
 
 int commandInfer(const QStringList& arguments) {
   CommandLine cli(QStringLiteral("infer"),

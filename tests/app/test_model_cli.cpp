@@ -13,7 +13,11 @@
 
 #include <gdal.h>
 
+#include "core/embedding/Similarity.h"
+#include "core/raster/RasterSource.h"
 #include "tests/support/TestSupport.h"
+
+using namespace prithvi;
 
 namespace {
 using Run = prithvi::test::ProcessRun;
@@ -206,6 +210,79 @@ class TestModelCli : public QObject {
                                QStringLiteral("--input"), path("hls"), QStringLiteral("--out"), path("rec2"),
                                QStringLiteral("--mask-ratio"), QStringLiteral("1.5")});
     QCOMPARE(usage.code, 2);
+  }
+
+  // Find similar: a few water pixels as examples rank water patches above land patches (AUC on
+  // the synthetic truth), whether the embeddings are computed on the spot or read from the file
+  // 'prithvi embed' wrote; embeddings of another scene are refused.
+  void similarRanksTheExamplesClassFirst() {
+    QCOMPARE(prithvi::test::runPrithvi({QStringLiteral("synth"), QStringLiteral("hls"), QStringLiteral("--dates"), QStringLiteral("2"),
+                                        QStringLiteral("--size"), QStringLiteral("256"), QStringLiteral("--out"), path("hls256")})
+                 .code,
+             0);
+    const QString truthPath = QDir(path("hls256/truth")).entryInfoList({QStringLiteral("*.water.tif")}).value(0).filePath();
+    QVERIFY(!truthPath.isEmpty());
+    auto truth = RasterSource::open(truthPath.toStdString());
+    const RasterBlock water = truth->read({0, 0, 256, 256}, {1}, DataType::Byte);
+    // Cells of 8 px (the tiny model's patch): water, land, or mixed (left out).
+    constexpr int kPatch = 8, kCells = 256 / kPatch;
+    std::vector<int> labels(kCells * kCells);
+    QStringList examples;
+    for (int cy = 0; cy < kCells; ++cy)
+      for (int cx = 0; cx < kCells; ++cx) {
+        int wet = 0;
+        for (int y = 0; y < kPatch; ++y)
+          for (int x = 0; x < kPatch; ++x) wet += water.band<uint8_t>(0)[(cy * kPatch + y) * 256 + cx * kPatch + x] == 1;
+        labels[size_t(cy * kCells + cx)] = wet == kPatch * kPatch ? 1 : wet == 0 ? 0 : -1;
+        if (wet == kPatch * kPatch && examples.size() < 3 && (cx + cy) % 3 == 0)
+          examples << QStringLiteral("%1,%2").arg(cx * kPatch + 4).arg(cy * kPatch + 4);
+      }
+    QCOMPARE(int(examples.size()), 3);
+    QStringList arguments{QStringLiteral("similar"), QStringLiteral("--weights"), path("tiny.safetensors"),
+                          QStringLiteral("--input"), path("hls256"), QStringLiteral("--out"), path("similar.tif")};
+    for (const QString& example : examples) arguments << QStringLiteral("--pixel") << example;
+    const Run similar = prithvi::test::runPrithvi(arguments);
+    QVERIFY2(similar.code == 0, similar.err.constData());
+    auto readMap = [](const QString& file) {
+      auto source = RasterSource::open(file.toStdString());
+      const RasterBlock block = source->read({0, 0, source->info().width, source->info().height}, {1}, DataType::Float32);
+      return std::vector<float>(block.band<float>(0), block.band<float>(0) + size_t(source->info().width) * source->info().height);
+    };
+    const std::vector<float> map = readMap(path("similar.tif"));
+    QCOMPARE(int(map.size()), kCells * kCells);
+    const double auc = rocAuc(map, labels);
+    qInfo("similarity to 3 water examples: AUC %.3f for water vs land patches", auc);
+    QVERIFY2(auc > 0.9, qPrintable(QString::number(auc)));
+
+    // The same from the embeddings file: no model run, the same map.
+    const Run embed = prithvi::test::runPrithvi({QStringLiteral("embed"), QStringLiteral("--weights"), path("tiny.safetensors"),
+                                                 QStringLiteral("--input"), path("hls256"), QStringLiteral("--out"), path("embedding256.tif")});
+    QVERIFY2(embed.code == 0, embed.err.constData());
+    arguments = {QStringLiteral("similar"), QStringLiteral("--embeddings"), path("embedding256.tif"), QStringLiteral("--input"),
+                 path("hls256"), QStringLiteral("--out"), path("similar-cached.tif")};
+    for (const QString& example : examples) arguments << QStringLiteral("--pixel") << example;
+    const Run cached = prithvi::test::runPrithvi(arguments);
+    QVERIFY2(cached.code == 0, cached.err.constData());
+    const std::vector<float> again = readMap(path("similar-cached.tif"));
+    for (size_t i = 0; i < map.size(); ++i) QVERIFY(std::abs(again[i] - map[i]) < 1e-6 || (std::isnan(again[i]) && std::isnan(map[i])));
+
+    // Another scene's embeddings answer another question.
+    QVERIFY(QFile::copy(path("embedding256.tif"), path("other-embedding.tif")));
+    GDALDatasetH other = GDALOpen(path("other-embedding.tif").toUtf8().constData(), GA_Update);
+    QVERIFY(other);
+    GDALSetMetadataItem(other, "PRITHVI_SOURCE", "HLS.S30.T10TEK.2021122T185911.v2.0", nullptr);
+    GDALClose(other);
+    arguments = {QStringLiteral("similar"), QStringLiteral("--embeddings"), path("other-embedding.tif"), QStringLiteral("--input"),
+                 path("hls256"), QStringLiteral("--pixel"), examples.front(), QStringLiteral("--out"), path("wrong.tif")};
+    const Run wrong = prithvi::test::runPrithvi(arguments);
+    QCOMPARE(wrong.code, 3);
+    QVERIFY2(wrong.err.contains("describes scene"), wrong.err.constData());
+    QVERIFY(!QFile::exists(path("wrong.tif")));
+    // A pixel outside the scene is a usage error.
+    const Run outside = prithvi::test::runPrithvi({QStringLiteral("similar"), QStringLiteral("--embeddings"), path("embedding256.tif"),
+                                                   QStringLiteral("--input"), path("hls256"), QStringLiteral("--pixel"),
+                                                   QStringLiteral("300,5"), QStringLiteral("--out"), path("outside.tif")});
+    QCOMPARE(outside.code, 2);
   }
 };
 
