@@ -11,11 +11,13 @@
 #include "app/cli/Format.h"
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
+#include "core/base/NumberText.h"
 #include "core/labels/ClassScheme.h"
 #include "core/labels/LabelEditor.h"
 #include "core/labels/LabelExchange.h"
 #include "core/labels/LabelStore.h"
 #include "core/project/ProjectStore.h"
+#include "training/engine/LabelSuggestions.h"
 
 namespace prithvi::cli {
 
@@ -445,6 +447,54 @@ int labelsSchemeSave(const QStringList& arguments) {
   });
 }
 
+int labelsSuggest(const QStringList& arguments) {
+  CommandLine cli(QStringLiteral("labels suggest"),
+                  QStringLiteral("Where to label next: the chips of the project's scenes the model is least sure about "
+                                 "(mean entropy of its class probabilities), spread over what the scenes hold (greedy "
+                                 "k-centre in Prithvi embedding space), never a chip a label set already covers. One line "
+                                 "per chip, best first: rank, scene, x,y,w,h pixels, mean entropy, mean top-2 margin."));
+  cli.addPositional(QStringLiteral("project"), QStringLiteral("project file (*.gpkg)"));
+  cli.addOption({QStringLiteral("model")}, QStringLiteral("a segmentation checkpoint (a run's checkpoints/best.safetensors)"),
+                QStringLiteral("file"));
+  cli.addOption({QStringLiteral("count")}, QStringLiteral("how many chips"), QStringLiteral("n"), QStringLiteral("10"));
+  cli.addOption({QStringLiteral("scene")}, QStringLiteral("only this scene (repeat for more; default: every scene)"),
+                QStringLiteral("id"));
+  cli.addOption({QStringLiteral("chip")}, QStringLiteral("chip size in pixels (default: the model's training chip)"),
+                QStringLiteral("px"), QStringLiteral("0"));
+  cli.addOption({QStringLiteral("pool")},
+                QStringLiteral("pick among this many times --count of the most uncertain chips (1: by uncertainty alone)"),
+                QStringLiteral("k"), QStringLiteral("4"));
+  cli.addJsonOption();
+  cli.addEventsOption();
+  if (auto code = cli.parse(arguments, 1, 1)) return *code;
+  return runJob("labels suggest", cli.jsonEvents(), [&](Feedback& feedback) {
+    if (!cli.isSet(QStringLiteral("model"))) throwUsage("--model FILE is required");
+    engine::SuggestOptions options;
+    options.count = int(cli.intValue(QStringLiteral("count"), 1, 100000));
+    options.chip = int(cli.intValue(QStringLiteral("chip"), 0, 100000));
+    options.poolFactor = int(cli.intValue(QStringLiteral("pool"), 1, 1000));
+    for (const QString& id : cli.parser().values(QStringLiteral("scene"))) options.sceneIds.push_back(id.toStdString());
+    Project project(cli.positional()[0]);
+    const auto suggestions =
+        engine::suggestChips(cli.value(QStringLiteral("model")).toStdString(), *project.store, options, &feedback);
+    if (cli.json()) {
+      QJsonArray array;
+      for (const engine::ChipSuggestion& s : suggestions)
+        array.append(QJsonObject{{QStringLiteral("rank"), s.rank}, {QStringLiteral("scene"), QString::fromStdString(s.sceneId)},
+                                 {QStringLiteral("x"), s.chip.x}, {QStringLiteral("y"), s.chip.y},
+                                 {QStringLiteral("width"), s.chip.width}, {QStringLiteral("height"), s.chip.height},
+                                 {QStringLiteral("entropy"), s.entropy}, {QStringLiteral("margin"), s.margin}});
+      printJson(array);
+    } else if (!cli.jsonEvents()) {
+      for (const engine::ChipSuggestion& s : suggestions)
+        printLine(std::to_string(s.rank) + " " + s.sceneId + " " + std::to_string(s.chip.x) + "," + std::to_string(s.chip.y) +
+                  "," + std::to_string(s.chip.width) + "," + std::to_string(s.chip.height) + " " + fixedNumberText(s.entropy, 4) +
+                  " " + fixedNumberText(s.margin, 4));
+    }
+    return int(kOk);
+  });
+}
+
 const std::vector<Action> kActions = {
     {"list", labelsList, "list label sets (--state, --scene, --scheme)"},
     {"create", labelsCreate, "create a draft label set; prints its id"},
@@ -452,6 +502,7 @@ const std::vector<Action> kActions = {
     {"export", labelsExport, "export as a mask GeoTIFF, a GeoPackage, or training chips"},
     {"import", labelsImport, "import a class raster or polygons into a label set"},
     {"stats", labelsStats, "labelled pixels per class of label sets"},
+    {"suggest", labelsSuggest, "the unlabelled chips the model is least sure about, spread out (label these next)"},
     {"schemes", labelsSchemes, "the class schemes a project offers"},
     {"scheme-save", labelsSchemeSave, "save a class scheme from a JSON file"},
 };

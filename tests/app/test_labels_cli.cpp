@@ -5,9 +5,12 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "core/labels/LabelEditor.h"
 #include "core/labels/LabelStore.h"
 #include "core/project/ProjectStore.h"
 #include "core/raster/Crs.h"
@@ -220,6 +223,63 @@ class TestLabelsCli : public QObject {
     QVERIFY(rows > 0);
     QCOMPARE(QDir(path("chips/images")).entryList({"*.tif"}).size(), rows);
     QCOMPARE(QDir(path("chips/masks")).entryList({"*.tif"}).size(), rows);
+  }
+
+  // Where to label next: never a chip a label set covers (the labelled date, a chip with a
+  // few labelled pixels), distinct chips ranked 1..N, the most uncertain first.
+  void suggestSkipsLabelledChipsAndRanksByUncertainty() {
+    const test::FloodProject flood = test::makeFloodProject(path("suggest"), 256, 2, 1, 0);
+    const std::string other = flood.scenes.at(1).id;
+    {
+      auto store = ProjectStore::open(flood.path);
+      LabelStore labels(*store);
+      const int64_t id = labels.createLabelSet(other, "flood", "ana");
+      PixelRegion region{{70, 70, 10, 10}, std::vector<uint8_t>(100, 1)};
+      LabelEditor(labels, id).fillRegion(1, region);
+    }
+    const QString project = QString::fromStdString(flood.path);
+    const QString model = QStringLiteral(PRITHVI_SOURCE_DIR "/assets/models/demo-flood.safetensors");
+    auto suggest = [&](const QStringList& more) {
+      const Run run = runPrithvi(QStringList{QStringLiteral("labels"), QStringLiteral("suggest"), project, QStringLiteral("--model"),
+                                             model, QStringLiteral("--chip"), QStringLiteral("64"), QStringLiteral("--json")} + more);
+      if (run.code != 0) qWarning("%s", run.err.constData());
+      return QJsonDocument::fromJson(run.out).array();
+    };
+    const QJsonArray all = suggest({QStringLiteral("--count"), QStringLiteral("15"), QStringLiteral("--pool"), QStringLiteral("1")});
+    QCOMPARE(all.size(), 15);  // 16 chips of the unlabelled-before date, less the one with labels
+    double highest = -1;
+    QSet<QString> seen;
+    for (int i = 0; i < all.size(); ++i) {
+      const QJsonObject chip = all[i].toObject();
+      QCOMPARE(chip[QStringLiteral("rank")].toInt(), i + 1);
+      QCOMPARE(chip[QStringLiteral("scene")].toString(), QString::fromStdString(other));
+      QCOMPARE(chip[QStringLiteral("width")].toInt(), 64);
+      QVERIFY(!(chip[QStringLiteral("x")].toInt() == 64 && chip[QStringLiteral("y")].toInt() == 64));
+      const QString key = QStringLiteral("%1,%2").arg(chip[QStringLiteral("x")].toInt()).arg(chip[QStringLiteral("y")].toInt());
+      QVERIFY2(!seen.contains(key), qPrintable(key));
+      seen.insert(key);
+      const double entropy = chip[QStringLiteral("entropy")].toDouble();
+      QVERIFY(entropy >= 0 && entropy <= 1);
+      highest = std::max(highest, entropy);
+    }
+    QCOMPARE(all[0].toObject()[QStringLiteral("entropy")].toDouble(), highest);
+    // Five, spread out: the most uncertain first, then others of the pool.
+    const QJsonArray five = suggest({QStringLiteral("--count"), QStringLiteral("5")});
+    QCOMPARE(five.size(), 5);
+    QCOMPARE(five[0].toObject()[QStringLiteral("entropy")].toDouble(), highest);
+    // Plain lines: rank, scene, chip, entropy and margin with '.' decimals in every locale.
+    const Run lines = runPrithvi({QStringLiteral("labels"), QStringLiteral("suggest"), project, QStringLiteral("--model"), model,
+                                  QStringLiteral("--chip"), QStringLiteral("64"), QStringLiteral("--count"), QStringLiteral("2")});
+    QCOMPARE(lines.code, 0);
+    const QList<QByteArray> rows = lines.out.trimmed().split('\n');
+    QCOMPARE(rows.size(), 2);
+    QVERIFY2(QRegularExpression(QStringLiteral("^1 \\S+ \\d+,\\d+,64,64 [01]\\.\\d{4} [01]\\.\\d{4}$"))
+                 .match(QString::fromUtf8(rows[0]))
+                 .hasMatch(),
+             rows[0].constData());
+    const Run none = runPrithvi({QStringLiteral("labels"), QStringLiteral("suggest"), project, QStringLiteral("--model"), model,
+                                 QStringLiteral("--count"), QStringLiteral("0")});
+    QCOMPARE(none.code, 2);
   }
 
   void schemesAndSchemeSave() {
