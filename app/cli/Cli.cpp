@@ -50,7 +50,7 @@ const Subcommand kSubcommands[] = {
     {"evaluate", commandEvaluate, "accuracy of a checkpoint on a dataset split, or of a class raster"},
     {"infer", commandInfer, "run a fine-tuned model over whole scenes (class map or probabilities)"},
     {"export", commandExport, "a map as PNG, PDF, SVG or GeoTIFF, or a class map's polygons (export map|polygons)"},
-    {"experiment", commandExperiment, "pretrained vs random init; data efficiency (tables and plots)"},
+    {"experiment", commandExperiment, "pretrained vs random init; data efficiency; active learning (tables and plots)"},
     {"launch", commandLaunch, "run a command as a job: local ranks, SSH, Slurm or Kubernetes"},
     {"jobs", commandJobs, "a project's jobs: list, show, logs, cancel, retry, wait"},
     {"models", commandModels, "the model registry: versions, aliases, promote, roll back, model cards, map provenance"},

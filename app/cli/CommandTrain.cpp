@@ -3,7 +3,9 @@
 #include <torch/torch.h>
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -187,9 +189,11 @@ void addTrainOptions(CommandLine& cli) {
   cli.addEventsOption();
 }
 
-void readTrainOptions(const CommandLine& cli, engine::TrainOptions& options) {
-  if (!cli.isSet(QStringLiteral("data")) || !cli.isSet(QStringLiteral("run"))) throwUsage("--data and --run are required");
-  options.dataset = cli.value(QStringLiteral("data")).toStdString();
+// `dataset`: the store when the command made it itself (experiment active-learning --project).
+void readTrainOptions(const CommandLine& cli, engine::TrainOptions& options, const std::string& dataset = {}) {
+  if ((dataset.empty() && !cli.isSet(QStringLiteral("data"))) || !cli.isSet(QStringLiteral("run")))
+    throwUsage("--data and --run are required");
+  options.dataset = dataset.empty() ? cli.value(QStringLiteral("data")).toStdString() : dataset;
   options.runDir = cli.value(QStringLiteral("run")).toStdString();
   readTrainingHyperparameters(cli, options);
   options.resume = !cli.isSet(QStringLiteral("restart"));
@@ -285,10 +289,89 @@ int pretrain(const QStringList& arguments) {
   });
 }
 
+// The numbers of a comma-separated list option, each in [low, high].
+std::vector<int64_t> integerList(const CommandLine& cli, const QString& option, int64_t low, int64_t high) {
+  std::vector<int64_t> values;
+  for (const QString& item : cli.value(option).split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+    bool ok = false;
+    const qlonglong value = item.trimmed().toLongLong(&ok);
+    if (!ok || value < low || value > high)
+      throwUsage("--" + option.toStdString() + " takes whole numbers from " + std::to_string(low) + " to " + std::to_string(high));
+    values.push_back(value);
+  }
+  return values;
+}
+
+int activeLearning(const QStringList& arguments) {
+  CommandLine cli(QStringLiteral("experiment active-learning"),
+                  QStringLiteral("Simulate a labeller with the dataset's masks: every strategy starts from the same "
+                                 "random chips, fine-tunes, scores the held-out split (test, else validation) and labels "
+                                 "--per-round more chips, --rounds times, for each seed. Strategies: uncertainty (highest "
+                                 "mean entropy), diversity (greedy k-centre in Prithvi embedding space among the most "
+                                 "uncertain, as 'labels suggest'), random. Writes active_learning.csv/.md/.svg (mIoU "
+                                 "against labelled chips, mean and standard deviation over the seeds) into --run."));
+  cli.addOption({QStringLiteral("task")}, QStringLiteral("flood, burn_scars or crop (picks the preset)"), QStringLiteral("task"));
+  cli.addOption({QStringLiteral("project")},
+                QStringLiteral("build the dataset from this project's validated labels into RUN/dataset.zarr (instead of --data)"),
+                QStringLiteral("file.gpkg"));
+  cli.addOption({QStringLiteral("rounds")}, QStringLiteral("labelling rounds"), QStringLiteral("n"), QStringLiteral("4"));
+  cli.addOption({QStringLiteral("per-round")}, QStringLiteral("chips labelled per round"), QStringLiteral("n"), QStringLiteral("4"));
+  cli.addOption({QStringLiteral("strategy")}, QStringLiteral("uncertainty, diversity and/or random"), QStringLiteral("list"),
+                QStringLiteral("uncertainty,diversity,random"));
+  cli.addOption({QStringLiteral("seeds")}, QStringLiteral("one run of every strategy per seed"), QStringLiteral("list"),
+                QStringLiteral("1,2,3"));
+  cli.addOption({QStringLiteral("decoder-channels")}, QStringLiteral("decoder width"), QStringLiteral("n"));
+  addTrainOptions(cli);
+  if (auto code = cli.parse(arguments, 0, 0)) return *code;
+  engine::TrainOptions options;
+  return runCommand([&] {
+    const QString preset = cli.isSet(QStringLiteral("preset")) ? cli.value(QStringLiteral("preset")) : cli.value(QStringLiteral("task"));
+    if (preset.isEmpty()) throwUsage("--task (or --preset) is required");
+    engine::applyPreset(engine::loadTaskPreset(preset.toStdString()), options);
+    if (cli.isSet(QStringLiteral("decoder-channels")))
+      options.decoderChannels = int(cli.intValue(QStringLiteral("decoder-channels"), 8, 4096));
+    engine::ActiveLearningOptions learning;
+    learning.rounds = int(cli.intValue(QStringLiteral("rounds"), 1, 1000));
+    learning.perRound = int(cli.intValue(QStringLiteral("per-round"), 1, 100000));
+    learning.strategies.clear();
+    for (const QString& strategy : cli.value(QStringLiteral("strategy")).split(QLatin1Char(','), Qt::SkipEmptyParts))
+      learning.strategies.push_back(strategy.trimmed().toStdString());
+    learning.seeds.clear();
+    for (int64_t seed : integerList(cli, QStringLiteral("seeds"), 0, 1LL << 62)) learning.seeds.push_back(uint64_t(seed));
+    return runJob("experiment", cli.jsonEvents(), [&](Feedback& feedback, JobEventWriter*) {
+      std::string dataset;
+      if (cli.isSet(QStringLiteral("project"))) {
+        if (cli.isSet(QStringLiteral("data"))) throwUsage("give --project or --data, not both");
+        if (!cli.isSet(QStringLiteral("run"))) throwUsage("--run DIR is required");
+        DatasetBuildOptions build;
+        engine::applyPreset(engine::loadTaskPreset(preset.toStdString()), build);
+        build.task = cli.value(QStringLiteral("task")).isEmpty() ? build.task : cli.value(QStringLiteral("task")).toStdString();
+        dataset = cli.value(QStringLiteral("run")).toStdString() + "/dataset.zarr";
+        if (!QFileInfo::exists(QString::fromStdString(dataset))) {
+          QDir().mkpath(cli.value(QStringLiteral("run")));
+          auto project = ProjectStore::open(cli.value(QStringLiteral("project")).toStdString());
+          printStoreWarnings(*project);
+          buildChipDataset(*project, dataset, build, &feedback);
+        }
+      }
+      readTrainOptions(cli, options, dataset);
+      const engine::ExperimentTable table = engine::compareLabellingStrategies(options, learning, &feedback);
+      if (!cli.jsonEvents()) {
+        QFile markdown(qs(table.markdownPath));
+        if (markdown.open(QIODevice::ReadOnly)) std::fputs(markdown.readAll().constData(), stdout);
+        printLine("wrote " + table.csvPath + ", " + table.markdownPath + " and " + table.plotPath);
+      }
+      return int(kOk);
+    });
+  });
+}
+
 int experiment(const QStringList& arguments) {
   const QString kind = arguments.value(0);
+  if (kind == QStringLiteral("active-learning")) return activeLearning(arguments.mid(1));
   if (kind != QStringLiteral("pretrained-vs-random") && kind != QStringLiteral("data-efficiency")) {
-    printError("usage: prithvi experiment pretrained-vs-random|data-efficiency --data D --run DIR ... (see --help of each)");
+    printError("usage: prithvi experiment pretrained-vs-random|data-efficiency|active-learning --data D --run DIR ... "
+               "(see --help of each)");
     return kind == QStringLiteral("--help") ? int(kOk) : int(kUsage);
   }
   CommandLine cli(QStringLiteral("experiment ") + kind,

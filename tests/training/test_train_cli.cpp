@@ -10,6 +10,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -335,6 +336,53 @@ class TestTrainCli : public QObject {
     // The two runs started from different weights.
     QVERIFY(maxDifference(path("init/pretrained/checkpoints/last.safetensors").toStdString(),
                           path("init/random/checkpoints/last.safetensors").toStdString()) > 1e-3);
+  }
+
+  // Active learning simulated on the flood store: a table row per round (2, then 4 labelled
+  // chips), mean and spread per strategy, a line per strategy; each round trains on exactly
+  // the chips labelled so far, the same first chips for every strategy.
+  void activeLearningComparesStrategies() {
+    const QStringList common = {"--task", "flood", "--data", mFlood, "--model", "tiny_test", "--decoder-channels", "16",
+                                "--steps", "4", "--batch", "2", "--eval-every", "2", "--threads", "1"};
+    const test::ProcessRun run = test::runPrithvi(QStringList{"experiment", "active-learning", "--run", path("active"), "--rounds",
+                                                              "2", "--per-round", "2", "--seeds", "1,2"} + common);
+    QVERIFY2(run.code == 0, run.err.constData());
+    QFile table(path("active/active_learning.csv"));
+    QVERIFY(table.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = table.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 3);
+    QCOMPARE(lines[0], QByteArray("labelled_chips,uncertainty_miou_mean,uncertainty_miou_std,diversity_miou_mean,"
+                                  "diversity_miou_std,random_miou_mean,random_miou_std"));
+    for (int row = 1; row <= 2; ++row) {
+      const QList<QByteArray> cells = lines[row].split(',');
+      QCOMPARE(cells.size(), 7);
+      QCOMPARE(cells[0].toDouble(), double(row * 2));
+      for (int c = 1; c < 7; ++c) {
+        bool ok = false;
+        const double value = cells[c].toDouble(&ok);  // '.' decimals whatever the locale
+        QVERIFY2(ok && value >= 0 && value <= 1, lines[row].constData());
+      }
+    }
+    QFile plot(path("active/active_learning.svg"));
+    QVERIFY(plot.open(QIODevice::ReadOnly));
+    QCOMPARE(int(plot.readAll().count("<polyline")), 3);
+    auto chipsOf = [&](const QString& run) {
+      QFile config(QDir(path("active")).filePath(run + QStringLiteral("/config.json")));
+      if (!config.open(QIODevice::ReadOnly)) return QJsonArray();
+      return QJsonDocument::fromJson(config.readAll()).object()[QStringLiteral("train_chips")].toArray();
+    };
+    for (const QString strategy : {QStringLiteral("uncertainty"), QStringLiteral("diversity"), QStringLiteral("random")}) {
+      QCOMPARE(chipsOf(strategy + "/seed-1/round-1").size(), 2);
+      QCOMPARE(chipsOf(strategy + "/seed-1/round-1"), chipsOf("uncertainty/seed-1/round-1"));
+      const QJsonArray second = chipsOf(strategy + "/seed-1/round-2");
+      QCOMPARE(second.size(), 4);
+      QSet<double> distinct;
+      for (const QJsonValue& chip : second) distinct.insert(chip.toDouble());
+      QCOMPARE(int(distinct.size()), 4);
+    }
+    const test::ProcessRun wrong = test::runPrithvi(QStringList{"experiment", "active-learning", "--run", path("active2"),
+                                                                "--strategy", "loudest"} + common);
+    QCOMPARE(wrong.code, 2);
   }
 };
 

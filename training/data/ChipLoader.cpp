@@ -65,6 +65,17 @@ ChipLoader::ChipLoader(const std::string& datasetPath, const LoaderOptions& opti
     mChips.resize(std::max<size_t>(1, size_t(std::llround(double(mChips.size()) * options.fraction))));
     std::sort(mChips.begin(), mChips.end());
   }
+  if (!options.only.empty()) {
+    std::vector<int64_t> chosen;
+    for (int64_t chip : options.only) {
+      if (std::find(mChips.begin(), mChips.end(), chip) == mChips.end())
+        throwUsage("chip " + std::to_string(chip) + " is not a " + dataSplitName(options.split) + " chip of " + datasetPath);
+      chosen.push_back(chip);
+    }
+    std::sort(chosen.begin(), chosen.end());
+    chosen.erase(std::unique(chosen.begin(), chosen.end()), chosen.end());
+    mChips = std::move(chosen);
+  }
   if (mChips.empty())
     throwBadInput(datasetPath + " has no " + dataSplitName(options.split) + " chips: rebuild it with other split fractions");
   mClassIndex.fill(options.ignoreIndex);

@@ -43,6 +43,9 @@ struct LoaderOptions {
   // Use only this share of the split's chips (a seeded choice, the same for every epoch): the
   // data-efficiency experiments train on 100, 50, 25 and 10 % of the labels.
   double fraction = 1.0;
+  // Use only these chips of the split (dataset chip numbers): the chips an active-learning round
+  // has labelled so far. Empty: the split's chips (or their `fraction`).
+  std::vector<int64_t> only;
 };
 
 struct Batch {

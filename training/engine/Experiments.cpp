@@ -6,22 +6,26 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <tuple>
+#include <random>
+#include <numeric>
+#include <map>
 
 #include "core/base/Error.h"
 #include "core/base/AtomicFile.h"
 #include "core/base/Feedback.h"
+#include "core/base/NumberText.h"
 #include "core/dataset/ChipDataset.h"
+#include "training/data/ChipLoader.h"
+#include "training/engine/LabelSuggestions.h"
+#include "training/engine/Network.h"
 
 namespace prithvi::engine {
 
 namespace {
 
-std::string number(double value, int digits = 4) {
-  if (std::isnan(value)) return "";
-  char text[40];
-  std::snprintf(text, sizeof text, "%.*f", digits, value);
-  return text;
-}
+// Locale-independent: tables are read by other programs whatever the user's locale.
+std::string number(double value, int digits = 4) { return std::isnan(value) ? std::string() : fixedNumberText(value, digits); }
 
 void writeTable(ExperimentTable& table, const std::string& folder, const std::string& stem) {
   std::string csv, markdown = "# " + table.title + "\n\n|";
@@ -199,6 +203,150 @@ ExperimentTable compareLabelFractions(const TrainOptions& base, const std::vecto
   table.plotPath = base.runDir + "/data_efficiency.svg";
   writeFileAtomically(table.plotPath, svgLineChart(table.title, "% of training labels", "mIoU",
                                          {{"best validation", validation}, {"test", test}}));
+  return table;
+}
+
+namespace {
+
+// Every training chip's scores under a checkpoint (rows in `chips` order).
+ChipScores scoreTrainingChips(const std::string& checkpoint, const TrainOptions& base, const std::vector<int64_t>& chips) {
+  const torch::Device device = deviceFor(base.device);
+  LoadedRun run = loadRun(checkpoint, device);
+  Network& network = run.network;
+  if (network.pretraining) throwBadInput("active learning ranks chips of a segmentation task; " + checkpoint + " is an MAE");
+  network.segmentation->eval();
+  LoaderOptions loading;
+  loading.batchSize = base.batchSize;
+  loading.workers = 1;
+  loading.shuffle = loading.augment = loading.dropLast = false;
+  loading.mean = network.config.mean;
+  loading.std = network.config.std;
+  loading.only = chips;
+  ChipLoader loader(base.dataset, loading);
+  loader.start(0);
+  std::map<int64_t, std::tuple<torch::Tensor, torch::Tensor, torch::Tensor>> byChip;
+  c10::InferenceMode inference;
+  while (std::optional<Batch> batch = loader.next()) {
+    const ChipScores scores = scoreChips(network, batch->image.to(device), torch::Tensor(), network.coords(*batch, device));
+    for (size_t i = 0; i < batch->chips.size(); ++i)
+      byChip[batch->chips[i]] = {scores.entropy[int64_t(i)], scores.margin[int64_t(i)], scores.directions[int64_t(i)]};
+  }
+  std::vector<torch::Tensor> entropy, margin, directions;
+  for (int64_t chip : chips) {
+    const auto& [e, m, d] = byChip.at(chip);
+    entropy.push_back(e);
+    margin.push_back(m);
+    directions.push_back(d);
+  }
+  return {torch::stack(entropy), torch::stack(margin), torch::stack(directions)};
+}
+
+// The next `count` chips a strategy labels, from `unlabelled`.
+std::vector<int64_t> nextChips(const std::string& strategy, const std::string& checkpoint, const TrainOptions& base,
+                               const std::vector<int64_t>& labelled, const std::vector<int64_t>& unlabelled, int count,
+                               std::mt19937_64& random) {
+  if (strategy == "random") {
+    std::vector<int64_t> shuffled = unlabelled;
+    std::shuffle(shuffled.begin(), shuffled.end(), random);
+    shuffled.resize(std::min(shuffled.size(), size_t(count)));
+    return shuffled;
+  }
+  const ChipScores scores = scoreTrainingChips(checkpoint, base, unlabelled);
+  const torch::Tensor order = scores.entropy.argsort(0, /*descending=*/true);
+  std::vector<int64_t> picked;
+  if (strategy == "uncertainty") {
+    for (int64_t i = 0; i < std::min<int64_t>(count, order.size(0)); ++i) picked.push_back(unlabelled[size_t(order[i].item<int64_t>())]);
+    return picked;
+  }
+  // diversity: as 'labels suggest' picks, among the 4 x count most uncertain, spread away from
+  // the chips labelled already.
+  const int64_t pool = std::min<int64_t>(int64_t(count) * 4, order.size(0));
+  const torch::Tensor rows = order.slice(0, 0, pool);
+  const torch::Tensor centres = scoreTrainingChips(checkpoint, base, labelled).directions;
+  for (int64_t row : greedyKCentre(scores.directions.index_select(0, rows), centres, 0, count))
+    picked.push_back(unlabelled[size_t(rows[row].item<int64_t>())]);
+  return picked;
+}
+
+}  // namespace
+
+ExperimentTable compareLabellingStrategies(const TrainOptions& base, const ActiveLearningOptions& options, Feedback* feedback) {
+  for (const std::string& strategy : options.strategies)
+    if (strategy != "uncertainty" && strategy != "diversity" && strategy != "random")
+      throwUsage("strategies are uncertainty, diversity and random, not '" + strategy + "'");
+  if (options.strategies.empty() || options.seeds.empty() || options.rounds < 1 || options.perRound < 1)
+    throwUsage("an active-learning experiment needs a strategy, a seed, at least one round and one chip per round");
+  QDir().mkpath(QString::fromStdString(base.runDir));
+  const auto dataset = ChipDataset::open(base.dataset);
+  const std::vector<int64_t> pool = dataset->indices(DataSplit::Train);
+  const bool hasTest = !dataset->indices(DataSplit::Test).empty();
+  const DataSplit heldOut = hasTest ? DataSplit::Test : DataSplit::Validation;
+  if (dataset->indices(heldOut).empty()) throwBadInput(base.dataset + " has neither test nor validation chips to evaluate on");
+  if (int64_t(pool.size()) < int64_t(options.rounds) * options.perRound)
+    throwBadInput(base.dataset + " has " + std::to_string(pool.size()) + " training chips, fewer than " +
+                  std::to_string(options.rounds) + " rounds x " + std::to_string(options.perRound) + " per round");
+  // results[strategy][round] = the held-out mIoU of each seed
+  std::vector<std::vector<std::vector<double>>> results(options.strategies.size(),
+                                                        std::vector<std::vector<double>>(size_t(options.rounds)));
+  const int runs = int(options.seeds.size() * options.strategies.size()) * options.rounds;
+  int runIndex = 0;
+  for (uint64_t seed : options.seeds) {
+    // Every strategy starts from the same first chips for a seed.
+    std::mt19937_64 first(seed * 0x9E3779B97F4A7C15ull);
+    std::vector<int64_t> start = pool;
+    std::shuffle(start.begin(), start.end(), first);
+    start.resize(size_t(options.perRound));
+    for (size_t s = 0; s < options.strategies.size(); ++s) {
+      const std::string& strategy = options.strategies[s];
+      std::mt19937_64 random(seed * 31 + s);
+      std::vector<int64_t> labelled = start;
+      for (int round = 0; round < options.rounds; ++round) {
+        TrainOptions run = base;
+        run.seed = seed;
+        run.trainChips = labelled;
+        run.runDir = base.runDir + "/" + strategy + "/seed-" + std::to_string(seed) + "/round-" + std::to_string(round + 1);
+        Stage stage(feedback, runIndex++, runs, base.steps);
+        const TrainResult result = train(run, feedback ? &stage.inner : nullptr);
+        if (result.status == "canceled") throw Error(ErrorKind::Canceled, "experiment canceled");
+        const std::string checkpoint = result.bestCheckpoint.empty() ? result.lastCheckpoint : result.bestCheckpoint;
+        results[s][size_t(round)].push_back(
+            evaluateCheckpoint(checkpoint, base.dataset, int(heldOut), base.device).confusion.meanIou());
+        if (round + 1 == options.rounds) break;
+        std::vector<int64_t> unlabelled;
+        for (int64_t chip : pool)
+          if (std::find(labelled.begin(), labelled.end(), chip) == labelled.end()) unlabelled.push_back(chip);
+        const std::vector<int64_t> next = nextChips(strategy, checkpoint, base, labelled, unlabelled, options.perRound, random);
+        labelled.insert(labelled.end(), next.begin(), next.end());
+      }
+    }
+  }
+  ExperimentTable table;
+  table.title = "Active learning: " + std::string(hasTest ? "test" : "validation") + " mIoU against labelled chips (" +
+                std::to_string(options.seeds.size()) + " seed(s): mean and standard deviation)";
+  table.columns = {"labelled_chips"};
+  for (const std::string& strategy : options.strategies) {
+    table.columns.push_back(strategy + "_miou_mean");
+    table.columns.push_back(strategy + "_miou_std");
+  }
+  std::vector<std::pair<std::string, std::vector<std::pair<double, double>>>> series;
+  for (const std::string& strategy : options.strategies) series.push_back({strategy, {}});
+  for (int round = 0; round < options.rounds; ++round) {
+    const double chips = double((round + 1) * options.perRound);
+    std::vector<double> row{chips};
+    for (size_t s = 0; s < options.strategies.size(); ++s) {
+      const std::vector<double>& values = results[s][size_t(round)];
+      const double mean = std::accumulate(values.begin(), values.end(), 0.0) / double(values.size());
+      double squares = 0;
+      for (double value : values) squares += (value - mean) * (value - mean);
+      row.push_back(mean);
+      row.push_back(values.size() > 1 ? std::sqrt(squares / double(values.size() - 1)) : 0.0);
+      series[s].second.emplace_back(chips, mean);
+    }
+    table.rows.push_back(row);
+  }
+  writeTable(table, base.runDir, "active_learning");
+  table.plotPath = base.runDir + "/active_learning.svg";
+  writeFileAtomically(table.plotPath, svgLineChart(table.title, "labelled chips", "mIoU", series));
   return table;
 }
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <numeric>
 
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
@@ -18,11 +20,6 @@ namespace prithvi::engine {
 
 namespace {
 
-struct Candidate {
-  ChipSuggestion suggestion;
-  torch::Tensor direction;  // the chip's mean encoder token, unit length
-};
-
 // Whether any label set of the scene labels a pixel of the chip.
 bool labelled(LabelStore& labels, const std::vector<LabelSet>& sets, const Window& chip) {
   for (const LabelSet& set : sets) {
@@ -33,32 +30,43 @@ bool labelled(LabelStore& labels, const std::vector<LabelSet>& sets, const Windo
   return false;
 }
 
-// Greedy k-centre: the most uncertain first, then each time the candidate farthest (in cosine
-// distance) from every chip already picked.
-std::vector<ChipSuggestion> spread(std::vector<Candidate> pool, int count) {
-  std::vector<ChipSuggestion> picked;
-  if (pool.empty()) return picked;
-  std::vector<double> nearest(pool.size(), std::numeric_limits<double>::infinity());
-  size_t next = 0;  // pool is sorted by entropy, highest first
-  std::vector<bool> taken(pool.size(), false);
-  while (int(picked.size()) < count) {
-    taken[next] = true;
-    picked.push_back(pool[next].suggestion);
-    picked.back().rank = int(picked.size());
-    const torch::Tensor& chosen = pool[next].direction;
-    std::optional<size_t> farthest;
-    for (size_t i = 0; i < pool.size(); ++i) {
-      if (taken[i]) continue;
-      nearest[i] = std::min(nearest[i], 1.0 - pool[i].direction.dot(chosen).item<double>());
-      if (!farthest || nearest[i] > nearest[*farthest]) farthest = i;
-    }
-    if (!farthest) break;
-    next = *farthest;
+}  // namespace
+
+std::vector<int64_t> greedyKCentre(const torch::Tensor& candidates, const torch::Tensor& centres, int64_t first, int count) {
+  std::vector<int64_t> picked;
+  const int64_t n = candidates.size(0);
+  if (n == 0 || count < 1) return picked;
+  // Cosine distance to the nearest centre or pick so far; picks are pushed out of reach.
+  torch::Tensor nearest = torch::full({n}, std::numeric_limits<float>::infinity());
+  if (centres.defined() && centres.size(0) > 0) nearest = (1 - candidates.matmul(centres.t())).amin(1);
+  int64_t next = first;
+  while (int(picked.size()) < count && int64_t(picked.size()) < n) {
+    picked.push_back(next);
+    nearest = torch::minimum(nearest, 1 - candidates.matmul(candidates[next]));
+    for (int64_t taken : picked) nearest[taken] = -std::numeric_limits<float>::infinity();
+    next = nearest.argmax().item<int64_t>();
   }
   return picked;
 }
 
-}  // namespace
+ChipScores scoreChips(Network& network, const torch::Tensor& input, const torch::Tensor& usable, const model::Coords& coords) {
+  ChipScores scores;
+  const torch::Tensor probabilities = torch::softmax(network.segmentation->forward(input, coords).to(torch::kFloat32), 1).to(torch::kCPU);
+  std::vector<torch::Tensor> entropy, margin;
+  for (int64_t b = 0; b < probabilities.size(0); ++b) {
+    const torch::Tensor uncertainty = uncertaintyOf(probabilities[b]);
+    const torch::Tensor where = usable.defined() ? usable[b].to(torch::kCPU) : torch::ones_like(uncertainty[0], torch::kBool);
+    entropy.push_back(uncertainty[0].masked_select(where).mean());
+    margin.push_back(uncertainty[1].masked_select(where).mean());
+  }
+  scores.entropy = torch::stack(entropy);
+  scores.margin = torch::stack(margin);
+  // The chip's place in embedding space: its patch tokens' mean (cls left out).
+  const torch::Tensor mean =
+      network.segmentation->encoder->forwardFeatures(input, coords).to(torch::kCPU).to(torch::kFloat32).slice(1, 1).mean(1);
+  scores.directions = mean / mean.norm(2, {1}, true).clamp_min(1e-12);
+  return scores;
+}
 
 std::vector<ChipSuggestion> suggestChips(const std::string& checkpoint, ProjectStore& project,
                                          const SuggestOptions& options, Feedback* feedback) {
@@ -91,7 +99,8 @@ std::vector<ChipSuggestion> suggestChips(const std::string& checkpoint, ProjectS
     throwUsage("the chip size must be a multiple of the model's " + std::to_string(config.patchSize) + "-pixel patch");
 
   LabelStore labels(project);
-  std::vector<Candidate> candidates;
+  std::vector<ChipSuggestion> candidates;
+  std::vector<torch::Tensor> directions;
   int64_t done = 0, total = 0;
   for (const Scene& scene : scenes) total += int64_t(scene.width / chip) * (scene.height / chip);
   network.segmentation->eval();
@@ -106,30 +115,33 @@ std::vector<ChipSuggestion> suggestChips(const std::string& checkpoint, ProjectS
         if (labelled(labels, sets, window)) continue;
         const torch::Tensor dn = readDates({scene}, window);  // (6, 1, chip, chip), NaN = fill
         const torch::Tensor usable = dn.isfinite().all(0).all(0);
-        const int64_t predicted = usable.sum().item<int64_t>();
-        if (predicted * 2 < int64_t(chip) * chip) continue;
+        if (usable.sum().item<int64_t>() * 2 < int64_t(chip) * chip) continue;
         const torch::Tensor input = normaliseChip(dn, config.mean, config.std).unsqueeze(0).to(device);
-        const torch::Tensor probabilities =
-            torch::softmax(network.segmentation->forward(input).to(torch::kFloat32), 1)[0].to(torch::kCPU);
-        const torch::Tensor uncertainty = uncertaintyOf(probabilities);
-        Candidate candidate;
-        candidate.suggestion.sceneId = scene.id;
-        candidate.suggestion.chip = window;
-        candidate.suggestion.entropy = uncertainty[0].masked_select(usable).mean().item<double>();
-        candidate.suggestion.margin = uncertainty[1].masked_select(usable).mean().item<double>();
-        // The chip's place in embedding space: its patch tokens' mean (cls left out).
-        const torch::Tensor tokens = network.segmentation->encoder->forwardFeatures(input).to(torch::kCPU);
-        const torch::Tensor mean = tokens[0].slice(0, 1).mean(0);
-        candidate.direction = mean / mean.norm().clamp_min(1e-12);
-        candidates.push_back(std::move(candidate));
+        const ChipScores scores = scoreChips(network, input, usable.unsqueeze(0));
+        ChipSuggestion candidate;
+        candidate.sceneId = scene.id;
+        candidate.chip = window;
+        candidate.entropy = scores.entropy[0].item<double>();
+        candidate.margin = scores.margin[0].item<double>();
+        candidates.push_back(candidate);
+        directions.push_back(scores.directions[0]);
       }
   }
   reportProgress(feedback, total, total, "ranking " + std::to_string(candidates.size()) + " chips");
-  std::stable_sort(candidates.begin(), candidates.end(),
-                   [](const Candidate& a, const Candidate& b) { return a.suggestion.entropy > b.suggestion.entropy; });
-  const size_t pool = std::min(candidates.size(), size_t(options.count) * size_t(std::max(1, options.poolFactor)));
-  candidates.resize(pool);
-  return spread(std::move(candidates), options.count);
+  if (candidates.empty()) return {};
+  // The most uncertain `count` x poolFactor, then spread: the most uncertain first.
+  std::vector<size_t> order(candidates.size());
+  std::iota(order.begin(), order.end(), size_t(0));
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return candidates[a].entropy > candidates[b].entropy; });
+  order.resize(std::min(order.size(), size_t(options.count) * size_t(std::max(1, options.poolFactor))));
+  std::vector<torch::Tensor> pool;
+  for (size_t i : order) pool.push_back(directions[i]);
+  std::vector<ChipSuggestion> picked;
+  for (int64_t row : greedyKCentre(torch::stack(pool), torch::Tensor(), 0, options.count)) {
+    picked.push_back(candidates[order[size_t(row)]]);
+    picked.back().rank = int(picked.size());
+  }
+  return picked;
 }
 
 }  // namespace prithvi::engine

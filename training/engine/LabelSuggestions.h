@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <torch/types.h>
+
 #include "core/raster/RasterSource.h"
+#include "training/engine/Network.h"
 
 namespace prithvi {
 class Feedback;
@@ -32,8 +35,24 @@ struct ChipSuggestion {
   Window chip;             // pixels of the scene
   double entropy = 0;      // mean over the chip's predicted pixels (uncertaintyOf band 0)
   double margin = 0;       // mean top-2 margin
-  double labelledShare = 0;  // always 0: chips with labels are never suggested
 };
+
+// Greedy k-centre over unit-length rows of `candidates` (N, D): `first`, then each time the row
+// farthest in cosine distance from every pick and every row of `centres` (M, D; may be
+// undefined: none); at most `count` picks, as row numbers in pick order.
+std::vector<int64_t> greedyKCentre(const torch::Tensor& candidates, const torch::Tensor& centres, int64_t first, int count);
+
+// Per chip of a batch of model inputs (B, 6, T, H, W): the mean entropy of the segmentation
+// model's class probabilities (uncertaintyOf) over `usable` pixels (B, H, W; undefined: all),
+// and the unit-length mean of its encoder's patch tokens (B, D): what the suggestions and the
+// active-learning experiment rank and spread chips by.
+struct ChipScores {
+  torch::Tensor entropy;     // (B)
+  torch::Tensor margin;      // (B)
+  torch::Tensor directions;  // (B, D)
+};
+ChipScores scoreChips(Network& network, const torch::Tensor& input, const torch::Tensor& usable = {},
+                      const model::Coords& coords = {});
 
 // Error(BadInput) for an MAE checkpoint (it has no classes to be unsure about) or a model taking
 // several dates; Error(Usage) for a scene id the project lacks or a count below 1. Chips with

@@ -132,6 +132,11 @@ std::string optionsJson(const TrainOptions& options, const PrithviConfig& config
                      {"accumulate", options.accumulate},
                      {"augment", options.augment},
                      {"train_fraction", options.trainFraction},
+                     {"train_chips", [&] {
+                        QJsonArray chips;
+                        for (int64_t chip : options.trainChips) chips.append(double(chip));
+                        return chips;
+                      }()},
                      {"lr", options.lr},
                      {"weight_decay", options.weightDecay},
                      {"warmup_steps", double(options.warmupSteps)},
@@ -264,6 +269,7 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
   trainLoading.seed = options.seed;
   trainLoading.augment = options.augment;
   trainLoading.fraction = options.trainFraction;
+  trainLoading.only = options.trainChips;
   trainLoading.rank = env.rank;
   trainLoading.worldSize = env.worldSize;
   trainLoading.mean = config.mean;
@@ -278,6 +284,7 @@ TrainResult train(const TrainOptions& options, Feedback* feedback, JobEventWrite
     validationLoading.rank = 0;
     validationLoading.worldSize = 1;
     validationLoading.fraction = 1.0;
+    validationLoading.only.clear();
     validationLoading.seed = kEvaluationSeed;
     validationLoading.shuffle = validationLoading.augment = validationLoading.dropLast = false;
     validationLoader = std::make_unique<ChipLoader>(options.dataset, validationLoading);

@@ -40,6 +40,7 @@ struct TrainOptions {
   int workers = 2;
   bool augment = true;                 // random flips and 90-degree rotations
   double trainFraction = 1.0;          // share of the training chips used (data-efficiency runs)
+  std::vector<int64_t> trainChips;     // only these training chips (active-learning rounds); empty: all
   double lr = 5e-4;
   double weightDecay = 0.05;
   int64_t warmupSteps = 20;
