@@ -48,7 +48,7 @@ const Subcommand kSubcommands[] = {
     {"finetune", commandFinetune, "fine-tune Prithvi on a segmentation task"},
     {"pretrain", commandPretrain, "pretrain the Prithvi masked autoencoder"},
     {"evaluate", commandEvaluate, "accuracy of a checkpoint on a dataset split, or of a class raster"},
-    {"infer", commandInfer, "run a fine-tuned model over whole scenes (class map or probabilities)"},
+    {"infer", commandInfer, "run a fine-tuned model over whole scenes (class map, probabilities or uncertainty)"},
     {"export", commandExport, "a map as PNG, PDF, SVG or GeoTIFF, or a class map's polygons (export map|polygons)"},
     {"experiment", commandExperiment, "pretrained vs random init; data efficiency; active learning (tables and plots)"},
     {"launch", commandLaunch, "run a command as a job: local ranks, SSH, Slurm or Kubernetes"},
