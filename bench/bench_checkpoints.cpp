@@ -13,31 +13,13 @@
 #include <string>
 #include <vector>
 
+#include "bench/BenchTiming.h"
 #include "training/model/PrithviConfig.h"
 #include "training/model/StateDict.h"
 
 using namespace prithvi::model;
 
-namespace {
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
-
-template <typename Work>
-double medianMs(int repeats, Work&& work) {
-  std::vector<double> ms;
-  QElapsedTimer timer;
-  for (int r = 0; r < repeats; ++r) {
-    timer.start();
-    work();
-    ms.push_back(timer.nsecsElapsed() / 1e6);
-  }
-  return median(ms);
-}
-
-}  // namespace
+using prithvi::bench::medianMs;
 
 int main(int argc, char** argv) {
   std::string pt;

@@ -4,7 +4,6 @@
 // 1 and with 5 examples (medians).
 //   build/bin/bench_similarity [--cells 229] [--features 768] [--repeats 21]
 #include <QCoreApplication>
-#include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <algorithm>
 #include <cstdio>
@@ -12,28 +11,14 @@
 #include <random>
 #include <vector>
 
+#include "bench/BenchTiming.h"
 #include "core/embedding/Similarity.h"
 #include "core/raster/RasterSource.h"
 #include "core/raster/RasterWriter.h"
 
 using namespace prithvi;
 
-namespace {
-
-template <typename Work>
-double medianMs(int repeats, Work work) {
-  std::vector<double> times;
-  for (int i = 0; i < repeats; ++i) {
-    QElapsedTimer timer;
-    timer.start();
-    work();
-    times.push_back(timer.nsecsElapsed() / 1e6);
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
-
-}  // namespace
+using bench::medianMs;
 
 int main(int argc, char** argv) {
   QCoreApplication app(argc, argv);
