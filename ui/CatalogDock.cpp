@@ -17,37 +17,13 @@
 #include "core/render/Render.h"
 #include "core/scene/SceneReader.h"
 #include "ui/Async.h"
+#include "ui/SceneThumbnail.h"
 
 namespace prithvi {
 
 namespace {
 constexpr int kSceneIdRole = Qt::UserRole + 1;
 constexpr int kThumbnail = 64;
-
-// A small true-colour (or first-band) picture of the whole scene, stretched 2-98 %.
-QImage renderThumbnail(const Scene& scene) {
-  SceneReader reader(scene);
-  LayerStyle style;
-  if (!scene.hasPrithviBands()) {
-    style.kind = LayerStyle::Kind::SingleBand;
-    style.band = scene.bands.empty() ? BandRole::Other : scene.bands.front().role;
-  }
-  const auto statistics = sceneStatistics(reader, style, 128);
-  for (size_t i = 0; i < statistics.size() && i < 3; ++i) style.stretch[i] = stretchFor(statistics[i], {});
-  MapGrid grid;
-  const double side = std::max(scene.width, scene.height);
-  const double pixel = side / kThumbnail;
-  const GeoTransform& t = scene.geoTransform;
-  grid.transform = GeoTransform({t.originX(), t.pixelWidth() * pixel, 0, t.originY(), 0, t.pixelHeight() * pixel});
-  grid.width = kThumbnail;
-  grid.height = kThumbnail;
-  grid.crs = scene.crsWkt;
-  const TileRenderResult result = renderSceneTile(reader, style, grid);
-  QImage image(kThumbnail, kThumbnail, QImage::Format_ARGB32);
-  image.fill(Qt::transparent);
-  if (!result.argb.empty()) std::memcpy(image.bits(), result.argb.data(), result.argb.size() * 4);
-  return image;
-}
 }  // namespace
 
 CatalogDock::CatalogDock(QWidget* parent) : QWidget(parent) {
@@ -153,7 +129,7 @@ void CatalogDock::requestThumbnail(const Scene& scene) {
   const int generation = mGeneration;
   const QString id = QString::fromStdString(scene.id);
   runAsync<QImage>(
-      mPool, this, [scene] { return renderThumbnail(scene); },
+      mPool, this, [scene] { return renderSceneThumbnail(scene, {0, 0, scene.width, scene.height}, kThumbnail); },
       [this, generation, id](std::optional<QImage> image, const std::string&) {
         if (generation != mGeneration) return;  // the tree was rebuilt meanwhile
         for (QTreeWidgetItemIterator it(mTree); *it; ++it)

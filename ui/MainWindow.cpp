@@ -45,6 +45,7 @@
 #include "ui/LayersDock.h"
 #include "ui/MapTools.h"
 #include "ui/ModelsDock.h"
+#include "ui/SuggestionsDock.h"
 #include "ui/TimeSeriesDock.h"
 #include "ui/VectorLayersPanel.h"
 #include "viewers/MapCanvas.h"
@@ -231,6 +232,7 @@ void MainWindow::buildDocks() {
   labelsScroll->setWidgetResizable(true);
   labelsScroll->setFrameShape(QFrame::NoFrame);
   auto* labelsDock = dock(tr("Labels"), QStringLiteral("labelDock"), labelsScroll, Qt::RightDockWidgetArea);
+  auto* suggestionsDock = buildSuggestionsDock(dock);
   auto* logDock = dock(tr("Messages"), QStringLiteral("logDock"), mLog, Qt::BottomDockWidgetArea);
   buildModelDocks(dock);
   mJobs = new JobsDock(this);
@@ -260,6 +262,8 @@ void MainWindow::buildDocks() {
   splitDockWidget(catalogDock, layersDock, Qt::Vertical);
   // Finding imagery sits behind the catalog, where it lands (raised for a project with none).
   tabifyDockWidget(catalogDock, sourcesDock);
+  // Where to label next: a navigator like the catalog (the right column's tabs are full).
+  tabifyDockWidget(catalogDock, suggestionsDock);
   catalogDock->raise();
   // Labels get the right column's full height as a tab; the tab comes forward when a label
   // tool or a new label set is chosen.
@@ -282,7 +286,8 @@ void MainWindow::buildDocks() {
   resizeDocks({catalogDock, layersDock}, {440, 180}, Qt::Vertical);
   resizeDocks({timeSeriesDock}, {260}, Qt::Vertical);
   // Views menu entries come from the docks themselves.
-  for (auto* d : {catalogDock, sourcesDock, layersDock, labelsDock, styleDock, identifyDock, logDock, timeSeriesDock, jobsDock, modelsDock})
+  for (auto* d : {catalogDock, sourcesDock, layersDock, labelsDock, suggestionsDock, styleDock, identifyDock, logDock,
+                  timeSeriesDock, jobsDock, modelsDock})
     d->toggleViewAction()->setObjectName(d->objectName());
 }
 
@@ -534,6 +539,7 @@ bool MainWindow::openProject(const QString& path) {
   mLabels->setProject(mStore.get());  // the old project's layers are gone: labels follow the new ones
   mJobs->setProject(mStore.get());    // reattaches to the jobs it left running
   mModels->setProject(mStore.get());
+  mSuggestions->setModels(modelCheckpoints());
   mHasProvenance.clear();
   reloadCatalog();
   updateLabelReferences();

@@ -34,7 +34,11 @@ class CatalogDock;
 class ComparisonDock;
 class DatasetDialog;
 class InferenceDialog;
+class JobRunner;
 class JobsDock;
+class SuggestionsDock;
+struct Window;
+enum class LabelTool;
 class LabelDock;
 class LaunchDialog;
 class MapTools;
@@ -109,6 +113,9 @@ class MainWindow : public QMainWindow {
   JobsDock* jobsDock() const { return mJobs; }
   ModelsDock* modelsDock() const { return mModels; }
   DataSourcesDock* dataSources() const { return mDataSources; }
+  SuggestionsDock* suggestions() const { return mSuggestions; }
+  // The checkpoints a user can run: the project's runs (newest first), then the demo model.
+  QStringList modelCheckpoints() const;
   EarthdataLogin* earthdataLogin() const { return mEarthdata; }
   MapTools* mapTools() const { return mMapTools; }
   // Label > Build Dataset: training chips from the label sets (one dialog at a time).
@@ -170,6 +177,9 @@ class MainWindow : public QMainWindow {
   int addLayerFor(const Scene& scene, std::optional<LayerStyle> style = std::nullopt);
   void buildDocks();
   // MainWindowDataSources.cpp: the archive search dock, and its granules into the project.
+  QDockWidget* buildSuggestionsDock(const std::function<QDockWidget*(const QString&, const QString&, QWidget*, Qt::DockWidgetArea)>& dock);
+  void suggestChips(const QString& model, int count);
+  void showSuggestedChip(const QString& sceneId, const Window& chip);
   QDockWidget* buildDataSourcesDock(const std::function<QDockWidget*(const QString&, const QString&, QWidget*, Qt::DockWidgetArea)>& dock);
   void showDataSources();
   void fetchFromArchive(const std::vector<StacGranule>& granules, int how);
@@ -202,6 +212,9 @@ class MainWindow : public QMainWindow {
   JobsDock* mJobs = nullptr;
   ModelsDock* mModels = nullptr;
   DataSourcesDock* mDataSources = nullptr;
+  SuggestionsDock* mSuggestions = nullptr;
+  QPointer<JobRunner> mSuggestJob;
+  LabelTool mLastLabelTool{};  // the last drawing tool chosen: what a suggested chip opens with
   EarthdataLogin* mEarthdata = nullptr;
   bool mDrawingSearchBox = false;
   // Per raster file: whether it carries map provenance (an annual map), read once.

@@ -227,6 +227,21 @@ int MainWindow::addRasterLayer(const QString& path, ColorMapName colorMap, QStri
   return addLayerFor(scene, style);
 }
 
+QStringList MainWindow::modelCheckpoints() const {
+  // Checkpoints of the project's runs (newest first), then the bundled demo model.
+  QStringList models;
+  const QDir runs(QDir(QFileInfo(mProjectPath).absolutePath()).filePath(QStringLiteral("runs")));
+  for (const QFileInfo& run : runs.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Time))
+    for (const char* name : {"checkpoints/best.safetensors", "checkpoints/last.safetensors"})
+      if (QFileInfo::exists(QDir(run.filePath()).filePath(QLatin1String(name)))) {
+        models << QDir(run.filePath()).filePath(QLatin1String(name));
+        break;
+      }
+  const QString demo = q(assetPath("models/demo-flood.safetensors"));
+  if (QFileInfo::exists(demo)) models << demo;
+  return models;
+}
+
 InferenceDialog* MainWindow::openInferenceDialog() {
   if (mInference) {
     mInference->show();
@@ -259,16 +274,7 @@ InferenceDialog* MainWindow::openInferenceDialog() {
   const MapPoint bottomRight = mCanvas->screenToMap({double(mCanvas->width() - 1), double(mCanvas->height() - 1)});
   context.view = {topLeft.x, bottomRight.y, bottomRight.x, topLeft.y};
   context.resultsFolder = resultsFolder();
-  // Checkpoints of the project's runs (newest first), then the bundled demo model.
-  const QDir runs(QDir(QFileInfo(mProjectPath).absolutePath()).filePath(QStringLiteral("runs")));
-  for (const QFileInfo& run : runs.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Time))
-    for (const char* name : {"checkpoints/best.safetensors", "checkpoints/last.safetensors"})
-      if (QFileInfo::exists(QDir(run.filePath()).filePath(QLatin1String(name)))) {
-        context.models << QDir(run.filePath()).filePath(QLatin1String(name));
-        break;
-      }
-  const QString demo = q(assetPath("models/demo-flood.safetensors"));
-  if (QFileInfo::exists(demo)) context.models << demo;
+  context.models = modelCheckpoints();
 
   mInference = new InferenceDialog(context, this);
   mInference->setAttribute(Qt::WA_DeleteOnClose);

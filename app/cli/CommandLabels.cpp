@@ -9,8 +9,10 @@
 
 #include "app/cli/Cli.h"
 #include "app/cli/Format.h"
+#include "core/base/AtomicFile.h"
 #include "core/base/Error.h"
 #include "core/base/Feedback.h"
+#include "core/base/JobEvents.h"
 #include "core/base/NumberText.h"
 #include "core/labels/ClassScheme.h"
 #include "core/labels/LabelEditor.h"
@@ -464,10 +466,12 @@ int labelsSuggest(const QStringList& arguments) {
   cli.addOption({QStringLiteral("pool")},
                 QStringLiteral("pick among this many times --count of the most uncertain chips (1: by uncertainty alone)"),
                 QStringLiteral("k"), QStringLiteral("4"));
+  cli.addOption({QStringLiteral("out")}, QStringLiteral("also write the suggestions as JSON to this file (what the window reads)"),
+                QStringLiteral("file.json"));
   cli.addJsonOption();
   cli.addEventsOption();
   if (auto code = cli.parse(arguments, 1, 1)) return *code;
-  return runJob("labels suggest", cli.jsonEvents(), [&](Feedback& feedback) {
+  return runJob("labels suggest", cli.jsonEvents(), [&](Feedback& feedback, JobEventWriter* events) {
     if (!cli.isSet(QStringLiteral("model"))) throwUsage("--model FILE is required");
     engine::SuggestOptions options;
     options.count = int(cli.intValue(QStringLiteral("count"), 1, 100000));
@@ -477,13 +481,18 @@ int labelsSuggest(const QStringList& arguments) {
     Project project(cli.positional()[0]);
     const auto suggestions =
         engine::suggestChips(cli.value(QStringLiteral("model")).toStdString(), *project.store, options, &feedback);
+    QJsonArray array;
+    for (const engine::ChipSuggestion& s : suggestions)
+      array.append(QJsonObject{{QStringLiteral("rank"), s.rank}, {QStringLiteral("scene"), QString::fromStdString(s.sceneId)},
+                               {QStringLiteral("x"), s.chip.x}, {QStringLiteral("y"), s.chip.y},
+                               {QStringLiteral("width"), s.chip.width}, {QStringLiteral("height"), s.chip.height},
+                               {QStringLiteral("entropy"), s.entropy}, {QStringLiteral("margin"), s.margin}});
+    if (cli.isSet(QStringLiteral("out"))) {
+      const std::string out = cli.value(QStringLiteral("out")).toStdString();
+      writeFileAtomically(out, QJsonDocument(array).toJson().toStdString());
+      if (events) events->artifact(out, "label_suggestions");
+    }
     if (cli.json()) {
-      QJsonArray array;
-      for (const engine::ChipSuggestion& s : suggestions)
-        array.append(QJsonObject{{QStringLiteral("rank"), s.rank}, {QStringLiteral("scene"), QString::fromStdString(s.sceneId)},
-                                 {QStringLiteral("x"), s.chip.x}, {QStringLiteral("y"), s.chip.y},
-                                 {QStringLiteral("width"), s.chip.width}, {QStringLiteral("height"), s.chip.height},
-                                 {QStringLiteral("entropy"), s.entropy}, {QStringLiteral("margin"), s.margin}});
       printJson(array);
     } else if (!cli.jsonEvents()) {
       for (const engine::ChipSuggestion& s : suggestions)
