@@ -3,6 +3,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QDockWidget>
+#include <QScrollArea>
 #include <QStatusBar>
 
 #include "core/raster/Crs.h"
@@ -28,7 +29,13 @@ QDockWidget* MainWindow::buildSuggestionsDock(
   connect(mLabels, &LabelDock::toolChosen, this, [this](LabelTool tool) {
     if (tool != LabelTool::Select) mLastLabelTool = tool;
   });
-  QDockWidget* dockWidget = dock(tr("Label Next"), QStringLiteral("suggestionsDock"), mSuggestions, Qt::LeftDockWidgetArea);
+  // Scrolls rather than making the window taller: it shares the left column with the catalog.
+  auto* scroll = new QScrollArea(this);
+  scroll->setWidget(mSuggestions);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);  // the table scrolls its own columns
+  QDockWidget* dockWidget = dock(tr("Label Next"), QStringLiteral("suggestionsDock"), scroll, Qt::LeftDockWidgetArea);
   // A fine-tune finished since: its checkpoint is offered when the dock comes forward.
   connect(dockWidget, &QDockWidget::visibilityChanged, this, [this](bool visible) {
     if (visible && !mProjectPath.isEmpty()) mSuggestions->setModels(modelCheckpoints());

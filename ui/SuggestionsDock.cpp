@@ -67,6 +67,7 @@ SuggestionsDock::SuggestionsDock(QWidget* parent) : QWidget(parent) {
   mTable->horizontalHeader()->setSectionResizeMode(kScene, QHeaderView::Stretch);
   mTable->horizontalHeader()->setSectionResizeMode(kEntropy, QHeaderView::ResizeToContents);
   mTable->horizontalHeader()->setSectionResizeMode(kDone, QHeaderView::ResizeToContents);
+  mTable->setMinimumHeight(2 * kThumbnail);  // two suggestions and the header
   mTable->horizontalHeaderItem(kEntropy)->setToolTip(tr("Mean entropy of the model's class probabilities: 0 sure, 1 all classes alike"));
 
   auto* row = new QHBoxLayout;

@@ -7,6 +7,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QTest>
+#include <algorithm>
 #include <random>
 
 #include <cpl_error.h>
@@ -42,6 +43,14 @@ HttpFile fileOn(const HlsDataServer& server, const QTemporaryDir& dir, const std
   file.headerFile = dir.filePath(QStringLiteral("token.header")).toStdString();
   writeFileAtomically(file.headerFile, "Authorization: Bearer " + token + "\n");
   return file;
+}
+
+// The server logs a request once answered, each host from its own thread: order by arrival.
+std::vector<QJsonObject> byArrival(std::vector<QJsonObject> requests) {
+  std::stable_sort(requests.begin(), requests.end(), [](const QJsonObject& a, const QJsonObject& b) {
+    return a.value(QStringLiteral("time")).toDouble() < b.value(QStringLiteral("time")).toDouble();
+  });
+  return requests;
 }
 
 int64_t utc(const char* iso) { return QDateTime::fromString(QString::fromLatin1(iso), Qt::ISODate).toSecsSinceEpoch(); }
@@ -111,7 +120,7 @@ class TestHttpRanges : public QObject {
     QVERIFY2(end.has_value(), CPLGetLastErrorMsg());
     QVERIFY(end->data == served.bytes.substr(served.bytes.size() - 10));
 
-    const auto requests = server.requests();
+    const auto requests = byArrival(server.requests());
     QCOMPARE(int(requests.size()), 4);  // 307 + 206, then 206, 206
     QCOMPARE(requests[0].value(QStringLiteral("host")).toString(), QStringLiteral("data"));
     QCOMPARE(requests[0].value(QStringLiteral("status")).toInt(), 307);
@@ -134,7 +143,7 @@ class TestHttpRanges : public QObject {
     const HttpFile file = fileOn(server, served.dir, kToken);
     QVERIFY(fetchHttpRange(file, 0, 100));
     QVERIFY(fetchHttpRange(file, 100, 100));
-    const auto requests = server.requests();
+    const auto requests = byArrival(server.requests());
     QCOMPARE(int(requests.size()), 4);
     QCOMPARE(requests[2].value(QStringLiteral("host")).toString(), QStringLiteral("data"));
   }
@@ -156,7 +165,7 @@ class TestHttpRanges : public QObject {
     const auto again = fetchHttpRange(file, 200, 100);  // kept URL: 403; then 307 + 206
     QVERIFY2(again.has_value(), CPLGetLastErrorMsg());
     QVERIFY(again->data == served.bytes.substr(200, 100));
-    const auto requests = server.requests();
+    const auto requests = byArrival(server.requests());
     QCOMPARE(int(requests.size()), 5);
     QCOMPARE(requests[2].value(QStringLiteral("status")).toInt(), 403);
     QCOMPARE(requests[3].value(QStringLiteral("host")).toString(), QStringLiteral("data"));
